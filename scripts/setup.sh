@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs what reprise needs on a Debian/Ubuntu machine: apt packages (libpcap for capture,
+# tcpdump/redis/nginx for tests and benchmarks, iproute2 for test hosts) and npm dependencies,
+# including the native addons (cap, raw-socket) built against the local Node headers.
+# Quick when everything is already there. Pass --quiet to print only what it does.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quiet=0; [ "${1:-}" = "--quiet" ] && quiet=1
+say() { [ $quiet = 1 ] || echo "setup: $*"; }
+
+need_apt=()
+[ -e /usr/include/pcap/pcap.h ] || need_apt+=(libpcap-dev)
+command -v tcpdump >/dev/null || need_apt+=(tcpdump)
+command -v ip >/dev/null || need_apt+=(iproute2)
+command -v redis-server >/dev/null || need_apt+=(redis-server)
+command -v nginx >/dev/null || need_apt+=(nginx-light)
+command -v script >/dev/null || need_apt+=(bsdutils)
+command -v make >/dev/null && command -v g++ >/dev/null || need_apt+=(make g++ python3)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "setup: installing ${need_apt[*]} (apt)" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+    # Debian starts these services on install; reprise's tests start their own instances.
+    for svc in redis-server nginx; do
+      command -v systemctl >/dev/null && systemctl disable --now "$svc" >/dev/null 2>&1 || true
+      service "$svc" stop >/dev/null 2>&1 || true
+    done
+  else
+    echo "setup: missing ${need_apt[*]}; install them (as root: apt-get install ${need_apt[*]})" >&2
+  fi
+fi
+
+# node-gyp must build the native addons against this Node's own headers, never download them.
+node_prefix=$(dirname "$(dirname "$(command -v node)")")
+if [ -e "$node_prefix/include/node/common.gypi" ]; then export npm_config_nodedir="$node_prefix"; fi
+
+stamp=node_modules/.reprise-installed
+if [ ! -e "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt "$stamp" ]; then
+  say "installing npm dependencies"
+  npm ci --no-audit --no-fund --loglevel=error >&2
+  touch "$stamp"
+fi
+# The native addons are optional for npm (a machine without libpcap still installs), so make
+# sure they really built once libpcap is there.
+if [ ! -e node_modules/cap/build/Release/cap.node ] && [ -e /usr/include/pcap/pcap.h ]; then
+  say "building cap against libpcap"
+  npm rebuild cap --loglevel=error >&2
+fi
+exit 0

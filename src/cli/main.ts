@@ -1,0 +1,48 @@
+import { Command, CommanderError } from '@commander-js/extra-typings';
+import { CaptureError } from '../capture/record.ts';
+import { version } from '../version.ts';
+import { registerCompare } from './compare.ts';
+import { registerDemo } from './demo.ts';
+import { UserError } from './errors.ts';
+import { registerInspect } from './inspect.ts';
+import { registerIntercept } from './intercept.ts';
+import { registerRecord } from './record.ts';
+import { registerReplay } from './replay.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('reprise')
+    .description('Record TCP traffic once, replay it against every release, compare the runs.')
+    .version(version)
+    .showHelpAfterError('(run with --help for usage)');
+  registerInspect(program);
+  registerReplay(program);
+  registerCompare(program);
+  registerRecord(program);
+  registerIntercept(program);
+  registerDemo(program);
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander already printed its message; help and version exit 0.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof UserError) {
+      process.stderr.write(`reprise: ${err.message}\n`);
+      return err.exitCode;
+    }
+    if (err instanceof CaptureError) {
+      process.stderr.write(`reprise: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}

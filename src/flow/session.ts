@@ -1,0 +1,92 @@
+/**
+ * What the flow layer hands to the rest of reprise: captured TCP sessions, their client
+ * requests in order, and how each ended. A session is emitted incrementally (opened, then its
+ * requests as they complete, then closed) so that a replay can start before the capture has
+ * been read to its end, with memory bounded by the sessions open at once.
+ */
+import type { TcpOptions } from '../packet/view.ts';
+
+export interface Endpoint {
+  /** Dotted IPv4 or RFC 5952 IPv6 text. */
+  ip: string;
+  port: number;
+}
+
+/** How a captured session ended. */
+export type SessionEnding = 'fin' | 'rst' | 'capture-end';
+
+export interface CapturedRequest {
+  /** 0-based position in the session. */
+  index: number;
+  /** Capture time of the request's first client segment, relative to the session's first packet (µs). */
+  offsetUs: number;
+  /** Position of the request's first byte in the client's byte stream (0 = the byte after the SYN). */
+  streamOffset: number;
+  /** Number of client bytes in the request, including bytes missing from the capture (gaps). */
+  length: number;
+  /**
+   * The request's client bytes in order, retransmissions and overlaps removed. Empty when the flow
+   * table runs without payload (inspect). Where the capture misses bytes (a gap), they are absent
+   * here, and `gaps` says where.
+   */
+  data: Buffer;
+  /** Missing byte ranges, as [stream offset relative to the request, length]. */
+  gaps: Array<[number, number]>;
+  /** Server payload bytes captured in reply (until the next request). */
+  responseBytes: number;
+  /** From the request's first segment to the first and last captured response byte (µs). */
+  responseFirstUs?: number;
+  responseLastUs?: number;
+}
+
+export interface Handshake {
+  /** A client SYN was captured. */
+  syn: boolean;
+  /** A server SYN-ACK was captured. */
+  synAck: boolean;
+  clientIsn?: number;
+  serverIsn?: number;
+  /** Options of the captured SYN (kept by the raw transport). */
+  synOptions?: TcpOptions;
+  synWindow?: number;
+  synAckOptions?: TcpOptions;
+  /** From SYN to the client's ACK of the SYN-ACK (µs), when all three were captured. */
+  rttUs?: number;
+}
+
+export interface CapturedSession {
+  /** 0-based, in order of each session's first packet (tshark's tcp.stream numbering). */
+  id: number;
+  ipVersion: 4 | 6;
+  client: Endpoint;
+  server: Endpoint;
+  /** Capture time of the first and the last packet of the session (µs since the epoch). */
+  startUs: number;
+  endUs: number;
+  handshake: Handshake;
+  /** Sequence number of the first client payload byte (clientIsn + 1 when the SYN was seen). */
+  clientDataSeq?: number;
+  requests: CapturedRequest[];
+  packets: number;
+  bytesFromClient: number;
+  bytesFromServer: number;
+  ending: SessionEnding;
+  /** Which side sent the first FIN or RST, when the session ended by one. */
+  endedBy?: 'client' | 'server';
+  /** Anomalies found while reassembling the client side. */
+  retransmissions: number;
+  /** Missing client byte ranges (count) and bytes missing in all. */
+  gaps: number;
+  gapBytes: number;
+  /** Segments whose payload the snap length cut (their bytes count as a gap). */
+  truncatedSegments: number;
+}
+
+/** Receives a flow table's output as the capture is read. */
+export interface FlowSink {
+  sessionOpened?(session: CapturedSession): void;
+  /** A request is complete: the server answered after it, or the session ended. */
+  requestCompleted?(session: CapturedSession, request: CapturedRequest): void;
+  /** The session is over (FIN/RST both done, or the capture ended); no more calls for it follow. */
+  sessionClosed?(session: CapturedSession): void;
+}
