@@ -1,7 +1,39 @@
 #!/usr/bin/env node
-// Entry point: runs the TypeScript sources through tsx so that a fresh clone needs no build step.
-import { register } from 'tsx/esm/api';
+// Runs the bundled CLI (dist/, made by `npm run build` and by the setup script) when it is up
+// to date with src/, and the TypeScript sources through tsx otherwise, so that a fresh clone
+// and a developer's edits both just work.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const root = new URL('..', import.meta.url).pathname;
+const bundle = join(root, 'dist/reprise.js');
+
+function newestSource(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function bundleIsFresh() {
+  try {
+    return (
+      statSync(bundle).mtimeMs >=
+      Math.max(newestSource(join(root, 'src')), statSync(join(root, 'package.json')).mtimeMs)
+    );
+  } catch {
+    return false;
+  }
+}
+
+let main;
+if (bundleIsFresh()) {
+  ({ main } = await import(bundle));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('../src/cli/main.ts'));
+}
 process.exitCode = await main(process.argv);

@@ -39,7 +39,9 @@ if [ -e "$node_prefix/include/node/common.gypi" ]; then export npm_config_nodedi
 stamp=node_modules/.reprise-installed
 if [ ! -e "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt "$stamp" ]; then
   say "installing npm dependencies"
-  npm ci --no-audit --no-fund --loglevel=error >&2
+  # npm ci refuses lock files whose optional platform packages the registry here leaves out,
+  # so install from the lock with npm install.
+  npm install --no-audit --no-fund --loglevel=error >&2
   touch "$stamp"
 fi
 # The native addons are optional for npm (a machine without libpcap still installs), so make
@@ -47,5 +49,10 @@ fi
 if [ ! -e node_modules/cap/build/Release/cap.node ] && [ -e /usr/include/pcap/pcap.h ]; then
   say "building cap against libpcap"
   npm rebuild cap --loglevel=error >&2
+fi
+# Bundle the CLI so that it starts fast (bin/reprise.js falls back to the sources when stale).
+if [ ! -e dist/reprise.js ] || [ -n "$(find src package.json -newer dist/reprise.js -print -quit)" ]; then
+  say "bundling the CLI"
+  node scripts/build.mjs
 fi
 exit 0

@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// Bundles the CLI into dist/reprise.js with esbuild (shipped with tsx), so that the command
+// starts fast and runs without a TypeScript loader in the process. bin/reprise.js uses the
+// bundle while it is newer than every source file, and the sources through tsx otherwise.
+import { build } from 'esbuild';
+
+await build({
+  entryPoints: [new URL('../src/cli/main.ts', import.meta.url).pathname],
+  outfile: new URL('../dist/reprise.js', import.meta.url).pathname,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: true,
+  logLevel: 'warning',
+  jsx: 'automatic',
+});

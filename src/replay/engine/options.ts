@@ -1,0 +1,52 @@
+import type { EngineOptions } from './types.ts';
+
+export const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = {
+  speed: 1,
+  noWait: false,
+  onlyComplete: false,
+  synRetries: 3,
+  synRtoUs: 1_000_000,
+  minRtoUs: 200_000,
+  maxInitialRtoUs: 3_000_000,
+  maxRtoUs: 60_000_000,
+  responseQuietUs: 50_000,
+  minResponseQuietUs: 1_000,
+  delayedAckUs: 1_000,
+  sessionTimeoutUs: 60_000_000,
+  maxReconnects: 3,
+};
+
+/** Options with defaults filled in, checked: a bad value is a programming error here (the CLI validates flags). */
+export function resolveEngineOptions(given: Partial<EngineOptions> | undefined): EngineOptions {
+  const options = { ...DEFAULT_ENGINE_OPTIONS, ...given };
+  if (!(options.speed > 0)) throw new RangeError(`engine: speed must be > 0, got ${options.speed}`);
+  if (
+    options.mss !== undefined &&
+    !(Number.isInteger(options.mss) && options.mss >= 64 && options.mss <= 65495)
+  ) {
+    throw new RangeError(`engine: mss must be an integer in 64..65495, got ${options.mss}`);
+  }
+  for (const key of ['synRetries', 'maxReconnects'] as const) {
+    if (!(Number.isInteger(options[key]) && options[key] >= 0)) {
+      throw new RangeError(`engine: ${key} must be a non-negative integer, got ${options[key]}`);
+    }
+  }
+  return options;
+}
+
+/** The first data RTO: three captured RTTs (RFC 6298's srtt + 4 * rtt/2), bounded; 1 s without one. */
+export function initialRtoUs(options: EngineOptions, capturedRttUs: number | undefined): number {
+  if (capturedRttUs === undefined || !(capturedRttUs > 0))
+    return Math.min(1_000_000, options.maxInitialRtoUs);
+  return Math.min(options.maxInitialRtoUs, Math.max(options.minRtoUs, 3 * capturedRttUs));
+}
+
+/**
+ * How long the response must stay quiet before the next request goes: the captured RTT scaled by
+ * the speed (the capture's own notion of "the server is done"), never below the floor. At
+ * --speed max that is the floor.
+ */
+export function responseQuietUs(options: EngineOptions, capturedRttUs: number | undefined): number {
+  const rtt = capturedRttUs !== undefined && capturedRttUs > 0 ? capturedRttUs : options.responseQuietUs;
+  return Math.max(options.minResponseQuietUs, rtt / options.speed);
+}

@@ -1,0 +1,150 @@
+/**
+ * `reprise replay` as a function: plans and runs the replay, shows its progress, and writes
+ * the run report. The CLI and the demo call it; so do the end-to-end tests.
+ */
+import { stat } from 'node:fs/promises';
+import { UserError } from '../cli/errors.ts';
+import { buildReport } from '../report/build.ts';
+import { writeReport } from '../report/io.ts';
+import { RunMetrics } from '../report/metrics.ts';
+import type { RunReport } from '../report/schema.ts';
+import { describeCapture } from '../report/sha256.ts';
+import { formatSummary } from '../report/summary.ts';
+import { SocketTransport } from '../transport/socket.ts';
+import { defaultSocketSessionOptions } from '../transport/socket-session.ts';
+import { startReplayLiveView } from '../tui/live-views.ts';
+import type { ReplayProgress } from '../tui/progress.ts';
+import { openCaptureFeed } from './flow-feed.ts';
+import { metricsObserver } from './metrics-observer.ts';
+import { endpointText } from './plan.ts';
+import { type ReplayPlanOptions, ReplayRun, type Transport } from './run.ts';
+
+export interface ReplayConfig extends ReplayPlanOptions {
+  transport: 'socket';
+  noWait: boolean;
+  sessionTimeoutMs: number;
+  /** Where to write the run report (JSON), if anywhere. */
+  reportPath?: string;
+  /** Force the live view on or off (default: on when stdout and stdin are terminals). */
+  interactive?: boolean;
+  /** The options as the user gave them, for the report. */
+  given?: object;
+}
+
+export interface ReplayOutput {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+export interface ReplayResult {
+  report: RunReport;
+  /** The run was stopped by the user or a signal. */
+  stopped: boolean;
+}
+
+export async function replay(
+  config: ReplayConfig,
+  out: ReplayOutput = { stdout: process.stdout, stderr: process.stderr },
+): Promise<ReplayResult> {
+  await checkCaptures(config.captures);
+  const transport = createTransport(config);
+  const metrics = new RunMetrics({ startedAt: new Date(), clock: () => run.nowMs() });
+  const run: ReplayRun = new ReplayRun(config, transport, metricsObserver(metrics), openCaptureFeed);
+  let stopped = false;
+  const stop = () => {
+    stopped = true;
+    run.stop();
+  };
+  const view = startReplayLiveView(
+    () => progressOf(run, metrics),
+    {
+      onStop: stop,
+      onPauseToggle: () => (run.clock.paused ? run.resume() : run.pause()),
+      onSpeedChange: (factor) => run.setSpeed(factor),
+    },
+    config.interactive !== undefined ? { interactive: config.interactive } : {},
+  );
+  process.once('SIGTERM', stop);
+  let failure: unknown;
+  try {
+    await run.run();
+  } catch (err) {
+    failure = err;
+    run.stop();
+  } finally {
+    process.removeListener('SIGTERM', stop);
+    await view.stop();
+  }
+  const report = buildReport(metrics, {
+    captures: await Promise.all(config.captures.map((c) => describeCapture(c))),
+    options: config.given ?? {},
+    targets: [...new Set(config.transfers.map((t) => endpointText(t.target)))],
+    transport: transport.name,
+  });
+  if (config.reportPath) await writeReport(config.reportPath, report);
+  for (const w of run.progress().warnings) out.stderr.write(`reprise: warning: ${w}\n`);
+  out.stdout.write(`${formatSummary(report)}\n`);
+  if (config.reportPath) out.stdout.write(`report written to ${config.reportPath}\n`);
+  if (failure !== undefined) throw failure;
+  return { report, stopped };
+}
+
+function createTransport(config: ReplayConfig): Transport {
+  return new SocketTransport({
+    ...defaultSocketSessionOptions,
+    noWait: config.noWait,
+    sessionTimeoutMs: config.sessionTimeoutMs,
+  });
+}
+
+async function checkCaptures(paths: string[]): Promise<void> {
+  for (const path of paths) {
+    const info = await stat(path).catch(() => undefined);
+    if (!info) throw new UserError(`${path}: no such file`);
+    if (!info.isFile()) throw new UserError(`${path}: not a file`);
+  }
+}
+
+function progressOf(run: ReplayRun, metrics: RunMetrics): ReplayProgress {
+  const p = run.progress();
+  const m = metrics.snapshot();
+  const total = p.timelineEstimateUs ?? 0;
+  const done = Math.min(p.timelineUs, total || p.timelineUs);
+  const failed: ReplayProgress['sessions']['failed'] = {};
+  for (const [outcome, n] of Object.entries(m.sessions.byOutcome)) {
+    if (outcome !== 'completed' && n > 0) failed[outcome as keyof typeof failed] = n;
+  }
+  const etaMs =
+    p.speed === Number.POSITIVE_INFINITY
+      ? p.readingDone && m.sessions.ended > 0
+        ? (m.elapsedMs / m.sessions.ended) * (p.planned - m.sessions.ended)
+        : undefined
+      : total > 0
+        ? (total - done) / 1000 / p.speed
+        : undefined;
+  return {
+    timelineDoneUs:
+      p.speed === Number.POSITIVE_INFINITY
+        ? p.planned > 0
+          ? (total * m.sessions.ended) / p.planned
+          : 0
+        : done,
+    timelineTotalUs: total,
+    elapsedMs: m.elapsedMs,
+    ...(etaMs !== undefined ? { etaMs } : {}),
+    speed: p.speed,
+    paused: p.paused,
+    sessions: { planned: p.planned, active: p.active, completed: m.sessions.completed, failed },
+    requests: { sent: m.requests.sent, answered: m.requests.answered, perSecond: m.sentPerSecond },
+    ...(m.requests.answered > 0 ? { latencyMs: m.latency } : {}),
+    ...(m.requests.sent > 0 ? { sendLagMs: { p50: m.sendLag.p50, p99: m.sendLag.p99 } } : {}),
+    lastErrors: m.lastErrors.map((e) => `session ${e.sessionId}: ${e.outcome}: ${e.reason}`),
+    slowSessions: [...m.failedSessions, ...m.slowestSessions].map((s) => ({
+      sessionId: s.sessionId,
+      client: `copy ${s.copy} loop ${s.loop}`,
+      ...(s.outcome ? { outcome: s.outcome } : {}),
+      slowestMs: s.slowestMs,
+      ...(s.reason ? { reason: s.reason } : {}),
+    })),
+  };
+}

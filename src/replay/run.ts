@@ -1,0 +1,372 @@
+/**
+ * A replay run: reads the captures (streaming, read-ahead bounded by the replay clock), plans
+ * the selected sessions, starts each on its schedule through a transport, and ends when every
+ * planned session has an outcome. Transport-agnostic: the socket and raw transports plug in
+ * through `Transport`.
+ *
+ * Read-ahead: in timed mode the capture is read up to `lookaheadMs` (capture time) beyond the
+ * replay clock; at --speed max, until a backlog of sessions waits to start. In both modes a
+ * session that has sent everything read so far (`needInput`) makes the reader go further.
+ * Memory therefore follows the sessions open at once, not the capture's size.
+ */
+import type { CapturedRequest, CapturedSession, FlowSink } from '../flow/session.ts';
+import type { SessionEnd } from '../report/metrics.ts';
+import type { SessionOutcome } from '../report/outcome.ts';
+import { unitInterval } from '../util/seeded.ts';
+import { ReplayClock } from './clock.ts';
+import { DueQueue } from './due-queue.ts';
+import type { FlowFeed, OpenFlowFeed } from './flow-feed.ts';
+import { IdleCutter } from './idle-cutter.ts';
+import type { ReplayObserver, SessionEnv } from './observer.ts';
+import { type PlannedSession, type SessionDriver, sessionKey } from './plan.ts';
+import { matchTransfer, type Transfer } from './transfer.ts';
+
+export interface ReplayPlanOptions {
+  captures: string[];
+  transfers: Transfer[];
+  /** Capture-seconds per wall-second; Infinity for --speed max. */
+  speed: number;
+  /** At --speed max, at most this many sessions at once. */
+  concurrency: number;
+  /** Idle stretches of the capture longer than this are cut to it (ms). */
+  maxIdleMs?: number;
+  loop: number;
+  /** Percentage of sessions replayed, chosen by session and seed. */
+  samplePercent: number;
+  onlyComplete: boolean;
+  multiply: number;
+  seed: number;
+  /** How far (capture ms) the reader runs ahead of the replay clock. */
+  lookaheadMs: number;
+}
+
+export interface Transport {
+  readonly name: string;
+  startSession(planned: PlannedSession, env: SessionEnv): SessionDriver;
+  close(): Promise<void>;
+}
+
+/** Sessions left out of the plan, by reason. */
+export interface Excluded {
+  noTransfer: number;
+  sampledOut: number;
+}
+
+export interface RunProgress {
+  /** Replay clock position and an estimate of the timeline's end (µs). */
+  timelineUs: number;
+  timelineEstimateUs: number | undefined;
+  readingDone: boolean;
+  planned: number;
+  unstarted: number;
+  active: number;
+  ended: number;
+  paused: boolean;
+  speed: number;
+  excluded: Excluded;
+  /** Capture warnings (e.g. a truncated final record), with the file named. */
+  warnings: string[];
+}
+
+const NOT_YET_STARTED: SessionDriver = { requestAvailable() {}, inputEnded() {}, stop() {} };
+
+export class ReplayRun {
+  readonly clock: ReplayClock;
+  private readonly queue: DueQueue;
+  private readonly t0 = performance.now();
+  private readonly drivers = new Map<PlannedSession, SessionDriver>();
+  private readonly copiesOf = new Map<CapturedSession, PlannedSession[]>();
+  private readonly startBacklog: PlannedSession[] = [];
+  private readonly starving = new Set<PlannedSession>();
+  private readonly excluded: Excluded = { noTransfer: 0, sampledOut: 0 };
+  private readonly warnings: string[] = [];
+  /** Planned sessions not yet handed to the transport (scheduled or in the start backlog). */
+  private readonly pending = new Set<PlannedSession>();
+  private planned = 0;
+  private ended = 0;
+  private stopped = false;
+  private readingDone = false;
+  /** Where the capture being read starts on the replay timeline, and how far it has been read. */
+  private timelineBaseUs = 0;
+  private readTimelineUs = 0;
+  private fractionRead = 0;
+  private wakeReader: (() => void) | undefined;
+  private finished!: () => void;
+  private readonly done = new Promise<void>((resolve) => {
+    this.finished = resolve;
+  });
+
+  constructor(
+    private readonly options: ReplayPlanOptions,
+    private readonly transport: Transport,
+    private readonly observer: ReplayObserver,
+    private readonly openFeed: OpenFlowFeed,
+  ) {
+    this.clock = new ReplayClock(() => this.nowMs(), options.speed);
+    this.queue = new DueQueue(this.clock);
+  }
+
+  nowMs(): number {
+    return performance.now() - this.t0;
+  }
+
+  /** Reads, plans and replays; resolves once every planned session has an outcome. */
+  async run(): Promise<void> {
+    const reading = this.readAll().catch((err: unknown) => {
+      this.stop();
+      throw err;
+    });
+    await reading;
+    await this.done;
+    this.queue.stop();
+    await this.transport.close();
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.queue.stop();
+    this.startBacklog.length = 0;
+    for (const p of [...this.pending])
+      this.endUnstarted(p, 'stopped', 'the run was stopped before it started');
+    for (const driver of [...this.drivers.values()]) driver.stop();
+    this.wake();
+    this.checkDone();
+  }
+
+  pause(): void {
+    this.clock.pause();
+    this.queue.rearm();
+  }
+
+  resume(): void {
+    this.clock.resume();
+    this.queue.rearm();
+    this.wake();
+  }
+
+  setSpeed(speed: number): void {
+    if (this.clock.speed === Number.POSITIVE_INFINITY) return;
+    this.clock.setSpeed(speed);
+    this.queue.rearm();
+    this.wake();
+  }
+
+  progress(): RunProgress {
+    const estimate =
+      this.readingDone || this.fractionRead <= 0
+        ? this.readingDone
+          ? this.readTimelineUs
+          : undefined
+        : this.timelineBaseUs + (this.readTimelineUs - this.timelineBaseUs) / this.fractionRead;
+    return {
+      timelineUs: Math.min(this.clock.captureNowUs(), this.readTimelineUs),
+      timelineEstimateUs: estimate,
+      readingDone: this.readingDone,
+      planned: this.planned,
+      unstarted: this.pending.size,
+      active: this.drivers.size,
+      ended: this.ended,
+      paused: this.clock.paused,
+      speed: this.clock.speed,
+      excluded: { ...this.excluded },
+      warnings: [...this.warnings],
+    };
+  }
+
+  private async readAll(): Promise<void> {
+    const { captures, loop } = this.options;
+    for (let l = 0; l < loop && !this.stopped; l++) {
+      for (let c = 0; c < captures.length && !this.stopped; c++) {
+        await this.readCapture(c, l);
+      }
+    }
+    this.readingDone = true;
+    this.checkDone();
+  }
+
+  private async readCapture(captureIndex: number, loop: number): Promise<void> {
+    const cutter = new IdleCutter(
+      this.options.maxIdleMs !== undefined ? this.options.maxIdleMs * 1000 : Infinity,
+    );
+    let firstUs: number | undefined;
+    const base = this.timelineBaseUs;
+    const toTimeline = (us: number) => base + cutter.map(us) - cutter.map(firstUs ?? us);
+    const sink: FlowSink = {
+      sessionOpened: (s) => this.plan(s, captureIndex, loop, toTimeline(s.startUs)),
+      requestCompleted: (s, r) => this.addRequest(s, r, toTimeline),
+      sessionClosed: (s) => this.closeInput(s),
+    };
+    const feed: FlowFeed = await this.openFeed(this.options.captures[captureIndex], sink, (us) => {
+      firstUs ??= us;
+      cutter.observe(us);
+      this.readTimelineUs = Math.max(this.readTimelineUs, toTimeline(us));
+    });
+    try {
+      while (!this.stopped) {
+        await this.readPermit();
+        if (this.stopped) break;
+        const more = await feed.step();
+        this.fractionRead = feed.fractionRead();
+        if (!more) break;
+      }
+      for (const w of feed.warnings()) this.warnings.push(w);
+    } finally {
+      await feed.close();
+    }
+    this.timelineBaseUs = this.readTimelineUs;
+  }
+
+  private plan(session: CapturedSession, captureIndex: number, loop: number, startUs: number): void {
+    if (this.stopped) return;
+    const transfer = matchTransfer(this.options.transfers, session.server);
+    if (!transfer) {
+      this.excluded.noTransfer++;
+      return;
+    }
+    const { seed, samplePercent, multiply, onlyComplete } = this.options;
+    if (
+      samplePercent < 100 &&
+      unitInterval(seed, 'sample', captureIndex, session.id) * 100 >= samplePercent
+    ) {
+      this.excluded.sampledOut++;
+      return;
+    }
+    const copies: PlannedSession[] = [];
+    for (let copy = 0; copy < multiply; copy++) {
+      const planned: PlannedSession = {
+        key: sessionKey(captureIndex, session.id, copy, loop),
+        captureIndex,
+        session,
+        copy,
+        loop,
+        target: transfer.target,
+        startUs,
+        requestOffsetsUs: [],
+        inputEnded: false,
+      };
+      if (onlyComplete && !session.handshake.syn) {
+        planned.notReplayable = 'no handshake captured (--only-complete)';
+      }
+      copies.push(planned);
+      this.observer.sessionPlanned(planned);
+      this.planned++;
+      this.pending.add(planned);
+      if (this.clock.speed === Number.POSITIVE_INFINITY) this.startBacklog.push(planned);
+      else this.queue.at(startUs, () => this.start(planned));
+    }
+    this.copiesOf.set(session, copies);
+    this.startFromBacklog();
+  }
+
+  private addRequest(session: CapturedSession, request: CapturedRequest, toTimeline: (us: number) => number) {
+    const copies = this.copiesOf.get(session);
+    if (!copies) return;
+    const offsetUs = toTimeline(session.startUs + request.offsetUs) - toTimeline(session.startUs);
+    for (const p of copies) {
+      p.requestOffsetsUs.push(offsetUs);
+      this.observer.requestPlanned(p);
+      this.starving.delete(p);
+      this.drivers.get(p)?.requestAvailable();
+    }
+  }
+
+  private closeInput(session: CapturedSession): void {
+    const copies = this.copiesOf.get(session);
+    if (!copies) return;
+    this.copiesOf.delete(session);
+    for (const p of copies) {
+      p.inputEnded = true;
+      this.starving.delete(p);
+      this.drivers.get(p)?.inputEnded();
+    }
+  }
+
+  private start(planned: PlannedSession): void {
+    if (this.stopped || !this.pending.has(planned)) return;
+    if (planned.notReplayable !== undefined) {
+      this.endUnstarted(planned, 'not-replayable', planned.notReplayable);
+      return;
+    }
+    this.pending.delete(planned);
+    const env: SessionEnv = {
+      nowMs: () => this.nowMs(),
+      at: (us, fn) => this.queue.at(us, fn),
+      lateMs: (us) => this.clock.lateMs(us),
+      speed: () => this.clock.speed,
+      needInput: (p) => {
+        this.starving.add(p);
+        this.wake();
+      },
+      observer: {
+        ...this.observer,
+        sessionEnded: (p, result) => this.sessionEnded(p, result),
+      },
+    };
+    // Registered before the transport runs, so that a session ending at once is still counted.
+    this.drivers.set(planned, NOT_YET_STARTED);
+    const driver = this.transport.startSession(planned, env);
+    if (this.drivers.get(planned) !== NOT_YET_STARTED) return;
+    this.drivers.set(planned, driver);
+    if (planned.inputEnded) driver.inputEnded();
+  }
+
+  private startFromBacklog(): void {
+    while (!this.stopped && this.startBacklog.length > 0 && this.drivers.size < this.options.concurrency) {
+      const next = this.startBacklog.shift();
+      if (next) this.start(next);
+    }
+    this.wake();
+  }
+
+  private sessionEnded(planned: PlannedSession, end: SessionEnd): void {
+    if (!this.drivers.delete(planned)) return;
+    this.starving.delete(planned);
+    this.recordEnd(planned, end);
+    this.startFromBacklog();
+  }
+
+  /** A planned session that never reached a transport still gets its outcome. */
+  private endUnstarted(planned: PlannedSession, outcome: SessionOutcome, reason: string): void {
+    this.pending.delete(planned);
+    this.recordEnd(planned, { outcome, reason, endedMs: this.nowMs() });
+  }
+
+  private recordEnd(planned: PlannedSession, end: SessionEnd): void {
+    this.ended++;
+    this.observer.sessionEnded(planned, end);
+    this.checkDone();
+  }
+
+  private checkDone(): void {
+    if ((this.readingDone || this.stopped) && this.drivers.size === 0 && this.pending.size === 0) {
+      this.finished();
+    }
+  }
+
+  private readPermit(): Promise<void> {
+    if (this.mayRead()) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.wakeReader = resolve;
+      if (this.clock.speed !== Number.POSITIVE_INFINITY) {
+        this.queue.at(this.readTimelineUs - this.options.lookaheadMs * 1000, () => this.wake());
+      }
+    });
+  }
+
+  private mayRead(): boolean {
+    if (this.stopped || this.starving.size > 0) return true;
+    if (this.clock.speed === Number.POSITIVE_INFINITY) {
+      return this.startBacklog.length < Math.max(2 * this.options.concurrency, 256);
+    }
+    return this.readTimelineUs < this.clock.captureNowUs() + this.options.lookaheadMs * 1000;
+  }
+
+  private wake(): void {
+    const resolve = this.wakeReader;
+    if (resolve && this.mayRead()) {
+      this.wakeReader = undefined;
+      resolve();
+    }
+  }
+}

@@ -1,0 +1,285 @@
+/**
+ * The socket transport: one captured session replayed over one kernel TCP connection.
+ *
+ * A request goes out when all of these hold: it has been read from the capture, the connection
+ * is open, the previous response is over (unless --no-wait), and the replay clock has reached
+ * the request's captured offset. A response is over when its HTTP framing says so or, for
+ * other protocols, when no new byte arrived for about one captured RTT (scaled by the speed).
+ * Latency is measured from the moment a request was written to its first and last response
+ * byte. The session ends with exactly one outcome.
+ */
+import net from 'node:net';
+import type { SessionEnv } from '../replay/observer.ts';
+import { endpointText, type PlannedSession, type SessionDriver } from '../replay/plan.ts';
+import { parseHttpRequestLine } from '../report/http.ts';
+import type { SentRequest } from '../report/metrics.ts';
+import type { SessionOutcome } from '../report/outcome.ts';
+import { HttpResponseFraming } from './http-response.ts';
+
+export interface SocketSessionOptions {
+  /** Do not wait for a response before sending the next request (tcpcopy -W). */
+  noWait: boolean;
+  /** Give up when the target has not answered (connect or response) for this long. */
+  sessionTimeoutMs: number;
+  /** Lower bound of the response-quiet period, for captures with tiny (loopback) RTTs. */
+  minQuietMs: number;
+  /** Quiet period used when the capture has no handshake to take the RTT from. */
+  defaultRttMs: number;
+  /** How long to wait for the target's FIN after ours before the socket is destroyed. */
+  closeGraceMs: number;
+}
+
+export const defaultSocketSessionOptions: SocketSessionOptions = {
+  noWait: false,
+  sessionTimeoutMs: 30_000,
+  minQuietMs: 2,
+  defaultRttMs: 20,
+  closeGraceMs: 2_000,
+};
+
+interface InFlight {
+  sent: SentRequest;
+  framing: HttpResponseFraming;
+  complete: boolean;
+  responseBytes: number;
+  firstByteMs?: number;
+  lastByteMs?: number;
+}
+
+type Phase = 'connecting' | 'open' | 'done';
+
+export class SocketSession implements SessionDriver {
+  private readonly socket: net.Socket;
+  private phase: Phase = 'connecting';
+  private next = 0;
+  private inFlight: InFlight | undefined;
+  private readonly startedMs: number;
+  private reportedStart = false;
+  private targetClosed = false;
+  /** The due time a clock timer is armed for, so that one request arms it only once. */
+  private armedForUs: number | undefined;
+  /** When the current next request became ready to go, apart from its schedule. */
+  private readySinceMs: number | undefined;
+  private quietTimer: NodeJS.Timeout | undefined;
+  private answerTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly planned: PlannedSession,
+    private readonly env: SessionEnv,
+    private readonly options: SocketSessionOptions,
+  ) {
+    this.startedMs = env.nowMs();
+    const socket = net.connect({ host: planned.target.ip, port: planned.target.port, noDelay: true });
+    this.socket = socket;
+    this.awaitTarget(`no connection to ${endpointText(planned.target)}`);
+    socket.on('connect', () => this.onConnect());
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onTargetClosed());
+    socket.on('error', (err: NodeJS.ErrnoException) => this.onError(err));
+    socket.on('close', () => this.onTargetClosed());
+  }
+
+  requestAvailable(): void {
+    this.pump();
+  }
+
+  inputEnded(): void {
+    if (this.targetClosed) this.onTargetClosed();
+    else this.pump();
+  }
+
+  stop(): void {
+    if (this.phase === 'done') return;
+    this.socket.destroy();
+    this.finish('stopped', 'the run was stopped');
+  }
+
+  private get requests() {
+    return this.planned.session.requests;
+  }
+
+  private onConnect(): void {
+    if (this.phase === 'done') return;
+    this.phase = 'open';
+    const { localAddress, localPort } = this.socket;
+    this.reportStart(
+      localAddress && localPort ? endpointText({ ip: localAddress, port: localPort }) : undefined,
+    );
+    this.clearAnswerTimer();
+    this.pump();
+  }
+
+  /** Sends the next request if everything it waits for has happened; otherwise arms what it waits for. */
+  private pump(): void {
+    if (this.phase !== 'open') return;
+    const previousOver = !this.inFlight || this.inFlight.complete || this.options.noWait;
+    if (!previousOver) return;
+    if (this.next >= this.requests.length) {
+      if (this.planned.inputEnded) this.closeNormally();
+      else this.env.needInput(this.planned);
+      return;
+    }
+    const nowMs = this.env.nowMs();
+    this.readySinceMs ??= nowMs;
+    const dueUs = this.planned.startUs + this.planned.requestOffsetsUs[this.next];
+    if (this.env.lateMs(dueUs) < 0) {
+      if (this.armedForUs !== dueUs) {
+        this.armedForUs = dueUs;
+        this.env.at(dueUs, () => this.pump());
+      }
+      return;
+    }
+    const lagMs = Math.max(0, Math.min(this.env.lateMs(dueUs), nowMs - this.readySinceMs));
+    this.readySinceMs = undefined;
+    this.armedForUs = undefined;
+    this.send(this.next++, nowMs, lagMs);
+    this.pump();
+  }
+
+  private send(index: number, nowMs: number, lagMs: number): void {
+    const request = this.requests[index];
+    if (this.inFlight && !this.inFlight.complete) this.answer(this.inFlight);
+    const http = parseHttpRequestLine(request.data);
+    const sent: SentRequest = {
+      index,
+      scheduledMs: nowMs - lagMs,
+      sentMs: nowMs,
+      bytesSent: request.data.length,
+      ...(http ? { http } : {}),
+    };
+    this.socket.write(request.data);
+    this.env.observer.requestSent(this.planned, sent);
+    this.env.observer.bytes(this.planned, request.data.length, 0);
+    // A request that got no response in the capture (and is not HTTP, which always answers)
+    // does not hold the next one back.
+    const expectsAnswer = request.responseBytes > 0 || http !== undefined;
+    this.inFlight = {
+      sent,
+      framing: new HttpResponseFraming(http?.method),
+      complete: !expectsAnswer,
+      responseBytes: 0,
+    };
+    if (expectsAnswer && !this.options.noWait) this.awaitTarget(`no response to request ${index}`);
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.phase === 'done') return;
+    this.env.observer.bytes(this.planned, 0, chunk.length);
+    const flight = this.inFlight;
+    if (!flight) return; // e.g. a greeting before the first request
+    const elapsed = this.env.nowMs() - flight.sent.sentMs;
+    flight.firstByteMs ??= elapsed;
+    flight.lastByteMs = elapsed;
+    flight.responseBytes += chunk.length;
+    const state = flight.framing.push(chunk);
+    if (flight.complete) return;
+    this.clearAnswerTimer();
+    if (state === 'complete') this.responseOver(flight);
+    else this.armQuiet(flight);
+  }
+
+  private armQuiet(flight: InFlight): void {
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+    this.quietTimer = setTimeout(() => this.responseOver(flight), this.quietMs());
+  }
+
+  private quietMs(): number {
+    const rttUs = this.planned.session.handshake.rttUs;
+    const rttMs = rttUs !== undefined ? rttUs / 1000 : this.options.defaultRttMs;
+    return Math.min(1000, Math.max(this.options.minQuietMs, rttMs / this.env.speed()));
+  }
+
+  private responseOver(flight: InFlight): void {
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+    this.quietTimer = undefined;
+    if (flight.complete) return;
+    this.answer(flight);
+    this.pump();
+  }
+
+  /** Ends a request's response: reported as answered when any byte of it came back. */
+  private answer(flight: InFlight): void {
+    flight.complete = true;
+    if (flight.firstByteMs === undefined || flight.lastByteMs === undefined) return;
+    const status = flight.framing.statusCode;
+    this.env.observer.requestAnswered(this.planned, {
+      index: flight.sent.index,
+      firstByteMs: flight.firstByteMs,
+      lastByteMs: flight.lastByteMs,
+      responseBytes: flight.responseBytes,
+      ...(status !== undefined ? { status } : {}),
+    });
+  }
+
+  private reportStart(replayedFrom?: string): void {
+    if (this.reportedStart) return;
+    this.reportedStart = true;
+    this.env.observer.sessionStarted(this.planned, this.startedMs, replayedFrom);
+  }
+
+  private onTargetClosed(): void {
+    if (this.phase === 'done') return;
+    this.targetClosed = true;
+    if (this.inFlight && !this.inFlight.complete) this.answer(this.inFlight);
+    if (this.phase === 'connecting') return; // 'error' names the reason
+    const left = this.requests.length - this.next;
+    if (left > 0) {
+      this.finish('closed-early', `target closed the connection with ${left} request(s) left`);
+    } else if (this.planned.inputEnded) {
+      this.finish('completed');
+    }
+    // Otherwise the capture has not been read far enough to know: inputEnded() decides.
+  }
+
+  private onError(err: NodeJS.ErrnoException): void {
+    if (this.phase === 'done') return;
+    const left = this.requests.length - this.next + (this.planned.inputEnded ? 0 : 1);
+    const answered = !this.inFlight || this.inFlight.complete;
+    if (err.code === 'ECONNREFUSED') {
+      this.finish('refused', `connection to ${endpointText(this.planned.target)} refused`);
+    } else if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
+      if (this.inFlight && !this.inFlight.complete) this.answer(this.inFlight);
+      if (left === 0 && answered) this.finish('completed');
+      else this.finish('reset-by-target', `target reset the connection with ${left} request(s) left`);
+    } else {
+      this.finish('error', `${err.code ?? 'socket error'}: ${err.message}`);
+    }
+  }
+
+  private closeNormally(): void {
+    const socket = this.socket;
+    this.finish('completed');
+    socket.end();
+    setTimeout(() => socket.destroy(), this.options.closeGraceMs).unref();
+  }
+
+  /** Arms the session timeout while reprise waits for the target. */
+  private awaitTarget(what: string): void {
+    this.clearAnswerTimer();
+    const seconds = this.options.sessionTimeoutMs / 1000;
+    this.answerTimer = setTimeout(() => {
+      this.socket.destroy();
+      this.finish('timed-out', `${what} within ${seconds}s`);
+    }, this.options.sessionTimeoutMs);
+  }
+
+  private clearAnswerTimer(): void {
+    if (this.answerTimer) clearTimeout(this.answerTimer);
+    this.answerTimer = undefined;
+  }
+
+  private finish(outcome: SessionOutcome, reason?: string): void {
+    if (this.phase === 'done') return;
+    this.phase = 'done';
+    this.clearAnswerTimer();
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+    if (this.inFlight && !this.inFlight.complete) this.answer(this.inFlight);
+    if (outcome !== 'completed') this.socket.destroy();
+    this.reportStart();
+    this.env.observer.sessionEnded(this.planned, {
+      outcome,
+      ...(reason !== undefined ? { reason } : {}),
+      endedMs: this.env.nowMs(),
+    });
+  }
+}
