@@ -25,7 +25,7 @@ export interface CaptureRecord {
   fileOffset: number;
   /** Link type of the interface the packet was captured on. */
   linkType: number;
-  /** pcapng interface id; 0 for pcap. */
+  /** Index into the reader's interface list (all pcapng sections counted); 0 for pcap. */
   interfaceId: number;
   /** Capture time: whole seconds since the epoch, and nanoseconds within that second. */
   tsSec: number;

@@ -1,0 +1,43 @@
+import type { CaptureRecord } from './record.ts';
+
+/**
+ * Walks the records present in the current chunk, synchronously. `next()` returns the same
+ * CaptureRecord object each time, filled with the next record, or null when the chunk holds no
+ * further complete record. The record (and its bytes) is valid only until the next call.
+ */
+export interface RecordCursor {
+  next(): CaptureRecord | null;
+}
+
+/** A format's record parser: a cursor over a window of the file, which the reader refills. */
+export interface RecordParser extends RecordCursor {
+  /** Points the parser at buf[start, end), whose first byte is at file offset `baseOffset`. */
+  setWindow(buf: Buffer, start: number, end: number, baseOffset: number): void;
+  /** Where the parser stopped in the window. */
+  readonly position: number;
+  /**
+   * After next() returned null: bytes needed from `position` to go on. 0 when the consumer left
+   * the window before next() returned null: the reader then hands out the same window again.
+   */
+  readonly needed: number;
+  /** Says what was cut off when the file ends with `available` (< needed) bytes left. */
+  describeTruncation(available: number): string;
+}
+
+export const EMPTY_BUFFER = Buffer.alloc(0);
+
+/** One record object per reader, every field set in the same order (one hidden class). */
+export function newRecord(): CaptureRecord {
+  return {
+    index: 0,
+    fileOffset: 0,
+    linkType: 0,
+    interfaceId: 0,
+    tsSec: 0,
+    tsNsec: 0,
+    capturedLength: 0,
+    originalLength: 0,
+    buf: EMPTY_BUFFER,
+    offset: 0,
+  };
+}

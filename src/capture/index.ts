@@ -1,0 +1,18 @@
+export type { RecordCursor } from './cursor.ts';
+export { DEFAULT_CHUNK_BYTES, MAX_RECORD_BYTES, PCAP_MAX_SNAPLEN } from './limits.ts';
+export {
+  type CaptureReader,
+  type CaptureSummary,
+  forEachRecord,
+  type OpenCaptureOptions,
+  openCapture,
+} from './open.ts';
+export { type ByteSink, createPcapWriter, type PcapWriter, type PcapWriterOptions } from './pcap-writer.ts';
+export {
+  CaptureError,
+  type CaptureFormat,
+  type CaptureInterface,
+  type CaptureRecord,
+  type CaptureWarning,
+  LinkType,
+} from './record.ts';
