@@ -1,0 +1,136 @@
+/**
+ * Shows a command's progress while it runs: an Ink view redrawn from a snapshot a few times a
+ * second on a terminal, or a plain line every few seconds on stderr otherwise (CI, a pipe).
+ *
+ * Stopping: `q` or Ctrl-C in the view, or SIGINT when the terminal is not in raw mode, call
+ * `onStop` once; the caller winds down, then calls `stop()`. A second SIGINT exits at once.
+ */
+
+import { type Instance, render } from 'ink';
+import { type ComponentType, createElement } from 'react';
+import type { StopHandlers } from './progress.ts';
+import { isInteractiveTerminal } from './terminal.ts';
+
+export interface LiveViewOptions<P, H extends StopHandlers> {
+  /** Called on every refresh: keep it cheap and side-effect free. */
+  snapshot: () => P;
+  View: ComponentType<H & { progress: P }>;
+  handlers: H;
+  /** The line printed instead of the view off a terminal. */
+  formatLine: (progress: P) => string;
+  /** View refresh period on a terminal. */
+  intervalMs?: number;
+  /** Period of the plain lines off a terminal. */
+  lineIntervalMs?: number;
+  /** false prints plain lines even on a terminal (`--no-tui`); the view needs a terminal regardless. */
+  interactive?: boolean;
+  stdin?: NodeJS.ReadStream;
+  stdout?: NodeJS.WriteStream;
+  stderr?: NodeJS.WriteStream;
+}
+
+export interface LiveViewHandle {
+  /** True when the Ink view is mounted, false when printing plain lines. */
+  readonly interactive: boolean;
+  /** Draws the final state, restores the terminal and removes the SIGINT handler. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_INTERVAL_MS = 250;
+export const DEFAULT_LINE_INTERVAL_MS = 3000;
+const EXIT_CODE_SIGINT = 130;
+
+export function startLiveView<P, H extends StopHandlers>(options: LiveViewOptions<P, H>): LiveViewHandle {
+  const stdin = options.stdin ?? process.stdin;
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const interactive = options.interactive !== false && isInteractiveTerminal(stdin, stdout);
+
+  let stopRequested = false;
+  const requestStop = () => {
+    if (stopRequested) return;
+    stopRequested = true;
+    options.handlers.onStop();
+    // Give the terminal back now: the caller may take a while to wind down and report.
+    if (interactive) void display.close();
+  };
+
+  const display = interactive
+    ? mountView(options, stdin, stdout, stderr, requestStop)
+    : printLines(options, stderr);
+
+  const onSigint = () => {
+    if (stopRequested) process.exit(EXIT_CODE_SIGINT);
+    if (!interactive) stderr.write('stopping (Ctrl-C again to exit at once)\n');
+    requestStop();
+  };
+  process.on('SIGINT', onSigint);
+
+  let stopped: Promise<void> | undefined;
+  return {
+    interactive,
+    stop() {
+      stopped ??= (async () => {
+        process.off('SIGINT', onSigint);
+        await display.close();
+      })();
+      return stopped;
+    },
+  };
+}
+
+interface Display {
+  /** Shows the latest snapshot one last time and releases the terminal. Idempotent. */
+  close(): Promise<void>;
+}
+
+function mountView<P, H extends StopHandlers>(
+  options: LiveViewOptions<P, H>,
+  stdin: NodeJS.ReadStream,
+  stdout: NodeJS.WriteStream,
+  stderr: NodeJS.WriteStream,
+  onStop: () => void,
+): Display {
+  let closing: Promise<void> | undefined;
+  const element = () =>
+    createElement(options.View, { ...options.handlers, onStop, progress: options.snapshot() });
+  const instance: Instance = render(element(), {
+    stdin,
+    stdout,
+    stderr,
+    exitOnCtrlC: false,
+    patchConsole: false,
+  });
+  const exited = instance.waitUntilExit();
+  const timer = setInterval(() => instance.rerender(element()), options.intervalMs ?? DEFAULT_INTERVAL_MS);
+  timer.unref();
+
+  function close(): Promise<void> {
+    closing ??= (async () => {
+      clearInterval(timer);
+      instance.rerender(element());
+      instance.unmount();
+      await exited;
+    })();
+    return closing;
+  }
+  return { close };
+}
+
+function printLines<P, H extends StopHandlers>(
+  options: LiveViewOptions<P, H>,
+  stderr: NodeJS.WriteStream,
+): Display {
+  const print = () => stderr.write(`${options.formatLine(options.snapshot())}\n`);
+  const timer = setInterval(print, options.lineIntervalMs ?? DEFAULT_LINE_INTERVAL_MS);
+  timer.unref();
+  let closed = false;
+  return {
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
+      print();
+    },
+  };
+}

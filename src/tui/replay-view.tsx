@@ -1,0 +1,128 @@
+import { Box, Text, useInput } from 'ink';
+import { useState } from 'react';
+import { failedCount, failureBreakdown } from './failures.ts';
+import {
+  formatCount,
+  formatDuration,
+  formatMs,
+  formatPercent,
+  formatRate,
+  formatSpeed,
+  fractionOf,
+  progressBar,
+} from './format.ts';
+import { isStopKey } from './keys.ts';
+import { KeysFooter } from './keys-footer.tsx';
+import type { ReplayHandlers, ReplayProgress } from './progress.ts';
+import { SessionList } from './session-list.tsx';
+import { stepSpeed } from './speed.ts';
+
+export interface ReplayViewProps extends ReplayHandlers {
+  progress: ReplayProgress;
+}
+
+const BAR_WIDTH = 30;
+const ERRORS_SHOWN = 3;
+
+export function ReplayView({ progress, onStop, onPauseToggle, onSpeedChange }: ReplayViewProps) {
+  const [showSessions, setShowSessions] = useState(false);
+  useInput((input, key) => {
+    if (isStopKey(input, key)) onStop();
+    else if (input === 'p') onPauseToggle();
+    else if (input === 's') setShowSessions((shown) => !shown);
+    else if (input === '+' || input === '-') {
+      const next = stepSpeed(progress.speed, input === '+' ? 'faster' : 'slower');
+      if (next !== undefined) onSpeedChange(next);
+    }
+  });
+  return (
+    <Box flexDirection="column">
+      <Header progress={progress} />
+      <Timeline progress={progress} />
+      <Sessions sessions={progress.sessions} />
+      <Requests progress={progress} />
+      <LastErrors errors={progress.lastErrors} />
+      {showSessions && <SessionList sessions={progress.slowSessions ?? []} />}
+      <KeysFooter
+        keys={[
+          ['q', 'stop'],
+          ['p', progress.paused ? 'resume' : 'pause'],
+          ['+/-', 'speed'],
+          ['s', showSessions ? 'hide sessions' : 'slow/failed sessions'],
+        ]}
+      />
+    </Box>
+  );
+}
+
+function Header({ progress }: { progress: ReplayProgress }) {
+  return (
+    <Text>
+      <Text bold>reprise replay</Text>{' '}
+      {progress.paused ? (
+        <Text color="yellow" bold>
+          ⏸ PAUSED
+        </Text>
+      ) : (
+        <Text color="green">▶ running</Text>
+      )}{' '}
+      speed <Text bold>{formatSpeed(progress.speed)}</Text>
+    </Text>
+  );
+}
+
+function Timeline({ progress }: { progress: ReplayProgress }) {
+  const fraction = fractionOf(progress.timelineDoneUs, progress.timelineTotalUs);
+  return (
+    <Text>
+      <Text color={progress.paused ? 'yellow' : 'green'}>{progressBar(fraction, BAR_WIDTH)}</Text>{' '}
+      <Text bold>{formatPercent(fraction)}</Text> capture {formatDuration(progress.timelineDoneUs / 1000)}/
+      {formatDuration(progress.timelineTotalUs / 1000)} elapsed {formatDuration(progress.elapsedMs)} ETA{' '}
+      {formatDuration(progress.etaMs)}
+    </Text>
+  );
+}
+
+function Sessions({ sessions }: { sessions: ReplayProgress['sessions'] }) {
+  const failed = failedCount(sessions.failed);
+  return (
+    <Text>
+      sessions {formatCount(sessions.planned)} planned {formatCount(sessions.active)} active{' '}
+      <Text color="green">{formatCount(sessions.completed)} completed</Text>{' '}
+      <Text color={failed > 0 ? 'red' : undefined}>
+        {formatCount(failed)} failed{failed > 0 ? ` (${failureBreakdown(sessions.failed)})` : ''}
+      </Text>
+    </Text>
+  );
+}
+
+function Requests({ progress }: { progress: ReplayProgress }) {
+  const { requests, latencyMs, sendLagMs } = progress;
+  return (
+    <>
+      <Text>
+        requests {formatCount(requests.sent)} sent {formatCount(requests.answered)} answered{' '}
+        <Text bold>{formatRate(requests.perSecond)}</Text>
+      </Text>
+      <Text>
+        latency p50 {formatMs(latencyMs?.p50)} p99 <Text bold>{formatMs(latencyMs?.p99)}</Text> send lag p50{' '}
+        {formatMs(sendLagMs?.p50)} p99 {formatMs(sendLagMs?.p99)}
+      </Text>
+    </>
+  );
+}
+
+function LastErrors({ errors }: { errors: string[] }) {
+  if (errors.length === 0) return null;
+  return (
+    <Box flexDirection="column">
+      {errors.slice(-ERRORS_SHOWN).map((error, i) => (
+        // Errors repeat verbatim, so their position is the only stable key.
+        // biome-ignore lint/suspicious/noArrayIndexKey: see above
+        <Text key={i} color="red" wrap="truncate-end">
+          ! {error}
+        </Text>
+      ))}
+    </Box>
+  );
+}

@@ -1,0 +1,16 @@
+/**
+ * Whether a live view can take over the terminal: both ends are TTYs and we are not in CI
+ * (where Ink only prints the last frame; the same rule as Ink's own `is-in-ci`).
+ */
+export function isInteractiveTerminal(
+  stdin: { isTTY?: boolean } = process.stdin,
+  stdout: { isTTY?: boolean } = process.stdout,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
+  return stdin.isTTY === true && stdout.isTTY === true && !isCi(env);
+}
+
+function isCi(env: NodeJS.ProcessEnv): boolean {
+  const set = (name: string) => name in env && env[name] !== '0' && env[name] !== 'false';
+  return set('CI') || set('CONTINUOUS_INTEGRATION');
+}

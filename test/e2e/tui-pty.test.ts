@@ -1,0 +1,97 @@
+/**
+ * The replay live view in a real pseudo-terminal (util-linux `script`): it draws, reacts to
+ * keys, and on `q` gives the terminal back (cursor shown, raw mode off) and exits 0.
+ */
+
+import assert from 'node:assert/strict';
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { stripVTControlCharacters } from 'node:util';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const WAIT_MS = 20_000;
+const SHOW_CURSOR = '\x1b[?25h';
+const HIDE_CURSOR = '\x1b[?25l';
+
+const hasScript = spawnSync('script', ['--version']).status === 0;
+
+test('replay view in a pty: draws, pauses on p, stops on q and restores the terminal', {
+  skip: hasScript ? false : 'util-linux `script` is not installed',
+  timeout: 60_000,
+}, async () => {
+  const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color' };
+  delete env.CI;
+  delete env.CONTINUOUS_INTEGRATION;
+  // A fresh pty is 0x0; a real terminal has a size, and Ink lays out to its width.
+  const command = `stty cols 120 rows 40 && ${process.execPath} --import tsx test/tui/pty-demo.ts`;
+  const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: ROOT, env });
+  const output = collect(child);
+  try {
+    await output.waitFor(/reprise replay ▶ running/, 'the view');
+    await output.waitFor(/%/, 'the progress percentage');
+    // Raw mode is switched on right after the first frame; before it the pty buffers by line.
+    await delay(300);
+    child.stdin.write('p');
+    await output.waitFor(/PAUSED/, 'the paused state');
+    child.stdin.write('q');
+    const exitCode = await exited(child);
+    const text = output.text();
+    assert.equal(exitCode, 0, `exit code; output:\n${JSON.stringify(text.slice(-2000))}`);
+    assert.ok(text.includes(HIDE_CURSOR), 'the view hid the cursor');
+    assert.ok(
+      text.lastIndexOf(SHOW_CURSOR) > text.lastIndexOf(HIDE_CURSOR),
+      'the cursor is shown again at exit',
+    );
+    assert.match(text, /pty-demo stopped paused=true speed=1 raw=false/);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+});
+
+function collect(child: ChildProcessWithoutNullStreams) {
+  let text = '';
+  const waiters = new Set<() => void>();
+  const onData = (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+    for (const wake of waiters) wake();
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  return {
+    text: () => text,
+    waitFor(pattern: RegExp, what: string): Promise<void> {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (!pattern.test(stripVTControlCharacters(text))) return;
+          cleanup();
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`timed out waiting for ${what}; output:\n${JSON.stringify(text.slice(-2000))}`));
+        }, WAIT_MS);
+        const cleanup = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
+function exited(child: ChildProcessWithoutNullStreams): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    const timer = setTimeout(() => reject(new Error('the demo did not exit after q')), WAIT_MS);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
