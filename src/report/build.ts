@@ -1,0 +1,32 @@
+import { version } from '../version.ts';
+import type { RunMetrics } from './metrics.ts';
+import { type CaptureInfo, REPORT_SCHEMA, type RunReport } from './schema.ts';
+
+/** What the run was, as opposed to what it measured. */
+export interface RunInfo {
+  captures: CaptureInfo[];
+  /** The replay options as given; kept as JSON (undefined values dropped). */
+  options: object;
+  targets: string[];
+  transport: string;
+  /** Defaults to the metrics' start plus their clock. */
+  endedAt?: Date;
+}
+
+/** The run report of a finished (or stopped) replay. Ends every session still open as 'stopped'. */
+export function buildReport(metrics: RunMetrics, run: RunInfo): RunReport {
+  const startedMs = metrics.startedAt.getTime();
+  const durationMs = run.endedAt ? run.endedAt.getTime() - startedMs : metrics.now();
+  const measured = metrics.measured(durationMs);
+  return {
+    schema: REPORT_SCHEMA,
+    tool: { name: 'reprise', version },
+    captures: run.captures,
+    options: JSON.parse(JSON.stringify(run.options)) as Record<string, unknown>,
+    targets: run.targets,
+    transport: run.transport,
+    startedAt: metrics.startedAt.toISOString(),
+    endedAt: new Date(startedMs + durationMs).toISOString(),
+    ...measured,
+  };
+}

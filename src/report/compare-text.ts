@@ -1,0 +1,104 @@
+/** The comparison as a terminal table: colour only when asked, and a word marker either way. */
+import type { Comparison, MetricRow, RunHeader, StatusChange } from './compare.ts';
+import { formatDuration, formatMs, formatNumber, formatPercent } from './format.ts';
+import type { RuleVerdict } from './rules.ts';
+
+const COLOURS = { worse: '\x1b[31m', better: '\x1b[32m', bold: '\x1b[1m', reset: '\x1b[0m' } as const;
+const MARKERS = { worse: '▲ worse', better: '▼ better', same: '' } as const;
+const WIDTHS = { label: 28, value: 12, delta: 12, percent: 9 } as const;
+
+export interface TextOptions {
+  colour: boolean;
+}
+
+export function formatComparison(
+  comparison: Comparison,
+  verdicts: RuleVerdict[],
+  options: TextOptions,
+): string {
+  const paint = (code: keyof typeof COLOURS, text: string) =>
+    options.colour && text ? `${COLOURS[code]}${text}${COLOURS.reset}` : text;
+  const lines = [
+    runLine('baseline ', comparison.baseline),
+    runLine('candidate', comparison.candidate),
+    '',
+    paint(
+      'bold',
+      [
+        ''.padEnd(WIDTHS.label),
+        'baseline'.padStart(WIDTHS.value),
+        'candidate'.padStart(WIDTHS.value),
+        'delta'.padStart(WIDTHS.delta),
+        'change'.padStart(WIDTHS.percent),
+      ].join(' '),
+    ),
+  ];
+  for (const section of comparison.sections) {
+    lines.push(paint('bold', section.title));
+    for (const metric of section.rows) lines.push(rowLine(metric, paint));
+  }
+  lines.push('', ...statusLines(comparison.statusChanges));
+  if (verdicts.length > 0) lines.push('', ...ruleLines(verdicts, paint));
+  return `${lines.join('\n')}\n`;
+}
+
+function runLine(role: string, run: RunHeader): string {
+  return `${role}  ${run.file}  (reprise ${run.version}, ${run.startedAt}, ${formatDuration(run.durationMs)}, target ${run.targets.join(', ') || '-'})`;
+}
+
+function rowLine(metric: MetricRow, paint: (code: keyof typeof COLOURS, text: string) => string): string {
+  const cells = [
+    `  ${metric.label}`.padEnd(WIDTHS.label),
+    formatValue(metric.unit, metric.baseline).padStart(WIDTHS.value),
+    formatValue(metric.unit, metric.candidate).padStart(WIDTHS.value),
+    formatDelta(metric.unit, metric.delta).padStart(WIDTHS.delta),
+    (metric.delta === 0 ? '' : formatPercent(metric.relative)).padStart(WIDTHS.percent),
+  ].join(' ');
+  if (metric.verdict === 'same') return cells;
+  return paint(metric.verdict, `${cells}  ${MARKERS[metric.verdict]}`);
+}
+
+export function formatValue(unit: MetricRow['unit'], value: number): string {
+  return unit === 'ms' ? formatMs(value) : formatNumber(value);
+}
+
+function formatDelta(unit: MetricRow['unit'], delta: number): string {
+  if (delta === 0) return '=';
+  const sign = delta > 0 ? '+' : '-';
+  return `${sign}${formatValue(unit, Math.abs(delta))}`;
+}
+
+function statusLines(changes: Comparison['statusChanges']): string[] {
+  if (changes.count === 0) return ['HTTP status: no request changed status'];
+  const lines = [`HTTP status: ${changes.count} request(s) changed status`];
+  for (const change of changes.listed) lines.push(`  ${describeStatusChange(change)}`);
+  if (changes.count > changes.listed.length)
+    lines.push(`  … and ${changes.count - changes.listed.length} more`);
+  return lines;
+}
+
+export function describeStatusChange(change: StatusChange): string {
+  const where = `session ${change.sessionId}${change.copy ? ` copy ${change.copy}` : ''}${change.loop ? ` loop ${change.loop}` : ''} request ${change.index}`;
+  const status = (value: number | undefined) => (value === undefined ? 'none' : String(value));
+  return `${where}  ${change.method ?? ''} ${change.path ?? ''}  ${status(change.baseline)} → ${status(change.candidate)}`;
+}
+
+function ruleLines(
+  verdicts: RuleVerdict[],
+  paint: (code: keyof typeof COLOURS, text: string) => string,
+): string[] {
+  return [
+    'Rules',
+    ...verdicts.map((verdict) =>
+      verdict.crossed ? paint('worse', `  ✗ ${describeVerdict(verdict)}`) : `  ✓ ${describeVerdict(verdict)}`,
+    ),
+  ];
+}
+
+/** `p99=+10%: first byte p99 12.0 ms → 15.0 ms (+25.0%)`. */
+export function describeVerdict(verdict: RuleVerdict): string {
+  const { baseline, candidate } = verdict;
+  const relative = baseline === 0 ? null : (candidate - baseline) / baseline;
+  const change = candidate === baseline ? 'unchanged' : formatPercent(relative);
+  return `${verdict.rule.text}: ${verdict.description} ${formatValue(verdict.unit, baseline)} → ${formatValue(verdict.unit, candidate)} (${change})`;
+}

@@ -1,0 +1,306 @@
+/**
+ * Two run reports side by side: every figure of the baseline against the candidate with its
+ * absolute and relative change, whether the change is for the worse, and the requests whose HTTP
+ * status changed. Pure: the CLI reads the files and prints.
+ */
+import type { SessionOutcome } from './outcome.ts';
+import {
+  FAILED_OUTCOMES,
+  type LatencyPair,
+  PERCENTILE_KEYS,
+  type Percentiles,
+  type RunReport,
+} from './schema.ts';
+
+export type Unit = 'ms' | 'count' | 'rps';
+/** Which way a figure should move; `neither` for figures that describe the load, not the target. */
+export type Better = 'lower' | 'higher' | 'neither';
+export type Verdict = 'better' | 'worse' | 'same';
+
+export interface MetricRow {
+  label: string;
+  unit: Unit;
+  baseline: number;
+  candidate: number;
+  delta: number;
+  /** delta / baseline; null when the baseline is 0. */
+  relative: number | null;
+  better: Better;
+  verdict: Verdict;
+}
+
+export interface ComparisonSection {
+  title: string;
+  rows: MetricRow[];
+}
+
+export interface StatusChange {
+  sessionId: number;
+  copy: number;
+  loop: number;
+  index: number;
+  method?: string;
+  path?: string;
+  /** Undefined when that run read no status for the request. */
+  baseline?: number;
+  candidate?: number;
+}
+
+export interface RunHeader {
+  file: string;
+  version: string;
+  startedAt: string;
+  durationMs: number;
+  targets: string[];
+}
+
+export interface Comparison {
+  baseline: RunHeader;
+  candidate: RunHeader;
+  sections: ComparisonSection[];
+  statusChanges: { count: number; listed: StatusChange[] };
+  charts: {
+    /** First-byte latency percentiles of both runs (ms). */
+    percentiles: Array<{ label: string; baseline: number; candidate: number }>;
+    /** Requests answered per interval over each run. */
+    throughput: { intervalMs: number; baseline: number[]; candidate: number[] };
+  };
+}
+
+/** Changes smaller than this (relative) are noise for timings and rates; counts have none. */
+const NOISE = 0.02;
+const TOP_ENDPOINTS = 10;
+const LISTED_STATUS_CHANGES = 100;
+
+export function row(
+  label: string,
+  unit: Unit,
+  better: Better,
+  baseline: number,
+  candidate: number,
+): MetricRow {
+  const delta = candidate - baseline;
+  const relative = baseline === 0 ? null : delta / baseline;
+  return {
+    label,
+    unit,
+    baseline,
+    candidate,
+    delta,
+    relative,
+    better,
+    verdict: verdictOf(unit, better, delta, relative),
+  };
+}
+
+function verdictOf(unit: Unit, better: Better, delta: number, relative: number | null): Verdict {
+  if (better === 'neither' || delta === 0) return 'same';
+  if (unit !== 'count' && relative !== null && Math.abs(relative) < NOISE) return 'same';
+  const improved = better === 'lower' ? delta < 0 : delta > 0;
+  return improved ? 'better' : 'worse';
+}
+
+/**
+ * Why two reports cannot be compared (they replayed different captures), or undefined. Both
+ * runs must have replayed the same capture files, matched by sha256.
+ */
+export function captureMismatch(
+  baseline: RunReport,
+  candidate: RunReport,
+  names: [string, string],
+): string | undefined {
+  const digests = (report: RunReport) => report.captures.map((capture) => capture.sha256).sort();
+  const [a, b] = [digests(baseline), digests(candidate)];
+  if (a.length === b.length && a.every((digest, i) => digest === b[i])) return undefined;
+  const describe = (report: RunReport) =>
+    report.captures.map((capture) => `${capture.name} (sha256 ${capture.sha256.slice(0, 12)}…)`).join(', ') ||
+    'no capture';
+  return (
+    `the runs replayed different captures: ${names[0]} replayed ${describe(baseline)}, ` +
+    `${names[1]} replayed ${describe(candidate)}; compare needs two runs of the same capture`
+  );
+}
+
+export function compareReports(
+  baseline: RunReport,
+  candidate: RunReport,
+  names: [string, string] = ['baseline', 'candidate'],
+): Comparison {
+  const sections: ComparisonSection[] = [
+    { title: 'Sessions', rows: sessionRows(baseline, candidate) },
+    { title: 'Requests', rows: requestRows(baseline, candidate) },
+    {
+      title: 'Latency, first byte',
+      rows: percentileRows('', baseline.latency.overall, candidate.latency.overall, 'firstByte'),
+    },
+    {
+      title: 'Latency, last byte',
+      rows: percentileRows('', baseline.latency.overall, candidate.latency.overall, 'lastByte'),
+    },
+    { title: 'First byte by port', rows: portRows(baseline, candidate) },
+    { title: `First byte by endpoint (top ${TOP_ENDPOINTS})`, rows: endpointRows(baseline, candidate) },
+    {
+      title: 'Throughput (answered)',
+      rows: [
+        row('mean rps', 'rps', 'higher', baseline.throughput.meanRps, candidate.throughput.meanRps),
+        row('peak rps', 'rps', 'higher', baseline.throughput.peakRps, candidate.throughput.peakRps),
+      ],
+    },
+    {
+      title: 'Send lag',
+      rows: (['p50', 'p99', 'max'] as const).map((key) =>
+        row(key, 'ms', 'lower', baseline.sendLag[key], candidate.sendLag[key]),
+      ),
+    },
+  ].filter((section) => section.rows.length > 0);
+  const changes = statusChanges(baseline, candidate);
+  return {
+    baseline: header(baseline, names[0]),
+    candidate: header(candidate, names[1]),
+    sections,
+    statusChanges: { count: changes.length, listed: changes.slice(0, LISTED_STATUS_CHANGES) },
+    charts: {
+      percentiles: (['p50', 'p90', 'p99', 'p99.9', 'max'] as const).map((key) => ({
+        label: key,
+        baseline: baseline.latency.overall.firstByte[key],
+        candidate: candidate.latency.overall.firstByte[key],
+      })),
+      throughput: {
+        intervalMs: baseline.throughput.intervalMs,
+        baseline: baseline.throughput.answered,
+        candidate: candidate.throughput.answered,
+      },
+    },
+  };
+}
+
+function header(report: RunReport, file: string): RunHeader {
+  return {
+    file,
+    version: report.tool.version,
+    startedAt: report.startedAt,
+    durationMs: report.durationMs,
+    targets: report.targets,
+  };
+}
+
+function sessionRows(baseline: RunReport, candidate: RunReport): MetricRow[] {
+  const [a, b] = [baseline.totals.sessions, candidate.totals.sessions];
+  const outcomeRow = (outcome: SessionOutcome) =>
+    row(outcome, 'count', 'lower', a.byOutcome[outcome], b.byOutcome[outcome]);
+  const shown = (outcome: SessionOutcome) => a.byOutcome[outcome] + b.byOutcome[outcome] > 0;
+  return [
+    row('planned', 'count', 'neither', a.planned, b.planned),
+    row('completed', 'count', 'higher', a.completed, b.completed),
+    row('failed', 'count', 'lower', a.failed, b.failed),
+    ...FAILED_OUTCOMES.filter(shown).map(outcomeRow),
+    ...(['stopped', 'not-replayable'] as const).filter(shown).map(outcomeRow),
+  ];
+}
+
+function requestRows(baseline: RunReport, candidate: RunReport): MetricRow[] {
+  const [a, b] = [baseline.totals.requests, candidate.totals.requests];
+  const rows = [
+    row('sent', 'count', 'neither', a.sent, b.sent),
+    row('answered', 'count', 'higher', a.answered, b.answered),
+    row('lost', 'count', 'lower', a.lost, b.lost),
+  ];
+  for (const family of ['4', '5']) {
+    const count = (report: RunReport) =>
+      Object.entries(report.totals.httpStatus)
+        .filter(([status]) => status.startsWith(family))
+        .reduce((sum, [, n]) => sum + n, 0);
+    const [x, y] = [count(baseline), count(candidate)];
+    if (x + y > 0) rows.push(row(`http ${family}xx`, 'count', 'lower', x, y));
+  }
+  return rows;
+}
+
+function percentileRows(
+  prefix: string,
+  a: LatencyPair,
+  b: LatencyPair,
+  side: keyof LatencyPair,
+): MetricRow[] {
+  return PERCENTILE_KEYS.map((key) => row(`${prefix}${key}`, 'ms', 'lower', a[side][key], b[side][key]));
+}
+
+function portRows(baseline: RunReport, candidate: RunReport): MetricRow[] {
+  const ports = new Set([...baseline.latency.byPort, ...candidate.latency.byPort].map((entry) => entry.port));
+  if (ports.size < 2) return [];
+  return [...ports]
+    .sort((x, y) => x - y)
+    .flatMap((port) => {
+      const a = baseline.latency.byPort.find((entry) => entry.port === port)?.firstByte;
+      const b = candidate.latency.byPort.find((entry) => entry.port === port)?.firstByte;
+      return pairRows(`port ${port}`, a, b);
+    });
+}
+
+function endpointRows(baseline: RunReport, candidate: RunReport): MetricRow[] {
+  return baseline.latency.byEndpoint.slice(0, TOP_ENDPOINTS).flatMap((endpoint) => {
+    const other = candidate.latency.byEndpoint.find(
+      (entry) => entry.method === endpoint.method && entry.path === endpoint.path,
+    );
+    return pairRows(`${endpoint.method} ${endpoint.path}`, endpoint.firstByte, other?.firstByte);
+  });
+}
+
+/** p50 and p99 of one slice of the traffic; a slice one run lacks counts as zero there. */
+function pairRows(label: string, a: Percentiles | undefined, b: Percentiles | undefined): MetricRow[] {
+  return (['p50', 'p99'] as const).map((key) =>
+    row(`${label} ${key}`, 'ms', 'lower', a?.[key] ?? 0, b?.[key] ?? 0),
+  );
+}
+
+/** Requests whose HTTP status differs, matched by session id, copy, loop and request index. */
+export function statusChanges(baseline: RunReport, candidate: RunReport): StatusChange[] {
+  const key = (sessionId: number, copy: number, loop: number, index: number) =>
+    `${sessionId}/${copy}/${loop}/${index}`;
+  const before = new Map<string, { status?: number; method: string; path: string }>();
+  for (const session of baseline.sessions) {
+    for (const request of session.requests) {
+      if (request.http)
+        before.set(key(session.sessionId, session.copy, session.loop, request.index), request.http);
+    }
+  }
+  const changes: StatusChange[] = [];
+  for (const session of candidate.sessions) {
+    for (const request of session.requests) {
+      const id = key(session.sessionId, session.copy, session.loop, request.index);
+      const old = before.get(id);
+      before.delete(id);
+      const http = request.http ?? old;
+      if (!http || old?.status === request.http?.status) continue;
+      changes.push(statusChange(session, request.index, http, old?.status, request.http?.status));
+    }
+  }
+  for (const [id, old] of before) {
+    if (old.status === undefined) continue;
+    const [sessionId, copy, loop, index] = id.split('/').map(Number);
+    changes.push(statusChange({ sessionId, copy, loop }, index, old, old.status, undefined));
+  }
+  return changes.sort(
+    (x, y) => x.sessionId - y.sessionId || x.copy - y.copy || x.loop - y.loop || x.index - y.index,
+  );
+}
+
+function statusChange(
+  session: { sessionId: number; copy: number; loop: number },
+  index: number,
+  http: { method: string; path: string },
+  baseline: number | undefined,
+  candidate: number | undefined,
+): StatusChange {
+  const change: StatusChange = {
+    sessionId: session.sessionId,
+    copy: session.copy,
+    loop: session.loop,
+    index,
+    method: http.method,
+    path: http.path,
+  };
+  if (baseline !== undefined) change.baseline = baseline;
+  if (candidate !== undefined) change.candidate = candidate;
+  return change;
+}

@@ -1,0 +1,510 @@
+/**
+ * RunMetrics: the collector a replay feeds as things happen. It keeps one SessionResult per
+ * planned session (so the report accounts for every one), latency histograms overall, per
+ * captured server port and per HTTP endpoint, send lag, and per-second throughput; `snapshot()`
+ * gives the live view a cheap plain summary. No I/O; time comes from the events, and from the
+ * injected clock only where an event carries none.
+ */
+
+import { LatencyHistogram } from './histogram.ts';
+import { endpointOf, type HttpRequestLine } from './http.ts';
+import type { RequestResult, SessionOutcome, SessionResult } from './outcome.ts';
+import { RecentList, TopList } from './rankings.ts';
+import {
+  type EndpointLatency,
+  isFailure,
+  type LatencyPair,
+  type PortLatency,
+  type RunReport,
+  SESSION_OUTCOMES,
+} from './schema.ts';
+import { BucketSeries } from './series.ts';
+
+/** A session of the plan, before it runs: who it replays and where to. */
+export interface PlannedSession {
+  sessionId: number;
+  copy: number;
+  loop: number;
+  client: string;
+  /** Captured server as `ip:port` (`[v6]:port`); its port keys the per-port latency. */
+  server: string;
+  target: string;
+  requestsPlanned: number;
+}
+
+/** Returned by `sessionPlanned`, passed back with every later event of that session. */
+export type SessionRef = number;
+
+export interface SentRequest {
+  index: number;
+  scheduledMs: number;
+  sentMs: number;
+  bytesSent: number;
+  /** The request line when the request is HTTP/1.x (`parseHttpRequestLine`). */
+  http?: HttpRequestLine;
+}
+
+export interface AnsweredRequest {
+  index: number;
+  /** From the request's last byte sent to the first and last response byte (ms). */
+  firstByteMs: number;
+  lastByteMs: number;
+  responseBytes: number;
+  status?: number;
+}
+
+export interface SessionEnd {
+  outcome: SessionOutcome;
+  reason?: string;
+  /** Defaults to the clock. */
+  endedMs?: number;
+}
+
+export interface RunMetricsOptions {
+  /** Sessions the plan expects in all, when known up front (progress, ETA). */
+  planned?: number;
+  /** Wall-clock time of the run's ms 0. */
+  startedAt?: Date;
+  /** Ms since the run started; defaults to performance.now() from construction. */
+  clock?: () => number;
+  /** Distinct HTTP endpoints tracked before the rest counts as `(other)`. */
+  maxEndpoints?: number;
+  /** Width of the window the live requests/s is measured over. */
+  rateWindowMs?: number;
+}
+
+export interface SessionBrief {
+  sessionId: number;
+  copy: number;
+  loop: number;
+  outcome?: SessionOutcome;
+  reason?: string;
+  requestsDone: number;
+  requestsPlanned: number;
+  /** Slowest request of the session, time to last byte (ms). */
+  slowestMs: number;
+}
+
+export interface RecentError {
+  atMs: number;
+  sessionId: number;
+  copy: number;
+  loop: number;
+  outcome: SessionOutcome;
+  reason: string;
+}
+
+export interface MetricsSnapshot {
+  elapsedMs: number;
+  sessions: {
+    planned: number;
+    started: number;
+    active: number;
+    ended: number;
+    completed: number;
+    failed: number;
+    byOutcome: Record<SessionOutcome, number>;
+  };
+  requests: { planned: number; sent: number; answered: number };
+  bytes: { sent: number; received: number };
+  /** Over the last `rateWindowMs`. */
+  sentPerSecond: number;
+  answeredPerSecond: number;
+  /** Time to first byte so far (ms). */
+  latency: { p50: number; p99: number };
+  sendLag: { p50: number; p99: number; max: number };
+  lastErrors: RecentError[];
+  slowestSessions: SessionBrief[];
+  failedSessions: SessionBrief[];
+}
+
+/** The measured part of a run report; buildReport adds what the run was. */
+export type MeasuredRun = Pick<
+  RunReport,
+  'durationMs' | 'totals' | 'latency' | 'throughput' | 'sendLag' | 'sessions'
+>;
+
+export const OTHER_ENDPOINT = { method: '*', path: '(other)' } as const;
+const THROUGHPUT_INTERVAL_MS = 1000;
+const LIST_LENGTH = 10;
+const RECENT_ERRORS = 5;
+
+class LatencyPairHistograms {
+  readonly firstByte = new LatencyHistogram();
+  readonly lastByte = new LatencyHistogram();
+
+  record(answer: AnsweredRequest): void {
+    this.firstByte.record(answer.firstByteMs);
+    this.lastByte.record(answer.lastByteMs);
+  }
+
+  summary(): LatencyPair {
+    return { firstByte: this.firstByte.summary(), lastByte: this.lastByte.summary() };
+  }
+}
+
+type EndpointHistograms = LatencyPairHistograms & { method: string; path: string };
+
+interface Tracked {
+  result: SessionResult;
+  port: number;
+  started: boolean;
+  ended: boolean;
+  answered: number;
+  slowestMs: number;
+}
+
+export class RunMetrics {
+  readonly startedAt: Date;
+  private readonly clock: () => number;
+  private readonly maxEndpoints: number;
+  private readonly rateWindowMs: number;
+  private readonly expectedSessions: number;
+
+  private readonly sessions: Tracked[] = [];
+  private readonly byOutcome = emptyOutcomeCounts();
+  private startedCount = 0;
+  private endedCount = 0;
+  private endedAfterStart = 0;
+  private requestsPlanned = 0;
+  private requestsSent = 0;
+  private requestsAnswered = 0;
+  private bytesSent = 0;
+  private bytesReceived = 0;
+  private readonly httpStatus = new Map<number, number>();
+
+  private readonly overall = new LatencyPairHistograms();
+  private readonly byPort = new Map<number, LatencyPairHistograms>();
+  private readonly byEndpoint = new Map<string, EndpointHistograms>();
+  private readonly otherEndpoint: EndpointHistograms = Object.assign(
+    new LatencyPairHistograms(),
+    OTHER_ENDPOINT,
+  );
+  private readonly sendLag = new LatencyHistogram();
+
+  private readonly sentSeries = new BucketSeries(THROUGHPUT_INTERVAL_MS);
+  private readonly answeredSeries = new BucketSeries(THROUGHPUT_INTERVAL_MS);
+  private readonly bytesSentSeries = new BucketSeries(THROUGHPUT_INTERVAL_MS);
+  private readonly bytesReceivedSeries = new BucketSeries(THROUGHPUT_INTERVAL_MS);
+
+  private readonly recentErrors = new RecentList<RecentError>(RECENT_ERRORS);
+  private readonly recentFailed = new RecentList<SessionRef>(LIST_LENGTH);
+  private readonly slowest = new TopList<SessionRef>(LIST_LENGTH);
+
+  constructor(options: RunMetricsOptions = {}) {
+    this.startedAt = options.startedAt ?? new Date();
+    const origin = performance.now();
+    this.clock = options.clock ?? (() => performance.now() - origin);
+    this.maxEndpoints = options.maxEndpoints ?? 200;
+    this.rateWindowMs = options.rateWindowMs ?? 3000;
+    this.expectedSessions = options.planned ?? 0;
+  }
+
+  /** Ms since the run started, by the collector's clock. */
+  now(): number {
+    return this.clock();
+  }
+
+  sessionPlanned(session: PlannedSession): SessionRef {
+    const { sessionId, copy, loop, client, server, target, requestsPlanned } = session;
+    this.requestsPlanned += requestsPlanned;
+    return (
+      this.sessions.push({
+        result: {
+          sessionId,
+          copy,
+          loop,
+          client,
+          server,
+          target,
+          outcome: 'stopped',
+          requestsPlanned,
+          requests: [],
+          bytesSent: 0,
+          bytesReceived: 0,
+        },
+        port: portOf(server),
+        started: false,
+        ended: false,
+        answered: 0,
+        slowestMs: 0,
+      }) - 1
+    );
+  }
+
+  /** One more captured request was read for a planned session (plans grow as the capture is read). */
+  requestPlanned(ref: SessionRef): void {
+    this.sessions[ref].result.requestsPlanned++;
+    this.requestsPlanned++;
+  }
+
+  sessionStarted(ref: SessionRef, startedMs = this.clock(), replayedFrom?: string): void {
+    const tracked = this.sessions[ref];
+    if (tracked.started) return;
+    tracked.started = true;
+    tracked.result.startedMs = startedMs;
+    if (replayedFrom !== undefined) tracked.result.replayedFrom = replayedFrom;
+    this.startedCount++;
+  }
+
+  requestSent(ref: SessionRef, sent: SentRequest): void {
+    const request: RequestResult = {
+      index: sent.index,
+      scheduledMs: sent.scheduledMs,
+      sentMs: sent.sentMs,
+      bytesSent: sent.bytesSent,
+      responseBytes: 0,
+    };
+    if (sent.http) request.http = { method: sent.http.method, path: sent.http.path };
+    this.sessions[ref].result.requests.push(request);
+    this.requestsSent++;
+    this.sentSeries.add(sent.sentMs, 1);
+    this.sendLag.record(Math.max(0, sent.sentMs - sent.scheduledMs));
+  }
+
+  /** A response is complete (or the session ended after some response bytes). */
+  requestAnswered(ref: SessionRef, answer: AnsweredRequest): void {
+    const tracked = this.sessions[ref];
+    const request = findRequest(tracked.result.requests, answer.index);
+    if (!request || request.firstByteMs !== undefined) return;
+    request.firstByteMs = answer.firstByteMs;
+    request.lastByteMs = answer.lastByteMs;
+    request.responseBytes = answer.responseBytes;
+    if (answer.status !== undefined) {
+      if (request.http) request.http.status = answer.status;
+      this.httpStatus.set(answer.status, (this.httpStatus.get(answer.status) ?? 0) + 1);
+    }
+    this.requestsAnswered++;
+    tracked.answered++;
+    this.answeredSeries.add((request.sentMs ?? 0) + answer.lastByteMs, 1);
+
+    this.overall.record(answer);
+    this.portHistograms(tracked.port).record(answer);
+    if (request.http) this.endpointHistograms(request.http).record(answer);
+
+    if (answer.lastByteMs > tracked.slowestMs) {
+      tracked.slowestMs = answer.lastByteMs;
+      this.slowest.offer(ref, answer.lastByteMs);
+    }
+  }
+
+  /** Bytes that went out and came in for a session (counted into the per-second series at `atMs`). */
+  bytes(ref: SessionRef, sent: number, received: number, atMs = this.clock()): void {
+    const result = this.sessions[ref].result;
+    result.bytesSent += sent;
+    result.bytesReceived += received;
+    this.bytesSent += sent;
+    this.bytesReceived += received;
+    if (sent > 0) this.bytesSentSeries.add(atMs, sent);
+    if (received > 0) this.bytesReceivedSeries.add(atMs, received);
+  }
+
+  /** The session is over. The first end reported wins; later ones are ignored. */
+  sessionEnded(ref: SessionRef, end: SessionEnd): void {
+    const tracked = this.sessions[ref];
+    if (tracked.ended) return;
+    tracked.ended = true;
+    const endedMs = end.endedMs ?? this.clock();
+    this.settle(tracked, end.outcome, end.reason, endedMs);
+    if (isFailure(end.outcome)) {
+      this.recentFailed.push(ref);
+      this.recentErrors.push({
+        atMs: endedMs,
+        sessionId: tracked.result.sessionId,
+        copy: tracked.result.copy,
+        loop: tracked.result.loop,
+        outcome: end.outcome,
+        reason: end.reason ?? end.outcome,
+      });
+    }
+  }
+
+  snapshot(): MetricsSnapshot {
+    const elapsedMs = this.clock();
+    const windowMs = Math.max(1, Math.min(this.rateWindowMs, elapsedMs));
+    const perSecond = (series: BucketSeries) =>
+      (series.sumBetween(elapsedMs - windowMs, elapsedMs) * 1000) / windowMs;
+    const failed = countFailed(this.byOutcome);
+    return {
+      elapsedMs,
+      sessions: {
+        planned: Math.max(this.expectedSessions, this.sessions.length),
+        started: this.startedCount,
+        active: this.startedCount - this.endedAfterStart,
+        ended: this.endedCount,
+        completed: this.byOutcome.completed,
+        failed,
+        byOutcome: { ...this.byOutcome },
+      },
+      requests: { planned: this.requestsPlanned, sent: this.requestsSent, answered: this.requestsAnswered },
+      bytes: { sent: this.bytesSent, received: this.bytesReceived },
+      sentPerSecond: perSecond(this.sentSeries),
+      answeredPerSecond: perSecond(this.answeredSeries),
+      latency: {
+        p50: this.overall.firstByte.percentileMs(50),
+        p99: this.overall.firstByte.percentileMs(99),
+      },
+      sendLag: {
+        p50: this.sendLag.percentileMs(50),
+        p99: this.sendLag.percentileMs(99),
+        max: this.sendLag.maxMs,
+      },
+      lastErrors: this.recentErrors.newestFirst(),
+      slowestSessions: this.slowest.ranked().map(({ key }) => this.brief(key)),
+      failedSessions: this.recentFailed.newestFirst().map((ref) => this.brief(ref)),
+    };
+  }
+
+  /**
+   * Everything measured, with every planned session: those still running are ended as
+   * 'stopped'. Call once the replay is over (or was stopped).
+   */
+  measured(durationMs = this.clock()): MeasuredRun {
+    for (const tracked of this.sessions) {
+      if (tracked.ended) continue;
+      tracked.ended = true;
+      const reason = tracked.started
+        ? 'the run ended before the session finished'
+        : 'the run ended before the session started';
+      this.settle(tracked, 'stopped', reason, durationMs);
+    }
+    const sessions = this.sessions.map((tracked) => tracked.result).sort(bySessionOrder);
+    const answered = this.answeredSeries.toArray(durationMs);
+    const seconds = durationMs / 1000;
+    return {
+      durationMs,
+      totals: {
+        sessions: {
+          planned: this.sessions.length,
+          started: this.startedCount,
+          completed: this.byOutcome.completed,
+          failed: countFailed(this.byOutcome),
+          byOutcome: { ...this.byOutcome },
+        },
+        requests: {
+          planned: this.requestsPlanned,
+          sent: this.requestsSent,
+          answered: this.requestsAnswered,
+          lost: this.requestsSent - this.requestsAnswered,
+        },
+        bytes: { sent: this.bytesSent, received: this.bytesReceived },
+        httpStatus: Object.fromEntries([...this.httpStatus].sort(([a], [b]) => a - b)),
+      },
+      latency: {
+        overall: this.overall.summary(),
+        byPort: [...this.byPort]
+          .sort(([a], [b]) => a - b)
+          .map(([port, histograms]): PortLatency => ({ port, ...histograms.summary() })),
+        byEndpoint: [...this.byEndpoint.values(), this.otherEndpoint]
+          .filter((histograms) => histograms.lastByte.count > 0)
+          .sort((a, b) => b.lastByte.count - a.lastByte.count)
+          .map(
+            (endpoint): EndpointLatency => ({
+              method: endpoint.method,
+              path: endpoint.path,
+              ...endpoint.summary(),
+            }),
+          ),
+      },
+      throughput: {
+        intervalMs: THROUGHPUT_INTERVAL_MS,
+        sent: this.sentSeries.toArray(durationMs),
+        answered,
+        bytesSent: this.bytesSentSeries.toArray(durationMs),
+        bytesReceived: this.bytesReceivedSeries.toArray(durationMs),
+        meanRps: seconds > 0 ? round2(this.requestsAnswered / seconds) : 0,
+        peakRps: (this.answeredSeries.peak() * 1000) / THROUGHPUT_INTERVAL_MS,
+      },
+      sendLag: {
+        count: this.sendLag.count,
+        p50: this.sendLag.percentileMs(50),
+        p99: this.sendLag.percentileMs(99),
+        max: this.sendLag.maxMs,
+        mean: this.sendLag.summary().mean,
+      },
+      sessions,
+    };
+  }
+
+  private settle(
+    tracked: Tracked,
+    outcome: SessionOutcome,
+    reason: string | undefined,
+    endedMs: number,
+  ): void {
+    tracked.result.outcome = outcome;
+    if (reason !== undefined) tracked.result.reason = reason;
+    else delete tracked.result.reason;
+    tracked.result.endedMs = endedMs;
+    this.byOutcome[outcome]++;
+    this.endedCount++;
+    if (tracked.started) this.endedAfterStart++;
+  }
+
+  private portHistograms(port: number): LatencyPairHistograms {
+    let histograms = this.byPort.get(port);
+    if (!histograms) {
+      histograms = new LatencyPairHistograms();
+      this.byPort.set(port, histograms);
+    }
+    return histograms;
+  }
+
+  private endpointHistograms(http: HttpRequestLine): EndpointHistograms {
+    const endpoint = endpointOf(http);
+    const key = `${endpoint.method} ${endpoint.path}`;
+    let histograms = this.byEndpoint.get(key);
+    if (!histograms) {
+      if (this.byEndpoint.size >= this.maxEndpoints) return this.otherEndpoint;
+      histograms = Object.assign(new LatencyPairHistograms(), endpoint);
+      this.byEndpoint.set(key, histograms);
+    }
+    return histograms;
+  }
+
+  private brief(ref: SessionRef): SessionBrief {
+    const tracked = this.sessions[ref];
+    const { sessionId, copy, loop, outcome, reason, requestsPlanned } = tracked.result;
+    return {
+      sessionId,
+      copy,
+      loop,
+      ...(tracked.ended ? { outcome } : {}),
+      ...(reason !== undefined ? { reason } : {}),
+      requestsDone: tracked.answered,
+      requestsPlanned,
+      slowestMs: tracked.slowestMs,
+    };
+  }
+}
+
+function emptyOutcomeCounts(): Record<SessionOutcome, number> {
+  return Object.fromEntries(SESSION_OUTCOMES.map((outcome) => [outcome, 0])) as Record<
+    SessionOutcome,
+    number
+  >;
+}
+
+function countFailed(byOutcome: Record<SessionOutcome, number>): number {
+  let failed = 0;
+  for (const outcome of SESSION_OUTCOMES) if (isFailure(outcome)) failed += byOutcome[outcome];
+  return failed;
+}
+
+function findRequest(requests: RequestResult[], index: number): RequestResult | undefined {
+  for (let i = requests.length - 1; i >= 0; i--) if (requests[i].index === index) return requests[i];
+  return undefined;
+}
+
+function portOf(address: string): number {
+  const port = Number(address.slice(address.lastIndexOf(':') + 1));
+  return Number.isInteger(port) ? port : 0;
+}
+
+function bySessionOrder(a: SessionResult, b: SessionResult): number {
+  return a.sessionId - b.sessionId || a.copy - b.copy || a.loop - b.loop;
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}

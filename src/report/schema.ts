@@ -1,0 +1,140 @@
+/**
+ * The run report: a versioned JSON document written at the end of a replay (`--report`), read by
+ * `reprise compare`. docs/report-schema.md documents every field. Times are ms since the run
+ * started unless named otherwise; latencies are ms with µs resolution.
+ */
+import type { SessionOutcome, SessionResult } from './outcome.ts';
+
+export const REPORT_SCHEMA = 'reprise.run/1';
+export const REPORT_SCHEMA_FAMILY = 'reprise.run/';
+
+export const SESSION_OUTCOMES: readonly SessionOutcome[] = [
+  'completed',
+  'reset-by-target',
+  'closed-early',
+  'timed-out',
+  'refused',
+  'not-replayable',
+  'stopped',
+  'error',
+];
+
+/** Outcomes that mean the target (or the local side) failed the session. */
+export const FAILED_OUTCOMES: readonly SessionOutcome[] = [
+  'reset-by-target',
+  'closed-early',
+  'timed-out',
+  'refused',
+  'error',
+];
+
+export function isFailure(outcome: SessionOutcome): boolean {
+  return FAILED_OUTCOMES.includes(outcome);
+}
+
+export interface Percentiles {
+  count: number;
+  mean: number;
+  min: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  'p99.9': number;
+  max: number;
+}
+
+export const PERCENTILE_KEYS = ['p50', 'p90', 'p99', 'p99.9', 'max', 'mean'] as const;
+export type PercentileKey = (typeof PERCENTILE_KEYS)[number];
+
+/** Time to the first and to the last response byte, counted from the request's last byte sent. */
+export interface LatencyPair {
+  firstByte: Percentiles;
+  lastByte: Percentiles;
+}
+
+export interface PortLatency extends LatencyPair {
+  /** The captured server port (stable across runs whatever the target was). */
+  port: number;
+}
+
+export interface EndpointLatency extends LatencyPair {
+  /** HTTP method and path without the query; `(other)` gathers what is past the endpoint cap. */
+  method: string;
+  path: string;
+}
+
+export interface CaptureInfo {
+  /** The capture file as given on the command line. */
+  name: string;
+  sha256: string;
+  bytes: number;
+}
+
+export interface SessionTotals {
+  planned: number;
+  started: number;
+  completed: number;
+  /** Sessions whose outcome is one of FAILED_OUTCOMES. */
+  failed: number;
+  byOutcome: Record<SessionOutcome, number>;
+}
+
+export interface RequestTotals {
+  planned: number;
+  sent: number;
+  answered: number;
+  /** Sent but never answered (no response byte). */
+  lost: number;
+}
+
+export interface Totals {
+  sessions: SessionTotals;
+  requests: RequestTotals;
+  bytes: { sent: number; received: number };
+  /** HTTP status codes read, as counts keyed by the code ("200"). */
+  httpStatus: Record<string, number>;
+}
+
+export interface Throughput {
+  /** Width of one bucket of the series. */
+  intervalMs: number;
+  /** Per bucket, from the run's start: requests sent, requests answered, bytes each way. */
+  sent: number[];
+  answered: number[];
+  bytesSent: number[];
+  bytesReceived: number[];
+  /** Requests answered per second over the whole run, and in the busiest bucket. */
+  meanRps: number;
+  peakRps: number;
+}
+
+export interface SendLag {
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+export interface RunReport {
+  schema: typeof REPORT_SCHEMA;
+  tool: { name: 'reprise'; version: string };
+  captures: CaptureInfo[];
+  /** The replay options as given (JSON values only). */
+  options: Record<string, unknown>;
+  targets: string[];
+  transport: string;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  totals: Totals;
+  latency: {
+    overall: LatencyPair;
+    byPort: PortLatency[];
+    byEndpoint: EndpointLatency[];
+  };
+  throughput: Throughput;
+  sendLag: SendLag;
+  /** One entry per planned session, ordered by session id, copy, loop. */
+  sessions: SessionResult[];
+}

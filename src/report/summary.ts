@@ -1,0 +1,30 @@
+import { formatBytes, formatDuration, formatMs, formatNumber } from './format.ts';
+import { type Percentiles, type RunReport, SESSION_OUTCOMES } from './schema.ts';
+
+/** The compact block printed at the end of a replay. */
+export function formatSummary(report: RunReport): string {
+  const { totals, latency, throughput, sendLag } = report;
+  const outcomes = SESSION_OUTCOMES.filter((outcome) => totals.sessions.byOutcome[outcome] > 0)
+    .map((outcome) => `${totals.sessions.byOutcome[outcome]} ${outcome}`)
+    .join(', ');
+  const statuses = Object.entries(totals.httpStatus)
+    .map(([status, count]) => `${status} ×${count}`)
+    .join('  ');
+  const lines = [
+    `replay    ${formatDuration(report.durationMs)} over ${report.transport} to ${report.targets.join(', ') || '(no target)'}`,
+    `sessions  ${totals.sessions.planned} planned: ${outcomes || 'none'}`,
+    `requests  ${totals.requests.sent}/${totals.requests.planned} sent, ${totals.requests.answered} answered, ${totals.requests.lost} lost; ${formatNumber(throughput.meanRps)} rps (peak ${formatNumber(throughput.peakRps)})`,
+    `latency   first byte ${percentileLine(latency.overall.firstByte)}`,
+    `          last byte  ${percentileLine(latency.overall.lastByte)}`,
+    `send lag  p50 ${formatMs(sendLag.p50)}  p99 ${formatMs(sendLag.p99)}  max ${formatMs(sendLag.max)}`,
+    `bytes     ${formatBytes(totals.bytes.sent)} sent, ${formatBytes(totals.bytes.received)} received`,
+  ];
+  if (statuses) lines.push(`http      ${statuses}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function percentileLine(percentiles: Percentiles): string {
+  if (percentiles.count === 0) return '(no responses)';
+  const keys = ['p50', 'p90', 'p99', 'p99.9', 'max'] as const;
+  return keys.map((key) => `${key} ${formatMs(percentiles[key])}`).join('  ');
+}

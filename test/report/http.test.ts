@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { endpointOf, HttpStatusReader, parseHttpRequestLine } from '../../src/report/http.ts';
+
+const bytes = (text: string) => Buffer.from(text, 'latin1');
+
+describe('parseHttpRequestLine', () => {
+  it('reads method and path of HTTP/1.0 and HTTP/1.1 requests', () => {
+    assert.deepEqual(parseHttpRequestLine(bytes('GET /index.html?q=1 HTTP/1.1\r\nHost: a\r\n\r\n')), {
+      method: 'GET',
+      path: '/index.html?q=1',
+    });
+    assert.deepEqual(parseHttpRequestLine(bytes('POST /api HTTP/1.0\n\n')), { method: 'POST', path: '/api' });
+    assert.deepEqual(parseHttpRequestLine(bytes('OPTIONS * HTTP/1.1\r\n\r\n')), {
+      method: 'OPTIONS',
+      path: '*',
+    });
+  });
+
+  it('counts the first of pipelined requests', () => {
+    const pipelined = bytes('GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.deepEqual(parseHttpRequestLine(pipelined), { method: 'GET', path: '/a' });
+  });
+
+  it('leaves other protocols byte-level', () => {
+    for (const text of [
+      '*1\r\n$4\r\nPING\r\n',
+      'get /lower HTTP/1.1\r\n',
+      'GET /a HTTP/2.0\r\n',
+      'GET /no-line-end HTTP/1.1',
+      'GET  /two-spaces HTTP/1.1\r\n',
+      'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n',
+      '',
+    ]) {
+      assert.equal(parseHttpRequestLine(bytes(text)), undefined, JSON.stringify(text));
+    }
+    assert.equal(parseHttpRequestLine(new Uint8Array([0x16, 0x03, 0x01, 0x02, 0x00, 0x0a])), undefined);
+  });
+
+  it('reads a request line out of a slice of a larger buffer', () => {
+    const whole = bytes('xxxxDELETE /item/7 HTTP/1.1\r\n\r\n');
+    assert.deepEqual(parseHttpRequestLine(whole.subarray(4)), { method: 'DELETE', path: '/item/7' });
+  });
+});
+
+describe('HttpStatusReader', () => {
+  it('reads the status whatever the chunking', () => {
+    const response = bytes('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
+    for (let size = 1; size <= response.length; size++) {
+      const reader = new HttpStatusReader();
+      let status: number | undefined;
+      for (let at = 0; at < response.length; at += size)
+        status = reader.feed(response.subarray(at, at + size));
+      assert.equal(status, 404, `chunks of ${size}`);
+    }
+  });
+
+  it('is undecided until 12 bytes, then gives up on non-HTTP responses', () => {
+    const reader = new HttpStatusReader();
+    assert.equal(reader.feed(bytes('HTTP/1.0 2')), undefined);
+    assert.equal(reader.done, false);
+    assert.equal(reader.feed(bytes('00 OK\r\n')), 200);
+    const redis = new HttpStatusReader();
+    assert.equal(redis.feed(bytes('+PONG\r\n+PONG\r\n')), undefined);
+    assert.equal(redis.done, true);
+  });
+
+  it('starts over after reset, for the next response', () => {
+    const reader = new HttpStatusReader();
+    reader.feed(bytes('HTTP/1.1 500 Internal Server Error\r\n'));
+    reader.reset();
+    assert.equal(reader.feed(bytes('HTTP/1.1 201 Created\r\n')), 201);
+  });
+});
+
+describe('endpointOf', () => {
+  it('drops the query string', () => {
+    assert.deepEqual(endpointOf({ method: 'GET', path: '/search?q=x' }), { method: 'GET', path: '/search' });
+  });
+});
