@@ -1,0 +1,80 @@
+/** `reprise replay` and `reprise demo` as a user runs them: flags, errors, report file, exit codes. */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { runCli } from '../helpers/cli.ts';
+import { startRecordingServer } from '../helpers/recording-server.ts';
+import { tempDir } from '../helpers/synthetic.ts';
+
+const GET = new URL('../../../shared/corpus/files/zeek_http_get.pcap', import.meta.url).pathname;
+
+describe('reprise replay on the command line', () => {
+  const dir = tempDir();
+  after(() => dir.cleanup());
+
+  it('replays, prints the summary and writes a report that accounts for every session', async () => {
+    const server = await startRecordingServer('http');
+    try {
+      const report = join(dir.path, 'run.json');
+      const r = await runCli([
+        'replay',
+        GET,
+        '-x',
+        `80-127.0.0.1:${server.port}`,
+        '--speed',
+        'max',
+        '--report',
+        report,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /sessions\s+1 planned: 1 completed/);
+      const json = JSON.parse(readFileSync(report, 'utf8'));
+      assert.equal(json.schema, 'reprise.run/1');
+      assert.equal(json.sessions.length, 1);
+      assert.equal(json.sessions[0].requests[0].http.method, 'GET');
+    } finally {
+      await server.close();
+    }
+  });
+
+  const bad: Array<[string, string[], RegExp]> = [
+    ['a transfer without a target address', ['-x', '80-8080'], /--transfer '80-8080': .*needs an address/],
+    ['a port out of range', ['-x', '80-127.0.0.1:70000'], /'70000' is not a port/],
+    ['a speed of zero', ['-x', '80-127.0.0.1:1', '--speed', '0'], /--speed: '0' is not a positive number/],
+    [
+      'a sample over 100%',
+      ['-x', '80-127.0.0.1:1', '--sample', '150'],
+      /--sample: '150' is not a percentage/,
+    ],
+    [
+      'an unknown transport',
+      ['-x', '80-127.0.0.1:1', '--transport', 'carrier-pigeon'],
+      /--transport: 'carrier-pigeon'/,
+    ],
+  ];
+  for (const [what, flags, message] of bad) {
+    it(`refuses ${what} with one clear line and exit code 2`, async () => {
+      const r = await runCli(['replay', GET, ...flags]);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    });
+  }
+
+  it('refuses a missing capture file, naming it', async () => {
+    const r = await runCli(['replay', '/nonexistent/x.pcap', '-x', '80-127.0.0.1:1']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /\/nonexistent\/x\.pcap: no such file/);
+  });
+
+  it('reprise demo replays the bundled recording against its built-in target (the README command)', async () => {
+    const report = join(dir.path, 'demo.json');
+    const r = await runCli(['demo', '--speed', 'max', '--report', report], { timeoutMs: 120_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const json = JSON.parse(readFileSync(report, 'utf8'));
+    assert.equal(json.totals.sessions.planned, 150);
+    assert.equal(json.totals.sessions.completed, 150);
+    assert.ok(json.totals.requests.answered > 700);
+  });
+});

@@ -1,0 +1,74 @@
+/** Load shaping over the socket transport: --loop, --multiply, --sample, --only-complete, --seed. */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { replay } from '../../src/replay/replay.ts';
+import { CORPUS } from '../helpers/captured.ts';
+import { type RecordingServer, startRecordingServer } from '../helpers/recording-server.ts';
+import { capturedOutput, replayConfig } from '../helpers/replay-config.ts';
+import { syntheticCapture, tempDir } from '../helpers/synthetic.ts';
+
+describe('socket replay options', () => {
+  const dir = tempDir();
+  let server: RecordingServer;
+  let capture: string;
+  before(async () => {
+    server = await startRecordingServer('http');
+    capture = await syntheticCapture(join(dir.path, 'twenty.pcap'), {
+      sessions: 20,
+      requestsPerSession: 2,
+      sessionSpacingMs: 5,
+      thinkTimeMs: 5,
+    });
+  });
+  after(async () => {
+    await server.close();
+    dir.cleanup();
+  });
+
+  it('--loop 2 replays the capture twice, one loop after the other', async () => {
+    const { report } = await replay(replayConfig([capture], server.port, 80, { loop: 2 }), capturedOutput());
+    assert.equal(report.totals.sessions.completed, 40);
+    assert.deepEqual([...new Set(report.sessions.map((s) => s.loop))].sort(), [0, 1]);
+    assert.equal(report.totals.requests.answered, 80);
+  });
+
+  it('--multiply 3 replays each session three times', async () => {
+    server.connections.length = 0;
+    const { report } = await replay(
+      replayConfig([capture], server.port, 80, { multiply: 3 }),
+      capturedOutput(),
+    );
+    assert.equal(report.totals.sessions.completed, 60);
+    assert.equal(server.connections.length, 60);
+  });
+
+  it('--sample picks the same sessions for the same seed, other ones for another seed', async () => {
+    const pick = async (seed: number) =>
+      (
+        await replay(replayConfig([capture], server.port, 80, { samplePercent: 50, seed }), capturedOutput())
+      ).report.sessions
+        .map((s) => s.sessionId)
+        .sort((a, b) => a - b);
+    const first = await pick(1);
+    assert.ok(first.length > 3 && first.length < 17, `about half of 20 sessions, got ${first.length}`);
+    assert.deepEqual(await pick(1), first);
+    assert.notDeepEqual(await pick(2), first);
+  });
+
+  it('--only-complete does not send a session whose handshake was not captured, and says why', async () => {
+    const { report } = await replay(
+      replayConfig([`${CORPUS}zeek_http_get_nosyn.pcap`], server.port, 80, { onlyComplete: true }),
+      capturedOutput(),
+    );
+    assert.equal(report.sessions.length, 1);
+    assert.equal(report.sessions[0].outcome, 'not-replayable');
+    assert.match(report.sessions[0].reason ?? '', /no handshake/);
+    assert.equal(report.totals.requests.sent, 0);
+  });
+
+  it('sessions the transfer map does not select are left out of the plan', async () => {
+    const { report } = await replay(replayConfig([capture], server.port, 8080), capturedOutput());
+    assert.equal(report.sessions.length, 0);
+  });
+});

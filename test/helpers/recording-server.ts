@@ -1,0 +1,79 @@
+/**
+ * A TCP server on loopback for replay tests: keeps every byte each connection sent, in order,
+ * and answers like a minimal HTTP/1.1 server (one 200 response per complete request it parses)
+ * or, in `silent` mode, never answers. Fault modes make it misbehave on purpose.
+ */
+import net from 'node:net';
+
+export type FaultMode = 'http' | 'silent' | 'reset' | 'close-after-first';
+
+export interface RecordedConnection {
+  remote: string;
+  bytes: Buffer[];
+}
+
+export interface RecordingServer {
+  port: number;
+  connections: RecordedConnection[];
+  close(): Promise<void>;
+}
+
+export async function startRecordingServer(mode: FaultMode = 'http'): Promise<RecordingServer> {
+  const connections: RecordedConnection[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    const conn: RecordedConnection = { remote: `${socket.remoteAddress}:${socket.remotePort}`, bytes: [] };
+    connections.push(conn);
+    let pending = Buffer.alloc(0);
+    let answered = 0;
+    socket.on('data', (chunk: Buffer) => {
+      conn.bytes.push(chunk);
+      if (mode === 'silent') return;
+      if (mode === 'reset') {
+        socket.resetAndDestroy();
+        return;
+      }
+      pending = Buffer.concat([pending, chunk]);
+      for (;;) {
+        // Requests end their head with an empty line; bare LFs are accepted, as servers do.
+        const crlf = pending.indexOf('\r\n\r\n');
+        const lf = pending.indexOf('\n\n');
+        const [end, gap] = crlf >= 0 && (lf < 0 || crlf < lf) ? [crlf, 4] : [lf, 2];
+        if (end < 0) break;
+        const head = pending.subarray(0, end).toString('latin1');
+        const length = Number(/\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
+        if (pending.length < end + gap + length) break;
+        pending = pending.subarray(end + gap + length);
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+        answered++;
+        if (mode === 'close-after-first' && answered === 1) {
+          socket.end();
+          return;
+        }
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    port,
+    connections,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A loopback port with nothing listening (bound, then released). */
+export async function unusedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
