@@ -5,9 +5,11 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: [new URL('../src/cli/main.ts', import.meta.url).pathname],
-  outfile: new URL('../dist/reprise.js', import.meta.url).pathname,
+  entryPoints: { reprise: new URL('../src/cli/main.ts', import.meta.url).pathname },
+  outdir: new URL('../dist/', import.meta.url).pathname,
   bundle: true,
+  // Dynamic imports (the Ink views) stay separate chunks, loaded only when a view is mounted.
+  splitting: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',

@@ -1,6 +1,5 @@
 /** startLiveView bound to each command's view and plain line. */
 
-import { InterceptView } from './intercept-view.tsx';
 import { formatInterceptLine, formatRecordLine, formatReplayLine } from './lines.ts';
 import { type LiveViewHandle, type LiveViewOptions, startLiveView } from './live.ts';
 import type {
@@ -10,12 +9,10 @@ import type {
   ReplayProgress,
   StopHandlers,
 } from './progress.ts';
-import { RecordView } from './record-view.tsx';
-import { ReplayView } from './replay-view.tsx';
 
 export type LiveViewSettings = Omit<
   LiveViewOptions<unknown, StopHandlers>,
-  'snapshot' | 'View' | 'handlers' | 'formatLine'
+  'snapshot' | 'loadView' | 'handlers' | 'formatLine'
 >;
 
 export function startReplayLiveView(
@@ -23,7 +20,13 @@ export function startReplayLiveView(
   handlers: ReplayHandlers,
   settings: LiveViewSettings = {},
 ): LiveViewHandle {
-  return startLiveView({ ...settings, snapshot, handlers, View: ReplayView, formatLine: formatReplayLine });
+  return startLiveView({
+    ...settings,
+    snapshot,
+    handlers,
+    loadView: async () => (await import('./replay-view.tsx')).ReplayView,
+    formatLine: formatReplayLine,
+  });
 }
 
 export function startRecordLiveView(
@@ -31,7 +34,13 @@ export function startRecordLiveView(
   handlers: StopHandlers,
   settings: LiveViewSettings = {},
 ): LiveViewHandle {
-  return startLiveView({ ...settings, snapshot, handlers, View: RecordView, formatLine: formatRecordLine });
+  return startLiveView({
+    ...settings,
+    snapshot,
+    handlers,
+    loadView: async () => (await import('./record-view.tsx')).RecordView,
+    formatLine: formatRecordLine,
+  });
 }
 
 export function startInterceptLiveView(
@@ -43,7 +52,7 @@ export function startInterceptLiveView(
     ...settings,
     snapshot,
     handlers,
-    View: InterceptView,
+    loadView: async () => (await import('./intercept-view.tsx')).InterceptView,
     formatLine: formatInterceptLine,
   });
 }

@@ -1,0 +1,150 @@
+/**
+ * Replay benchmarks (issue 3), all against the same local HTTP target in its own process:
+ *  1. throughput: >= 20,000 short HTTP requests at --speed max, against a plain Node client that
+ *     sends the same requests with the same concurrency, in this same run (target >= 0.8x);
+ *  2. timing: send lag p99 at --speed 1, as the run's own report measures it (target < 2 ms);
+ *  3. memory: peak RSS replaying a ~250 MB and a >= 1 GB capture (target < 200 MB, flat).
+ * Run: npm run bench -- replay   (or node --import tsx bench/replay.ts)
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { readSessions } from '../src/flow/pipeline.ts';
+import type { CapturedSession } from '../src/flow/session.ts';
+import type { RunReport } from '../src/report/schema.ts';
+import { syntheticHttpTraffic } from '../src/synth/http-traffic.ts';
+import { writeSyntheticCapture } from '../src/synth/write.ts';
+import { HttpResponseFraming } from '../src/transport/http-response.ts';
+import { BIN, measure, startProcess, table } from './support.ts';
+
+const DIR = '/tmp/reprise-bench';
+const CONCURRENCY = 50;
+
+async function ensureCapture(name: string, options: Parameters<typeof syntheticHttpTraffic>[0]): Promise<string> {
+  const path = join(DIR, name);
+  if (!existsSync(path)) {
+    process.stdout.write(`generating ${path} ...\n`);
+    await writeSyntheticCapture(path, syntheticHttpTraffic(options));
+  }
+  return path;
+}
+
+async function replayCli(capture: string, port: number, extra: string[]) {
+  const reportPath = join(DIR, `report-${Date.now()}.json`);
+  const stats = await measure(process.execPath, [
+    BIN,
+    'replay',
+    capture,
+    '-x',
+    `80-127.0.0.1:${port}`,
+    '--no-tui',
+    '--report',
+    reportPath,
+    ...extra,
+  ]);
+  if (stats.code !== 0) throw new Error(`reprise replay failed (${stats.code}): ${stats.stderr}`);
+  return { stats, report: JSON.parse(readFileSync(reportPath, 'utf8')) as RunReport };
+}
+
+/** The reference: the same sessions' requests over `concurrency` keep-alive connections, nothing else. */
+async function plainClient(sessions: CapturedSession[], port: number, concurrency: number) {
+  let next = 0;
+  let answered = 0;
+  const worker = async () => {
+    while (next < sessions.length) {
+      const session = sessions[next++];
+      const socket = net.connect({ host: '127.0.0.1', port, noDelay: true });
+      await new Promise((resolve) => socket.once('connect', resolve));
+      for (const request of session.requests) {
+        const framing = new HttpResponseFraming('GET');
+        await new Promise<void>((resolve) => {
+          const onData = (chunk: Buffer) => {
+            if (framing.push(chunk) !== 'incomplete') {
+              socket.off('data', onData);
+              resolve();
+            }
+          };
+          socket.on('data', onData);
+          socket.write(request.data);
+        });
+        answered++;
+      }
+      socket.end();
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { answered, seconds: (performance.now() - t0) / 1000 };
+}
+
+export async function benchReplay(): Promise<void> {
+  await import('node:fs/promises').then((fs) => fs.mkdir(DIR, { recursive: true }));
+  const target = await startProcess(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'target.ts')]);
+  const port = Number(target.firstLine);
+  try {
+    // 1. Throughput at --speed max.
+    const many = await ensureCapture('http-20k.pcap', {
+      sessions: 2000,
+      requestsPerSession: 10,
+      sessionSpacingMs: 2,
+      thinkTimeMs: 5,
+      serverLatencyMs: 1,
+      rttMs: 0.2,
+    });
+    const sessions: CapturedSession[] = [];
+    await readSessions(many, { sessionClosed: (s) => sessions.push(s) }, { keepPayload: true });
+    const requests = sessions.reduce((n, s) => n + s.requests.length, 0);
+    await plainClient(sessions.slice(0, 200), port, CONCURRENCY); // warm the target up
+    const plain = await plainClient(sessions, port, CONCURRENCY);
+    const max = await replayCli(many, port, ['--speed', 'max', '--concurrency', String(CONCURRENCY)]);
+    const repriseRps = max.report.totals.requests.answered / (max.report.durationMs / 1000);
+    const plainRps = plain.answered / plain.seconds;
+    process.stdout.write(
+      `\nthroughput: ${requests.toLocaleString()} HTTP requests in ${sessions.length} sessions, concurrency ${CONCURRENCY}\n${table([
+        { client: 'plain node client', 'requests/s': plainRps, answered: plain.answered, seconds: plain.seconds },
+        {
+          client: 'reprise replay --speed max',
+          'requests/s': repriseRps,
+          answered: max.report.totals.requests.answered,
+          seconds: max.report.durationMs / 1000,
+        },
+      ])}\nratio reprise/plain: ${(repriseRps / plainRps).toFixed(2)}x (target >= 0.8x); reprise CPU ${max.stats.cpuSeconds.toFixed(1)} s, peak RSS ${max.stats.peakRssMb.toFixed(0)} MB\n`,
+    );
+
+    // 2. Send lag at --speed 1.
+    const timed = await ensureCapture('http-timed-10s.pcap', {
+      sessions: 300,
+      requestsPerSession: 10,
+      sessionSpacingMs: 25,
+      thinkTimeMs: 200,
+      serverLatencyMs: 1,
+      rttMs: 1,
+    });
+    const one = await replayCli(timed, port, ['--speed', '1']);
+    const lag = one.report.sendLag;
+    process.stdout.write(
+      `\ntiming at --speed 1: ${one.report.totals.requests.sent} requests over ${(one.report.durationMs / 1000).toFixed(1)} s; send lag p50 ${lag.p50.toFixed(3)} ms, p99 ${lag.p99.toFixed(3)} ms, max ${lag.max.toFixed(3)} ms (target p99 < 2 ms)\n`,
+    );
+
+    // 3. Memory is flat in the capture's size.
+    const big = { requestsPerSession: 10, sessionSpacingMs: 1, thinkTimeMs: 5, serverLatencyMs: 1, rttMs: 0.2, bodyBytes: 1400 };
+    const quarter = await ensureCapture('http-250mb.pcap', { ...big, sessions: 12_000 });
+    const gigabyte = await ensureCapture('http-1gb.pcap', { ...big, sessions: 50_000 });
+    const rows = [];
+    for (const capture of [quarter, gigabyte]) {
+      const run = await replayCli(capture, port, ['--speed', 'max', '--sample', '2', '--concurrency', String(CONCURRENCY)]);
+      rows.push({
+        capture: capture.split('/').pop() ?? capture,
+        'size MB': statSync(capture).size / 1e6,
+        'sessions replayed': run.report.totals.sessions.completed,
+        seconds: run.stats.seconds,
+        'peak RSS MB': run.stats.peakRssMb,
+      });
+    }
+    process.stdout.write(`\nmemory (--speed max --sample 2: the whole file is read, 2% replayed)\n${table(rows)}\n(target < 200 MB, flat)\n`);
+  } finally {
+    target.child.kill('SIGKILL');
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await benchReplay();
