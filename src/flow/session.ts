@@ -32,7 +32,11 @@ export interface CapturedRequest {
   data: Buffer;
   /** Missing byte ranges, as [stream offset relative to the request, length]. */
   gaps: Array<[number, number]>;
-  /** Server payload bytes captured in reply (until the next request). */
+  /**
+   * Server payload bytes captured in reply (until the next request). This and responseFirstUs /
+   * responseLastUs keep growing after requestCompleted (emitted at the first answer byte) until
+   * the next request starts; they are final at sessionClosed.
+   */
   responseBytes: number;
   /** From the request's first segment to the first and last captured response byte (µs). */
   responseFirstUs?: number;

@@ -141,7 +141,7 @@ function progressOf(run: ReplayRun, metrics: RunMetrics): ReplayProgress {
     lastErrors: m.lastErrors.map((e) => `session ${e.sessionId}: ${e.outcome}: ${e.reason}`),
     slowSessions: [...m.failedSessions, ...m.slowestSessions].map((s) => ({
       sessionId: s.sessionId,
-      client: `copy ${s.copy} loop ${s.loop}`,
+      client: s.copy > 0 || s.loop > 0 ? `${s.client} (copy ${s.copy}, loop ${s.loop})` : s.client,
       ...(s.outcome ? { outcome: s.outcome } : {}),
       slowestMs: s.slowestMs,
       ...(s.reason ? { reason: s.reason } : {}),

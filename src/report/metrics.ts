@@ -77,6 +77,8 @@ export interface SessionBrief {
   sessionId: number;
   copy: number;
   loop: number;
+  /** Captured client address:port. */
+  client: string;
   outcome?: SessionOutcome;
   reason?: string;
   requestsDone: number;
@@ -464,11 +466,12 @@ export class RunMetrics {
 
   private brief(ref: SessionRef): SessionBrief {
     const tracked = this.sessions[ref];
-    const { sessionId, copy, loop, outcome, reason, requestsPlanned } = tracked.result;
+    const { sessionId, copy, loop, client, outcome, reason, requestsPlanned } = tracked.result;
     return {
       sessionId,
       copy,
       loop,
+      client,
       ...(tracked.ended ? { outcome } : {}),
       ...(reason !== undefined ? { reason } : {}),
       requestsDone: tracked.answered,

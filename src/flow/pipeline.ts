@@ -1,0 +1,136 @@
+/**
+ * Reads a capture into sessions: capture reader -> packet decoder -> flow table -> sink. Pull
+ * based: `pump(untilUs)` reads only until the capture time reaches `untilUs`, so that a replay
+ * scheduler can read ahead just as far as it needs (and stop reading while it is busy).
+ */
+import type { CaptureReader, RecordCursor } from '../capture/index.ts';
+import { openCapture } from '../capture/index.ts';
+import type { CaptureRecord } from '../capture/record.ts';
+import { DecodeContext } from '../packet/context.ts';
+import { decodeRecord } from '../packet/decode.ts';
+import { DecodeStatus } from '../packet/status.ts';
+import { newPacketView } from '../packet/view.ts';
+import { FlowTable, type FlowTableOptions } from './flow-table.ts';
+import type { FlowSink } from './session.ts';
+
+export interface CaptureFlowOptions extends FlowTableOptions {
+  /** Bytes the reader reads at a time. */
+  chunkBytes?: number;
+  /** Sees every record's capture time (µs since the epoch), in file order (replay's --max-idle). */
+  onPacketTime?: (us: number) => void;
+}
+
+/** Link types numbered below this are counted in an array (others, rare, in a map). */
+const COUNTED_LINK_TYPES = 512;
+
+export class CaptureFlow {
+  readonly decode = new DecodeContext();
+  readonly table: FlowTable;
+  /** Packet records read so far. */
+  packets = 0;
+  /** Capture time of the earliest and latest record read (µs since the epoch; NaN before the first). */
+  firstUs = Number.NaN;
+  lastUs = Number.NaN;
+  /** Capture time of the last record read. */
+  currentUs = Number.NaN;
+  private readonly view = newPacketView();
+  private readonly linkTypeCounts = new Float64Array(COUNTED_LINK_TYPES);
+  private readonly otherLinkTypes = new Map<number, number>();
+  private readonly batches: AsyncGenerator<RecordCursor, void, undefined>;
+  private cursor: RecordCursor | undefined;
+  private ended = false;
+  private readonly onPacketTime: ((us: number) => void) | undefined;
+
+  private constructor(
+    readonly reader: CaptureReader,
+    sink: FlowSink,
+    options: CaptureFlowOptions,
+  ) {
+    this.table = new FlowTable(sink, options);
+    this.batches = reader.batches();
+    this.onPacketTime = options.onPacketTime;
+  }
+
+  /** Opens the capture (a CaptureError says why it cannot be read). Nothing is read until `pump`. */
+  static async open(path: string, sink: FlowSink, options: CaptureFlowOptions = {}): Promise<CaptureFlow> {
+    const reader = await openCapture(path, { chunkBytes: options.chunkBytes });
+    return new CaptureFlow(reader, sink, options);
+  }
+
+  /** The capture has been read to its end and every session closed. */
+  get done(): boolean {
+    return this.ended;
+  }
+
+  /**
+   * Reads packets until one captured at or after `untilUs` has been handled, or to the end of the
+   * capture (then every open session is closed). Resolves to false once the capture is over.
+   */
+  async pump(untilUs = Number.POSITIVE_INFINITY): Promise<boolean> {
+    if (this.ended) return false;
+    for (;;) {
+      const cursor = this.cursor;
+      if (cursor !== undefined) {
+        for (let record = cursor.next(); record !== null; record = cursor.next()) {
+          this.handle(record);
+          if (this.currentUs >= untilUs) return true;
+        }
+      }
+      const next = await this.batches.next();
+      if (next.done) {
+        this.cursor = undefined;
+        this.ended = true;
+        this.table.end();
+        return false;
+      }
+      this.cursor = next.value;
+    }
+  }
+
+  /** Stops reading early and closes the file (sessions still open are not closed). */
+  async close(): Promise<void> {
+    await this.batches.return(undefined);
+  }
+
+  /** Packets per link type, in order of link type number. */
+  linkTypes(): Array<{ linkType: number; packets: number }> {
+    const out: Array<{ linkType: number; packets: number }> = [];
+    this.linkTypeCounts.forEach((packets, linkType) => {
+      if (packets > 0) out.push({ linkType, packets });
+    });
+    for (const [linkType, packets] of [...this.otherLinkTypes].sort((a, b) => a[0] - b[0])) {
+      out.push({ linkType, packets });
+    }
+    return out;
+  }
+
+  private handle(record: CaptureRecord): void {
+    this.packets++;
+    const linkType = record.linkType;
+    if (linkType < COUNTED_LINK_TYPES) this.linkTypeCounts[linkType]++;
+    else this.otherLinkTypes.set(linkType, (this.otherLinkTypes.get(linkType) ?? 0) + 1);
+    const tsUs = record.tsSec * 1_000_000 + Math.floor(record.tsNsec / 1000);
+    this.currentUs = tsUs;
+    this.onPacketTime?.(tsUs);
+    if (!(tsUs >= this.firstUs)) this.firstUs = tsUs;
+    if (!(tsUs <= this.lastUs)) this.lastUs = tsUs;
+    if (decodeRecord(record, this.view, this.decode) === DecodeStatus.TCP) this.table.push(this.view);
+  }
+}
+
+/** Reads the whole capture into `sink`; resolves to the finished pipeline (for its counters). */
+export async function readSessions(
+  path: string,
+  sink: FlowSink,
+  options: CaptureFlowOptions = {},
+): Promise<CaptureFlow> {
+  const flow = await CaptureFlow.open(path, sink, options);
+  try {
+    while (await flow.pump()) {
+      // pump() without a limit reads to the end.
+    }
+  } finally {
+    if (!flow.done) await flow.close();
+  }
+  return flow;
+}

@@ -1,0 +1,84 @@
+/**
+ * Cuts the client's reassembled byte stream into requests: a request is the run of client bytes
+ * between two server responses. It is complete (its bytes final) as soon as the server answers
+ * after it; the answer's size and timing keep accruing to it until the next request starts.
+ */
+import type { StreamConsumer } from './client-stream.ts';
+import type { CapturedRequest, CapturedSession } from './session.ts';
+
+const NO_DATA = Buffer.alloc(0);
+
+export class RequestSplitter implements StreamConsumer {
+  /** The request collecting client bytes (none until the client sends after the last answer). */
+  private open: CapturedRequest | undefined;
+  private openTsUs = 0;
+  /** The open request's bytes, when payload is kept. */
+  private chunks: Buffer[] = [];
+  /** The last completed request and its first segment's time: server answers count toward it. */
+  private answered: CapturedRequest | undefined;
+  private answeredTsUs = 0;
+
+  constructor(
+    private readonly session: CapturedSession,
+    private readonly keepPayload: boolean,
+    private readonly completed: (session: CapturedSession, request: CapturedRequest) => void,
+  ) {}
+
+  bytes(streamOffset: number, length: number, data: Buffer | undefined, tsUs: number): void {
+    const open = this.openAt(streamOffset, tsUs);
+    open.length += length;
+    if (this.keepPayload && data !== undefined) this.chunks.push(Buffer.from(data));
+  }
+
+  gap(streamOffset: number, length: number, tsUs: number): void {
+    const open = this.openAt(streamOffset, tsUs);
+    const gaps = open.gaps;
+    const relative = streamOffset - open.streamOffset;
+    const last = gaps[gaps.length - 1];
+    if (last !== undefined && last[0] + last[1] === relative) last[1] += length;
+    else gaps.push([relative, length]);
+    open.length += length;
+  }
+
+  /** The server sent `newBytes` of payload not seen before: the open request (if any) is complete. */
+  serverSent(newBytes: number, tsUs: number): void {
+    this.complete();
+    const answered = this.answered;
+    if (answered === undefined || newBytes <= 0) return;
+    const sinceRequest = Math.max(0, tsUs - this.answeredTsUs);
+    answered.responseBytes += newBytes;
+    answered.responseFirstUs ??= sinceRequest;
+    answered.responseLastUs = Math.max(answered.responseLastUs ?? 0, sinceRequest);
+  }
+
+  /** Closes the open request: the server answered, or the session is over. */
+  complete(): void {
+    const request = this.open;
+    if (request === undefined) return;
+    this.open = undefined;
+    if (this.chunks.length > 0) {
+      request.data = Buffer.concat(this.chunks);
+      this.chunks = [];
+    }
+    this.session.requests.push(request);
+    this.answered = request;
+    this.answeredTsUs = this.openTsUs;
+    this.completed(this.session, request);
+  }
+
+  private openAt(streamOffset: number, tsUs: number): CapturedRequest {
+    if (this.open !== undefined) return this.open;
+    const session = this.session;
+    this.open = {
+      index: session.requests.length,
+      offsetUs: Math.max(0, tsUs - session.startUs),
+      streamOffset,
+      length: 0,
+      data: NO_DATA,
+      gaps: [],
+      responseBytes: 0,
+    };
+    this.openTsUs = tsUs;
+    return this.open;
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * Follows one captured TCP session: which side is the client, the handshake, the client's byte
+ * stream (reassembled and cut into requests), the server's payload (counted, not kept) and how
+ * the session ends. Fed the session's packets in capture order; no I/O.
+ */
+import { tcpOptionsOf } from '../packet/tcp-options.ts';
+import { type PacketView, TcpFlag } from '../packet/view.ts';
+import { ClientStream, type ClientStreamLimits, type StreamConsumer } from './client-stream.ts';
+import { RequestSplitter } from './request-splitter.ts';
+import { seqAdd, seqDiff } from './seq.ts';
+import type { CapturedRequest, CapturedSession, Endpoint } from './session.ts';
+
+/** A server segment further ahead than this is counted by its own length only (a corrupt seq). */
+const MAX_SERVER_JUMP = 1 << 30;
+
+export interface TrackerOptions {
+  keepPayload: boolean;
+  limits: ClientStreamLimits;
+  requestCompleted: (session: CapturedSession, request: CapturedRequest) => void;
+}
+
+export class SessionTracker implements StreamConsumer {
+  readonly session: CapturedSession;
+  private readonly stream: ClientStream;
+  private readonly splitter: RequestSplitter;
+  private synTsUs: number | undefined;
+  /** Sequence number after the server's highest payload byte seen so far (valid once serverSeen). */
+  private serverNext = 0;
+  private serverSeen = false;
+  serverPackets = 0;
+  /** Ack of the last client data segment: with no server packet captured, its advance marks an answer. */
+  private clientAckAtData = 0;
+  private clientSentData = false;
+  private clientFin = false;
+  /** Sequence number the client's FIN takes (valid once clientFin). */
+  private clientFinSeq = 0;
+  private serverFin = false;
+  private reset = false;
+
+  constructor(
+    id: number,
+    ipVersion: 4 | 6,
+    client: Endpoint,
+    server: Endpoint,
+    startUs: number,
+    options: TrackerOptions,
+  ) {
+    this.session = {
+      id,
+      ipVersion,
+      client,
+      server,
+      startUs,
+      endUs: startUs,
+      handshake: { syn: false, synAck: false },
+      requests: [],
+      packets: 0,
+      bytesFromClient: 0,
+      bytesFromServer: 0,
+      ending: 'capture-end',
+      retransmissions: 0,
+      gaps: 0,
+      gapBytes: 0,
+      truncatedSegments: 0,
+    };
+    this.splitter = new RequestSplitter(this.session, options.keepPayload, options.requestCompleted);
+    this.stream = new ClientStream(this, options.keepPayload, options.limits);
+  }
+
+  /** Reassembled client bytes, in order (from the ClientStream). */
+  bytes(streamOffset: number, length: number, data: Buffer | undefined, tsUs: number): void {
+    this.session.bytesFromClient += length;
+    this.splitter.bytes(streamOffset, length, data, tsUs);
+  }
+
+  /** Client bytes missing from the capture (from the ClientStream). */
+  gap(streamOffset: number, length: number, tsUs: number): void {
+    this.session.bytesFromClient += length;
+    this.splitter.gap(streamOffset, length, tsUs);
+  }
+
+  /** Both sides closed with FIN and the client stream has no hole left, or a side reset. */
+  get isOver(): boolean {
+    return this.reset || (this.clientFin && this.serverFin && !this.stream.hasPending);
+  }
+
+  push(view: PacketView, fromClient: boolean, tsUs: number): void {
+    const session = this.session;
+    session.packets++;
+    if (tsUs > session.endUs) session.endUs = tsUs;
+    if (fromClient) this.fromClient(view, tsUs);
+    else this.fromServer(view, tsUs);
+    const flags = view.flags;
+    if (flags & TcpFlag.RST) {
+      this.reset = true;
+      session.ending = 'rst';
+      session.endedBy ??= fromClient ? 'client' : 'server';
+    } else if (flags & TcpFlag.FIN) {
+      if (fromClient) this.clientFin = true;
+      else this.serverFin = true;
+      if (session.ending !== 'rst') session.ending = 'fin';
+      session.endedBy ??= fromClient ? 'client' : 'server';
+    }
+  }
+
+  /** The session is over (closed, its tuple reused, or the capture ended): flush what is held. */
+  finish(): void {
+    const session = this.session;
+    this.stream.finish(session.endUs);
+    this.splitter.complete();
+    session.retransmissions = this.stream.retransmissions;
+    session.gaps = this.stream.gaps;
+    session.gapBytes = this.stream.gapBytes;
+    session.truncatedSegments = this.stream.truncatedSegments;
+    const base = this.stream.baseSeq;
+    if (base !== undefined) session.clientDataSeq = base;
+  }
+
+  private fromClient(view: PacketView, tsUs: number): void {
+    const flags = view.flags;
+    const handshake = this.session.handshake;
+    let seq = view.seq;
+    if (flags & TcpFlag.SYN) {
+      if (!(flags & TcpFlag.ACK) && !handshake.syn) {
+        handshake.syn = true;
+        handshake.clientIsn = seq;
+        handshake.synWindow = view.window;
+        handshake.synOptions = tcpOptionsOf(view);
+        this.synTsUs = tsUs;
+        this.stream.startAt(seqAdd(seq, 1));
+      }
+      seq = seqAdd(seq, 1);
+    } else if (flags & TcpFlag.ACK) {
+      this.measureRtt(view, tsUs);
+    }
+    if (flags & TcpFlag.FIN && !this.clientFin) this.clientFinSeq = seqAdd(seq, view.payloadWireLength);
+    if (view.payloadWireLength === 0 || flags & TcpFlag.RST) return;
+    if (this.serverPackets === 0 && flags & TcpFlag.ACK) this.answerSeenInAck(view.ack);
+    this.stream.segment(seq, view.payloadWireLength, view.buf, view.payloadOffset, view.payloadLength, tsUs);
+  }
+
+  private measureRtt(view: PacketView, tsUs: number): void {
+    const handshake = this.session.handshake;
+    if (handshake.rttUs !== undefined || this.synTsUs === undefined || handshake.serverIsn === undefined)
+      return;
+    if (view.ack !== seqAdd(handshake.serverIsn, 1)) return;
+    const rtt = tsUs - this.synTsUs;
+    if (rtt >= 0) handshake.rttUs = rtt;
+  }
+
+  /** One-sided capture: the client acknowledging more server bytes than at its last data means the server answered. */
+  private answerSeenInAck(ack: number): void {
+    const advanced = this.clientSentData && seqDiff(this.clientAckAtData, ack) > 0;
+    this.clientAckAtData = ack;
+    this.clientSentData = true;
+    if (advanced) this.splitter.complete();
+  }
+
+  private fromServer(view: PacketView, tsUs: number): void {
+    this.serverPackets++;
+    const flags = view.flags;
+    const handshake = this.session.handshake;
+    let seq = view.seq;
+    if (flags & TcpFlag.SYN) {
+      if (flags & TcpFlag.ACK && !handshake.synAck) {
+        handshake.synAck = true;
+        handshake.serverIsn = seq;
+        handshake.synAckOptions = tcpOptionsOf(view);
+        if (!this.serverSeen) {
+          this.serverNext = seqAdd(seq, 1);
+          this.serverSeen = true;
+        }
+        this.stream.startAt(view.ack);
+      }
+      seq = seqAdd(seq, 1);
+    }
+    const length = view.payloadWireLength;
+    if (length === 0 || flags & TcpFlag.RST) return;
+    const newBytes = this.newServerBytes(seq, length);
+    if (newBytes === 0) return;
+    this.session.bytesFromServer += newBytes;
+    if (flags & TcpFlag.ACK) this.stream.acknowledged(this.ackOfClientData(view.ack), tsUs);
+    this.splitter.serverSent(newBytes, tsUs);
+  }
+
+  /** The server's ack without the sequence number the client's FIN takes (it is no data byte). */
+  private ackOfClientData(ack: number): number {
+    return this.clientFin && seqDiff(this.clientFinSeq, ack) > 0 ? this.clientFinSeq : ack;
+  }
+
+  private newServerBytes(seq: number, length: number): number {
+    const end = seqAdd(seq, length);
+    const added = this.serverSeen ? seqDiff(this.serverNext, end) : length;
+    if (added <= 0) return 0;
+    this.serverNext = end;
+    this.serverSeen = true;
+    return added < MAX_SERVER_JUMP ? added : length;
+  }
+}

@@ -1,0 +1,118 @@
+/** The human-readable form of an inspect report: aligned label/value lines and a session table. */
+import type { InspectReport, SessionRow } from './report.ts';
+
+const count = new Intl.NumberFormat('en-US');
+
+function n(value: number): string {
+  return count.format(value);
+}
+
+function plural(value: number, word: string): string {
+  return `${n(value)} ${word}${value === 1 ? '' : 's'}`;
+}
+
+function seconds(us: number): string {
+  return `${(us / 1e6).toFixed(6)} s`;
+}
+
+function labelled(lines: Array<[string, string]>, indent = ''): string[] {
+  const width = Math.max(...lines.map(([label]) => label.length));
+  return lines.map(([label, value]) => `${indent}${label.padEnd(width)}  ${value}`);
+}
+
+export function renderText(report: InspectReport): string {
+  const { tcp } = report;
+  const start = report.startUs === null ? '' : ` (from ${new Date(report.startUs / 1000).toISOString()})`;
+  const lines = labelled([
+    ['file', report.file],
+    ['format', `${report.format}${report.compressed ? ', gzip-compressed' : ''}`],
+    [
+      'link types',
+      report.linkTypes.map((l) => `${l.name} (${l.linkType}): ${plural(l.packets, 'packet')}`).join(', ') ||
+        'none',
+    ],
+    ['packets', n(report.packets)],
+    ['duration', `${seconds(report.durationUs)}${start}`],
+    [
+      'TCP sessions',
+      `${n(tcp.sessions)} (${n(tcp.sessionsWithSyn)} with SYN, ${n(tcp.sessionsWithoutSyn)} without), ${plural(tcp.segments, 'segment')}`,
+    ],
+    [
+      'server ports',
+      tcp.serverPorts.map((p) => `${p.port} (${plural(p.sessions, 'session')})`).join(', ') || 'none',
+    ],
+    ['requests', n(tcp.requests)],
+    ['bytes', `${n(tcp.bytesFromClients)} from clients, ${n(tcp.bytesFromServers)} from servers`],
+    [
+      'endings',
+      `FIN ${n(tcp.endings.fin)}, RST ${n(tcp.endings.rst)}, capture end ${n(tcp.endings['capture-end'])}`,
+    ],
+  ]);
+  const anomalies = anomalyLines(report);
+  lines.push('', anomalies.length === 0 ? 'anomalies: none' : 'anomalies:', ...labelled(anomalies, '  '));
+  if (report.sessions !== undefined) lines.push('', ...sessionTable(report.sessions, report.startUs ?? 0));
+  return `${lines.join('\n')}\n`;
+}
+
+function anomalyLines(report: InspectReport): Array<[string, string]> {
+  const a = report.anomalies;
+  const out: Array<[string, string]> = [];
+  const add = (label: string, value: number, detail = '') => {
+    if (value > 0) out.push([label, `${n(value)}${detail}`]);
+  };
+  add('retransmitted client segments', a.retransmissions);
+  add('gaps in client data', a.gaps, ` (${plural(a.gapBytes, 'byte')} missing)`);
+  add('payload cut by snap length', a.truncatedPayloadSegments, ' client segments');
+  for (const w of a.truncatedRecords) out.push(['truncated record', `at byte ${w.offset}: ${w.problem}`]);
+  for (const [header, value] of Object.entries(a.truncatedHeaders))
+    add(`${header} header cut by snap length`, value);
+  add('TCP options cut by snap length', a.tcpOptionsCut);
+  add('IP fragments', a.fragments.seen, ` (${n(a.fragments.reassembled)} datagrams reassembled)`);
+  add('fragments given up', a.fragments.timedOut + a.fragments.evicted + a.fragments.rejected);
+  add('IPv6 atomic fragments', a.ipv6AtomicFragments);
+  const byProtocol = Object.entries(a.nonTcpByProtocol)
+    .map(([protocol, value]) => `${protocol} ${n(value)}`)
+    .join(', ');
+  add('non-TCP packets skipped', a.nonTcpPackets, byProtocol ? ` (${byProtocol})` : '');
+  add('non-IP packets skipped', a.notIpPackets);
+  add('unsupported link type', a.unsupportedLinkPackets, ' packets');
+  for (const [reason, value] of Object.entries(a.malformedPackets)) add(`undecodable (${reason})`, value);
+  return out;
+}
+
+function sessionTable(rows: SessionRow[], captureStartUs: number): string[] {
+  const header = [
+    'id',
+    'client',
+    '',
+    'server',
+    'start',
+    'duration',
+    'requests',
+    'client bytes',
+    'server bytes',
+    'handshake',
+    'ended',
+  ];
+  const right = new Set([0, 4, 5, 6, 7, 8]);
+  const cells = rows.map((r) => [
+    String(r.id),
+    r.client,
+    '->',
+    r.server,
+    `+${((r.startUs - captureStartUs) / 1e6).toFixed(3)}s`,
+    `${(r.durationUs / 1e6).toFixed(3)}s`,
+    n(r.requests),
+    n(r.bytesFromClient),
+    n(r.bytesFromServer),
+    r.handshake ? 'yes' : 'no',
+    r.endedBy === null ? r.ending : `${r.ending} (${r.endedBy})`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const format = (row: string[]) =>
+    row
+      .map((cell, i) => (right.has(i) ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [format(header), ...cells.map(format)];
+}

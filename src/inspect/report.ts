@@ -1,0 +1,217 @@
+/**
+ * What `reprise inspect` reports about a capture: the shape of its JSON document (see
+ * docs/inspect-json.md) and the sink that gathers it while the capture is read.
+ */
+import type { CaptureFlow } from '../flow/pipeline.ts';
+import type { CapturedSession, FlowSink, SessionEnding } from '../flow/session.ts';
+import type { DecodeSummary } from '../packet/context.ts';
+
+export interface InspectReport {
+  file: string;
+  format: string;
+  compressed: boolean;
+  linkTypes: Array<{ linkType: number; name: string; packets: number }>;
+  packets: number;
+  /** Capture time of the earliest packet (µs since the epoch), null for a capture without packets. */
+  startUs: number | null;
+  durationUs: number;
+  tcp: {
+    /** Packets decoded as TCP segments (a reassembled fragmented datagram counts once). */
+    segments: number;
+    sessions: number;
+    sessionsWithSyn: number;
+    sessionsWithoutSyn: number;
+    serverPorts: Array<{ port: number; sessions: number }>;
+    requests: number;
+    bytesFromClients: number;
+    bytesFromServers: number;
+    endings: Record<SessionEnding, number>;
+    /** Segments of tuples whose session had closed (the last ACK after FINs, duplicates). */
+    segmentsAfterClose: number;
+  };
+  anomalies: {
+    /** Client segments that brought no new byte (retransmitted, duplicated or overlapping). */
+    retransmissions: number;
+    /** Client byte ranges missing from the capture, and the bytes they hold in all. */
+    gaps: number;
+    gapBytes: number;
+    /** Client segments whose payload the snap length cut. */
+    truncatedPayloadSegments: number;
+    /** Problems the reader noted (a truncated last record, cut gzip data). */
+    truncatedRecords: Array<{ offset: number; problem: string }>;
+    /** Packets whose headers the snap length cut, by header. */
+    truncatedHeaders: Record<string, number>;
+    tcpOptionsCut: number;
+    fragments: DecodeSummary['fragments'];
+    ipv6AtomicFragments: number;
+    /** Packets that are IP but not TCP, by IP protocol number. */
+    nonTcpPackets: number;
+    nonTcpByProtocol: Record<string, number>;
+    notIpPackets: number;
+    unsupportedLinkPackets: number;
+    malformedPackets: Record<string, number>;
+  };
+  sessions?: SessionRow[];
+}
+
+export interface SessionRow {
+  id: number;
+  client: string;
+  server: string;
+  startUs: number;
+  durationUs: number;
+  handshake: boolean;
+  rttUs: number | null;
+  packets: number;
+  requests: number;
+  bytesFromClient: number;
+  bytesFromServer: number;
+  ending: SessionEnding;
+  endedBy: 'client' | 'server' | null;
+  retransmissions: number;
+  gaps: number;
+  gapBytes: number;
+}
+
+/** Gathers per-session figures as sessions close; keeps rows only when asked to list sessions. */
+export class InspectCollector implements FlowSink {
+  sessions = 0;
+  sessionsWithSyn = 0;
+  requests = 0;
+  bytesFromClients = 0;
+  bytesFromServers = 0;
+  retransmissions = 0;
+  gaps = 0;
+  gapBytes = 0;
+  truncatedSegments = 0;
+  readonly endings: Record<SessionEnding, number> = { fin: 0, rst: 0, 'capture-end': 0 };
+  readonly serverPorts = new Map<number, number>();
+  readonly rows: SessionRow[] | undefined;
+
+  constructor(listSessions: boolean) {
+    this.rows = listSessions ? [] : undefined;
+  }
+
+  sessionClosed(session: CapturedSession): void {
+    this.sessions++;
+    if (session.handshake.syn) this.sessionsWithSyn++;
+    this.requests += session.requests.length;
+    this.bytesFromClients += session.bytesFromClient;
+    this.bytesFromServers += session.bytesFromServer;
+    this.retransmissions += session.retransmissions;
+    this.gaps += session.gaps;
+    this.gapBytes += session.gapBytes;
+    this.truncatedSegments += session.truncatedSegments;
+    this.endings[session.ending]++;
+    const port = session.server.port;
+    this.serverPorts.set(port, (this.serverPorts.get(port) ?? 0) + 1);
+    this.rows?.push(rowOf(session));
+  }
+}
+
+/** `ip:port`, with brackets around an IPv6 address. */
+export function endpointLabel(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+function rowOf(session: CapturedSession): SessionRow {
+  return {
+    id: session.id,
+    client: endpointLabel(session.client.ip, session.client.port),
+    server: endpointLabel(session.server.ip, session.server.port),
+    startUs: session.startUs,
+    durationUs: Math.max(0, session.endUs - session.startUs),
+    handshake: session.handshake.syn,
+    rttUs: session.handshake.rttUs ?? null,
+    packets: session.packets,
+    requests: session.requests.length,
+    bytesFromClient: session.bytesFromClient,
+    bytesFromServer: session.bytesFromServer,
+    ending: session.ending,
+    endedBy: session.endedBy ?? null,
+    retransmissions: session.retransmissions,
+    gaps: session.gaps,
+    gapBytes: session.gapBytes,
+  };
+}
+
+const linkTypeNames: Record<number, string> = {
+  0: 'NULL',
+  1: 'ETHERNET',
+  101: 'RAW',
+  108: 'LOOP',
+  113: 'LINUX_SLL',
+  228: 'IPV4',
+  229: 'IPV6',
+  276: 'LINUX_SLL2',
+};
+
+/** The report of a capture read to its end by `flow` into `collector`. */
+export function buildReport(file: string, flow: CaptureFlow, collector: InspectCollector): InspectReport {
+  const decode = flow.decode.summary();
+  const statuses = decode.statuses;
+  const report: InspectReport = {
+    file,
+    format: flow.reader.format,
+    compressed: flow.reader.compressed,
+    linkTypes: flow.linkTypes().map(({ linkType, packets }) => ({
+      linkType,
+      name: linkTypeNames[linkType] ?? `LINKTYPE_${linkType}`,
+      packets,
+    })),
+    packets: flow.packets,
+    startUs: flow.packets > 0 ? flow.firstUs : null,
+    durationUs: flow.packets > 0 ? flow.lastUs - flow.firstUs : 0,
+    tcp: {
+      segments: statuses.TCP,
+      sessions: collector.sessions,
+      sessionsWithSyn: collector.sessionsWithSyn,
+      sessionsWithoutSyn: collector.sessions - collector.sessionsWithSyn,
+      serverPorts: [...collector.serverPorts]
+        .map(([port, sessions]) => ({ port, sessions }))
+        .sort((a, b) => b.sessions - a.sessions || a.port - b.port),
+      requests: collector.requests,
+      bytesFromClients: collector.bytesFromClients,
+      bytesFromServers: collector.bytesFromServers,
+      endings: { ...collector.endings },
+      segmentsAfterClose: flow.table.latePackets,
+    },
+    anomalies: {
+      retransmissions: collector.retransmissions,
+      gaps: collector.gaps,
+      gapBytes: collector.gapBytes,
+      truncatedPayloadSegments: collector.truncatedSegments,
+      truncatedRecords: flow.reader.warnings.map(({ offset, problem }) => ({ offset, problem })),
+      truncatedHeaders: { ...decode.truncated },
+      tcpOptionsCut: decode.tcpOptionsCut,
+      fragments: decode.fragments,
+      ipv6AtomicFragments: decode.ipv6AtomicFragments,
+      nonTcpPackets: statuses.NOT_TCP,
+      nonTcpByProtocol: Object.fromEntries(
+        Object.entries(decode.notTcpByProtocol).map(([protocol, count]) => [
+          protocolName(Number(protocol)),
+          count,
+        ]),
+      ),
+      notIpPackets: statuses.NOT_IP,
+      unsupportedLinkPackets: statuses.UNSUPPORTED_LINK,
+      malformedPackets: { ...decode.malformed },
+    },
+  };
+  if (collector.rows !== undefined) report.sessions = collector.rows.sort((a, b) => a.id - b.id);
+  return report;
+}
+
+const protocolNames: Record<number, string> = {
+  1: 'icmp',
+  2: 'igmp',
+  17: 'udp',
+  47: 'gre',
+  50: 'esp',
+  58: 'icmpv6',
+  132: 'sctp',
+};
+
+function protocolName(protocol: number): string {
+  return protocolNames[protocol] ?? `ip-proto-${protocol}`;
+}

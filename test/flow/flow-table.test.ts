@@ -1,0 +1,264 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ACK, exchange, FIN, PSH, RST, run, type Segment, SYN, text } from './hand-built.ts';
+
+describe('flow table: one clean session', () => {
+  const out = run(exchange(1000, 5000, 'GET / HTTP/1.0\r\n\r\n', 'HTTP/1.0 200 OK\r\n\r\nhello'));
+
+  it('emits opened, the request, then closed, in that order', () => {
+    assert.deepEqual(out.events, ['open 0', 'request 0.0', 'close 0']);
+  });
+
+  it('knows the roles, the handshake and its RTT', () => {
+    const [session] = out.sessions;
+    assert.deepEqual(session.client, { ip: '10.0.0.1', port: 40000 });
+    assert.deepEqual(session.server, { ip: '10.0.0.2', port: 80 });
+    assert.equal(session.handshake.syn, true);
+    assert.equal(session.handshake.synAck, true);
+    assert.equal(session.handshake.clientIsn, 1000);
+    assert.equal(session.handshake.serverIsn, 5000);
+    assert.equal(session.handshake.rttUs, 200);
+    assert.equal(session.clientDataSeq, 1001);
+  });
+
+  it('keeps the request bytes, its timing and the response size', () => {
+    const [request] = out.requests;
+    assert.equal(text(request), 'GET / HTTP/1.0\r\n\r\n');
+    assert.equal(request.offsetUs, 300);
+    assert.equal(request.streamOffset, 0);
+    assert.equal(request.responseBytes, 24);
+    assert.equal(request.responseFirstUs, 400);
+    assert.deepEqual(request.gaps, []);
+  });
+
+  it('counts bytes each way and ends by FIN from the client', () => {
+    const [session] = out.sessions;
+    assert.equal(session.bytesFromClient, 18);
+    assert.equal(session.bytesFromServer, 24);
+    assert.equal(session.ending, 'fin');
+    assert.equal(session.endedBy, 'client');
+    assert.equal(session.packets, 7, 'the last ACK arrives after the close and is not counted');
+  });
+});
+
+describe('flow table: reassembly', () => {
+  it('orders bytes across the 32-bit sequence wraparound', () => {
+    const isn = 0xfffffff8;
+    const segments: Segment[] = [
+      { from: 'client', flags: SYN, seq: isn, tsUs: 0 },
+      { from: 'server', flags: SYN | ACK, seq: 7, ack: isn + 1, tsUs: 10 },
+      { from: 'client', flags: ACK, seq: isn + 1, payload: 'abcdefghij', tsUs: 20 },
+      { from: 'client', flags: ACK, seq: isn + 11, payload: 'KLMNO', tsUs: 30 },
+    ];
+    const out = run(segments);
+    assert.equal(out.requests.length, 1);
+    assert.equal(text(out.requests[0]), 'abcdefghijKLMNO');
+    assert.equal(out.sessions[0].gaps, 0);
+  });
+
+  it('holds out-of-order segments until the hole is filled', () => {
+    const out = run([
+      { from: 'client', flags: SYN, seq: 100, tsUs: 0 },
+      { from: 'client', flags: ACK, seq: 106, payload: 'world', tsUs: 20 },
+      { from: 'client', flags: ACK, seq: 101, payload: 'hello', tsUs: 30 },
+    ]);
+    assert.equal(text(out.requests[0]), 'helloworld');
+    assert.equal(out.requests[0].offsetUs, 30, 'the request starts when its first byte was captured');
+    assert.equal(out.sessions[0].gaps, 0);
+  });
+
+  it('trims overlaps: the first data captured wins', () => {
+    const out = run([
+      { from: 'client', flags: SYN, seq: 100, tsUs: 0 },
+      { from: 'client', flags: ACK, seq: 101, payload: 'abcdef', tsUs: 10 },
+      { from: 'client', flags: ACK, seq: 104, payload: 'XYZghi', tsUs: 20 },
+      { from: 'client', flags: ACK, seq: 101, payload: 'abc', tsUs: 30 },
+    ]);
+    assert.equal(text(out.requests[0]), 'abcdefghi');
+    assert.equal(out.sessions[0].retransmissions, 2);
+  });
+
+  it('trims overlaps between held segments: the one starting first keeps its bytes', () => {
+    const out = run([
+      { from: 'client', flags: SYN, seq: 0, tsUs: 0 },
+      { from: 'client', flags: ACK, seq: 5, payload: '56789', tsUs: 10 },
+      { from: 'client', flags: ACK, seq: 3, payload: '3XXX', tsUs: 20 },
+      { from: 'client', flags: ACK, seq: 1, payload: '12', tsUs: 30 },
+    ]);
+    assert.equal(text(out.requests[0]), '123XXX789');
+  });
+
+  it('marks a hole the session never fills as a gap, without inventing bytes', () => {
+    const out = run([
+      { from: 'client', flags: SYN, seq: 0, tsUs: 0 },
+      { from: 'client', flags: ACK, seq: 1, payload: 'aaaa', tsUs: 10 },
+      { from: 'client', flags: ACK, seq: 9, payload: 'cccc', tsUs: 30 },
+    ]);
+    const [request] = out.requests;
+    assert.equal(text(request), 'aaaacccc');
+    assert.equal(request.length, 12);
+    assert.deepEqual(request.gaps, [[4, 4]]);
+    assert.equal(out.sessions[0].gaps, 1);
+    assert.equal(out.sessions[0].gapBytes, 4);
+  });
+
+  it('declares the gap when the server acknowledges past it and answers', () => {
+    const out = run([
+      { from: 'client', flags: SYN, seq: 0, tsUs: 0 },
+      { from: 'server', flags: SYN | ACK, seq: 500, ack: 1, tsUs: 5 },
+      { from: 'client', flags: ACK, seq: 1, payload: 'req1', tsUs: 10 },
+      { from: 'server', flags: ACK, seq: 501, ack: 13, payload: 'resp1', tsUs: 40 },
+      { from: 'client', flags: ACK, seq: 13, payload: 'req2', tsUs: 50 },
+    ]);
+    assert.equal(out.requests.length, 2);
+    assert.equal(text(out.requests[0]), 'req1');
+    assert.equal(out.requests[0].length, 12);
+    assert.deepEqual(out.requests[0].gaps, [[4, 8]]);
+    assert.equal(text(out.requests[1]), 'req2');
+    assert.equal(out.requests[1].streamOffset, 12);
+  });
+
+  it('does not take the FIN the server acknowledges for a missing byte (half-close)', () => {
+    const out = run([
+      { from: 'client', flags: SYN, seq: 0, tsUs: 0 },
+      { from: 'server', flags: SYN | ACK, seq: 500, ack: 1, tsUs: 5 },
+      { from: 'client', flags: PSH | ACK, seq: 1, ack: 501, payload: 'GET /', tsUs: 10 },
+      { from: 'client', flags: FIN | ACK, seq: 6, ack: 501, tsUs: 11 },
+      { from: 'server', flags: PSH | ACK, seq: 501, ack: 7, payload: 'page', tsUs: 20 },
+      { from: 'server', flags: FIN | ACK, seq: 505, ack: 7, tsUs: 21 },
+    ]);
+    assert.equal(out.requests[0].length, 5);
+    assert.deepEqual(out.requests[0].gaps, []);
+    assert.equal(out.sessions[0].gaps, 0);
+    assert.equal(out.sessions[0].ending, 'fin');
+  });
+
+  it('counts bytes the snap length cut as missing', () => {
+    const out = run([
+      { from: 'client', flags: SYN, seq: 0, tsUs: 0 },
+      { from: 'client', flags: ACK, seq: 1, payload: 'GET', wireLength: 100, tsUs: 10 },
+      { from: 'client', flags: ACK, seq: 101, payload: '', wireLength: 50, tsUs: 20 },
+    ]);
+    const [request] = out.requests;
+    assert.equal(text(request), 'GET');
+    assert.equal(request.length, 150);
+    assert.deepEqual(request.gaps, [[3, 147]]);
+    assert.equal(out.sessions[0].truncatedSegments, 2);
+    assert.equal(out.sessions[0].gaps, 1);
+  });
+
+  it('gives up on a hole once the out-of-order buffer is full', () => {
+    const segments: Segment[] = [{ from: 'client', flags: SYN, seq: 0, tsUs: 0 }];
+    for (let i = 1; i <= 4; i++)
+      segments.push({ from: 'client', flags: ACK, seq: 1 + 10 * i, payload: '0123456789', tsUs: i });
+    const out = run(segments, { keepPayload: true, limits: { maxPendingSegments: 2 } });
+    assert.deepEqual(out.requests[0].gaps, [[0, 10]]);
+    assert.equal(out.requests[0].length, 50);
+  });
+});
+
+describe('flow table: sessions and requests', () => {
+  it('splits requests at server answers and keeps pipelined requests in one run', () => {
+    const out = run([
+      { from: 'client', flags: SYN, seq: 0, tsUs: 0 },
+      { from: 'server', flags: SYN | ACK, seq: 0, ack: 1, tsUs: 1 },
+      { from: 'client', flags: PSH | ACK, seq: 1, ack: 1, payload: 'A1;', tsUs: 10 },
+      { from: 'client', flags: PSH | ACK, seq: 4, ack: 1, payload: 'A2;', tsUs: 11 },
+      { from: 'server', flags: PSH | ACK, seq: 1, ack: 7, payload: 'r1r2', tsUs: 20 },
+      { from: 'client', flags: PSH | ACK, seq: 7, ack: 5, payload: 'B;', tsUs: 30 },
+      { from: 'server', flags: PSH | ACK, seq: 5, ack: 9, payload: 'rb', tsUs: 40 },
+      { from: 'server', flags: PSH | ACK, seq: 7, ack: 9, payload: 'rb2', tsUs: 45 },
+      { from: 'server', flags: PSH | ACK, seq: 5, ack: 9, payload: 'rb', tsUs: 46 },
+    ]);
+    assert.deepEqual(
+      out.requests.map((r) => [text(r), r.offsetUs, r.responseBytes, r.responseFirstUs, r.responseLastUs]),
+      [
+        ['A1;A2;', 10, 4, 10, 10],
+        ['B;', 30, 5, 10, 15],
+      ],
+    );
+  });
+
+  it('treats a session without SYN as SYN-less, the higher port being the client', () => {
+    const out = run([
+      { from: 'server', flags: ACK, seq: 900, ack: 100, payload: 'banner', tsUs: 0 },
+      { from: 'client', flags: ACK, seq: 100, ack: 906, payload: 'hi', tsUs: 10 },
+    ]);
+    const [session] = out.sessions;
+    assert.equal(session.handshake.syn, false);
+    assert.equal(session.handshake.synAck, false);
+    assert.equal(session.client.port, 40000);
+    assert.equal(session.clientDataSeq, 100);
+    assert.equal(text(out.requests[0]), 'hi');
+    assert.equal(session.ending, 'capture-end');
+  });
+
+  it('gives the same sessions and requests when every packet is captured twice', () => {
+    const once = exchange(77, 88, 'PING', 'PONG');
+    const twice = once.flatMap((s) => [s, { ...s, tsUs: s.tsUs - 50 }]);
+    const a = run(once);
+    const b = run(twice);
+    assert.equal(b.sessions.length, 1);
+    assert.deepEqual(b.requests.map(text), a.requests.map(text));
+    assert.equal(b.requests[0].responseBytes, 4);
+    assert.equal(b.sessions[0].retransmissions, 1);
+    assert.ok((b.sessions[0].handshake.rttUs ?? 0) >= 0);
+    assert.equal(b.sessions[0].ending, 'fin');
+  });
+
+  it('opens a new session when a port pair is reused with a new ISN, not for a SYN retransmission', () => {
+    const first = exchange(1000, 5000, 'one', 'ONE');
+    const retransmittedSyn: Segment = { ...first[0], tsUs: 2_000_000 };
+    const second = exchange(9000, 7000, 'two', 'TWO').map((s) => ({ ...s, tsUs: s.tsUs + 2_000_000 }));
+    const out = run([...first, retransmittedSyn, ...second]);
+    assert.equal(out.sessions.length, 2);
+    assert.deepEqual(out.requests.map(text), ['one', 'two']);
+    assert.deepEqual(out.events, ['open 0', 'request 0.0', 'close 0', 'open 1', 'request 1.0', 'close 1']);
+  });
+
+  it('closes the old session when its tuple is reused before it ended', () => {
+    const out = run([
+      { from: 'client', flags: SYN, seq: 10, tsUs: 0 },
+      { from: 'client', flags: ACK, seq: 11, payload: 'x', tsUs: 1 },
+      { from: 'client', flags: SYN, seq: 5000, tsUs: 2 },
+    ]);
+    assert.deepEqual(out.events, ['open 0', 'request 0.0', 'close 0', 'open 1', 'close 1']);
+  });
+
+  it('counts a handshake recorded SYN-ACK first as one session with its SYN', () => {
+    const [syn, synAck, ...rest] = exchange(1, 2, 'q', 'a');
+    const out = run([synAck, syn, ...rest]);
+    assert.equal(out.sessions.length, 1);
+    assert.equal(out.sessions[0].handshake.syn, true);
+    assert.equal(out.sessions[0].client.port, 40000);
+  });
+
+  it('finds request boundaries from the client acks when only the client side was captured', () => {
+    const out = run([
+      { from: 'client', flags: SYN, seq: 0, tsUs: 0 },
+      { from: 'client', flags: ACK, seq: 1, ack: 101, tsUs: 1 },
+      { from: 'client', flags: PSH | ACK, seq: 1, ack: 121, payload: 'EHLO x\r\n', tsUs: 2 },
+      { from: 'client', flags: PSH | ACK, seq: 9, ack: 121, payload: 'MORE\r\n', tsUs: 3 },
+      { from: 'client', flags: PSH | ACK, seq: 15, ack: 180, payload: 'QUIT\r\n', tsUs: 4 },
+    ]);
+    assert.deepEqual(out.requests.map(text), ['EHLO x\r\nMORE\r\n', 'QUIT\r\n']);
+  });
+
+  it('ends a session on RST and says who reset it', () => {
+    const out = run([
+      { from: 'client', flags: SYN, seq: 0, tsUs: 0 },
+      { from: 'server', flags: RST | ACK, seq: 0, ack: 1, tsUs: 1 },
+      { from: 'client', flags: SYN, seq: 0, tsUs: 2 },
+    ]);
+    assert.equal(out.sessions.length, 1);
+    assert.equal(out.sessions[0].ending, 'rst');
+    assert.equal(out.sessions[0].endedBy, 'server');
+  });
+
+  it('keeps a session that saw only one FIN open until the capture ends', () => {
+    const segments = exchange(1, 2, 'q', 'a').slice(0, 6);
+    const out = run(segments);
+    assert.equal(out.sessions[0].ending, 'fin');
+    assert.equal(segments.at(-1)?.flags, FIN | ACK);
+  });
+});

@@ -1,0 +1,75 @@
+/** The inspect report and its text form, computed in-process on real captures. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { inspectCapture } from '../../src/cli/inspect.ts';
+import { renderText } from '../../src/inspect/render-text.ts';
+
+const corpus = new URL('../../../shared/corpus/files/', import.meta.url).pathname;
+const scratch = mkdtempSync(join(tmpdir(), 'rp-report-'));
+
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('inspect report', () => {
+  it('lists sessions with --sessions: roles, handshake, requests and ending', async () => {
+    const report = await inspectCapture(join(corpus, 'zeek_tcp_missing-syn.pcap'), { sessions: true });
+    const [row] = report.sessions ?? [];
+    assert.equal(row.server.endsWith(':80'), true);
+    assert.equal(row.handshake, false);
+    assert.equal(row.requests, 1);
+    assert.ok(row.bytesFromServer > 0);
+    const text = renderText(report);
+    assert.match(text, /^id\s+client\s+server\s+start\s+duration\s+requests\s+client bytes\s+server bytes/m);
+    assert.match(
+      text,
+      new RegExp(`^ 0 {2}${row.client.replaceAll('.', '\\.')} {2}-> {2}.*:80 .* no {2}`, 'm'),
+    );
+  });
+
+  it('counts IPv4 fragments and the datagram they make', async () => {
+    const report = await inspectCapture(join(corpus, 'zeek_ipv4_fragmented-4.pcap'));
+    assert.ok(report.anomalies.fragments.seen > 0);
+    assert.equal(report.anomalies.fragments.reassembled, 1);
+    assert.match(renderText(report), /IP fragments\s+4 \(1 datagrams reassembled\)/);
+  });
+
+  it('counts non-TCP packets by protocol', async () => {
+    const report = await inspectCapture(join(corpus, 'ndpi_dns_fragmented.pcap'));
+    assert.ok(report.anomalies.nonTcpPackets > 0);
+    assert.ok(report.anomalies.nonTcpByProtocol.udp > 0);
+  });
+
+  it('counts payload cut by the snap length as missing client bytes', async () => {
+    const report = await inspectCapture(join(corpus, 'zeek_tcp_truncated-header.pcap'));
+    assert.ok(report.anomalies.truncatedPayloadSegments > 0);
+    assert.equal(report.anomalies.gapBytes, report.tcp.bytesFromClients);
+  });
+
+  it('reads a gzip-compressed capture', async () => {
+    writeFileSync(join(scratch, 'get.pcap.gz'), gzipSync(readFileSync(join(corpus, 'zeek_http_get.pcap'))));
+    const report = await inspectCapture(join(scratch, 'get.pcap.gz'));
+    assert.equal(report.compressed, true);
+    assert.equal(report.packets, 14);
+    assert.equal(report.tcp.sessions, 1);
+  });
+
+  it('reports a truncated last record and keeps the packets before it', async () => {
+    const original = readFileSync(join(corpus, 'zeek_http_get.pcap'));
+    writeFileSync(join(scratch, 'cut.pcap'), original.subarray(0, original.length - 10));
+    const report = await inspectCapture(join(scratch, 'cut.pcap'));
+    assert.equal(report.packets, 13);
+    assert.equal(report.anomalies.truncatedRecords.length, 1);
+    assert.match(renderText(report), /truncated record\s+at byte \d+: /);
+  });
+
+  it('gives bytes each way, server ports and the capture duration', async () => {
+    const report = await inspectCapture(join(corpus, 'zeek_http_methods.pcap'));
+    assert.deepEqual(report.tcp.serverPorts, [{ port: 80, sessions: 49 }]);
+    assert.ok(report.tcp.bytesFromClients > 0 && report.tcp.bytesFromServers > 0);
+    assert.ok(report.durationUs > 0);
+    assert.deepEqual(report.linkTypes, [{ linkType: 1, name: 'ETHERNET', packets: 655 }]);
+  });
+});
