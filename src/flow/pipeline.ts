@@ -33,6 +33,8 @@ export class CaptureFlow {
   lastUs = Number.NaN;
   /** Capture time of the last record read. */
   currentUs = Number.NaN;
+  /** File offset of the last record handled (in the decompressed stream for gzip). */
+  private recordOffset = 0;
   private readonly view = newPacketView();
   private readonly linkTypeCounts = new Float64Array(COUNTED_LINK_TYPES);
   private readonly otherLinkTypes = new Map<number, number>();
@@ -92,6 +94,16 @@ export class CaptureFlow {
     await this.batches.return(undefined);
   }
 
+  /**
+   * How much of the capture has been handled, 0..1: by the last record's offset, since the
+   * reader reads chunks ahead; for gzip, by the compressed bytes read (the only size known).
+   */
+  fractionDone(): number {
+    const { fileSize, bytesRead, compressed } = this.reader;
+    if (this.ended || fileSize <= 0) return 1;
+    return Math.min(1, (compressed ? bytesRead : this.recordOffset) / fileSize);
+  }
+
   /** Packets per link type, in order of link type number. */
   linkTypes(): Array<{ linkType: number; packets: number }> {
     const out: Array<{ linkType: number; packets: number }> = [];
@@ -111,6 +123,7 @@ export class CaptureFlow {
     else this.otherLinkTypes.set(linkType, (this.otherLinkTypes.get(linkType) ?? 0) + 1);
     const tsUs = record.tsSec * 1_000_000 + Math.floor(record.tsNsec / 1000);
     this.currentUs = tsUs;
+    this.recordOffset = record.fileOffset;
     this.onPacketTime?.(tsUs);
     if (!(tsUs >= this.firstUs)) this.firstUs = tsUs;
     if (!(tsUs <= this.lastUs)) this.lastUs = tsUs;

@@ -30,7 +30,7 @@ export const openCaptureFeed: OpenFlowFeed = async (path, sink, onPacketTime) =>
   const flow = await CaptureFlow.open(path, sink, { keepPayload: true, onPacketTime });
   return {
     step: () => flow.pump(Number.isNaN(flow.currentUs) ? Number.NEGATIVE_INFINITY : flow.currentUs + STEP_US),
-    fractionRead: () => (flow.reader.fileSize > 0 ? flow.reader.bytesRead / flow.reader.fileSize : 1),
+    fractionRead: () => flow.fractionDone(),
     warnings: () => flow.reader.warnings.map((w) => `${w.file}: at byte ${w.offset}: ${w.problem}`),
     close: () => (flow.done ? Promise.resolve() : flow.close()),
   };

@@ -13,10 +13,9 @@
  *   run(engine.timer(now));                 // at the last `timer` action's time
  *   run(engine.requestAvailable(now)); run(engine.inputEnded(now)); run(engine.stop(now));
  *
- * Sequence numbers. Our side is kept as offsets from the connection's ISN (`iss`): 0 is the SYN,
- * 1 + k the k-th request byte released on this connection, then the FIN; the wire number is
- * iss + offset (mod 2^32). Without gaps in the capture these are the captured numbers. Bytes the
- * capture misses are not invented: the request bytes present are sent back to back.
+ * Sequence numbers: our side counts in offsets from the connection's ISN (control-block.ts); the
+ * wire numbers are the captured ones when the capture has no gaps. Bytes the capture misses are
+ * not invented: the request bytes present are sent back to back.
  *
  * Choices where tcpcopy leaves room, documented once here:
  * - No captured SYN: ISN = first client data seq - 1, SYN with the MSS option only.
@@ -33,6 +32,8 @@
  *   request not wholly acknowledged is sent again, whole. 'request-sent' is reported once per request.
  * - Ending: RST at the highest acknowledged seq (what Linux accepts, RFC 5961), and also at the
  *   highest sent seq when they differ, unless the target already reset the connection.
+ * - Session timeout: counts only while the target owes us something (an ACK, window space, an
+ *   expected response), from its last progress; waiting for a request's offset never times out.
  * - Zero window: nothing new is sent; a probe (empty ACK at snd.una - 1) goes on the persist
  *   timer, backed off like the RTO. RTO expiry resends from snd.una (go-back-N).
  */
@@ -41,10 +42,12 @@ import { seqAdd, seqDiff, seqLe, seqLt } from '../../flow/seq.ts';
 import type { CapturedSession } from '../../flow/session.ts';
 import { TcpFlag, type TcpOptions } from '../../packet/view.ts';
 import type { SessionOutcome } from '../../report/outcome.ts';
+import { ControlBlock, MAX_WINDOW_FIELD, MAX_WINDOW_SCALE } from './control-block.ts';
 import { initialRtoUs, resolveEngineOptions, responseQuietUs } from './options.ts';
-import { OutgoingStream, type ReleasedRequest } from './outgoing.ts';
+import type { ReleasedRequest } from './outgoing.ts';
 import { ResponseWatch } from './response-watch.ts';
 import { RttEstimator } from './rtt.ts';
+import { TimestampClock } from './timestamps.ts';
 import type {
   EngineAction,
   EngineInput,
@@ -57,15 +60,10 @@ import type {
 } from './types.ts';
 
 const DEFAULT_MSS = 1460;
-/** RFC 9293: the MSS to assume when the SYN-ACK carries none. */
-const DEFAULT_PEER_MSS = 536;
-const TIMESTAMP_OPTION_BYTES = 12;
 const RECONNECT_ISN_STEP = 64_000;
-const MAX_WINDOW_FIELD = 0xffff;
-/** RFC 7323: a larger shift is taken as 14. */
-const MAX_WINDOW_SCALE = 14;
 /** ISN for a SYN-less session with no data seq to derive one from. */
 const FALLBACK_ISN = 0x52505253;
+const EMPTY = Buffer.alloc(0);
 
 export class SessionEngine {
   readonly stats: EngineStats = {
@@ -86,7 +84,7 @@ export class SessionEngine {
   private readonly options: EngineOptions;
   private readonly session: CapturedSession;
   private readonly requestOffsetsUs: readonly number[] | undefined;
-  /** The options our SYNs carry (captured, or MSS only for a made-up handshake). */
+  /** The options our SYNs carry (captured, or MSS only for a made-up handshake), and their window. */
   private readonly synOptions: TcpOptions;
   private readonly synWindow: number;
   /** The MSS we announce and never exceed. */
@@ -99,64 +97,21 @@ export class SessionEngine {
   private actions: EngineAction[] = [];
   /** Time of start(): request offsets and TSvals count from here. */
   private startUs = 0;
+  private tsClock: TimestampClock | undefined;
   /** No request will be appended to the session. */
   private noMoreInput: boolean;
-
-  /** Our ISN on the current connection. */
-  private iss: number;
-  /** Offsets from iss: oldest unacknowledged, next to send, highest sent (above sndNxt after an RTO). */
-  private sndUna = 0;
-  private sndNxt = 0;
-  private sndMax = 0;
-  /** The target's receive window in bytes (scaled), and the seq/ack of the segment that set it. */
-  private sndWnd = 0;
-  private sndWl1 = 0;
-  private sndWl2 = 0;
-  /** Window scale shifts agreed in the handshake (0 unless both SYNs carried the option). */
-  private sndWscale = 0;
-  private rcvWscale = 0;
-  /** Largest payload per segment on this connection. */
-  private sendMss = DEFAULT_PEER_MSS;
-  /** The target's ISN on this connection (wire seq). */
-  private irs = 0;
-  /** Next target byte expected: the ack every segment carries (wire seq). */
-  private rcvNxt = 0;
-  /** Both SYNs carried timestamps: every segment carries TSval/TSecr. */
-  private timestamps = false;
-  /** The target's newest TSval (our TSecr), and our last TSval (never goes back). */
-  private tsRecent = 0;
-  private lastTsVal: number | undefined;
-  /** Offset of our FIN once sent (undefined before). */
-  private finOffset: number | undefined;
-
-  private readonly stream = new OutgoingStream();
+  /** The current connection. */
+  private tcb: ControlBlock;
   private readonly response = new ResponseWatch();
   /** Next request to release, and the highest one reported as sent. */
   private nextRequest = 0;
   private reportedThrough = -1;
-
-  /** SYNs sent on this connection and when the last one went. */
-  private synsThisConnection = 0;
-  private synSentUs = 0;
-  /** Retransmission deadline (set while data or FIN is outstanding) and consecutive expirations. */
-  private rtxAtUs: number | undefined;
-  private backoff = 0;
-  /** Zero-window probe deadline and its backoff. */
-  private persistAtUs: number | undefined;
-  private persistBackoff = 0;
-  /** The segment timed for an RTT sample (Karn: never a retransmitted one). */
-  private timed: { end: number; sentUs: number } | undefined;
-  private dupAcks = 0;
-  /** An ACK must go now; response segments not yet acknowledged and the deadline for them. */
-  private ackNow = false;
-  private unackedSegments = 0;
-  private ackAtUs: number | undefined;
   /** Last time the target moved forward (or we started waiting on it): the session timeout counts from here. */
   private lastProgressUs = 0;
   /** Last ACK progress, response data or request byte sent: the response-quiet wait counts from here. */
   private lastActivityUs = 0;
   private reconnectsUsed = 0;
-  /** How the target last closed (for the outcome when reconnecting is not possible). */
+  /** How the target last closed (the outcome when reconnecting is not possible). */
   private lastClose: 'fin' | 'rst' = 'fin';
   /** Deadline of the last timer action, to emit only changes. */
   private timerUs: number | undefined;
@@ -171,7 +126,7 @@ export class SessionEngine {
     this.ourMss = this.options.mss ?? captured.mss ?? DEFAULT_MSS;
     this.synOptions = handshake.syn ? synOptionsFrom(captured, this.ourMss) : { mss: this.ourMss };
     this.synWindow = Math.min(MAX_WINDOW_FIELD, handshake.synWindow ?? MAX_WINDOW_FIELD);
-    this.iss = initialSeq(input.session);
+    this.tcb = new ControlBlock(initialSeq(input.session));
     this.tsBase = input.tsBase ?? captured.tsVal ?? 1;
     this.quietUs = responseQuietUs(this.options, handshake.rttUs);
     this.rtt = new RttEstimator(
@@ -188,34 +143,35 @@ export class SessionEngine {
   start(nowUs: number): EngineAction[] {
     if (this.stateValue !== 'idle') return [];
     this.startUs = nowUs;
+    this.tsClock = new TimestampClock(this.tsBase, nowUs);
     if (this.options.onlyComplete && !this.session.handshake.syn) {
       this.end('not-replayable', 'no SYN captured (--only-complete)', false);
     } else {
-      this.connect(nowUs);
+      this.connect(nowUs, this.tcb.iss);
     }
     return this.finish(nowUs);
   }
 
   feedback(nowUs: number, header: ResponseHeader): EngineAction[] {
     this.stats.feedback++;
+    let ignored: IgnoreReason | undefined;
     switch (this.stateValue) {
       case 'idle':
         this.ignore('not-started');
         return [];
       case 'done':
-        this.ignore('session-over');
-        return [];
       case 'awaiting-input':
         this.ignore('session-over');
         return [];
       case 'syn-sent':
-        this.onSynSentFeedback(nowUs, header);
+        ignored = this.onSynSentFeedback(nowUs, header);
         break;
       case 'established':
       case 'fin-sent':
-        this.onConnectedFeedback(nowUs, header);
+        ignored = this.onConnectedFeedback(nowUs, header);
         break;
     }
+    if (ignored !== undefined) this.ignore(ignored);
     return this.finish(nowUs);
   }
 
@@ -249,206 +205,146 @@ export class SessionEngine {
     return this.finish(nowUs);
   }
 
-  // ── Feedback ────────────────────────────────────────────────────────────────────────────
+  // ── Feedback: each handler returns why (part of) the segment was ignored, if it was ──────
 
-  private onSynSentFeedback(nowUs: number, h: ResponseHeader): void {
-    const acksSyn = (h.flags & TcpFlag.ACK) !== 0 && h.ack === seqAdd(this.iss, 1);
+  private onSynSentFeedback(nowUs: number, h: ResponseHeader): IgnoreReason | undefined {
+    const acksSyn = (h.flags & TcpFlag.ACK) !== 0 && h.ack === this.tcb.seq(1);
     if (h.flags & TcpFlag.RST) {
-      if (!acksSyn) {
-        this.ignore('bad-syn-ack');
-        return;
-      }
+      if (!acksSyn) return 'bad-syn-ack';
       const which = this.reconnectsUsed > 0 ? `reconnect ${this.reconnectsUsed}: ` : '';
       this.end('refused', `${which}the target reset the SYN (nothing listening?)`, false);
-      return;
+      return undefined;
     }
-    if ((h.flags & TcpFlag.SYN) === 0) {
-      this.ignore('before-syn-ack');
-      return;
-    }
-    if ((h.flags & TcpFlag.ACK) === 0) {
-      this.ignore('unexpected-syn');
-      return;
-    }
-    if (!acksSyn) {
-      this.ignore('bad-syn-ack');
-      return;
-    }
-    this.onSynAck(nowUs, h);
-  }
-
-  private onSynAck(nowUs: number, h: ResponseHeader): void {
-    const ours = this.synOptions;
-    const theirs = h.options;
-    const scaling = ours.windowScale !== undefined && theirs.windowScale !== undefined;
-    this.sndWscale = scaling ? Math.min(MAX_WINDOW_SCALE, theirs.windowScale!) : 0;
-    this.rcvWscale = scaling ? ours.windowScale! : 0;
-    this.timestamps = ours.tsVal !== undefined && theirs.tsVal !== undefined;
-    this.tsRecent = theirs.tsVal ?? 0;
-    const mss = Math.min(theirs.mss ?? DEFAULT_PEER_MSS, this.ourMss);
-    this.sendMss = Math.max(1, mss - (this.timestamps ? TIMESTAMP_OPTION_BYTES : 0));
-    this.irs = h.seq;
-    this.rcvNxt = seqAdd(h.seq, 1);
-    this.sndUna = 1;
-    this.sndWnd = h.window;
-    this.sndWl1 = h.seq;
-    this.sndWl2 = h.ack;
-    if (this.synsThisConnection === 1) this.rtt.sample(nowUs - this.synSentUs);
-    this.rtxAtUs = undefined;
-    this.backoff = 0;
+    if ((h.flags & TcpFlag.SYN) === 0) return 'before-syn-ack';
+    if ((h.flags & TcpFlag.ACK) === 0) return 'unexpected-syn';
+    if (!acksSyn) return 'bad-syn-ack';
+    const tcb = this.tcb;
+    tcb.establish(h, this.synOptions, this.ourMss);
+    if (tcb.synsSent === 1) this.rtt.sample(nowUs - tcb.synSentUs);
+    tcb.rtxAtUs = undefined;
+    tcb.ackNow = true;
     this.stateValue = 'established';
-    this.ackNow = true;
     this.lastProgressUs = nowUs;
     this.lastActivityUs = nowUs;
+    return undefined;
   }
 
-  private onConnectedFeedback(nowUs: number, h: ResponseHeader): void {
+  private onConnectedFeedback(nowUs: number, h: ResponseHeader): IgnoreReason | undefined {
+    const tcb = this.tcb;
     if (h.flags & TcpFlag.SYN) {
-      if ((h.flags & TcpFlag.ACK) !== 0 && h.seq === this.irs) {
-        this.ackNow = true;
-        this.ignore('duplicate-syn-ack');
-        return;
-      }
-      this.ignore('unexpected-syn');
-      return;
+      if ((h.flags & TcpFlag.ACK) === 0 || h.seq !== tcb.irs) return 'unexpected-syn';
+      tcb.ackNow = true;
+      return 'duplicate-syn-ack';
     }
-    const receiveWindow = MAX_WINDOW_FIELD * 2 ** this.rcvWscale;
-    const distance = seqDiff(this.rcvNxt, h.seq);
+    const distance = seqDiff(tcb.rcvNxt, h.seq);
     if (h.flags & TcpFlag.RST) {
-      if (distance < 0 || distance >= receiveWindow) {
-        this.ignore('rst-out-of-window');
-        return;
-      }
+      if (distance < 0 || distance >= tcb.receiveWindow) return 'rst-out-of-window';
       this.onTargetClose(nowUs, 'rst');
-      return;
+      return undefined;
     }
-    if ((h.flags & TcpFlag.ACK) === 0) {
-      this.ignore('no-ack-flag');
-      return;
+    if ((h.flags & TcpFlag.ACK) === 0) return 'no-ack-flag';
+    if (distance >= tcb.receiveWindow || distance < -tcb.receiveWindow) return 'seq-out-of-window';
+    const acked = tcb.offsetOf(h.ack);
+    if (acked > tcb.sndMax) return 'ack-beyond-snd-nxt';
+    if (acked < tcb.sndUna) this.ignore('old-ack');
+    else if (this.onAck(nowUs, h, acked) === 'finished') return undefined;
+    tcb.noteTsVal(h.options.tsVal);
+    if (h.payloadLength > 0) {
+      const ignored = this.onResponseData(nowUs, h);
+      if (ignored !== undefined) this.ignore(ignored);
     }
-    if (distance >= receiveWindow || distance < -receiveWindow) {
-      this.ignore('seq-out-of-window');
-      return;
-    }
-    if (!this.onAck(nowUs, h)) return;
-    if (h.options.tsVal !== undefined && seqLe(this.tsRecent, h.options.tsVal))
-      this.tsRecent = h.options.tsVal;
-    if (h.payloadLength > 0) this.onResponseData(nowUs, h);
-    if (h.flags & TcpFlag.FIN) this.onTargetFin(nowUs, seqAdd(h.seq, h.payloadLength));
+    if (h.flags & TcpFlag.FIN) return this.onTargetFin(nowUs, seqAdd(h.seq, h.payloadLength));
+    return undefined;
   }
 
-  /** Processes the ACK field; false when the whole segment is to be dropped. */
-  private onAck(nowUs: number, h: ResponseHeader): boolean {
-    const acked = seqDiff(this.iss, h.ack);
-    if (acked > this.sndMax) {
-      this.ignore('ack-beyond-snd-nxt');
-      return false;
-    }
-    if (acked < this.sndUna) {
-      this.ignore('old-ack');
-      return true;
-    }
-    const windowChanged = this.updateWindow(h);
-    if (acked > this.sndUna) {
+  /** An ACK field between snd.una and snd.max. 'finished' when it acknowledged our FIN. */
+  private onAck(nowUs: number, h: ResponseHeader, acked: number): 'finished' | undefined {
+    const tcb = this.tcb;
+    const windowChanged = tcb.updateWindow(h);
+    if (acked > tcb.sndUna) {
       this.onAckAdvance(nowUs, acked);
-      if (this.stateValue === 'fin-sent' && this.sndUna === this.sndMax) {
+      if (this.stateValue === 'fin-sent' && tcb.sndUna === tcb.sndMax) {
         this.end('completed', undefined, true);
-        return false;
+        return 'finished';
       }
-      return true;
+      return undefined;
     }
     const pure = h.payloadLength === 0 && (h.flags & TcpFlag.FIN) === 0;
-    if (pure && !windowChanged) {
-      if (this.sndMax > this.sndUna) this.onDuplicateAck(nowUs);
-      else this.ignore('duplicate-ack');
-    }
-    return true;
-  }
-
-  /** RFC 9293's SND.WL1/WL2 rule: only a newer segment may move the window. True when it changed. */
-  private updateWindow(h: ResponseHeader): boolean {
-    if (!(seqLt(this.sndWl1, h.seq) || (this.sndWl1 === h.seq && seqLe(this.sndWl2, h.ack)))) return false;
-    const window = h.window * 2 ** this.sndWscale;
-    const changed = window !== this.sndWnd;
-    this.sndWnd = window;
-    this.sndWl1 = h.seq;
-    this.sndWl2 = h.ack;
-    return changed;
+    if (!pure || windowChanged) return undefined;
+    if (tcb.sndMax > tcb.sndUna) this.onDuplicateAck(nowUs);
+    else this.ignore('duplicate-ack');
+    return undefined;
   }
 
   private onAckAdvance(nowUs: number, acked: number): void {
-    if (this.timed !== undefined && acked >= this.timed.end) {
-      this.rtt.sample(nowUs - this.timed.sentUs);
-      this.timed = undefined;
+    const tcb = this.tcb;
+    if (tcb.timed !== undefined && acked >= tcb.timed.end) {
+      this.rtt.sample(nowUs - tcb.timed.sentUs);
+      tcb.timed = undefined;
     }
-    this.sndUna = acked;
-    if (this.sndNxt < acked) this.sndNxt = acked;
-    this.stream.acknowledge(acked - 1);
-    this.dupAcks = 0;
-    this.backoff = 0;
-    this.rtxAtUs = this.sndNxt > this.sndUna ? nowUs + this.rtt.rtoUs(0) : undefined;
+    tcb.sndUna = acked;
+    if (tcb.sndNxt < acked) tcb.sndNxt = acked;
+    tcb.stream.acknowledge(acked - 1);
+    tcb.dupAcks = 0;
+    tcb.backoff = 0;
+    tcb.rtxAtUs = tcb.sndNxt > tcb.sndUna ? nowUs + this.rtt.rtoUs(0) : undefined;
     this.lastProgressUs = nowUs;
     this.lastActivityUs = nowUs;
   }
 
   private onDuplicateAck(nowUs: number): void {
-    this.dupAcks++;
-    if (this.dupAcks !== 3) return;
+    const tcb = this.tcb;
+    tcb.dupAcks++;
+    if (tcb.dupAcks !== 3) return;
     this.stats.fastRetransmits++;
-    this.timed = undefined;
+    tcb.timed = undefined;
     this.resendOldest(nowUs);
-    this.rtxAtUs = nowUs + this.rtt.rtoUs(this.backoff);
+    tcb.rtxAtUs = nowUs + this.rtt.rtoUs(tcb.backoff);
   }
 
-  private onResponseData(nowUs: number, h: ResponseHeader): void {
+  private onResponseData(nowUs: number, h: ResponseHeader): IgnoreReason | undefined {
+    const tcb = this.tcb;
     const end = seqAdd(h.seq, h.payloadLength);
-    if (seqLe(end, this.rcvNxt)) {
-      this.ackNow = true;
-      this.ignore('duplicate-response');
-      return;
+    if (seqLe(end, tcb.rcvNxt)) {
+      tcb.ackNow = true;
+      return 'duplicate-response';
     }
-    if (seqLt(this.rcvNxt, h.seq)) this.stats.responseHoles++;
-    const bytes = seqDiff(this.rcvNxt, end);
-    this.rcvNxt = end;
+    if (seqLt(tcb.rcvNxt, h.seq)) this.stats.responseHoles++;
+    const bytes = seqDiff(tcb.rcvNxt, end);
+    tcb.rcvNxt = end;
     this.stats.responseBytes += bytes;
     this.response.data(nowUs, bytes);
     this.lastProgressUs = nowUs;
     this.lastActivityUs = nowUs;
-    this.unackedSegments++;
-    if ((h.flags & TcpFlag.PSH) !== 0 || this.unackedSegments >= 2) this.ackNow = true;
+    tcb.unackedSegments++;
+    if ((h.flags & TcpFlag.PSH) !== 0 || tcb.unackedSegments >= 2) tcb.ackNow = true;
+    return undefined;
   }
 
-  private onTargetFin(nowUs: number, finSeq: number): void {
-    if (seqLt(finSeq, this.rcvNxt)) {
-      this.ackNow = true;
-      this.ignore('duplicate-fin');
-      return;
-    }
-    if (seqLt(this.rcvNxt, finSeq)) this.stats.responseHoles++;
-    this.rcvNxt = seqAdd(finSeq, 1);
-    this.ackNow = true;
+  private onTargetFin(nowUs: number, finSeq: number): IgnoreReason | undefined {
+    const tcb = this.tcb;
+    tcb.ackNow = true;
+    if (seqLt(finSeq, tcb.rcvNxt)) return 'duplicate-fin';
+    if (seqLt(tcb.rcvNxt, finSeq)) this.stats.responseHoles++;
+    tcb.rcvNxt = seqAdd(finSeq, 1);
     this.onTargetClose(nowUs, 'fin');
+    return undefined;
   }
 
   /** The target closed (FIN) or reset the connection. */
   private onTargetClose(nowUs: number, how: 'fin' | 'rst'): void {
     this.lastClose = how;
-    const delivered = this.allDataAcked() && this.nextRequest >= this.session.requests.length;
+    const delivered = this.tcb.allDataAcked && this.nextRequest >= this.session.requests.length;
     if (this.stateValue === 'fin-sent' || (delivered && this.noMoreInput)) {
       this.end('completed', undefined, how === 'fin');
       return;
     }
-    if (delivered) {
-      if (how === 'fin') this.sendReset();
-      this.flushResponse();
-      this.stateValue = 'awaiting-input';
-      this.clearTimers();
-      return;
-    }
     if (how === 'fin') this.sendReset();
-    this.nextRequest = this.stream.firstUnacknowledged(this.sndUna - 1) ?? this.nextRequest;
+    this.flushResponse();
+    if (!delivered)
+      this.nextRequest = this.tcb.stream.firstUnacknowledged(this.tcb.sndUna - 1) ?? this.nextRequest;
     this.stateValue = 'awaiting-input';
-    this.reconnectOrGiveUp(nowUs);
+    if (!delivered) this.reconnectOrGiveUp(nowUs);
   }
 
   /** From awaiting-input with requests to send: a new connection on the same port, if allowed. */
@@ -458,61 +354,42 @@ export class SessionEngine {
       const left = this.session.requests.length - this.nextRequest;
       const verb = this.lastClose === 'rst' ? 'reset' : 'closed';
       const tries = this.reconnectsUsed > 0 ? ` after ${this.reconnectsUsed} reconnect(s)` : '';
-      this.end(
-        this.lastClose === 'rst' ? 'reset-by-target' : 'closed-early',
-        `the target ${verb} the connection with ${left} request(s) left${tries}`,
-        false,
-      );
+      const outcome = this.lastClose === 'rst' ? 'reset-by-target' : 'closed-early';
+      this.end(outcome, `the target ${verb} the connection with ${left} request(s) left${tries}`, false);
       return;
     }
     this.reconnectsUsed++;
     this.stats.reconnects++;
-    this.iss = seqAdd(this.iss, this.sndMax + RECONNECT_ISN_STEP);
-    this.connect(nowUs);
+    this.connect(nowUs, this.tcb.seq(this.tcb.sndMax + RECONNECT_ISN_STEP));
   }
 
   // ── Sending ─────────────────────────────────────────────────────────────────────────────
 
-  private connect(nowUs: number): void {
+  private connect(nowUs: number, iss: number): void {
     this.stateValue = 'syn-sent';
-    this.sndUna = 0;
-    this.sndNxt = 1;
-    this.sndMax = 1;
-    this.sndWnd = 0;
-    this.finOffset = undefined;
-    this.stream.reset();
-    this.clearTimers();
-    this.timed = undefined;
-    this.dupAcks = 0;
-    this.backoff = 0;
-    this.synsThisConnection = 0;
-    this.timestamps = false;
+    this.tcb = new ControlBlock(iss);
     this.lastProgressUs = nowUs;
     this.sendSyn(nowUs);
   }
 
   private sendSyn(nowUs: number): void {
-    this.synsThisConnection++;
+    const tcb = this.tcb;
+    tcb.synsSent++;
+    tcb.synSentUs = nowUs;
     this.stats.synsSent++;
-    this.synSentUs = nowUs;
     const options: TcpOptions = { ...this.synOptions };
     if (options.tsVal !== undefined) options.tsVal = this.tsVal(nowUs);
-    this.emitSegment({
-      seq: this.iss,
-      ack: 0,
-      flags: TcpFlag.SYN,
-      window: this.synWindow,
-      options,
-      payload: EMPTY,
-    });
-    const rto = this.options.synRtoUs * 2 ** (this.synsThisConnection - 1);
-    this.rtxAtUs = nowUs + Math.min(this.options.maxRtoUs, rto);
+    const syn = { seq: tcb.iss, ack: 0, flags: TcpFlag.SYN, window: this.synWindow, options, payload: EMPTY };
+    this.emitSegment(syn);
+    const rto = this.options.synRtoUs * 2 ** (tcb.synsSent - 1);
+    tcb.rtxAtUs = nowUs + Math.min(this.options.maxRtoUs, rto);
   }
 
   /** Everything that may happen at `nowUs` regardless of which event brought us here. */
   private pump(nowUs: number): void {
+    const tcb = this.tcb;
     if (this.stateValue === 'syn-sent') {
-      if (this.rtxAtUs !== undefined && nowUs >= this.rtxAtUs) this.onSynTimeout(nowUs);
+      if (tcb.rtxAtUs !== undefined && nowUs >= tcb.rtxAtUs) this.onSynTimeout(nowUs);
       return;
     }
     if (this.stateValue !== 'established' && this.stateValue !== 'fin-sent') return;
@@ -521,8 +398,8 @@ export class SessionEngine {
       this.end('timed-out', `no progress from the target for ${seconds} s`, true);
       return;
     }
-    if (this.rtxAtUs !== undefined && nowUs >= this.rtxAtUs) this.onRetransmitTimeout();
-    if (this.persistAtUs !== undefined && nowUs >= this.persistAtUs) this.sendWindowProbe(nowUs);
+    if (tcb.rtxAtUs !== undefined && nowUs >= tcb.rtxAtUs) this.onRetransmitTimeout();
+    if (tcb.persistAtUs !== undefined && nowUs >= tcb.persistAtUs) this.sendWindowProbe(nowUs);
     this.releaseRequests(nowUs);
     this.sendData(nowUs);
     this.sendFinIfDue(nowUs);
@@ -531,24 +408,22 @@ export class SessionEngine {
   }
 
   private onSynTimeout(nowUs: number): void {
-    if (this.synsThisConnection > this.options.synRetries) {
-      const n = this.synsThisConnection;
-      this.end(
-        'refused',
-        `no SYN-ACK after ${n} SYNs (no feedback: check that the target routes the client pool through intercept)`,
-        true,
-      );
+    const syns = this.tcb.synsSent;
+    if (syns <= this.options.synRetries) {
+      this.sendSyn(nowUs);
       return;
     }
-    this.sendSyn(nowUs);
+    const hint = 'no feedback: check that the target routes the client pool through intercept';
+    this.end('refused', `no SYN-ACK after ${syns} SYNs (${hint})`, true);
   }
 
   private onRetransmitTimeout(): void {
+    const tcb = this.tcb;
     this.stats.rtoExpirations++;
-    this.backoff++;
-    this.timed = undefined;
-    this.sndNxt = this.sndUna;
-    this.rtxAtUs = undefined;
+    tcb.backoff++;
+    tcb.timed = undefined;
+    tcb.sndNxt = tcb.sndUna;
+    tcb.rtxAtUs = undefined;
   }
 
   private releaseRequests(nowUs: number): void {
@@ -559,28 +434,27 @@ export class SessionEngine {
       const request = requests[this.nextRequest++];
       this.flushResponse();
       this.response.begin(request.index, request.responseBytes > 0);
-      const released = this.stream.release(request.index, request.data);
+      const released = this.tcb.stream.release(request.index, request.data);
       if (released.start === released.end) this.onRequestSent(nowUs, released);
     }
   }
 
   private sendData(nowUs: number): void {
-    while (this.sndNxt - 1 < this.stream.end) {
-      const room = this.sndUna + this.sndWnd - this.sndNxt;
-      if (room <= 0) return;
-      const chunk = this.stream.chunk(this.sndNxt - 1, Math.min(this.sendMss, room));
+    const tcb = this.tcb;
+    while (tcb.unsentData && tcb.sendRoom > 0) {
+      const chunk = tcb.stream.chunk(tcb.sndNxt - 1, Math.min(tcb.sendMss, tcb.sendRoom));
       if (chunk === undefined) return;
       const length = chunk.payload.length;
-      const last = this.sndNxt - 1 + length === chunk.request.end;
-      if (this.sndNxt < this.sndMax) this.stats.retransmissions++;
+      const last = tcb.sndNxt - 1 + length === chunk.request.end;
+      if (tcb.sndNxt < tcb.sndMax) this.stats.retransmissions++;
       else {
-        if (this.timed === undefined) this.timed = { end: this.sndNxt + length, sentUs: nowUs };
+        tcb.timed ??= { end: tcb.sndNxt + length, sentUs: nowUs };
         this.lastProgressUs = nowUs;
       }
-      this.emitData(nowUs, this.sndNxt, chunk.payload, last);
-      this.sndNxt += length;
-      if (this.sndNxt > this.sndMax) this.sndMax = this.sndNxt;
-      if (this.rtxAtUs === undefined) this.rtxAtUs = nowUs + this.rtt.rtoUs(this.backoff);
+      this.emitData(nowUs, tcb.sndNxt, chunk.payload, last);
+      tcb.sndNxt += length;
+      tcb.sndMax = Math.max(tcb.sndMax, tcb.sndNxt);
+      tcb.rtxAtUs ??= nowUs + this.rtt.rtoUs(tcb.backoff);
       if (last) this.onRequestSent(nowUs, chunk.request);
     }
   }
@@ -589,96 +463,89 @@ export class SessionEngine {
     this.lastActivityUs = nowUs;
     if (request.index <= this.reportedThrough) return;
     this.reportedThrough = request.index;
-    this.actions.push({
-      kind: 'request-sent',
-      index: request.index,
-      atUs: nowUs,
-      scheduledUs: this.dueUs(request.index),
-      bytes: request.data.length,
-    });
+    const { index } = request;
+    const bytes = request.data.length;
+    this.actions.push({ kind: 'request-sent', index, atUs: nowUs, scheduledUs: this.dueUs(index), bytes });
   }
 
   private sendFinIfDue(nowUs: number): void {
+    const tcb = this.tcb;
     if (this.stateValue === 'fin-sent') {
-      if (this.sndNxt === this.finOffset) this.emitFin(nowUs);
+      if (tcb.sndNxt === tcb.finOffset) this.emitFin(nowUs);
       return;
     }
     if (!this.noMoreInput || this.nextRequest < this.session.requests.length) return;
-    if (!this.allDataAcked() || !this.responseOver(nowUs)) return;
+    if (!tcb.allDataAcked || !this.responseOver(nowUs)) return;
     this.flushResponse();
     this.stateValue = 'fin-sent';
-    this.finOffset = this.sndNxt;
+    tcb.finOffset = tcb.sndNxt;
     this.lastProgressUs = nowUs;
     this.emitFin(nowUs);
   }
 
   private emitFin(nowUs: number): void {
-    if (this.sndNxt < this.sndMax) this.stats.retransmissions++;
-    this.emitSegment(this.segment(nowUs, TcpFlag.FIN | TcpFlag.ACK, this.sndNxt, EMPTY));
-    this.sndNxt++;
-    if (this.sndNxt > this.sndMax) this.sndMax = this.sndNxt;
-    if (this.rtxAtUs === undefined) this.rtxAtUs = nowUs + this.rtt.rtoUs(this.backoff);
+    const tcb = this.tcb;
+    if (tcb.sndNxt < tcb.sndMax) this.stats.retransmissions++;
+    this.emitSegment(this.segment(nowUs, TcpFlag.FIN | TcpFlag.ACK, tcb.sndNxt, EMPTY));
+    tcb.sndNxt++;
+    tcb.sndMax = Math.max(tcb.sndMax, tcb.sndNxt);
+    tcb.rtxAtUs ??= nowUs + this.rtt.rtoUs(tcb.backoff);
   }
 
   /** Fast retransmit: the oldest unacknowledged segment once more, sndNxt untouched. */
   private resendOldest(nowUs: number): void {
-    if (this.finOffset !== undefined && this.sndUna === this.finOffset) {
-      this.stats.retransmissions++;
-      this.emitSegment(this.segment(nowUs, TcpFlag.FIN | TcpFlag.ACK, this.sndUna, EMPTY));
+    const tcb = this.tcb;
+    this.stats.retransmissions++;
+    if (tcb.sndUna === tcb.finOffset) {
+      this.emitSegment(this.segment(nowUs, TcpFlag.FIN | TcpFlag.ACK, tcb.sndUna, EMPTY));
       return;
     }
-    const chunk = this.stream.chunk(this.sndUna - 1, this.sendMss);
+    const chunk = tcb.stream.chunk(tcb.sndUna - 1, tcb.sendMss);
     if (chunk === undefined) return;
-    this.stats.retransmissions++;
-    this.emitData(
-      nowUs,
-      this.sndUna,
-      chunk.payload,
-      this.sndUna - 1 + chunk.payload.length === chunk.request.end,
-    );
+    const last = tcb.sndUna - 1 + chunk.payload.length === chunk.request.end;
+    this.emitData(nowUs, tcb.sndUna, chunk.payload, last);
   }
 
+  /** Linux's zero-window probe: an empty segment at snd.una - 1, which the target must answer. */
   private sendWindowProbe(nowUs: number): void {
+    const tcb = this.tcb;
     this.stats.windowProbes++;
-    this.persistBackoff++;
-    this.persistAtUs = nowUs + this.rtt.rtoUs(this.persistBackoff);
-    this.emitSegment(this.segment(nowUs, TcpFlag.ACK, this.sndUna - 1, EMPTY));
+    tcb.persistBackoff++;
+    tcb.persistAtUs = nowUs + this.rtt.rtoUs(tcb.persistBackoff);
+    this.emitSegment(this.segment(nowUs, TcpFlag.ACK, tcb.sndUna - 1, EMPTY));
   }
 
   private sendAckIfDue(nowUs: number): void {
-    if (this.ackNow || (this.ackAtUs !== undefined && nowUs >= this.ackAtUs)) {
-      this.emitSegment(this.segment(nowUs, TcpFlag.ACK, this.sndNxt, EMPTY));
-    } else if (this.unackedSegments > 0 && this.ackAtUs === undefined) {
-      this.ackAtUs = nowUs + this.options.delayedAckUs;
+    const tcb = this.tcb;
+    if (tcb.ackNow || (tcb.ackAtUs !== undefined && nowUs >= tcb.ackAtUs)) {
+      this.emitSegment(this.segment(nowUs, TcpFlag.ACK, tcb.sndNxt, EMPTY));
+    } else if (tcb.unackedSegments > 0) {
+      tcb.ackAtUs ??= nowUs + this.options.delayedAckUs;
     }
   }
 
   private armTimers(nowUs: number): void {
-    if (this.sndNxt === this.sndUna) this.rtxAtUs = undefined;
-    const blocked = this.sndWnd === 0 && this.sndNxt === this.sndUna && this.sndNxt - 1 < this.stream.end;
-    if (!blocked) {
-      this.persistAtUs = undefined;
-      this.persistBackoff = 0;
-    } else if (this.persistAtUs === undefined) {
-      this.persistAtUs = nowUs + this.rtt.rtoUs(0);
+    const tcb = this.tcb;
+    if (tcb.sndNxt === tcb.sndUna) tcb.rtxAtUs = undefined;
+    const blocked = tcb.sndWnd === 0 && tcb.sndNxt === tcb.sndUna && tcb.unsentData;
+    if (blocked) {
+      tcb.persistAtUs ??= nowUs + this.rtt.rtoUs(0);
+    } else {
+      tcb.persistAtUs = undefined;
+      tcb.persistBackoff = 0;
     }
   }
 
   /** RST at the highest acknowledged seq, and at the highest sent one if the target may be there. */
   private sendReset(): void {
+    const tcb = this.tcb;
     const established = this.stateValue === 'established' || this.stateValue === 'fin-sent';
     const flags = established ? TcpFlag.RST | TcpFlag.ACK : TcpFlag.RST;
-    const offsets = [Math.max(1, this.sndUna)];
-    if (this.sndMax > offsets[0]) offsets.push(this.sndMax);
+    const ack = established ? tcb.rcvNxt : 0;
+    const offsets = [Math.max(1, tcb.sndUna)];
+    if (tcb.sndMax > offsets[0]) offsets.push(tcb.sndMax);
     for (const offset of offsets) {
-      this.emitSegment({
-        seq: seqAdd(this.iss, offset),
-        ack: established ? this.rcvNxt : 0,
-        flags,
-        window: 0,
-        options: {},
-        payload: EMPTY,
-      });
+      this.emitSegment({ seq: tcb.seq(offset), ack, flags, window: 0, options: {}, payload: EMPTY });
     }
   }
 
@@ -689,22 +556,17 @@ export class SessionEngine {
   }
 
   private segment(nowUs: number, flags: number, offset: number, payload: Buffer): OutSegment {
-    const options: TcpOptions = this.timestamps ? { tsVal: this.tsVal(nowUs), tsEcr: this.tsRecent } : {};
-    return {
-      seq: seqAdd(this.iss, offset),
-      ack: this.rcvNxt,
-      flags,
-      window: MAX_WINDOW_FIELD,
-      options,
-      payload,
-    };
+    const tcb = this.tcb;
+    const options: TcpOptions = tcb.timestamps ? { tsVal: this.tsVal(nowUs), tsEcr: tcb.tsRecent } : {};
+    return { seq: tcb.seq(offset), ack: tcb.rcvNxt, flags, window: MAX_WINDOW_FIELD, options, payload };
   }
 
   private emitSegment(segment: OutSegment): void {
     if (segment.flags & TcpFlag.ACK) {
-      this.ackNow = false;
-      this.unackedSegments = 0;
-      this.ackAtUs = undefined;
+      const tcb = this.tcb;
+      tcb.ackNow = false;
+      tcb.unackedSegments = 0;
+      tcb.ackAtUs = undefined;
     }
     this.stats.segmentsSent++;
     this.actions.push({ kind: 'send', segment });
@@ -712,12 +574,8 @@ export class SessionEngine {
 
   // ── Time and bookkeeping ────────────────────────────────────────────────────────────────
 
-  /** Milliseconds since start() on top of the base, never going back (mod 2^32). */
   private tsVal(nowUs: number): number {
-    const value = seqAdd(this.tsBase, Math.floor(Math.max(0, nowUs - this.startUs) / 1000));
-    if (this.lastTsVal !== undefined && seqLt(value, this.lastTsVal)) return this.lastTsVal;
-    this.lastTsVal = value;
-    return value;
+    return this.tsClock!.valueAt(nowUs);
   }
 
   private dueUs(index: number): number {
@@ -725,39 +583,38 @@ export class SessionEngine {
     return this.startUs + (offset > 0 ? offset / this.options.speed : 0);
   }
 
-  private allDataAcked(): boolean {
-    return this.sndUna - 1 >= this.stream.end;
-  }
-
   /** The latest request's response is over (see the header), or there is none to wait for. */
   private responseOver(nowUs: number): boolean {
     if (this.response.index === undefined) return true;
-    return this.allDataAcked() && this.response.answered && nowUs >= this.lastActivityUs + this.quietUs;
+    return this.tcb.allDataAcked && this.response.answered && nowUs >= this.lastActivityUs + this.quietUs;
   }
 
   /** The target owes us something: an ACK, window space, or an expected response. */
   private waitingOnTarget(): boolean {
-    if (this.sndUna < this.sndMax || this.sndNxt - 1 < this.stream.end) return true;
+    const tcb = this.tcb;
+    if (tcb.sndUna < tcb.sndMax || tcb.unsentData) return true;
     return this.response.index !== undefined && !this.response.answered;
   }
 
   /** The earliest time something may change; conditions already true at `nowUs` were acted on. */
   private nextDeadline(nowUs: number): number | undefined {
+    const tcb = this.tcb;
     let at: number | undefined;
     const consider = (t: number | undefined): void => {
       if (t !== undefined && t > nowUs && (at === undefined || t < at)) at = t;
     };
-    consider(this.rtxAtUs);
+    if (this.stateValue === 'awaiting-input') return undefined;
+    consider(tcb.rtxAtUs);
     if (this.stateValue === 'syn-sent') return at;
-    consider(this.persistAtUs);
-    consider(this.ackAtUs);
+    consider(tcb.persistAtUs);
+    consider(tcb.ackAtUs);
     if (this.waitingOnTarget()) consider(this.lastProgressUs + this.options.sessionTimeoutUs);
     if (this.stateValue !== 'established') return at;
     const moreRequests = this.nextRequest < this.session.requests.length;
     if (moreRequests) consider(this.dueUs(this.nextRequest));
-    const finPending = this.noMoreInput && !moreRequests;
-    if ((moreRequests || finPending) && this.allDataAcked() && this.response.answered) {
-      if (this.response.index !== undefined) consider(this.lastActivityUs + this.quietUs);
+    const mayEnd = moreRequests || this.noMoreInput;
+    if (mayEnd && this.response.index !== undefined && tcb.allDataAcked && this.response.answered) {
+      consider(this.lastActivityUs + this.quietUs);
     }
     return at;
   }
@@ -783,20 +640,10 @@ export class SessionEngine {
     if (action !== undefined) this.actions.push(action);
   }
 
-  private clearTimers(): void {
-    this.rtxAtUs = undefined;
-    this.persistAtUs = undefined;
-    this.persistBackoff = 0;
-    this.ackAtUs = undefined;
-    this.ackNow = false;
-    this.unackedSegments = 0;
-  }
-
   private end(outcome: SessionOutcome, reason: string | undefined, reset: boolean): void {
     if (reset) this.sendReset();
     this.flushResponse();
     this.stateValue = 'done';
-    this.clearTimers();
     this.actions.push(reason === undefined ? { kind: 'done', outcome } : { kind: 'done', outcome, reason });
   }
 
@@ -804,8 +651,6 @@ export class SessionEngine {
     this.stats.ignored[reason] = (this.stats.ignored[reason] ?? 0) + 1;
   }
 }
-
-const EMPTY = Buffer.alloc(0);
 
 function initialSeq(session: CapturedSession): number {
   const { handshake } = session;

@@ -1,8 +1,9 @@
 /**
  * The session engine's vocabulary: what it is created with, what it is fed, what it asks for.
- * Times are µs on the caller's monotonic clock (plain numbers: tests use a fake one).
+ * Times are µs on the caller's monotonic clock (plain numbers: tests use a fake one). Addresses
+ * are the transport's business: segments carry none, and feedback arrives already routed.
  */
-import type { CapturedSession, Endpoint } from '../../flow/session.ts';
+import type { CapturedSession } from '../../flow/session.ts';
 import type { TcpOptions } from '../../packet/view.ts';
 import type { SessionOutcome } from '../../report/outcome.ts';
 
@@ -38,9 +39,6 @@ export interface EngineOptions {
 export interface EngineInput {
   /** The captured session; `requests` may still grow (see `inputEnded`). */
   session: CapturedSession;
-  /** Where the replayed client appears to come from, and where it goes (rewritten). */
-  client: Endpoint;
-  target: Endpoint;
   /** Per request, its offset (µs) from the session's start; default: each request's captured `offsetUs`. */
   requestOffsetsUs?: readonly number[];
   /** No request will be appended to `session.requests` (default true). */
