@@ -36,13 +36,14 @@ export class ReplayClock {
 
   /** Wall milliseconds until capture offset `captureUs` is due (<= 0: due now; Infinity while paused). */
   delayMs(captureUs: number): number {
-    if (this.speedFactor === Number.POSITIVE_INFINITY) return 0;
     if (this.paused) return Number.POSITIVE_INFINITY;
+    if (this.speedFactor === Number.POSITIVE_INFINITY) return 0;
     return (captureUs - this.captureNowUs()) / 1000 / this.speedFactor;
   }
 
-  /** How late (wall ms) something due at `captureUs` is now; negative when early. */
+  /** How late (wall ms) something due at `captureUs` is now; negative when early, -Infinity while paused. */
   lateMs(captureUs: number): number {
+    if (this.paused) return Number.NEGATIVE_INFINITY;
     if (this.speedFactor === Number.POSITIVE_INFINITY) return 0;
     return (this.captureNowUs() - captureUs) / 1000 / this.speedFactor;
   }

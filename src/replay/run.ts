@@ -142,7 +142,7 @@ export class ReplayRun {
   resume(): void {
     this.clock.resume();
     this.queue.rearm();
-    this.wake();
+    this.startFromBacklog();
   }
 
   setSpeed(speed: number): void {
@@ -312,7 +312,12 @@ export class ReplayRun {
   }
 
   private startFromBacklog(): void {
-    while (!this.stopped && this.startBacklog.length > 0 && this.drivers.size < this.options.concurrency) {
+    while (
+      !this.stopped &&
+      !this.clock.paused &&
+      this.startBacklog.length > 0 &&
+      this.drivers.size < this.options.concurrency
+    ) {
       const next = this.startBacklog.shift();
       if (next) this.start(next);
     }

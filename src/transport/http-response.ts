@@ -7,10 +7,16 @@
 export type FramingState = 'incomplete' | 'complete' | 'unknown';
 
 const MAX_HEAD = 64 * 1024;
+const HEAD_END = '\r\n\r\n';
+const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})/;
+const CONTENT_LENGTH = /\r\ncontent-length:[ \t]*(\d+)[ \t]*\r\n/i;
+const CHUNKED = /\r\ntransfer-encoding:[^\r]*chunked/i;
+const LAST_CHUNK = /(^|\r\n)0\r\n(.*\r\n)?\r\n$/;
 
 export class HttpResponseFraming {
-  private head = '';
-  private bodyRemaining = -1;
+  /** Bytes of the head read so far (undefined once the head is parsed). */
+  private head: Buffer | undefined = Buffer.alloc(0);
+  private bodyRemaining = 0;
   private chunked = false;
   private chunkTail = '';
   private state: FramingState = 'incomplete';
@@ -24,17 +30,20 @@ export class HttpResponseFraming {
 
   push(data: Buffer): FramingState {
     if (this.state !== 'incomplete') return this.state;
-    if (this.bodyRemaining < 0 && !this.chunked) {
-      this.head += data.toString('latin1');
-      if (this.head.length >= 5 && !this.head.startsWith('HTTP/')) return this.settle('unknown');
-      const end = this.head.indexOf('\r\n\r\n');
-      if (end < 0) return this.head.length > MAX_HEAD ? this.settle('unknown') : this.state;
-      const rest = Buffer.from(this.head.slice(end + 4), 'latin1');
-      this.parseHead(this.head.slice(0, end));
-      if (this.state !== 'incomplete') return this.state;
-      return rest.length > 0 ? this.consumeBody(rest) : this.state;
+    if (this.head === undefined) return this.consumeBody(data);
+    const head = this.head.length === 0 ? data : Buffer.concat([this.head, data]);
+    if (head.length >= 5 && head.toString('latin1', 0, 5) !== 'HTTP/') return this.settle('unknown');
+    const end = head.indexOf(HEAD_END);
+    if (end < 0) {
+      this.head = head;
+      return head.length > MAX_HEAD ? this.settle('unknown') : this.state;
     }
-    return this.consumeBody(data);
+    this.head = undefined;
+    this.parseHead(head.toString('latin1', 0, end + 2));
+    const rest = head.subarray(end + HEAD_END.length);
+    if (this.state !== 'incomplete') return this.state;
+    if (this.head !== undefined) return rest.length > 0 ? this.push(rest) : this.state; // after a 100 Continue
+    return rest.length > 0 ? this.consumeBody(rest) : this.state;
   }
 
   private settle(state: FramingState): FramingState {
@@ -42,47 +51,45 @@ export class HttpResponseFraming {
     return state;
   }
 
+  /** `head` is the status line and the header lines, each ending in CRLF. */
   private parseHead(head: string): void {
-    const lines = head.split('\r\n');
-    const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0]);
-    if (!m) {
-      this.state = 'unknown';
+    const status = STATUS_LINE.exec(head);
+    if (!status) {
+      this.settle('unknown');
       return;
     }
-    this.status = Number(m[1]);
+    this.status = Number(status[1]);
     if (this.status === 100) {
       // An interim response: the real one follows.
-      this.head = '';
+      this.head = Buffer.alloc(0);
       return;
-    }
-    let length: number | undefined;
-    for (const line of lines.slice(1)) {
-      const colon = line.indexOf(':');
-      if (colon < 0) continue;
-      const name = line.slice(0, colon).trim().toLowerCase();
-      const value = line.slice(colon + 1).trim();
-      if (name === 'content-length' && /^\d+$/.test(value)) length = Number(value);
-      if (name === 'transfer-encoding' && value.toLowerCase().includes('chunked')) this.chunked = true;
     }
     const noBody =
       this.requestMethod === 'HEAD' || this.status === 204 || this.status === 304 || this.status < 200;
-    if (noBody) this.state = 'complete';
-    else if (this.chunked) this.bodyRemaining = 0;
-    else if (length !== undefined) {
-      this.bodyRemaining = length;
-      if (length === 0) this.state = 'complete';
-    } else this.state = 'unknown'; // read-until-close framing
+    if (noBody) {
+      this.settle('complete');
+      return;
+    }
+    if (CHUNKED.test(head)) {
+      this.chunked = true;
+      return;
+    }
+    const length = CONTENT_LENGTH.exec(head);
+    if (!length) {
+      this.settle('unknown'); // read-until-close framing
+      return;
+    }
+    this.bodyRemaining = Number(length[1]);
+    if (this.bodyRemaining === 0) this.settle('complete');
   }
 
   private consumeBody(data: Buffer): FramingState {
     if (this.chunked) {
       // Only the terminating zero-length chunk matters; keep a short tail to find it across reads.
-      this.chunkTail = (this.chunkTail + data.toString('latin1')).slice(-16);
-      if (/(^|\r\n)0\r\n(.*\r\n)?\r\n$/.test(this.chunkTail)) this.state = 'complete';
-      return this.state;
+      this.chunkTail = (this.chunkTail + data.toString('latin1', Math.max(0, data.length - 16))).slice(-16);
+      return LAST_CHUNK.test(this.chunkTail) ? this.settle('complete') : this.state;
     }
     this.bodyRemaining -= data.length;
-    if (this.bodyRemaining <= 0) this.state = 'complete';
-    return this.state;
+    return this.bodyRemaining <= 0 ? this.settle('complete') : this.state;
   }
 }

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { UserError } from '../../src/cli/errors.ts';
+import { IdleCutter } from '../../src/replay/idle-cutter.ts';
+import { matchTransfer, parseTransfers } from '../../src/replay/transfer.ts';
+import { MinHeap } from '../../src/util/min-heap.ts';
+
+describe('transfer map (-x)', () => {
+  it("reads tcpcopy's syntax: several maps, source address optional, IPv6 in brackets", () => {
+    assert.deepEqual(parseTransfers('80-10.77.0.2:8080,10.0.0.5:443-127.0.0.1:8443,[::1]:6379-[::1]:6380'), [
+      { sourcePort: 80, target: { ip: '10.77.0.2', port: 8080 } },
+      { sourceIp: '10.0.0.5', sourcePort: 443, target: { ip: '127.0.0.1', port: 8443 } },
+      { sourceIp: '::1', sourcePort: 6379, target: { ip: '::1', port: 6380 } },
+    ]);
+  });
+
+  it('refuses bad maps with a message naming the flag and the part', () => {
+    for (const [text, message] of [
+      ['80', /expected \[srcIP:\]srcPort-dstIP:dstPort/],
+      ['80-8080', /needs an address/],
+      ['x-10.0.0.1:80', /'x' is not a port/],
+      ['80-10.0.0.300:80', /'10.0.0.300' is not an IP address/],
+      ['', /empty transfer map/],
+    ] as const) {
+      assert.throws(
+        () => parseTransfers(text, '-x'),
+        (e: unknown) => e instanceof UserError && message.test(e.message),
+      );
+    }
+  });
+
+  it('selects by server port, and by server address when the map names one', () => {
+    const maps = parseTransfers('10.0.0.5:80-127.0.0.1:1,80-127.0.0.1:2');
+    assert.equal(matchTransfer(maps, { ip: '10.0.0.5', port: 80 })?.target.port, 1);
+    assert.equal(matchTransfer(maps, { ip: '10.0.0.6', port: 80 })?.target.port, 2);
+    assert.equal(matchTransfer(maps, { ip: '10.0.0.6', port: 81 }), undefined);
+  });
+});
+
+describe('idle cutter (--max-idle)', () => {
+  it('shortens silences longer than the limit to the limit, and nothing else', () => {
+    const cutter = new IdleCutter(100);
+    for (const t of [0, 50, 120, 1120, 1150, 5150]) cutter.observe(t);
+    assert.deepEqual(
+      [0, 50, 120, 1120, 1150, 5150].map((t) => cutter.map(t)),
+      [0, 50, 120, 220, 250, 350],
+    );
+  });
+
+  it('keeps the order of any times it maps (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 10_000 }), { minLength: 2 }),
+        fc.integer({ min: 1, max: 500 }),
+        (gaps, limit) => {
+          const cutter = new IdleCutter(limit);
+          let t = 0;
+          const times = gaps.map((g) => (t += g));
+          for (const time of times) cutter.observe(time);
+          const mapped = times.map((time) => cutter.map(time));
+          for (let i = 1; i < mapped.length; i++) {
+            assert.ok(mapped[i] >= mapped[i - 1]);
+            assert.ok(mapped[i] - mapped[i - 1] <= Math.max(limit, 0) || times[i] - times[i - 1] <= limit);
+          }
+        },
+      ),
+    );
+  });
+});
+
+describe('min-heap', () => {
+  it('pops in key order, ties in insertion order (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 20 })), (keys) => {
+        const heap = new MinHeap<number>();
+        keys.forEach((k, i) => heap.push(k, i));
+        const out: number[] = [];
+        for (let i = heap.pop(); i !== undefined; i = heap.pop()) out.push(i);
+        const expected = keys
+          .map((k, i) => [k, i])
+          .sort((a, b) => a[0] - b[0] || a[1] - b[1])
+          .map(([, i]) => i);
+        assert.deepEqual(out, expected);
+      }),
+    );
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * The run orchestration with a stand-in transport (sessions that never finish on their own):
+ * what matters here is the bookkeeping, not the network.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { projectPath } from '../../src/paths.ts';
+import { openCaptureFeed } from '../../src/replay/flow-feed.ts';
+import type { ReplayObserver } from '../../src/replay/observer.ts';
+import type { PlannedSession, SessionDriver } from '../../src/replay/plan.ts';
+import { type ReplayPlanOptions, ReplayRun, type Transport } from '../../src/replay/run.ts';
+
+const DEMO = projectPath('recordings', 'demo-shop.pcap');
+
+function options(over: Partial<ReplayPlanOptions> = {}): ReplayPlanOptions {
+  return {
+    captures: [DEMO],
+    transfers: [{ sourcePort: 8080, target: { ip: '127.0.0.1', port: 9 } }],
+    speed: Number.POSITIVE_INFINITY,
+    concurrency: 10,
+    loop: 1,
+    samplePercent: 100,
+    onlyComplete: false,
+    multiply: 1,
+    seed: 1,
+    lookaheadMs: 2000,
+    ...over,
+  };
+}
+
+/** Sessions that run until stopped; records what the run told the observer. */
+function harness() {
+  const ended = new Map<string, string>();
+  const planned: PlannedSession[] = [];
+  let active = 0;
+  let peakActive = 0;
+  const observer: ReplayObserver = {
+    sessionPlanned: (p) => planned.push(p),
+    requestPlanned: () => {},
+    sessionStarted: () => {},
+    requestSent: () => {},
+    requestAnswered: () => {},
+    bytes: () => {},
+    sessionEnded: (p, end) => {
+      assert.ok(!ended.has(p.key), `${p.key} ended twice`);
+      ended.set(p.key, end.outcome);
+    },
+  };
+  const transport: Transport = {
+    name: 'stand-in',
+    startSession(p, env): SessionDriver {
+      active++;
+      peakActive = Math.max(peakActive, active);
+      return {
+        requestAvailable() {},
+        inputEnded() {},
+        stop() {
+          active--;
+          env.observer.sessionEnded(p, { outcome: 'stopped', reason: 'the run was stopped' });
+        },
+      };
+    },
+    close: async () => {},
+  };
+  return { observer, transport, ended, planned, peak: () => peakActive };
+}
+
+describe('replay run', () => {
+  it('stopping ends every planned session exactly once, started or not', async () => {
+    const h = harness();
+    const run = new ReplayRun(options(), h.transport, h.observer, openCaptureFeed);
+    const done = run.run();
+    await new Promise((r) => setTimeout(r, 300));
+    run.stop();
+    await done;
+    assert.ok(h.planned.length > 10);
+    assert.equal(h.ended.size, h.planned.length);
+    assert.ok([...h.ended.values()].every((o) => o === 'stopped'));
+  });
+
+  it('--speed max keeps at most --concurrency sessions at once', async () => {
+    const h = harness();
+    const run = new ReplayRun(options({ concurrency: 7 }), h.transport, h.observer, openCaptureFeed);
+    const done = run.run();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(run.progress().active, 7);
+    run.stop();
+    await done;
+    assert.equal(h.peak(), 7);
+  });
+
+  it('--multiply and --loop plan every copy of every session, each under its own key', async () => {
+    const h = harness();
+    const run = new ReplayRun(
+      options({ multiply: 2, loop: 2, speed: 1000 }),
+      h.transport,
+      h.observer,
+      openCaptureFeed,
+    );
+    const done = run.run();
+    await new Promise((r) => setTimeout(r, 1000));
+    run.stop();
+    await done;
+    const keys = new Set(h.planned.map((p) => p.key));
+    assert.equal(keys.size, h.planned.length);
+    assert.equal(h.planned.length, 150 * 2 * 2);
+  });
+});

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { type FramingState, HttpResponseFraming } from '../../src/transport/http-response.ts';
+
+/** Feeds `text` cut at every `cut` bytes; returns the state after each piece. */
+function feed(text: string, cut: number, method?: string): FramingState[] {
+  const framing = new HttpResponseFraming(method);
+  const bytes = Buffer.from(text, 'latin1');
+  const states: FramingState[] = [];
+  for (let at = 0; at < bytes.length; at += cut) states.push(framing.push(bytes.subarray(at, at + cut)));
+  return states;
+}
+
+describe('HTTP response framing', () => {
+  const withLength = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\nhello world';
+  for (const cut of [1, 3, 7, 1000]) {
+    it(`Content-Length: complete exactly at the last body byte (pieces of ${cut})`, () => {
+      const states = feed(withLength, cut);
+      assert.equal(states.at(-1), 'complete');
+      assert.ok(states.slice(0, -1).every((s) => s === 'incomplete'));
+    });
+  }
+
+  it('chunked: complete at the zero-length chunk, even when it is split', () => {
+    const text = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n';
+    for (const cut of [1, 4, 100]) assert.equal(feed(text, cut).at(-1), 'complete');
+    assert.equal(
+      feed('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n', 100).at(-1),
+      'incomplete',
+    );
+  });
+
+  it('no body: 204, 304 and responses to HEAD are complete after the head', () => {
+    assert.equal(feed('HTTP/1.1 204 No Content\r\n\r\n', 100).at(-1), 'complete');
+    assert.equal(feed('HTTP/1.1 304 Not Modified\r\nETag: x\r\n\r\n', 100).at(-1), 'complete');
+    assert.equal(feed('HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n', 100, 'HEAD').at(-1), 'complete');
+  });
+
+  it('100 Continue is skipped: the final response decides, and its status is kept', () => {
+    const framing = new HttpResponseFraming('POST');
+    assert.equal(framing.push(Buffer.from('HTTP/1.1 100 Continue\r\n\r\n')), 'incomplete');
+    assert.equal(
+      framing.push(Buffer.from('HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok')),
+      'complete',
+    );
+    assert.equal(framing.statusCode, 201);
+  });
+
+  it('says unknown for other protocols and for responses framed by closing the connection', () => {
+    assert.equal(feed('+PONG\r\n', 100).at(-1), 'unknown');
+    assert.equal(feed('HTTP/1.0 200 OK\r\nServer: x\r\n\r\nbody until close', 100).at(-1), 'unknown');
+  });
+});
