@@ -1,0 +1,256 @@
+import { connect, type Socket } from 'node:net';
+import { endpointName, type InterceptEndpoint } from './endpoints.ts';
+import {
+  encodeClientMessage,
+  encodeHello,
+  FrameDecoder,
+  MessageType,
+  type Route,
+  WireError,
+} from './wire.ts';
+
+export interface InterceptClientOptions {
+  endpoints: InterceptEndpoint[];
+  /** Connections to each intercept (`-C`); a session's messages go to the one its client port hashes to. */
+  connectionsEach?: number;
+  /** Reconnect (with backoff) when an intercept goes away, then resend hello and every active route. */
+  keepGoing?: boolean;
+  /** Each 64-byte response record. The buffer is not reused by the client: it may be kept. */
+  onRecord: (record: Buffer) => void;
+  onEvent?: (event: InterceptClientEvent) => void;
+  connectTimeoutMs?: number;
+  /** Messages buffered for an intercept that does not read beyond this are dropped (and counted). */
+  maxBufferedBytes?: number;
+}
+
+export type InterceptClientEvent =
+  | { kind: 'lost'; intercept: string; reason: string; reconnecting: boolean }
+  | { kind: 'reconnected'; intercept: string; routesResent: number };
+
+export interface InterceptClientStats {
+  messagesSent: number;
+  /** ADD/DEL messages dropped because an intercept stopped reading. */
+  messagesDropped: number;
+  records: number;
+  reconnects: number;
+  connectionsOpen: number;
+  routesActive: number;
+}
+
+export class InterceptUnreachableError extends Error {
+  constructor(
+    readonly intercept: string,
+    reason: string,
+  ) {
+    super(`cannot reach intercept at ${intercept} (${reason}): is \`reprise intercept\` running there?`);
+    this.name = 'InterceptUnreachableError';
+  }
+}
+
+const BACKOFF_FIRST_MS = 100;
+const BACKOFF_MAX_MS = 2000;
+
+/**
+ * The replayer's side of the tcpcopy 1.x protocol: TCP connections to one or more intercepts,
+ * ADD/DEL for every session sent to every intercept, response records back. Never blocks the
+ * caller: messages for a link that is down are not queued (the active routes are re-sent when it
+ * comes back), and a link that stops reading has a bounded buffer.
+ */
+export class InterceptClient {
+  private readonly links: InterceptLink[][];
+  private readonly routes = new Map<string, Route>();
+  private readonly counters = { messagesSent: 0, messagesDropped: 0, records: 0, reconnects: 0 };
+  private closed = false;
+
+  private constructor(readonly options: InterceptClientOptions) {
+    const each = options.connectionsEach ?? 1;
+    if (!Number.isInteger(each) || each < 1 || each > 64) {
+      throw new RangeError(`-C: connections to each intercept must be 1-64, got ${each}`);
+    }
+    this.links = options.endpoints.map((endpoint) =>
+      Array.from({ length: each }, (_, index) => new InterceptLink(this, endpoint, index)),
+    );
+  }
+
+  /** Connects to every intercept; rejects with InterceptUnreachableError naming the first that fails. */
+  static async connect(options: InterceptClientOptions): Promise<InterceptClient> {
+    const client = new InterceptClient(options);
+    try {
+      await Promise.all(client.links.flat().map((link) => link.open()));
+    } catch (err) {
+      client.close();
+      throw err;
+    }
+    return client;
+  }
+
+  /** Registers a session with every intercept (send before its SYN). */
+  add(route: Route): void {
+    this.routes.set(routeKey(route), route);
+    this.broadcast(MessageType.ADD, route);
+  }
+
+  /** The session is over (intercept 1.0 only logs it; reprise intercept shortens the route's life). */
+  del(route: Route): void {
+    this.routes.delete(routeKey(route));
+    this.broadcast(MessageType.DEL, route);
+  }
+
+  get stats(): InterceptClientStats {
+    return {
+      ...this.counters,
+      connectionsOpen: this.links.flat().filter((l) => l.isOpen).length,
+      routesActive: this.routes.size,
+    };
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const link of this.links.flat()) link.close();
+  }
+
+  /** @internal */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** @internal the active routes a link must re-send after reconnecting. */
+  routesFor(linkIndex: number): Route[] {
+    const each = this.links[0]?.length ?? 1;
+    return [...this.routes.values()].filter((r) => r.clientPort % each === linkIndex);
+  }
+
+  /** @internal */
+  record(record: Buffer): void {
+    this.counters.records++;
+    this.options.onRecord(record);
+  }
+
+  /** @internal */
+  count(key: 'messagesSent' | 'messagesDropped' | 'reconnects', n = 1): void {
+    this.counters[key] += n;
+  }
+
+  /** @internal */
+  event(event: InterceptClientEvent): void {
+    this.options.onEvent?.(event);
+  }
+
+  private broadcast(type: number, route: Route): void {
+    const message = encodeClientMessage(type, route);
+    for (const links of this.links) links[route.clientPort % links.length].send(message);
+  }
+}
+
+function routeKey(r: Route): string {
+  return `${r.clientIp}:${r.clientPort}:${r.targetIp}:${r.targetPort}`;
+}
+
+/** One TCP connection to one intercept. */
+class InterceptLink {
+  private socket: Socket | undefined;
+  private decoder = new FrameDecoder();
+  private backoffMs = BACKOFF_FIRST_MS;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private everOpened = false;
+  readonly name: string;
+
+  constructor(
+    private readonly client: InterceptClient,
+    private readonly endpoint: InterceptEndpoint,
+    private readonly index: number,
+  ) {
+    this.name = endpointName(endpoint);
+  }
+
+  get isOpen(): boolean {
+    return this.socket !== undefined && !this.socket.connecting && !this.socket.destroyed;
+  }
+
+  open(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: this.endpoint.host, port: this.endpoint.port, noDelay: true });
+      const timeoutMs = this.client.options.connectTimeoutMs ?? 3000;
+      const timer = setTimeout(
+        () => socket.destroy(new Error(`no answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        this.attach(socket);
+        resolve();
+      });
+      socket.once('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(new InterceptUnreachableError(this.name, err.code ?? err.message)); // no-op once connected
+      });
+    });
+  }
+
+  send(message: Buffer): void {
+    const socket = this.socket;
+    if (!socket || !this.isOpen) return; // re-sent from the active routes on reconnect
+    const limit = this.client.options.maxBufferedBytes ?? 16 * 1024 * 1024;
+    if (socket.writableLength > limit) {
+      this.client.count('messagesDropped');
+      return;
+    }
+    socket.write(message);
+    this.client.count('messagesSent');
+  }
+
+  close(): void {
+    clearTimeout(this.retryTimer);
+    this.socket?.destroy();
+    this.socket = undefined;
+  }
+
+  private attach(socket: Socket): void {
+    const reconnected = this.everOpened;
+    this.everOpened = true;
+    this.socket = socket;
+    this.decoder = new FrameDecoder();
+    this.backoffMs = BACKOFF_FIRST_MS;
+    socket.write(encodeHello());
+    if (reconnected) {
+      const routes = this.client.routesFor(this.index);
+      for (const route of routes) this.send(encodeClientMessage(MessageType.ADD, route));
+      this.client.count('reconnects');
+      this.client.event({ kind: 'reconnected', intercept: this.name, routesResent: routes.length });
+    }
+    socket.on('data', (chunk: Buffer) => this.receive(socket, chunk));
+    socket.on('error', () => {}); // 'close' follows and reports
+    socket.on('close', () => this.lost(socket, 'connection closed'));
+  }
+
+  private receive(socket: Socket, chunk: Buffer): void {
+    let records: Buffer[];
+    try {
+      records = this.decoder.push(chunk);
+    } catch (err) {
+      if (!(err instanceof WireError)) throw err;
+      this.lost(socket, `protocol error: ${err.message}`);
+      socket.destroy();
+      return;
+    }
+    for (const record of records) this.client.record(record);
+  }
+
+  private lost(socket: Socket, reason: string): void {
+    if (socket !== this.socket || this.client.isClosed) return;
+    this.socket = undefined;
+    const reconnecting = this.client.options.keepGoing === true;
+    this.client.event({ kind: 'lost', intercept: this.name, reason, reconnecting });
+    if (reconnecting) this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.client.isClosed) return;
+    this.retryTimer = setTimeout(() => {
+      this.open().catch(() => {
+        this.backoffMs = Math.min(this.backoffMs * 2, BACKOFF_MAX_MS);
+        this.scheduleReconnect();
+      });
+    }, this.backoffMs);
+  }
+}

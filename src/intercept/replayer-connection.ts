@@ -1,0 +1,139 @@
+import type { Socket } from 'node:net';
+import { FrameQueue } from './frame-queue.ts';
+import { type ClientMessage, ClientMessageDecoder, FrameEncoder, WireError } from './wire.ts';
+
+export interface ReplayerConnectionOptions {
+  /** A peer that has not sent its hello by then is dropped (slowloris). */
+  helloTimeoutMs: number;
+  /** Frames kept for a replayer that does not read; beyond this the oldest are dropped. */
+  maxQueuedBytes: number;
+}
+
+export interface ReplayerConnectionEvents {
+  onMessage(conn: ReplayerConnection, message: ClientMessage): void;
+  /** Records dropped because this replayer did not read fast enough. */
+  onDropped(conn: ReplayerConnection, records: number): void;
+  /** The connection is gone; `problem` says why when it was dropped for misbehaving. */
+  onClose(conn: ReplayerConnection, problem: string | undefined): void;
+}
+
+/**
+ * One replayer's control connection: decodes its messages, batches response records into frames
+ * (flushed when 16 are in, or at the end of the current event-loop turn), and never lets a slow
+ * reader grow memory without bound (a FrameQueue sits behind the socket's own buffer).
+ */
+export class ReplayerConnection {
+  readonly name: string;
+  private readonly decoder = new ClientMessageDecoder();
+  private readonly encoder = new FrameEncoder();
+  private readonly queue: FrameQueue;
+  private waitingForDrain = false;
+  private flushScheduled = false;
+  private closed = false;
+  private problem: string | undefined;
+  private readonly helloTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly socket: Socket,
+    options: ReplayerConnectionOptions,
+    private readonly events: ReplayerConnectionEvents,
+  ) {
+    this.name = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.queue = new FrameQueue(options.maxQueuedBytes);
+    socket.setNoDelay(true);
+    this.helloTimer = setTimeout(
+      () => this.drop(`no hello within ${options.helloTimeoutMs} ms`),
+      options.helloTimeoutMs,
+    );
+    this.helloTimer.unref();
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('drain', () => this.drained());
+    socket.on('error', (err) => {
+      this.problem ??= `socket error: ${err.message}`;
+    });
+    socket.on('close', () => this.finish());
+  }
+
+  get ready(): boolean {
+    return this.decoder.sawHello && !this.closed;
+  }
+
+  /** Queues a 64-byte record for this replayer. */
+  deliver(record: Uint8Array): void {
+    if (this.closed) return;
+    const full = this.encoder.add(record);
+    if (full) this.send(full);
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Closes the connection, logging `problem` as the reason. */
+  drop(problem: string): void {
+    if (this.closed) return;
+    this.problem = problem;
+    this.finish();
+    this.socket.destroy();
+  }
+
+  close(): void {
+    this.flush();
+    this.socket.end();
+  }
+
+  get queuedBytes(): number {
+    return this.queue.byteLength + this.socket.writableLength;
+  }
+
+  private receive(chunk: Buffer): void {
+    let messages: ClientMessage[];
+    try {
+      messages = this.decoder.push(chunk);
+    } catch (err) {
+      if (err instanceof WireError) {
+        this.drop(err.message);
+        return;
+      }
+      throw err;
+    }
+    for (const message of messages) {
+      if (message.kind === 'hello') clearTimeout(this.helloTimer);
+      this.events.onMessage(this, message);
+      if (this.closed) return;
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const partial = this.encoder.flush();
+    if (partial) this.send(partial);
+  }
+
+  private send(frame: Buffer): void {
+    if (this.closed) return;
+    if (this.waitingForDrain) {
+      const dropped = this.queue.push(frame);
+      if (dropped > 0) this.events.onDropped(this, dropped);
+      return;
+    }
+    if (!this.socket.write(frame)) this.waitingForDrain = true;
+  }
+
+  private drained(): void {
+    this.waitingForDrain = false;
+    for (let frame = this.queue.shift(); frame; frame = this.queue.shift()) {
+      if (!this.socket.write(frame)) {
+        this.waitingForDrain = true;
+        return;
+      }
+    }
+  }
+
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.helloTimer);
+    this.events.onClose(this, this.problem);
+  }
+}

@@ -1,0 +1,117 @@
+import type { Route } from './wire.ts';
+
+/**
+ * Route table: (client ip, client port, target ip, target port) → the replayer connection that
+ * sent the ADD. The newest ADD for a key wins. Two-level maps on exact 48-bit integer keys
+ * (ip × 65536 + port) avoid building a string per captured packet.
+ *
+ * Entries expire when idle (no ADD, no routed response) for `idleMs`, or `closeGraceMs` after the
+ * target reset the connection (late retransmissions still find their way during the grace).
+ */
+export interface RouteTableOptions {
+  idleMs: number;
+  closeGraceMs: number;
+  maxRoutes: number;
+}
+
+export const DEFAULT_ROUTE_OPTIONS: RouteTableOptions = {
+  idleMs: 5 * 60_000,
+  closeGraceMs: 10_000,
+  maxRoutes: 2_000_000,
+};
+
+interface Entry<P> {
+  peer: P;
+  expiresAt: number;
+  /** The target reset the connection: responses no longer extend the entry's life. */
+  closing: boolean;
+}
+
+export function endpointKey(ip: number, port: number): number {
+  return (ip >>> 0) * 65536 + port;
+}
+
+export class RouteTable<P> {
+  private readonly byClient = new Map<number, Map<number, Entry<P>>>();
+  private count = 0;
+
+  constructor(private readonly options: RouteTableOptions = DEFAULT_ROUTE_OPTIONS) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Returns false when the table is full and the route was not added. */
+  add(route: Route, peer: P, now: number): boolean {
+    const clientKey = endpointKey(route.clientIp, route.clientPort);
+    const targetKey = endpointKey(route.targetIp, route.targetPort);
+    let targets = this.byClient.get(clientKey);
+    const existing = targets?.get(targetKey);
+    if (existing) {
+      existing.peer = peer;
+      existing.expiresAt = now + this.options.idleMs;
+      existing.closing = false;
+      return true;
+    }
+    if (this.count >= this.options.maxRoutes) return false;
+    if (!targets) {
+      targets = new Map();
+      this.byClient.set(clientKey, targets);
+    }
+    targets.set(targetKey, { peer, expiresAt: now + this.options.idleMs, closing: false });
+    this.count++;
+    return true;
+  }
+
+  /** The peer for a response from target to client, refreshing the entry's idle timer. */
+  lookup(
+    clientIp: number,
+    clientPort: number,
+    targetIp: number,
+    targetPort: number,
+    now: number,
+  ): P | undefined {
+    const entry = this.byClient
+      .get(endpointKey(clientIp, clientPort))
+      ?.get(endpointKey(targetIp, targetPort));
+    if (!entry || entry.expiresAt <= now) return undefined;
+    if (!entry.closing) entry.expiresAt = now + this.options.idleMs;
+    return entry.peer;
+  }
+
+  /** The target reset this connection: keep routing for the grace period only. */
+  closing(clientIp: number, clientPort: number, targetIp: number, targetPort: number, now: number): void {
+    const entry = this.byClient
+      .get(endpointKey(clientIp, clientPort))
+      ?.get(endpointKey(targetIp, targetPort));
+    if (entry && !entry.closing) {
+      entry.closing = true;
+      entry.expiresAt = now + this.options.closeGraceMs;
+    }
+  }
+
+  /** Removes every route of a peer (it disconnected). Returns how many. */
+  removePeer(peer: P): number {
+    return this.removeWhere((e) => e.peer === peer);
+  }
+
+  /** Removes expired routes. Returns how many. */
+  expire(now: number): number {
+    return this.removeWhere((e) => e.expiresAt <= now);
+  }
+
+  private removeWhere(test: (e: Entry<P>) => boolean): number {
+    let removed = 0;
+    for (const [clientKey, targets] of this.byClient) {
+      for (const [targetKey, entry] of targets) {
+        if (test(entry)) {
+          targets.delete(targetKey);
+          removed++;
+        }
+      }
+      if (targets.size === 0) this.byClient.delete(clientKey);
+    }
+    this.count -= removed;
+    return removed;
+  }
+}
