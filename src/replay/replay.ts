@@ -48,23 +48,28 @@ export async function replay(
 ): Promise<ReplayResult> {
   await checkCaptures(config.captures);
   const transport = createTransport(config);
-  const metrics = new RunMetrics({ startedAt: new Date(), clock: () => run.nowMs() });
-  const run: ReplayRun = new ReplayRun(config, transport, metricsObserver(metrics), openCaptureFeed);
+  // The view is on screen before the run exists, so that loading it cannot delay the first sends.
+  let live: { run: ReplayRun; metrics: RunMetrics } | undefined;
   let stopped = false;
   const stop = () => {
     stopped = true;
-    run.stop();
+    live?.run.stop();
   };
   const view = startReplayLiveView(
-    () => progressOf(run, metrics),
+    () => (live ? progressOf(live.run, live.metrics) : startingProgress(config)),
     {
       onStop: stop,
-      onPauseToggle: () => (run.clock.paused ? run.resume() : run.pause()),
-      onSpeedChange: (factor) => run.setSpeed(factor),
+      onPauseToggle: () => (live?.run.clock.paused ? live.run.resume() : live?.run.pause()),
+      onSpeedChange: (factor) => live?.run.setSpeed(factor),
     },
     config.interactive !== undefined ? { interactive: config.interactive } : {},
   );
   process.once('SIGTERM', stop);
+  await view.ready;
+  const metrics = new RunMetrics({ startedAt: new Date(), clock: () => run.nowMs() });
+  const run: ReplayRun = new ReplayRun(config, transport, metricsObserver(metrics), openCaptureFeed);
+  live = { run, metrics };
+  if (stopped) run.stop();
   let failure: unknown;
   try {
     await run.run();
@@ -103,6 +108,19 @@ async function checkCaptures(paths: string[]): Promise<void> {
     if (!info) throw new UserError(`${path}: no such file`);
     if (!info.isFile()) throw new UserError(`${path}: not a file`);
   }
+}
+
+function startingProgress(config: ReplayConfig): ReplayProgress {
+  return {
+    timelineDoneUs: 0,
+    timelineTotalUs: 0,
+    elapsedMs: 0,
+    speed: config.speed,
+    paused: false,
+    sessions: { planned: 0, active: 0, completed: 0, failed: {} },
+    requests: { sent: 0, answered: 0, perSecond: 0 },
+    lastErrors: [],
+  };
 }
 
 function progressOf(run: ReplayRun, metrics: RunMetrics): ReplayProgress {

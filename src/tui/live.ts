@@ -35,6 +35,11 @@ export interface LiveViewOptions<P, H extends StopHandlers> {
 export interface LiveViewHandle {
   /** True when the Ink view is mounted, false when printing plain lines. */
   readonly interactive: boolean;
+  /**
+   * Resolves once the view is on screen. Loading Ink takes a moment; a caller whose timing
+   * matters (a replay) waits for it before starting, so that the load does not delay sends.
+   */
+  readonly ready: Promise<void>;
   /** Draws the final state, restores the terminal and removes the SIGINT handler. Idempotent. */
   stop(): Promise<void>;
 }
@@ -72,6 +77,7 @@ export function startLiveView<P, H extends StopHandlers>(options: LiveViewOption
   let stopped: Promise<void> | undefined;
   return {
     interactive,
+    ready: display.ready,
     stop() {
       stopped ??= (async () => {
         process.off('SIGINT', onSigint);
@@ -83,6 +89,7 @@ export function startLiveView<P, H extends StopHandlers>(options: LiveViewOption
 }
 
 interface Display {
+  ready: Promise<void>;
   /** Shows the latest snapshot one last time and releases the terminal. Idempotent. */
   close(): Promise<void>;
 }
@@ -122,7 +129,7 @@ function mountView<P, H extends StopHandlers>(
   void mounted.then(() => {
     if (closeRequested) void close();
   });
-  return { close };
+  return { ready: mounted.then(() => {}), close };
 }
 
 function printLines<P, H extends StopHandlers>(
@@ -134,6 +141,7 @@ function printLines<P, H extends StopHandlers>(
   timer.unref();
   let closed = false;
   return {
+    ready: Promise.resolve(),
     async close() {
       if (closed) return;
       closed = true;
