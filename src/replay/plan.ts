@@ -33,8 +33,8 @@ export interface SessionDriver {
   requestAvailable(): void;
   /** `planned.inputEnded` became true. */
   inputEnded(): void;
-  /** The user stopped the run: end now (reset or close) and report 'stopped'. */
-  stop(): void;
+  /** The run is stopped (the user, a signal, an unreadable capture): end now and report 'stopped' with `reason`. */
+  stop(reason?: string): void;
 }
 
 export function sessionKey(captureIndex: number, sessionId: number, copy: number, loop: number): string {

@@ -75,7 +75,6 @@ export async function replay(
     await run.run();
   } catch (err) {
     failure = err;
-    run.stop();
   } finally {
     process.removeListener('SIGTERM', stop);
     await view.stop();

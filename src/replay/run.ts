@@ -112,24 +112,30 @@ export class ReplayRun {
 
   /** Reads, plans and replays; resolves once every planned session has an outcome. */
   async run(): Promise<void> {
-    const reading = this.readAll().catch((err: unknown) => {
-      this.stop();
-      throw err;
-    });
-    await reading;
+    let failure: unknown;
+    try {
+      await this.readAll();
+    } catch (err) {
+      // What was planned still ends with an outcome (and a report) before the error is told.
+      failure = err;
+      this.stop(
+        `the capture could not be read further (${err instanceof Error ? err.message : String(err)})`,
+      );
+    }
     await this.done;
     this.queue.stop();
     await this.transport.close();
+    if (failure !== undefined) throw failure;
   }
 
-  stop(): void {
+  /** Ends the run: sessions not started end 'stopped', running ones are stopped with `reason`. */
+  stop(reason = 'the run was stopped'): void {
     if (this.stopped) return;
     this.stopped = true;
     this.queue.stop();
     this.startBacklog.length = 0;
-    for (const p of [...this.pending])
-      this.endUnstarted(p, 'stopped', 'the run was stopped before it started');
-    for (const driver of [...this.drivers.values()]) driver.stop();
+    for (const p of [...this.pending]) this.endUnstarted(p, 'stopped', `${reason} before it started`);
+    for (const driver of [...this.drivers.values()]) driver.stop(reason);
     this.wake();
     this.checkDone();
   }

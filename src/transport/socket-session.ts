@@ -88,10 +88,10 @@ export class SocketSession implements SessionDriver {
     else this.pump();
   }
 
-  stop(): void {
+  stop(reason = 'the run was stopped'): void {
     if (this.phase === 'done') return;
     this.socket.destroy();
-    this.finish('stopped', 'the run was stopped');
+    this.finish('stopped', reason);
   }
 
   private get requests() {

@@ -1,8 +1,10 @@
 /** `reprise replay` and `reprise demo` as a user runs them: flags, errors, report file, exit codes. */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { forEachRecord } from '../../src/capture/index.ts';
+import { projectPath } from '../../src/paths.ts';
 import { runCli } from '../helpers/cli.ts';
 import { startRecordingServer } from '../helpers/recording-server.ts';
 import { tempDir } from '../helpers/synthetic.ts';
@@ -66,6 +68,40 @@ describe('reprise replay on the command line', () => {
     const r = await runCli(['replay', '/nonexistent/x.pcap', '-x', '80-127.0.0.1:1']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /\/nonexistent\/x\.pcap: no such file/);
+  });
+
+  it('a capture corrupt halfway: exit 2 naming the file and offset, and a report of what was planned', async () => {
+    const bytes = readFileSync(projectPath('recordings', 'demo-shop.pcap'));
+    let offset = -1;
+    await forEachRecord(projectPath('recordings', 'demo-shop.pcap'), (r) => {
+      if (r.index === 2000) offset = r.fileOffset;
+    });
+    bytes.writeUInt32LE(0x7ffffff0, offset + 8); // record 2000 claims a 2 GB caplen
+    const corrupt = join(dir.path, 'corrupt.pcap');
+    writeFileSync(corrupt, bytes);
+    const server = await startRecordingServer('http');
+    try {
+      const report = join(dir.path, 'corrupt.json');
+      const r = await runCli([
+        'replay',
+        corrupt,
+        '-x',
+        `8080-127.0.0.1:${server.port}`,
+        '--speed',
+        'max',
+        '--report',
+        report,
+      ]);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, new RegExp(`corrupt\\.pcap: at byte ${offset}: .*caplen`));
+      const json = JSON.parse(readFileSync(report, 'utf8'));
+      assert.ok(json.sessions.length > 50, 'the sessions read before the corruption were planned');
+      assert.equal(json.sessions.length, json.totals.sessions.planned);
+      const stopped = json.sessions.filter((s: { outcome: string }) => s.outcome === 'stopped');
+      for (const s of stopped) assert.match(s.reason, /the capture could not be read further/);
+    } finally {
+      await server.close();
+    }
   });
 
   it('reprise demo replays the bundled recording against its built-in target (the README command)', async () => {
