@@ -11,7 +11,28 @@ export function registerReplay(program: Command): void {
     .description("replay captured sessions' client side against a target, and report how it did")
     .argument('<capture...>', 'pcap or pcapng files (gzip too), replayed one after the other')
     .requiredOption('-x, --transfer <map>', 'which sessions go where: [srcIP:]srcPort-dstIP:dstPort[,...]')
-    .option('--transport <kind>', 'socket (kernel TCP connections, no root)', 'socket')
+    .option(
+      '--transport <kind>',
+      'socket (kernel TCP connections, no root) or raw (IP packets from the client addresses, with intercept); default: raw when -s is given, else socket',
+    )
+    .option(
+      '-s, --intercepts <list>',
+      'raw: intercepts as host[:port],... (reprise intercept or intercept 1.0; port 36524 by default)',
+    )
+    .option('-C, --intercept-connections <n>', 'raw: connections to each intercept', '1')
+    .option(
+      '-c, --client-ips <pool>',
+      'raw: client pool: 10.78.0.x, 10.78.0.0/24, 10.78.0.10-10.78.0.99, or a comma list',
+    )
+    .option(
+      '-f, --port-shift <k>',
+      "raw: this replayer's port shift (0-62): replayers with different k never collide",
+      '0',
+    )
+    .option('-M, --mtu <bytes>', 'raw: MTU toward the target; segments are cut to MTU - 40 (tcpcopy -M)')
+    .option('-D, --mss <bytes>', 'raw: MSS announced and cut to (tcpcopy -D)')
+    .option('--send-link <device>', 'raw: send Ethernet frames through libpcap instead of a raw IP socket')
+    .option('--keep-going', 'raw: reconnect to an intercept that went away instead of ending the replay')
     .option(
       '--speed <factor>',
       "timing: 1 = as captured, 2 = twice as fast, 'max' = as fast as possible",
@@ -29,13 +50,38 @@ export function registerReplay(program: Command): void {
     .option('--report <file>', 'write the run report (JSON) here')
     .option('--no-tui', 'print plain progress lines even on a terminal')
     .action(async (captures, o) => {
-      if (o.transport !== 'socket') {
-        throw new UserError(`--transport: '${o.transport}' is not a transport (socket)`);
+      const transport = o.transport ?? (o.intercepts !== undefined ? 'raw' : 'socket');
+      if (transport !== 'socket' && transport !== 'raw') {
+        throw new UserError(`--transport: '${transport}' is not a transport (socket, raw)`);
+      }
+      if (transport === 'raw' && o.intercepts === undefined) {
+        throw new UserError('--transport raw: give the intercepts with -s <host[:port],...>');
+      }
+      if (transport === 'socket') {
+        const rawOnly = { clientIps: '-c', sendLink: '--send-link', mtu: '-M', mss: '-D' } as const;
+        for (const [key, flag] of Object.entries(rawOnly)) {
+          if (o[key as keyof typeof rawOnly] !== undefined)
+            throw new UserError(`${flag} needs the raw transport (-s <intercept>)`);
+        }
       }
       await replay({
         captures,
         transfers: parseTransfers(o.transfer, '--transfer'),
-        transport: 'socket',
+        transport,
+        ...(o.intercepts !== undefined
+          ? {
+              raw: {
+                intercepts: o.intercepts,
+                connectionsEach: integerInRange('-C', o.interceptConnections, 1, 64),
+                keepGoing: o.keepGoing === true,
+                ...(o.clientIps !== undefined ? { clientIps: o.clientIps } : {}),
+                portShift: integerInRange('-f', o.portShift, 0, 62),
+                ...(o.mtu !== undefined ? { mtu: integerInRange('-M', o.mtu, 576, 65535) } : {}),
+                ...(o.mss !== undefined ? { mss: integerInRange('-D', o.mss, 64, 65495) } : {}),
+                ...(o.sendLink !== undefined ? { sendLink: o.sendLink } : {}),
+              },
+            }
+          : {}),
         speed: speedFactor('--speed', o.speed),
         concurrency: integerInRange('--concurrency', o.concurrency, 1, 1_000_000),
         ...(o.maxIdle !== undefined ? { maxIdleMs: positiveNumber('--max-idle', o.maxIdle) } : {}),

@@ -10,6 +10,7 @@ import { RunMetrics } from '../report/metrics.ts';
 import type { RunReport } from '../report/schema.ts';
 import { describeCapture } from '../report/sha256.ts';
 import { formatSummary } from '../report/summary.ts';
+import { createRawTransport } from '../transport/raw-create.ts';
 import { SocketTransport } from '../transport/socket.ts';
 import { defaultSocketSessionOptions } from '../transport/socket-session.ts';
 import { startReplayLiveView } from '../tui/live-views.ts';
@@ -19,8 +20,27 @@ import { metricsObserver } from './metrics-observer.ts';
 import { endpointText } from './plan.ts';
 import { type ReplayPlanOptions, ReplayRun, type Transport } from './run.ts';
 
+/** The raw transport's own flags (tcpcopy's letters). */
+export interface RawOptions {
+  /** `-s`: intercepts as `host[:port],...`. */
+  intercepts: string;
+  /** `-C`: connections to each intercept. */
+  connectionsEach: number;
+  keepGoing: boolean;
+  /** `-c`: client pool. */
+  clientIps?: string;
+  /** `-f`: port shift. */
+  portShift: number;
+  /** `-M`: MTU toward the target. */
+  mtu?: number;
+  /** `-D`: MSS. */
+  mss?: number;
+  sendLink?: string;
+}
+
 export interface ReplayConfig extends ReplayPlanOptions {
-  transport: 'socket';
+  transport: 'socket' | 'raw';
+  raw?: RawOptions;
   noWait: boolean;
   sessionTimeoutMs: number;
   /** Where to write the run report (JSON), if anywhere. */
@@ -47,7 +67,7 @@ export async function replay(
   out: ReplayOutput = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<ReplayResult> {
   await checkCaptures(config.captures);
-  const transport = createTransport(config);
+  const transport = await createTransport(config, out);
   // The view is on screen before the run exists, so that loading it cannot delay the first sends.
   let live: { run: ReplayRun; metrics: RunMetrics } | undefined;
   let stopped = false;
@@ -93,7 +113,21 @@ export async function replay(
   return { report, stopped };
 }
 
-function createTransport(config: ReplayConfig): Transport {
+async function createTransport(config: ReplayConfig, out: ReplayOutput): Promise<Transport> {
+  if (config.transport === 'raw') {
+    if (!config.raw) throw new UserError('--transport raw: give the intercepts with -s <host[:port],...>');
+    return createRawTransport({
+      ...config.raw,
+      seed: config.seed,
+      targets: config.transfers.map((t) => t.target.ip),
+      engine: {
+        noWait: config.noWait,
+        onlyComplete: config.onlyComplete,
+        sessionTimeoutUs: config.sessionTimeoutMs * 1000,
+      },
+      warn: (message) => out.stderr.write(`reprise: ${message}\n`),
+    });
+  }
   return new SocketTransport({
     ...defaultSocketSessionOptions,
     noWait: config.noWait,

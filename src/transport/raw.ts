@@ -1,0 +1,226 @@
+/**
+ * The raw transport: every planned session replayed as IP packets from a rewritten client
+ * address, by a SessionEngine that learns the target's side from intercept's feedback. The
+ * route goes to every intercept before the SYN; feedback records are routed to their session by
+ * the client address and port they are sent to.
+ *
+ * Two sessions that rewrite to the same client address and port never run at once: the later one
+ * waits for the earlier to end (its RST clears the target's state for that port).
+ */
+
+import { isIPv4 } from 'node:net';
+import type { Route } from '../intercept/wire.ts';
+import { parseIpv4 } from '../packet/address.ts';
+import { encodeIpv4Tcp } from '../packet/encode.ts';
+import { decodeFeedbackRecord, FeedbackRecordError } from '../replay/engine/feedback.ts';
+import type { EngineOptions, OutSegment } from '../replay/engine/types.ts';
+import type { SessionEnv } from '../replay/observer.ts';
+import type { PlannedSession, SessionDriver } from '../replay/plan.ts';
+import { type ClientRewrite, type RewrittenClient, rewriteClient } from '../replay/port-shift.ts';
+import type { Transport } from '../replay/run.ts';
+import type { PacketSender, SenderStats } from './raw-sender.ts';
+import { RawSession, type RawSessionHost } from './raw-session.ts';
+
+/** The intercept side as the transport uses it (InterceptClient). */
+export interface RouteRegistry {
+  add(route: Route): void;
+  del(route: Route): void;
+  close(): void;
+}
+
+export interface RawTransportOptions {
+  sender: PacketSender;
+  routes: RouteRegistry;
+  rewrite: ClientRewrite;
+  engine: Partial<EngineOptions>;
+  /** One line for the user (stderr), e.g. that no feedback arrives. */
+  warn(message: string): void;
+  /** Names the client addresses in messages (the pool as given, or "the captured client addresses"). */
+  clientsText: string;
+  /** Warn when no feedback record at all arrived this long after the first SYN (ms). */
+  noFeedbackWarnMs?: number;
+  /** Sees every packet sent, in order (tests compare runs with it). */
+  tap?: (packet: Buffer) => void;
+}
+
+export interface RawTransportStats {
+  sessionsStarted: number;
+  records: number;
+  /** Records for no active session (late, or for another replayer's sessions). */
+  unroutable: number;
+  badRecords: number;
+}
+
+const MAX_PACKET = 65535;
+const IPV6_REASON = 'IPv6 needs an intercept protocol extension (the tcpcopy 1.x records carry IPv4 only)';
+
+export class RawTransport implements Transport, RawSessionHost {
+  readonly name = 'raw';
+  readonly stats: RawTransportStats = { sessionsStarted: 0, records: 0, unroutable: 0, badRecords: 0 };
+  readonly engineOptions: Partial<EngineOptions>;
+  private readonly sessions = new Map<number, RawSession>();
+  /** Sessions waiting for their client address and port to be free, by client key. */
+  private readonly waiting = new Map<number, RawSession[]>();
+  private readonly packet = Buffer.allocUnsafe(MAX_PACKET);
+  private readonly targetIps = new Map<string, number>();
+  private noFeedbackTimer: NodeJS.Timeout | undefined;
+  private warnedNoFeedback = false;
+  /** Set when the transport cannot go on (e.g. the intercept went away): sessions end with it. */
+  private failure: string | undefined;
+
+  constructor(private readonly options: RawTransportOptions) {
+    this.engineOptions = options.engine;
+  }
+
+  startSession(planned: PlannedSession, env: SessionEnv): SessionDriver {
+    const { session, target } = planned;
+    if (session.ipVersion !== 4 || !isIPv4(target.ip)) {
+      return endAtOnce(planned, env, 'not-replayable', IPV6_REASON);
+    }
+    if (this.failure !== undefined) return endAtOnce(planned, env, 'error', this.failure);
+    const client = rewriteClient(
+      this.options.rewrite,
+      parseIpv4(session.client.ip),
+      session.client.port,
+      planned.copy,
+    );
+    const raw = new RawSession(planned, client, env, this);
+    const key = clientKey(client);
+    if (this.sessions.has(key)) {
+      const queue = this.waiting.get(key) ?? [];
+      queue.push(raw);
+      this.waiting.set(key, queue);
+    } else {
+      // Not before the flow layer has read the packet that opened the session (its SYN).
+      this.sessions.set(key, raw);
+      queueMicrotask(() => this.begin(raw));
+    }
+    return raw;
+  }
+
+  get senderStats(): SenderStats {
+    return this.options.sender.stats;
+  }
+
+  /** A 64-byte intercept record: routed to the session it answers. */
+  onRecord(record: Buffer): void {
+    this.stats.records++;
+    let header: ReturnType<typeof decodeFeedbackRecord>;
+    try {
+      header = decodeFeedbackRecord(record);
+    } catch (err) {
+      if (!(err instanceof FeedbackRecordError)) throw err;
+      this.stats.badRecords++;
+      return;
+    }
+    const session = this.sessions.get(header.dstIp * 65536 + header.dstPort);
+    if (session) session.feedback(header);
+    else this.stats.unroutable++;
+  }
+
+  /** Ends every session (and every later one) with an error: the replay cannot go on. */
+  fail(reason: string): void {
+    if (this.failure !== undefined) return;
+    this.failure = reason;
+    for (const queue of this.waiting.values()) for (const s of queue) s.abort(reason);
+    this.waiting.clear();
+    for (const s of [...this.sessions.values()]) s.abort(reason);
+  }
+
+  send(planned: PlannedSession, client: RewrittenClient, segment: OutSegment): void {
+    const packet = encodeIpv4Tcp(
+      {
+        src: client.ip,
+        dst: this.targetIp(planned.target.ip),
+        srcPort: client.port,
+        dstPort: planned.target.port,
+        seq: segment.seq,
+        ack: segment.ack,
+        flags: segment.flags,
+        window: segment.window,
+        options: segment.options,
+        payload: segment.payload,
+      },
+      this.packet,
+    );
+    this.options.tap?.(packet);
+    this.options.sender.send(packet, packet.length, planned.target.ip);
+  }
+
+  ended(session: RawSession): void {
+    const key = clientKey(session.client);
+    if (this.sessions.get(key) === session) {
+      this.sessions.delete(key);
+      if (session.started) this.options.routes.del(routeOf(session));
+    } else {
+      const queue = this.waiting.get(key);
+      const at = queue?.indexOf(session) ?? -1;
+      if (queue && at >= 0) queue.splice(at, 1);
+      return;
+    }
+    const next = this.waiting.get(key)?.shift();
+    if (this.waiting.get(key)?.length === 0) this.waiting.delete(key);
+    if (next) queueMicrotask(() => this.begin(next));
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.noFeedbackTimer);
+    this.warnIfNoFeedback();
+    await this.options.sender.close();
+    this.options.routes.close();
+  }
+
+  private targetIp(text: string): number {
+    let ip = this.targetIps.get(text);
+    if (ip === undefined) {
+      ip = parseIpv4(text);
+      this.targetIps.set(text, ip);
+    }
+    return ip;
+  }
+
+  private begin(session: RawSession): void {
+    if (session.isDone) return;
+    this.sessions.set(clientKey(session.client), session);
+    this.options.routes.add(routeOf(session));
+    this.stats.sessionsStarted++;
+    if (this.stats.sessionsStarted === 1) {
+      this.noFeedbackTimer = setTimeout(() => this.warnIfNoFeedback(), this.options.noFeedbackWarnMs ?? 3000);
+      this.noFeedbackTimer.unref();
+    }
+    session.start();
+  }
+
+  private warnIfNoFeedback(): void {
+    if (this.warnedNoFeedback || this.stats.records > 0 || this.stats.sessionsStarted === 0) return;
+    this.warnedNoFeedback = true;
+    this.options.warn(
+      `no response headers from intercept for the first ${this.stats.sessionsStarted} session(s): ` +
+        `does the target route ${this.options.clientsText} back via the intercept host ` +
+        "(and not forward them), and does intercept's -F filter match the target's responses?",
+    );
+  }
+}
+
+function clientKey(client: RewrittenClient): number {
+  return client.ip * 65536 + client.port;
+}
+
+function routeOf(session: RawSession): Route {
+  return {
+    clientIp: session.client.ip,
+    clientPort: session.client.port,
+    targetIp: parseIpv4(session.planned.target.ip),
+    targetPort: session.planned.target.port,
+  };
+}
+
+function endAtOnce(
+  planned: PlannedSession,
+  env: SessionEnv,
+  outcome: 'not-replayable' | 'error',
+  reason: string,
+): SessionDriver {
+  env.observer.sessionEnded(planned, { outcome, reason, endedMs: env.nowMs() });
+  return { requestAvailable() {}, inputEnded() {}, stop() {} };
+}

@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { syntheticHttpTraffic } from '../../src/synth/http-traffic.ts';
+import { writeSyntheticCapture } from '../../src/synth/write.ts';
+import {
+  ASSIST_IP,
+  buildTestHosts,
+  skipReasonWithoutNetns,
+  TARGET_IP,
+  type TestHosts,
+} from '../helpers/netns.ts';
+import {
+  type HttpTarget,
+  type RunnerResult,
+  runReplay,
+  startHttpTarget,
+  startIntercept,
+} from './raw-harness.ts';
+
+const skip = skipReasonWithoutNetns();
+if (skip) console.log(`# skipped: raw transport fault e2e ${skip}`);
+
+const SESSIONS = 30;
+
+describe('raw replay faults: each ends with a clear message and every session accounted for', {
+  skip,
+  timeout: 240_000,
+}, () => {
+  let dir: string;
+  let capture: string;
+  let hosts: TestHosts | undefined;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rp-rawfault-'));
+    capture = join(dir, 'spread.pcap');
+    await writeSyntheticCapture(
+      capture,
+      syntheticHttpTraffic({
+        sessions: SESSIONS,
+        requestsPerSession: 3,
+        sessionSpacingMs: 100,
+        thinkTimeMs: 5,
+        serverLatencyMs: 1,
+        rttMs: 1,
+        serverPort: 80,
+        seed: 3,
+      }),
+    );
+  });
+  after(async () => {
+    await hosts?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const setUp = async (): Promise<{ hosts: TestHosts; target: HttpTarget; intercept: ChildProcess }> => {
+    await hosts?.close();
+    hosts = buildTestHosts('rawfault');
+    const target = await startHttpTarget(hosts);
+    const intercept = await startIntercept(hosts, hosts.assist);
+    return { hosts, target, intercept };
+  };
+
+  const replay = (h: TestHosts, onStart?: (child: ChildProcess) => void) =>
+    runReplay(
+      h,
+      {
+        captures: [capture],
+        transfer: { sourcePort: 80, ip: TARGET_IP, port: 8080 },
+        intercepts: ASSIST_IP,
+        clientIps: '10.78.0.0/24',
+        speed: 1,
+        synRetries: 1,
+        sessionTimeoutMs: 3000,
+      },
+      onStart,
+    );
+
+  const accountsForEverySession = (result: RunnerResult) => {
+    assert.equal(result.sessions.length, SESSIONS, result.stderr);
+    for (const s of result.sessions) {
+      if (s.outcome !== 'completed') assert.ok(s.reason && s.reason.length > 0, JSON.stringify(s));
+    }
+  };
+
+  it('intercept killed mid-run: the replay stops with "lost intercept", later sessions end as errors', async () => {
+    const { hosts: h, target, intercept } = await setUp();
+    void afterRequests(target, 12).then(() => intercept.kill('SIGKILL'));
+    const result = await replay(h);
+    accountsForEverySession(result);
+    assert.match(
+      result.stderr,
+      /lost intercept 10\.77\.0\.3:36524 \(connection closed\); without --keep-going the replay stops/,
+    );
+    const byOutcome = count(result);
+    assert.ok(byOutcome.completed >= 3, JSON.stringify(byOutcome));
+    assert.ok(byOutcome.error >= 10, JSON.stringify(byOutcome));
+    for (const s of result.sessions.filter((x) => x.outcome === 'error'))
+      assert.match(s.reason ?? '', /lost intercept/);
+  });
+
+  it('target server killed mid-run: later sessions are refused ("nothing listening?")', async () => {
+    const { hosts: h, target } = await setUp();
+    void afterRequests(target, 12).then(() => target.process.kill('SIGKILL'));
+    const result = await replay(h);
+    accountsForEverySession(result);
+    const byOutcome = count(result);
+    assert.ok(
+      byOutcome.completed >= 3,
+      `${JSON.stringify(byOutcome)} ${JSON.stringify(result.sessions.slice(0, 3))} ${result.stderr}`,
+    );
+    assert.ok(byOutcome.refused >= 10, JSON.stringify(byOutcome));
+    assert.ok(
+      result.sessions.some((s) => /target reset the SYN \(nothing listening\?\)/.test(s.reason ?? '')),
+      JSON.stringify(result.sessions),
+    );
+  });
+
+  it('no route back to the client pool: a warning names the likely cause, every session is refused', async () => {
+    const { hosts: h } = await setUp();
+    h.run(h.target, 'ip', ['route', 'del', '10.78.0.0/24']);
+    const result = await replay(h);
+    accountsForEverySession(result);
+    assert.match(
+      result.stderr,
+      /no response headers from intercept for the first \d+ session\(s\): does the target route 10\.78\.0\.0\/24 back via the intercept host/,
+    );
+    assert.deepEqual(count(result), { refused: SESSIONS });
+    assert.equal(result.transport.records, 0);
+  });
+});
+
+/** Resolves once the target has logged `n` requests (the replay is under way). */
+async function afterRequests(target: HttpTarget, n: number): Promise<void> {
+  while (target.requests().length < n) await new Promise((r) => setTimeout(r, 20));
+}
+
+function count(result: RunnerResult): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of result.sessions) out[s.outcome] = (out[s.outcome] ?? 0) + 1;
+  return out;
+}

@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { openCaptureFeed } from '../../src/replay/flow-feed.ts';
+import {
+  ASSIST_IP,
+  BLACK_HOLE_DEVICE,
+  buildTestHosts,
+  skipReasonWithoutNetns,
+  TARGET_IP,
+  type TestHosts,
+  waitForOutput,
+} from '../helpers/netns.ts';
+import {
+  CORPUS,
+  capturedHttpRequests,
+  requestLines,
+  runReplay,
+  startHttpTarget,
+  startIntercept,
+} from './raw-harness.ts';
+
+const skip = skipReasonWithoutNetns();
+if (skip) console.log(`# skipped: raw transport e2e ${skip}`);
+
+describe('raw replay variants', { skip, timeout: 240_000 }, () => {
+  const built: TestHosts[] = [];
+  after(async () => {
+    for (const h of built) await h.close();
+  });
+
+  it('intercept on the target: the pool routed into a black-hole device, intercept capturing there', async () => {
+    const hosts = buildTestHosts('rawontgt', { interceptOnTarget: true });
+    built.push(hosts);
+    const target = await startHttpTarget(hosts);
+    await startIntercept(hosts, hosts.target, 'tcp and src port 8080', BLACK_HOLE_DEVICE);
+    const capture = `${CORPUS}/zeek_http_bro.org.pcap`;
+    const result = await runReplay(hosts, {
+      captures: [capture],
+      transfer: { sourcePort: 80, ip: TARGET_IP, port: 8080 },
+      intercepts: TARGET_IP,
+      clientIps: '10.78.0.10-10.78.0.20',
+      speed: 'max',
+    });
+    assert.deepEqual(requestLines(target.requests()), await capturedHttpRequests(capture, 80), result.stderr);
+    for (const r of target.requests()) {
+      const last = Number(r.address.split('.')[3]);
+      assert.ok(r.address.startsWith('10.78.0.') && last >= 10 && last <= 20, r.address);
+    }
+    assert.ok(
+      result.sessions.every((s) => s.outcome === 'completed'),
+      JSON.stringify(result.sessions),
+    );
+  });
+
+  it('Redis: the bulk-loading capture sets exactly its keys on a real redis-server', async () => {
+    const hosts = buildTestHosts('rawredis');
+    built.push(hosts);
+    const redis = hosts.spawn(hosts.target, 'redis-server', [
+      '--port',
+      '6379',
+      '--bind',
+      '0.0.0.0',
+      '--protected-mode',
+      'no',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+    ]);
+    await waitForOutput(redis, 'Ready to accept connections');
+    await startIntercept(hosts, hosts.assist, 'tcp and src port 6379');
+    const capture = `${CORPUS}/zeek_redis_bulk-loading.pcap`;
+    const keys = await capturedRedisSetKeys(capture);
+    assert.ok(keys.length > 10, `captured SET keys: ${keys.length}`);
+    const result = await runReplay(hosts, {
+      captures: [capture],
+      transfer: { sourcePort: 6379, ip: TARGET_IP, port: 6379 },
+      intercepts: ASSIST_IP,
+      clientIps: '10.78.0.x',
+      speed: 'max',
+    });
+    assert.deepEqual(
+      result.sessions.map((s) => s.outcome),
+      ['completed'],
+      result.stderr,
+    );
+    const cli = (...args: string[]) => hosts.run(hosts.target, 'redis-cli', ['-p', '6379', ...args]).trim();
+    assert.equal(Number(cli('DBSIZE')), keys.length);
+    assert.deepEqual(cli('--raw', 'KEYS', '*').split('\n').sort(), keys);
+  });
+});
+
+/** The distinct keys of the SET commands the capture's client sent (RESP arrays), sorted. */
+async function capturedRedisSetKeys(path: string): Promise<string[]> {
+  const chunks: Buffer[] = [];
+  const feed = await openCaptureFeed(
+    path,
+    {
+      requestCompleted: (_s, r) => {
+        chunks.push(r.data);
+      },
+    },
+    () => {},
+  );
+  while (await feed.step()) {}
+  await feed.close();
+  const keys = new Set<string>();
+  const text = Buffer.concat(chunks).toString('latin1');
+  const command = /\*(\d+)\r\n/g;
+  for (let m = command.exec(text); m; m = command.exec(text)) {
+    const args: string[] = [];
+    let at = m.index + m[0].length;
+    for (let i = 0; i < Number(m[1]); i++) {
+      const bulk = /^\$(\d+)\r\n/.exec(text.slice(at, at + 20));
+      if (!bulk) break;
+      const start = at + bulk[0].length;
+      args.push(text.slice(start, start + Number(bulk[1])));
+      at = start + Number(bulk[1]) + 2;
+    }
+    if (args[0]?.toUpperCase() === 'SET' && args.length >= 3) keys.add(args[1]);
+    command.lastIndex = at;
+  }
+  return [...keys].sort();
+}
