@@ -54,6 +54,26 @@ describe('reprise replay on the command line', () => {
       ['-x', '80-127.0.0.1:1', '--transport', 'carrier-pigeon'],
       /--transport: 'carrier-pigeon'/,
     ],
+    [
+      'the raw transport without intercepts',
+      ['-x', '80-127.0.0.1:1', '--transport', 'raw'],
+      /give the intercepts with -s/,
+    ],
+    [
+      'a client pool without the raw transport',
+      ['-x', '80-127.0.0.1:1', '-c', '10.78.0.x'],
+      /-c needs the raw transport/,
+    ],
+    [
+      'a bad client pool',
+      ['-x', '80-127.0.0.1:1', '-s', '127.0.0.1:1', '-c', '10.78.0.300'],
+      /10\.78\.0\.300/,
+    ],
+    [
+      'an intercept that is not there',
+      ['-x', '80-127.0.0.1:1', '-s', '127.0.0.1:1'],
+      /127\.0\.0\.1:1.*is `reprise intercept` running there/,
+    ],
   ];
   for (const [what, flags, message] of bad) {
     it(`refuses ${what} with one clear line and exit code 2`, async () => {
