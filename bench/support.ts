@@ -16,7 +16,7 @@ export interface ProcessStats {
 
 const CLOCK_TICKS = 100;
 
-function cpuSecondsOf(pid: number): number {
+export function cpuSecondsOf(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
@@ -38,7 +38,10 @@ function peakRssMbOf(pid: number): number {
 export function measure(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<ProcessStats> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1', ...env } });
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CI: '1', ...env },
+    });
     let stdout = '';
     let stderr = '';
     let cpu = 0;
@@ -61,13 +64,23 @@ export function measure(command: string, args: string[], env: NodeJS.ProcessEnv 
     child.on('exit', () => sample());
     child.on('close', (code) => {
       clearInterval(timer);
-      resolve({ seconds: (performance.now() - t0) / 1000, cpuSeconds: cpu, peakRssMb: rss, code, stdout, stderr });
+      resolve({
+        seconds: (performance.now() - t0) / 1000,
+        cpuSeconds: cpu,
+        peakRssMb: rss,
+        code,
+        stdout,
+        stderr,
+      });
     });
   });
 }
 
 /** Starts a long-running helper process and resolves with it and the first line it prints. */
-export function startProcess(command: string, args: string[]): Promise<{ child: ChildProcess; firstLine: string }> {
+export function startProcess(
+  command: string,
+  args: string[],
+): Promise<{ child: ChildProcess; firstLine: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -82,8 +95,13 @@ export function startProcess(command: string, args: string[]): Promise<{ child: 
 
 export function table(rows: Array<Record<string, string | number>>): string {
   const keys = Object.keys(rows[0] ?? {});
-  const cell = (v: string | number) => (typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 2 }) : v);
+  const cell = (v: string | number) =>
+    typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 2 }) : v;
   const widths = keys.map((k) => Math.max(k.length, ...rows.map((r) => String(cell(r[k])).length)));
   const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join('  ');
-  return [line(keys), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(keys.map((k) => String(cell(r[k])))))].join('\n');
+  return [
+    line(keys),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map((r) => line(keys.map((k) => String(cell(r[k]))))),
+  ].join('\n');
 }

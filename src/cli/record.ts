@@ -1,4 +1,108 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
+import { LiveCaptureError } from '../capture/live.ts';
+import { LinkType } from '../capture/record.ts';
+import { type RecordFlags, resolveRecordOptions } from '../record/options.ts';
+import { Recorder, type RecorderOptions, RecordOutputError } from '../record/recorder.ts';
+import type { RecordStats } from '../record/stats.ts';
+import { formatInspectLine, formatRecordingSummary } from '../record/summary.ts';
+import { startRecordLiveView } from '../tui/live-views.ts';
+import type { RecordProgress } from '../tui/progress.ts';
+import { UserError } from './errors.ts';
+import { inspectCapture } from './inspect.ts';
 
-/** Registers `reprise record` (not yet implemented: registers nothing). */
-export function registerRecord(_program: Command): void {}
+/** Registers `reprise record`: live capture into pcap files, with tcpdump's flag letters. */
+export function registerRecord(program: Command): void {
+  program
+    .command('record')
+    .description('Capture live traffic with libpcap into pcap files that reprise replays and tcpdump reads.')
+    .argument('[filter...]', "BPF filter expression, as with tcpdump (e.g. 'tcp port 8080')")
+    .option('-i, --interface <device>', "device to capture on; 'any' for all (default: any)")
+    .option('-f, --filter <expression>', 'BPF filter, instead of trailing arguments')
+    .option(
+      '-w, --write <file>',
+      "output file, '-' for stdout (default: recordings/<device>-port<N>-<UTC time>.pcap)",
+    )
+    .option(
+      '-s, --snaplen <bytes>',
+      'bytes kept per packet; 0 or unset: whole packets (libpcap via cap keeps at most 65535)',
+    )
+    .option('-c, --count <n>', 'stop after n packets')
+    .option('-G, --duration <seconds>', 'stop after this many seconds (unlike tcpdump -G, which rotates)')
+    .option(
+      '-C, --file-size <MB>',
+      'rotate: start a new file before this one exceeds MB (10^6 bytes); files become name.0001.pcap, name.0002.pcap, ...',
+    )
+    .option('-W, --file-count <n>', 'with -C: keep only the n newest files (a ring; older ones are deleted)')
+    .option('-B, --buffer-size <KiB>', 'kernel capture buffer in KiB (default: 32768)')
+    .option('--nano', 'write nanosecond timestamps')
+    .option('--no-tui', 'print plain progress lines even on a terminal')
+    .action(async (filterWords, flags) => {
+      process.exitCode = await runRecord(filterWords, flags);
+    });
+}
+
+async function runRecord(filterWords: string[], flags: RecordFlags & { tui: boolean }): Promise<number> {
+  const options = resolveRecordOptions(flags, filterWords, new Date());
+  if (flags.write === undefined) mkdirSync(dirname(options.output), { recursive: true });
+  let recorder: Recorder;
+  try {
+    recorder = Recorder.start(options);
+  } catch (err) {
+    if (err instanceof LiveCaptureError || err instanceof RecordOutputError) throw new UserError(err.message);
+    throw err;
+  }
+  process.stderr.write(`reprise record: ${startLine(options, recorder)}\n`);
+  const onTerminate = () => recorder.stop('terminated');
+  process.on('SIGTERM', onTerminate);
+  const view = startRecordLiveView(
+    () => toProgress(recorder.stats()),
+    { onStop: () => recorder.stop('interrupted') },
+    flags.tui ? {} : { interactive: false },
+  );
+  const result = await recorder.finished;
+  await view.stop();
+  process.off('SIGTERM', onTerminate);
+  for (const line of formatRecordingSummary(result)) process.stderr.write(`reprise record: ${line}\n`);
+  for (const file of result.files) {
+    if (file.deleted || file.path === '-' || file.packets === 0) continue;
+    const report = await inspectCapture(file.path);
+    process.stderr.write(`reprise record: ${formatInspectLine(report)}\n`);
+  }
+  return result.stopReason === 'write-failed' ? 1 : 0;
+}
+
+function startLine(options: RecorderOptions, recorder: Recorder): string {
+  const stats = recorder.stats();
+  const rotation =
+    options.rotateBytes === undefined
+      ? ''
+      : `, a new file every ${options.rotateBytes / 1e6} MB${options.ringFiles ? `, keeping ${options.ringFiles}` : ''}`;
+  return (
+    `capturing on ${options.device} (link type ${linkTypeName(recorder.linkType)}, snapshot length ${options.snapLength})` +
+    `${options.filter ? `, filter '${options.filter}'` : ''}, writing to ${stats.file === '-' ? 'stdout' : stats.file}${rotation}`
+  );
+}
+
+function linkTypeName(linkType: number): string {
+  const entry = Object.entries(LinkType).find(([, value]) => value === linkType);
+  return entry ? entry[0] : String(linkType);
+}
+
+/** The Ink view's progress shape. Its `dropped` is a number: an unavailable count shows as '-' (NaN). */
+function toProgress(stats: RecordStats): RecordProgress {
+  return {
+    packets: stats.packets,
+    bytes: stats.bytes,
+    packetsPerSecond: stats.packetsPerSecond,
+    sessionsSeen: stats.sessionsNew,
+    sessionsActive: stats.sessionsActive,
+    serverPorts: stats.serverPorts,
+    dropped: stats.dropped ?? Number.NaN,
+    fileName: stats.file,
+    fileBytes: stats.fileBytes,
+    ...(stats.rotateBytes !== null ? { rotationIndex: stats.fileSequence - 1 } : {}),
+    elapsedMs: stats.elapsedMs,
+  };
+}

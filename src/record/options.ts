@@ -1,0 +1,76 @@
+import { DEFAULT_BUFFER_SIZE } from '../capture/live.ts';
+import { UserError } from '../cli/errors.ts';
+import { defaultRecordingPath } from './file-names.ts';
+import type { RecorderOptions } from './recorder.ts';
+
+/** The flags of `reprise record` as commander hands them over (strings, tcpdump's units). */
+export interface RecordFlags {
+  interface?: string;
+  filter?: string;
+  write?: string;
+  snaplen?: string;
+  count?: string;
+  duration?: string;
+  fileSize?: string;
+  fileCount?: string;
+  bufferSize?: string;
+  nano?: boolean;
+}
+
+export const DEFAULT_DEVICE = 'any';
+/** tcpdump's default: whole packets. */
+export const DEFAULT_SNAP_LENGTH = 262144;
+
+/** Checks the flags and turns them into recorder options; bad input is a UserError naming the flag. */
+export function resolveRecordOptions(
+  flags: RecordFlags,
+  filterWords: string[],
+  start: Date,
+): RecorderOptions {
+  if (flags.filter !== undefined && filterWords.length > 0) {
+    throw new UserError(
+      `give the filter either with -f or as trailing arguments, not both (got -f '${flags.filter}' and '${filterWords.join(' ')}')`,
+    );
+  }
+  const device = flags.interface ?? DEFAULT_DEVICE;
+  const filter = flags.filter ?? filterWords.join(' ');
+  const output = flags.write ?? defaultRecordingPath(device, filter, start);
+  const snapLength = flags.snaplen === undefined ? DEFAULT_SNAP_LENGTH : integer('-s', flags.snaplen, 0);
+  const rotateBytes =
+    flags.fileSize === undefined ? undefined : Math.round(positive('-C', flags.fileSize) * 1e6);
+  const ringFiles = flags.fileCount === undefined ? undefined : integer('-W', flags.fileCount, 1);
+  if (ringFiles !== undefined && rotateBytes === undefined) {
+    throw new UserError('-W (files kept) needs -C (file size in MB) to rotate files');
+  }
+  if (rotateBytes !== undefined && output === '-')
+    throw new UserError('-C (rotation) cannot be used with -w - (stdout)');
+  return {
+    device,
+    filter,
+    output,
+    snapLength: snapLength === 0 ? DEFAULT_SNAP_LENGTH : snapLength,
+    bufferSize:
+      flags.bufferSize === undefined ? DEFAULT_BUFFER_SIZE : integer('-B', flags.bufferSize, 1) * 1024,
+    nanosecond: flags.nano ?? false,
+    count: flags.count === undefined ? undefined : integer('-c', flags.count, 1),
+    durationMs: flags.duration === undefined ? undefined : positive('-G/--duration', flags.duration) * 1000,
+    rotateBytes,
+    ringFiles,
+  };
+}
+
+function integer(flag: string, text: string, min: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min) {
+    throw new UserError(`${flag} needs a whole number of at least ${min}, got '${text}'`);
+  }
+  return value;
+}
+
+function positive(flag: string, text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value <= 0) {
+    throw new UserError(`${flag} needs a positive number, got '${text}'`);
+  }
+  return value;
+}

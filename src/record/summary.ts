@@ -1,0 +1,51 @@
+import type { InspectReport } from '../inspect/report.ts';
+import { formatBytes, formatDuration } from '../tui/format.ts';
+import type { StopReason } from './control.ts';
+import type { RecordingResult } from './recorder.ts';
+
+const stopReasons: Record<StopReason, string> = {
+  count: 'packet count reached',
+  duration: 'duration reached',
+  interrupted: 'interrupted',
+  terminated: 'terminated (SIGTERM)',
+  'write-failed': 'writing failed',
+};
+
+/** The end-of-recording report (plain text, for stderr): why it stopped, what it wrote, what libpcap saw. */
+export function formatRecordingSummary(result: RecordingResult): string[] {
+  const kept = result.files.filter((f) => !f.deleted);
+  const deleted = result.files.length - kept.length;
+  const lines = [
+    `stopped: ${stopReasons[result.stopReason]} after ${formatDuration(result.elapsedMs)}`,
+    `wrote ${result.packets} packets, ${formatBytes(result.bytes)} in ${plural(result.files.length, 'file')}` +
+      (deleted > 0 ? ` (${deleted} oldest deleted by the ring, ${kept.length} kept)` : ''),
+  ];
+  for (const file of kept) lines.push(`  ${file.path}: ${file.packets} packets, ${formatBytes(file.bytes)}`);
+  lines.push(
+    `libpcap: ${result.received} packets received, ${
+      result.dropped === null
+        ? 'drop count unavailable (cap 0.2.1 does not expose pcap_stats)'
+        : `${result.dropped} dropped`
+    }, ${result.ifDropped === null ? 'interface drops unknown' : `${result.ifDropped} dropped by the interface`}`,
+  );
+  if (result.error !== null)
+    lines.push(`error: ${result.error}; the files hold every complete record written before it`);
+  return lines;
+}
+
+/** One line per recorded file, from `reprise inspect`'s report of it. */
+export function formatInspectLine(report: InspectReport): string {
+  const { tcp } = report;
+  const ports = tcp.serverPorts
+    .slice(0, 5)
+    .map((p) => `${p.port} (${p.sessions})`)
+    .join(', ');
+  return (
+    `inspect ${report.file}: ${plural(report.packets, 'packet')}, ${plural(tcp.sessions, 'TCP session')} ` +
+    `(${tcp.sessionsWithSyn} with SYN), ${plural(tcp.requests, 'request')}${ports ? `, server ports ${ports}` : ''}`
+  );
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { readSessions } from '../../src/flow/pipeline.ts';
+import type { CapturedRequest, CapturedSession } from '../../src/flow/session.ts';
+import {
+  finished,
+  httpRequests,
+  killIfRunning,
+  makeTwoHosts,
+  skipReasonWithoutRoot,
+  startHttpServer,
+  startRecorder,
+  startTcpdump,
+  type TwoHosts,
+  tcpdumpRead,
+} from './record-hosts.ts';
+
+const skip = skipReasonWithoutRoot();
+if (skip) console.log(`# skipping reprise record end-to-end tests: ${skip}`);
+
+const REQUESTS = 12;
+
+describe('reprise record on a veth between two namespaces', { skip }, () => {
+  let hosts: TwoHosts;
+  let dir: string;
+  const started: ChildProcess[] = [];
+
+  before(async () => {
+    hosts = makeTwoHosts('rec');
+    dir = mkdtempSync(join(tmpdir(), 'reprise-record-'));
+    started.push(await startHttpServer(hosts.server, hosts.serverIp, 8080));
+    started.push(await startHttpServer(hosts.server, hosts.serverIp, 9090));
+  });
+
+  after(() => {
+    for (const child of started) killIfRunning(child);
+    hosts?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes exactly the packets the filter matches, as tcpdump captures them, in time order', async () => {
+    const ours = join(dir, 'known.pcap');
+    const theirs = join(dir, 'tcpdump.pcap');
+    const recorder = await startRecorder(hosts.server, [
+      '-i',
+      hosts.serverDevice,
+      '-w',
+      ours,
+      'tcp',
+      'port',
+      '8080',
+    ]);
+    started.push(recorder);
+    const tcpdump = await startTcpdump(hosts.server, [
+      '-i',
+      hosts.serverDevice,
+      '-w',
+      theirs,
+      'tcp port 8080',
+    ]);
+    started.push(tcpdump);
+    const recorderDone = finished(recorder);
+    const tcpdumpDone = finished(tcpdump);
+
+    const bodies = JSON.parse(
+      httpRequests(hosts.client, `http://${hosts.serverIp}:8080`, REQUESTS),
+    ) as string[];
+    httpRequests(hosts.client, `http://${hosts.serverIp}:9090`, 3); // must not be recorded
+    assert.equal(bodies.length, REQUESTS);
+    await new Promise((r) => setTimeout(r, 700));
+    recorder.kill('SIGINT');
+    tcpdump.kill('SIGINT');
+    const run = await recorderDone;
+    await tcpdumpDone;
+
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /stopped: interrupted/);
+    assert.match(run.stderr, /drop count unavailable/);
+    const expected = tcpdumpRead(theirs, ['-t', '-xx']).lines;
+    const got = tcpdumpRead(ours, ['-t', '-xx']);
+    assert.ok(expected.length > REQUESTS * 5, `tcpdump saw ${expected.length} lines only`);
+    assert.deepEqual(got.lines, expected, 'same packets, same bytes, same order as tcpdump');
+    assert.doesNotMatch(got.stderr, /truncated/);
+    assert.equal(tcpdumpRead(ours, ['port 9090']).lines.length, 0);
+
+    const ourTimes = tcpdumpRead(ours, ['-tt']).lines.map((l) => Number(l.split(' ')[0]));
+    const theirTimes = tcpdumpRead(theirs, ['-tt']).lines.map((l) => Number(l.split(' ')[0]));
+    for (let i = 1; i < ourTimes.length; i++)
+      assert.ok(ourTimes[i] >= ourTimes[i - 1], `packet ${i} goes back in time`);
+    // Stamped in JavaScript on arrival: close to the kernel's time, not equal to it.
+    for (const [i, t] of ourTimes.entries()) {
+      assert.ok(Math.abs(t - theirTimes[i]) < 0.25, `packet ${i}: ${t} vs tcpdump ${theirTimes[i]}`);
+    }
+  });
+
+  it('records a file in which inspect finds every request', async () => {
+    const file = join(dir, 'roundtrip.pcap');
+    const recorder = await startRecorder(hosts.server, [
+      '-i',
+      hosts.serverDevice,
+      '-w',
+      file,
+      '-f',
+      'tcp port 8080',
+      '--nano',
+    ]);
+    started.push(recorder);
+    const done = finished(recorder);
+    httpRequests(hosts.client, `http://${hosts.serverIp}:8080`, REQUESTS);
+    await new Promise((r) => setTimeout(r, 700));
+    recorder.kill('SIGTERM');
+    const run = await done;
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /stopped: terminated/);
+    assert.match(
+      run.stderr,
+      new RegExp(
+        `inspect .*roundtrip\\.pcap: \\d+ packets, ${REQUESTS} TCP sessions \\(${REQUESTS} with SYN\\), ${REQUESTS} requests, server ports 8080 \\(${REQUESTS}\\)`,
+      ),
+    );
+
+    const requests: string[] = [];
+    const sessions: CapturedSession[] = [];
+    await readSessions(
+      file,
+      {
+        requestCompleted: (_s: CapturedSession, request: CapturedRequest) => {
+          requests.push(request.data.toString('latin1').split('\r\n')[0]);
+        },
+        sessionClosed: (s: CapturedSession) => {
+          sessions.push(s);
+        },
+      },
+      { keepPayload: true },
+    );
+    assert.equal(sessions.length, REQUESTS);
+    assert.deepEqual(
+      requests.sort(),
+      Array.from({ length: REQUESTS }, (_, i) => `GET /r${i} HTTP/1.1`).sort(),
+    );
+    assert.ok(sessions.every((s) => s.handshake.syn && s.server.port === 8080));
+  });
+
+  it('stops by itself after the packet count or the duration', async () => {
+    const counted = join(dir, 'count.pcap');
+    const recorder = await startRecorder(hosts.server, [
+      '-i',
+      hosts.serverDevice,
+      '-w',
+      counted,
+      '-c',
+      '7',
+      'port 8080',
+    ]);
+    started.push(recorder);
+    const done = finished(recorder);
+    httpRequests(hosts.client, `http://${hosts.serverIp}:8080`, 3);
+    const run = await done;
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /stopped: packet count reached/);
+    assert.equal(tcpdumpRead(counted).lines.length, 7);
+
+    const timed = join(dir, 'duration.pcap');
+    const before = Date.now();
+    const timedRun = await finished(
+      await startRecorder(hosts.server, ['-i', hosts.serverDevice, '-w', timed, '-G', '1.5']),
+    );
+    assert.equal(timedRun.code, 0, timedRun.stderr);
+    assert.match(timedRun.stderr, /stopped: duration reached/);
+    assert.ok(Date.now() - before >= 1500);
+    tcpdumpRead(timed);
+  });
+
+  it('leaves a readable file when killed with SIGKILL mid-capture', async () => {
+    const file = join(dir, 'killed.pcap');
+    const recorder = await startRecorder(hosts.server, ['-i', hosts.serverDevice, '-w', file, 'port 8080']);
+    started.push(recorder);
+    const done = finished(recorder);
+    httpRequests(hosts.client, `http://${hosts.serverIp}:8080`, REQUESTS);
+    // Traffic keeps coming while the recorder dies: the kill lands mid-capture.
+    const more = new Promise<void>((resolve) => {
+      setTimeout(() => {
+        recorder.kill('SIGKILL');
+        resolve();
+      }, 1300);
+    });
+    await more;
+    const run = await done;
+    assert.equal(run.signal, 'SIGKILL');
+    const read = tcpdumpRead(file);
+    assert.doesNotMatch(read.stderr, /truncated/);
+    // Every request's packets arrived more than a flush interval before the kill.
+    assert.ok(read.lines.length >= REQUESTS * 8, `only ${read.lines.length} packets survived`);
+  });
+});

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { UserError } from '../../src/cli/errors.ts';
+import { DEFAULT_SNAP_LENGTH, resolveRecordOptions } from '../../src/record/options.ts';
+
+const start = new Date(Date.UTC(2026, 10, 21, 21, 30, 0));
+
+describe('resolveRecordOptions', () => {
+  it("reads tcpdump's letters in tcpdump's units", () => {
+    const options = resolveRecordOptions(
+      {
+        interface: 'eth0',
+        write: 'x.pcap',
+        snaplen: '96',
+        count: '10',
+        duration: '2.5',
+        fileSize: '1.5',
+        fileCount: '4',
+        bufferSize: '2048',
+        nano: true,
+      },
+      ['tcp', 'port', '80'],
+      start,
+    );
+    assert.deepEqual(options, {
+      device: 'eth0',
+      filter: 'tcp port 80',
+      output: 'x.pcap',
+      snapLength: 96,
+      bufferSize: 2048 * 1024,
+      nanosecond: true,
+      count: 10,
+      durationMs: 2500,
+      rotateBytes: 1_500_000,
+      ringFiles: 4,
+    });
+  });
+
+  it('defaults to whole packets on any device, into recordings/ named after device, port and time', () => {
+    const options = resolveRecordOptions({ filter: 'port 8080' }, [], start);
+    assert.equal(options.device, 'any');
+    assert.equal(options.snapLength, DEFAULT_SNAP_LENGTH);
+    assert.equal(options.output, 'recordings/any-port8080-20261121T213000Z.pcap');
+    assert.equal(resolveRecordOptions({ snaplen: '0' }, [], start).snapLength, DEFAULT_SNAP_LENGTH);
+  });
+
+  it('rejects bad values and combinations with a message naming the flag', () => {
+    const cases: Array<[Parameters<typeof resolveRecordOptions>[0], string[], RegExp]> = [
+      [{ count: '0' }, [], /-c needs a whole number of at least 1, got '0'/],
+      [{ count: '1.5' }, [], /-c needs a whole number/],
+      [{ duration: '-1' }, [], /-G\/--duration needs a positive number, got '-1'/],
+      [{ fileSize: 'big' }, [], /-C needs a positive number, got 'big'/],
+      [{ fileCount: '3' }, [], /-W .* needs -C/],
+      [{ fileSize: '1', write: '-' }, [], /-C \(rotation\) cannot be used with -w -/],
+      [{ filter: 'port 80' }, ['port', '81'], /either with -f or as trailing arguments/],
+    ];
+    for (const [flags, words, message] of cases) {
+      assert.throws(
+        () => resolveRecordOptions(flags, words, start),
+        (err: unknown) => {
+          assert.ok(err instanceof UserError);
+          assert.equal(err.exitCode, 2);
+          assert.match(err.message, message);
+          return true;
+        },
+      );
+    }
+  });
+});

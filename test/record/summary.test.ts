@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { RecordingResult } from '../../src/record/recorder.ts';
+import { formatRecordingSummary } from '../../src/record/summary.ts';
+
+const base: RecordingResult = {
+  stopReason: 'count',
+  error: null,
+  files: [{ path: 'a.pcap', packets: 10, bytes: 1234, deleted: false }],
+  packets: 10,
+  bytes: 1234,
+  elapsedMs: 2500,
+  linkType: 1,
+  received: 10,
+  dropped: null,
+  ifDropped: 0,
+};
+
+describe('formatRecordingSummary', () => {
+  it('says why it stopped, what it wrote, and that the drop count is unavailable rather than 0', () => {
+    const lines = formatRecordingSummary(base);
+    assert.equal(lines[0], 'stopped: packet count reached after 0:02');
+    assert.match(lines[1], /^wrote 10 packets, .* in 1 file$/);
+    assert.match(lines[2], /a\.pcap: 10 packets/);
+    assert.match(lines[3], /10 packets received, drop count unavailable .*, 0 dropped by the interface/);
+  });
+
+  it('counts ring deletions, lists only the files kept, and ends with the error', () => {
+    const lines = formatRecordingSummary({
+      ...base,
+      stopReason: 'write-failed',
+      error: 'cannot write b.pcap: no space left on the device',
+      files: [
+        { path: 'a.pcap', packets: 5, bytes: 600, deleted: true },
+        { path: 'b.pcap', packets: 5, bytes: 600, deleted: false },
+      ],
+      dropped: 3,
+      ifDropped: null,
+    });
+    assert.match(lines[1], /in 2 files \(1 oldest deleted by the ring, 1 kept\)/);
+    assert.ok(!lines.some((l) => l.includes('a.pcap')));
+    assert.match(lines.join('\n'), /3 dropped, interface drops unknown/);
+    assert.match(
+      lines.at(-1)!,
+      /^error: cannot write b\.pcap: no space left on the device; the files hold every complete record/,
+    );
+  });
+});
