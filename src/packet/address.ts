@@ -83,7 +83,12 @@ export function parseIpv6(text: string): Uint8Array {
   return bytes;
 }
 
-/** "10.0.0.1:80" or "[2001:db8::1]:80". */
+/** "10.0.0.1:80" or "[2001:db8::1]:80", from address text. */
+export function hostPort(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+/** "10.0.0.1:80" or "[2001:db8::1]:80", from a decoded address. */
 export function endpointText(ip: number | Uint8Array, port: number): string {
-  return typeof ip === 'number' ? `${formatIpv4(ip)}:${port}` : `[${formatIpv6(ip)}]:${port}`;
+  return hostPort(typeof ip === 'number' ? formatIpv4(ip) : formatIpv6(ip), port);
 }

@@ -1,4 +1,4 @@
-export { endpointText, formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from './address.ts';
+export { endpointText, formatIpv4, formatIpv6, hostPort, parseIpv4, parseIpv6 } from './address.ts';
 export { finishChecksum, internetChecksum, onesComplementSum } from './checksum.ts';
 export { DecodeContext, type DecodeSummary } from './context.ts';
 export { decodeRecord, decodeTcp } from './decode.ts';

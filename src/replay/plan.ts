@@ -5,6 +5,7 @@
  * further (`requestAvailable`), until `inputEnded`.
  */
 import type { CapturedSession, Endpoint } from '../flow/session.ts';
+import { hostPort } from '../packet/address.ts';
 
 export interface PlannedSession {
   /** Unique in the run: `<session id>.<copy>.<loop>` (with several captures, prefixed by the capture index). */
@@ -42,5 +43,5 @@ export function sessionKey(captureIndex: number, sessionId: number, copy: number
 }
 
 export function endpointText(e: Endpoint): string {
-  return e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
+  return hostPort(e.ip, e.port);
 }
