@@ -20,7 +20,10 @@ import { BIN, measure, startProcess, table } from './support.ts';
 const DIR = '/tmp/reprise-bench';
 const CONCURRENCY = 50;
 
-async function ensureCapture(name: string, options: Parameters<typeof syntheticHttpTraffic>[0]): Promise<string> {
+async function ensureCapture(
+  name: string,
+  options: Parameters<typeof syntheticHttpTraffic>[0],
+): Promise<string> {
   const path = join(DIR, name);
   if (!existsSync(path)) {
     process.stdout.write(`generating ${path} ...\n`);
@@ -79,7 +82,11 @@ async function plainClient(sessions: CapturedSession[], port: number, concurrenc
 
 export async function benchReplay(): Promise<void> {
   await import('node:fs/promises').then((fs) => fs.mkdir(DIR, { recursive: true }));
-  const target = await startProcess(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'target.ts')]);
+  const target = await startProcess(process.execPath, [
+    '--import',
+    'tsx',
+    join(import.meta.dirname, 'target.ts'),
+  ]);
   const port = Number(target.firstLine);
   try {
     // 1. Throughput at --speed max.
@@ -100,15 +107,22 @@ export async function benchReplay(): Promise<void> {
     const repriseRps = max.report.totals.requests.answered / (max.report.durationMs / 1000);
     const plainRps = plain.answered / plain.seconds;
     process.stdout.write(
-      `\nthroughput: ${requests.toLocaleString()} HTTP requests in ${sessions.length} sessions, concurrency ${CONCURRENCY}\n${table([
-        { client: 'plain node client', 'requests/s': plainRps, answered: plain.answered, seconds: plain.seconds },
-        {
-          client: 'reprise replay --speed max',
-          'requests/s': repriseRps,
-          answered: max.report.totals.requests.answered,
-          seconds: max.report.durationMs / 1000,
-        },
-      ])}\nratio reprise/plain: ${(repriseRps / plainRps).toFixed(2)}x (target >= 0.8x); reprise CPU ${max.stats.cpuSeconds.toFixed(1)} s, peak RSS ${max.stats.peakRssMb.toFixed(0)} MB\n`,
+      `\nthroughput: ${requests.toLocaleString()} HTTP requests in ${sessions.length} sessions, concurrency ${CONCURRENCY}\n${table(
+        [
+          {
+            client: 'plain node client',
+            'requests/s': plainRps,
+            answered: plain.answered,
+            seconds: plain.seconds,
+          },
+          {
+            client: 'reprise replay --speed max',
+            'requests/s': repriseRps,
+            answered: max.report.totals.requests.answered,
+            seconds: max.report.durationMs / 1000,
+          },
+        ],
+      )}\nratio reprise/plain: ${(repriseRps / plainRps).toFixed(2)}x (target >= 0.8x); reprise CPU ${max.stats.cpuSeconds.toFixed(1)} s, peak RSS ${max.stats.peakRssMb.toFixed(0)} MB\n`,
     );
 
     // 2. Send lag at --speed 1.
@@ -127,12 +141,26 @@ export async function benchReplay(): Promise<void> {
     );
 
     // 3. Memory is flat in the capture's size.
-    const big = { requestsPerSession: 10, sessionSpacingMs: 1, thinkTimeMs: 5, serverLatencyMs: 1, rttMs: 0.2, bodyBytes: 1400 };
+    const big = {
+      requestsPerSession: 10,
+      sessionSpacingMs: 1,
+      thinkTimeMs: 5,
+      serverLatencyMs: 1,
+      rttMs: 0.2,
+      bodyBytes: 1400,
+    };
     const quarter = await ensureCapture('http-250mb.pcap', { ...big, sessions: 12_000 });
     const gigabyte = await ensureCapture('http-1gb.pcap', { ...big, sessions: 50_000 });
     const rows = [];
     for (const capture of [quarter, gigabyte]) {
-      const run = await replayCli(capture, port, ['--speed', 'max', '--sample', '2', '--concurrency', String(CONCURRENCY)]);
+      const run = await replayCli(capture, port, [
+        '--speed',
+        'max',
+        '--sample',
+        '2',
+        '--concurrency',
+        String(CONCURRENCY),
+      ]);
       rows.push({
         capture: capture.split('/').pop() ?? capture,
         'size MB': statSync(capture).size / 1e6,
@@ -141,7 +169,9 @@ export async function benchReplay(): Promise<void> {
         'peak RSS MB': run.stats.peakRssMb,
       });
     }
-    process.stdout.write(`\nmemory (--speed max --sample 2: the whole file is read, 2% replayed)\n${table(rows)}\n(target < 200 MB, flat)\n`);
+    process.stdout.write(
+      `\nmemory (--speed max --sample 2: the whole file is read, 2% replayed)\n${table(rows)}\n(target < 200 MB, flat)\n`,
+    );
   } finally {
     target.child.kill('SIGKILL');
   }

@@ -74,7 +74,7 @@ describe('min-heap', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 20 })), (keys) => {
         const heap = new MinHeap<number>();
-        keys.forEach((k, i) => heap.push(k, i));
+        for (const [i, k] of keys.entries()) heap.push(k, i);
         const out: number[] = [];
         for (let i = heap.pop(); i !== undefined; i = heap.pop()) out.push(i);
         const expected = keys
