@@ -6,10 +6,14 @@
  * seconds and peak RSS of the replayer and of intercept, and intercept's response packets/s
  * against the segments the target sent (its TCP counters).
  * Targets: 100% delivered; >= 30,000 requests/s; intercept >= 100,000 response packets/s without loss.
+ * The replay runs through the real CLI (bin/reprise.js); the bench builds the bundle first so
+ * that bin/ runs it rather than the TypeScript sources.
  * Run: node --import tsx bench/raw.ts
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RunReport } from '../src/report/schema.ts';
 import { syntheticHttpTraffic } from '../src/synth/http-traffic.ts';
 import { writeSyntheticCapture } from '../src/synth/write.ts';
 import {
@@ -35,6 +39,7 @@ if (skip) {
   process.exit(0);
 }
 
+execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
 mkdirSync(DIR, { recursive: true });
 const hosts = buildTestHosts('rawbench');
 try {
@@ -69,31 +74,34 @@ try {
   await waitForOutput(intercept, 'intercept listening', 15_000);
   const before = tcpCounters(hosts.run(hosts.target, 'nstat', ['-az']));
 
+  const reportPath = join(DIR, 'report.json');
   const replay = await measure('ip', [
     'netns',
     'exec',
     hosts.replay,
     process.execPath,
     ...(process.env.RAW_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-    '--import',
-    'tsx',
-    join(ROOT, 'test/e2e/raw-replay-runner.ts'),
-    JSON.stringify({
-      captures,
-      transfer: { sourcePort: 80, ip: TARGET_IP, port: 8080 },
-      intercepts: ASSIST_IP,
-      clientIps: CLIENT_POOL,
-      speed: 'max',
-    }),
+    BIN,
+    'replay',
+    ...captures,
+    '-x',
+    `80-${TARGET_IP}:8080`,
+    '-s',
+    ASSIST_IP,
+    '-c',
+    CLIENT_POOL,
+    '--speed',
+    'max',
+    '--concurrency',
+    process.env.RAW_BENCH_CONCURRENCY ?? '1000',
+    '--report',
+    reportPath,
+    '--no-tui',
   ]);
-  const line = replay.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-  if (!line) throw new Error(`replay failed (exit ${replay.code}): ${replay.stderr.slice(-2000)}`);
-  const result = JSON.parse(line.slice(7)) as {
-    runMs: number;
-    sessions: Array<{ outcome: string; startedMs?: number; endedMs?: number }>;
-    transport: { records: number; unroutable: number };
-    sender: { sent: number; failed: number; retried: number; queuedPeak: number };
-  };
+  if (!existsSync(reportPath))
+    throw new Error(`replay failed (exit ${replay.code}): ${replay.stderr.slice(-2000)}`);
+  const report = JSON.parse(readFileSync(reportPath, 'utf8')) as RunReport;
+  const transport = rawTransportLine(replay.stderr);
   const after = tcpCounters(hosts.run(hosts.target, 'nstat', ['-az']));
   const interceptPid = intercept.pid ?? 0;
   const interceptCpu = cpuSecondsOf(interceptPid);
@@ -106,11 +114,13 @@ try {
   const delivered = readFileSync(accessLog, 'utf8')
     .split('\n')
     .filter((l) => l.length > 0).length;
-  const seconds = result.runMs / 1000;
-  const captured = Number([...interceptLog.matchAll(/captured (\d+), routed/g)].at(-1)?.[1] ?? Number.NaN);
+  const seconds = report.durationMs / 1000;
+  const totals = [...interceptLog.matchAll(/captured (\d+), routed (\d+)/g)].at(-1);
+  const captured = Number(totals?.[1] ?? Number.NaN);
+  const routed = Number(totals?.[2] ?? Number.NaN);
   const targetSegments = after.out + after.retrans - (before.out + before.retrans);
   const outcomes: Record<string, number> = {};
-  for (const s of result.sessions) outcomes[s.outcome] = (outcomes[s.outcome] ?? 0) + 1;
+  for (const s of report.sessions) outcomes[s.outcome] = (outcomes[s.outcome] ?? 0) + 1;
 
   process.stdout.write(
     `${table([
@@ -133,15 +143,18 @@ try {
         value: `${interceptCpu} / ${interceptRss.toFixed(0)}`,
         target: '',
       },
+      { figure: 'replay packets sent', value: transport.packetsSent, target: '' },
       { figure: 'target TCP segments sent', value: targetSegments, target: '' },
       { figure: 'intercept captured', value: captured, target: '= segments sent' },
       { figure: 'intercept response packets/s', value: Math.round(captured / seconds), target: '>= 100,000' },
-      { figure: 'records at the replayer', value: result.transport.records, target: '' },
+      { figure: 'intercept loss (segments sent - captured)', value: targetSegments - captured, target: '0' },
+      { figure: 'records at the replayer', value: transport.records, target: '= intercept routed' },
+      { figure: 'intercept routed', value: routed, target: '' },
     ])}\n`,
   );
   process.stdout.write(`session outcomes: ${JSON.stringify(outcomes)}\n`);
-  process.stdout.write(`sender: ${JSON.stringify(result.sender)}\n`);
-  const lives = result.sessions.map((s) => (s.endedMs ?? 0) - (s.startedMs ?? 0)).sort((a, b) => a - b);
+  process.stdout.write(`replay stderr: ${replay.stderr.trim().split('\n').slice(-3).join(' / ')}\n`);
+  const lives = report.sessions.map((s) => (s.endedMs ?? 0) - (s.startedMs ?? 0)).sort((a, b) => a - b);
   const at = (q: number) => lives[Math.min(lives.length - 1, Math.floor(q * lives.length))].toFixed(1);
   process.stdout.write(`session life (ms): p50 ${at(0.5)}, p90 ${at(0.9)}, p99 ${at(0.99)}, max ${at(1)}\n`);
 } finally {
@@ -196,6 +209,11 @@ async function waitForPort(ns: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error('nginx did not listen on 8080');
+}
+
+function rawTransportLine(stderr: string): { packetsSent: number; records: number } {
+  const m = /raw transport: (\d+) packets sent .*?, (\d+) response headers from intercept/.exec(stderr);
+  return { packetsSent: Number(m?.[1] ?? Number.NaN), records: Number(m?.[2] ?? Number.NaN) };
 }
 
 function tcpCounters(nstat: string): { out: number; retrans: number } {

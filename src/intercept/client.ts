@@ -1,12 +1,13 @@
 import { connect, type Socket } from 'node:net';
 import { endpointName, type InterceptEndpoint } from './endpoints.ts';
 import {
-  encodeClientMessage,
+  CLIENT_MESSAGE_SIZE,
   encodeHello,
   FrameDecoder,
   MessageType,
   type Route,
   WireError,
+  writeClientMessage,
 } from './wire.ts';
 
 export interface InterceptClientOptions {
@@ -55,10 +56,14 @@ const BACKOFF_MAX_MS = 2000;
  * ADD/DEL for every session sent to every intercept, response records back. Never blocks the
  * caller: messages for a link that is down are not queued (the active routes are re-sent when it
  * comes back), and a link that stops reading has a bounded buffer.
+ *
+ * Messages are batched: each link writes what was added or deleted in one event-loop turn as one
+ * write (at the end of the turn, or at `flush()`, which the transport calls before its SYNs).
  */
 export class InterceptClient {
   private readonly links: InterceptLink[][];
-  private readonly routes = new Map<string, Route>();
+  /** Active routes by client address and port (a client port is one session at a time). */
+  private readonly routes = new Map<number, Route>();
   private readonly counters = { messagesSent: 0, messagesDropped: 0, records: 0, reconnects: 0 };
   private closed = false;
 
@@ -90,9 +95,15 @@ export class InterceptClient {
     this.broadcast(MessageType.ADD, route);
   }
 
+  /** Writes the messages batched so far now rather than at the end of this event-loop turn. */
+  flush(): void {
+    for (const link of this.links.flat()) link.flush();
+  }
+
   /** The session is over (intercept 1.0 only logs it; reprise intercept shortens the route's life). */
   del(route: Route): void {
-    this.routes.delete(routeKey(route));
+    const key = routeKey(route);
+    if (this.routes.get(key)?.targetIp === route.targetIp) this.routes.delete(key);
     this.broadcast(MessageType.DEL, route);
   }
 
@@ -137,14 +148,15 @@ export class InterceptClient {
   }
 
   private broadcast(type: number, route: Route): void {
-    const message = encodeClientMessage(type, route);
-    for (const links of this.links) links[route.clientPort % links.length].send(message);
+    for (const links of this.links) links[route.clientPort % links.length].send(type, route);
   }
 }
 
-function routeKey(r: Route): string {
-  return `${r.clientIp}:${r.clientPort}:${r.targetIp}:${r.targetPort}`;
+function routeKey(r: Route): number {
+  return r.clientIp * 65536 + r.clientPort;
 }
+
+const FIRST_BATCH_BYTES = 64 * CLIENT_MESSAGE_SIZE;
 
 /** One TCP connection to one intercept. */
 class InterceptLink {
@@ -153,6 +165,14 @@ class InterceptLink {
   private backoffMs = BACKOFF_FIRST_MS;
   private retryTimer: NodeJS.Timeout | undefined;
   private everOpened = false;
+  /** Messages of this event-loop turn, written together by flush(). */
+  private batch = Buffer.allocUnsafe(FIRST_BATCH_BYTES);
+  private batchBytes = 0;
+  private flushScheduled = false;
+  private readonly flushAtTurnEnd = () => {
+    this.flushScheduled = false;
+    this.flush();
+  };
   readonly name: string;
 
   constructor(
@@ -187,20 +207,38 @@ class InterceptLink {
     });
   }
 
-  send(message: Buffer): void {
+  send(type: number, route: Route): void {
     const socket = this.socket;
     if (!socket || !this.isOpen) return; // re-sent from the active routes on reconnect
     const limit = this.client.options.maxBufferedBytes ?? 16 * 1024 * 1024;
-    if (socket.writableLength > limit) {
+    if (socket.writableLength + this.batchBytes > limit) {
       this.client.count('messagesDropped');
       return;
     }
-    socket.write(message);
+    if (this.batchBytes + CLIENT_MESSAGE_SIZE > this.batch.length) {
+      const bigger = Buffer.allocUnsafe(this.batch.length * 2);
+      this.batch.copy(bigger, 0, 0, this.batchBytes);
+      this.batch = bigger;
+    }
+    writeClientMessage(type, route, this.batch, this.batchBytes);
+    this.batchBytes += CLIENT_MESSAGE_SIZE;
     this.client.count('messagesSent');
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushAtTurnEnd);
+    }
+  }
+
+  flush(): void {
+    if (this.batchBytes === 0) return;
+    const messages = Buffer.from(this.batch.subarray(0, this.batchBytes));
+    this.batchBytes = 0;
+    if (this.socket && this.isOpen) this.socket.write(messages);
   }
 
   close(): void {
     clearTimeout(this.retryTimer);
+    this.flush();
     this.socket?.destroy();
     this.socket = undefined;
   }
@@ -214,7 +252,7 @@ class InterceptLink {
     socket.write(encodeHello());
     if (reconnected) {
       const routes = this.client.routesFor(this.index);
-      for (const route of routes) this.send(encodeClientMessage(MessageType.ADD, route));
+      for (const route of routes) this.send(MessageType.ADD, route);
       this.client.count('reconnects');
       this.client.event({ kind: 'reconnected', intercept: this.name, routesResent: routes.length });
     }
@@ -239,6 +277,7 @@ class InterceptLink {
   private lost(socket: Socket, reason: string): void {
     if (socket !== this.socket || this.client.isClosed) return;
     this.socket = undefined;
+    this.batchBytes = 0;
     const reconnecting = this.client.options.keepGoing === true;
     this.client.event({ kind: 'lost', intercept: this.name, reason, reconnecting });
     if (reconnecting) this.scheduleReconnect();

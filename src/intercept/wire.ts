@@ -70,12 +70,17 @@ export class WireError extends Error {
 
 export function encodeClientMessage(type: number, route: Route): Buffer {
   const out = Buffer.allocUnsafe(CLIENT_MESSAGE_SIZE);
-  out.writeUInt32BE(route.clientIp >>> 0, 0);
-  out.writeUInt16BE(route.clientPort, 4);
-  out.writeUInt16BE(type, 6);
-  out.writeUInt32BE(route.targetIp >>> 0, 8);
-  out.writeUInt16BE(route.targetPort, 12);
+  writeClientMessage(type, route, out, 0);
   return out;
+}
+
+/** Writes one 14-byte client message into `out` at `at` (batches of messages share a buffer). */
+export function writeClientMessage(type: number, route: Route, out: Buffer, at: number): void {
+  out.writeUInt32BE(route.clientIp >>> 0, at);
+  out.writeUInt16BE(route.clientPort, at + 4);
+  out.writeUInt16BE(type, at + 6);
+  out.writeUInt32BE(route.targetIp >>> 0, at + 8);
+  out.writeUInt16BE(route.targetPort, at + 12);
 }
 
 export function encodeHello(version = PROTOCOL_VERSION): Buffer {

@@ -25,6 +25,8 @@ import { RawSession, type RawSessionHost } from './raw-session.ts';
 export interface RouteRegistry {
   add(route: Route): void;
   del(route: Route): void;
+  /** Sends the routes added so far now (they are batched): called before the SYNs go. */
+  flush(): void;
   close(): void;
 }
 
@@ -63,6 +65,8 @@ export class RawTransport implements Transport, RawSessionHost {
   private readonly waiting = new Map<number, RawSession[]>();
   private readonly packet = Buffer.allocUnsafe(MAX_PACKET);
   private readonly targetIps = new Map<string, number>();
+  /** Sessions to begin at the next microtask, together: their ADDs go in one write, before any SYN. */
+  private starting: RawSession[] = [];
   private noFeedbackTimer: NodeJS.Timeout | undefined;
   private warnedNoFeedback = false;
   /** Set when the transport cannot go on (e.g. the intercept went away): sessions end with it. */
@@ -93,7 +97,7 @@ export class RawTransport implements Transport, RawSessionHost {
     } else {
       // Not before the flow layer has read the packet that opened the session (its SYN).
       this.sessions.set(key, raw);
-      queueMicrotask(() => this.begin(raw));
+      this.beginSoon(raw);
     }
     return raw;
   }
@@ -151,7 +155,7 @@ export class RawTransport implements Transport, RawSessionHost {
     const key = clientKey(session.client);
     if (this.sessions.get(key) === session) {
       this.sessions.delete(key);
-      if (session.started) this.options.routes.del(routeOf(session));
+      if (session.started) this.options.routes.del(this.routeOf(session));
     } else {
       const queue = this.waiting.get(key);
       const at = queue?.indexOf(session) ?? -1;
@@ -160,7 +164,7 @@ export class RawTransport implements Transport, RawSessionHost {
     }
     const next = this.waiting.get(key)?.shift();
     if (this.waiting.get(key)?.length === 0) this.waiting.delete(key);
-    if (next) queueMicrotask(() => this.begin(next));
+    if (next) this.beginSoon(next);
   }
 
   async close(): Promise<void> {
@@ -168,6 +172,11 @@ export class RawTransport implements Transport, RawSessionHost {
     this.warnIfNoFeedback();
     await this.options.sender.close();
     this.options.routes.close();
+    const sent = this.options.sender.stats;
+    this.options.warn(
+      `raw transport: ${sent.sent} packets sent (${sent.failed} failed), ` +
+        `${this.stats.records} response headers from intercept (${this.stats.unroutable} unroutable)`,
+    );
   }
 
   private targetIp(text: string): number {
@@ -179,16 +188,40 @@ export class RawTransport implements Transport, RawSessionHost {
     return ip;
   }
 
-  private begin(session: RawSession): void {
-    if (session.isDone) return;
-    this.sessions.set(clientKey(session.client), session);
-    this.options.routes.add(routeOf(session));
-    this.stats.sessionsStarted++;
-    if (this.stats.sessionsStarted === 1) {
-      this.noFeedbackTimer = setTimeout(() => this.warnIfNoFeedback(), this.options.noFeedbackWarnMs ?? 3000);
-      this.noFeedbackTimer.unref();
+  /** Not before the flow layer has read the packet that opened the session (its SYN). */
+  private beginSoon(session: RawSession): void {
+    this.starting.push(session);
+    if (this.starting.length === 1) queueMicrotask(() => this.beginStarting());
+  }
+
+  private beginStarting(): void {
+    const sessions = this.starting.filter((s) => !s.isDone);
+    this.starting = [];
+    for (const session of sessions) {
+      this.sessions.set(clientKey(session.client), session);
+      this.options.routes.add(this.routeOf(session));
     }
-    session.start();
+    this.options.routes.flush();
+    for (const session of sessions) {
+      this.stats.sessionsStarted++;
+      if (this.stats.sessionsStarted === 1) {
+        this.noFeedbackTimer = setTimeout(
+          () => this.warnIfNoFeedback(),
+          this.options.noFeedbackWarnMs ?? 3000,
+        );
+        this.noFeedbackTimer.unref();
+      }
+      session.start();
+    }
+  }
+
+  private routeOf(session: RawSession): Route {
+    return {
+      clientIp: session.client.ip,
+      clientPort: session.client.port,
+      targetIp: this.targetIp(session.planned.target.ip),
+      targetPort: session.planned.target.port,
+    };
   }
 
   private warnIfNoFeedback(): void {
@@ -204,15 +237,6 @@ export class RawTransport implements Transport, RawSessionHost {
 
 function clientKey(client: RewrittenClient): number {
   return client.ip * 65536 + client.port;
-}
-
-function routeOf(session: RawSession): Route {
-  return {
-    clientIp: session.client.ip,
-    clientPort: session.client.port,
-    targetIp: parseIpv4(session.planned.target.ip),
-    targetPort: session.planned.target.port,
-  };
 }
 
 function endAtOnce(

@@ -15,7 +15,7 @@ import {
 } from '../helpers/netns.ts';
 import {
   type HttpTarget,
-  type RunnerResult,
+  type ReplayResult,
   runReplay,
   startHttpTarget,
   startIntercept,
@@ -69,17 +69,16 @@ describe('raw replay faults: each ends with a clear message and every session ac
       h,
       {
         captures: [capture],
-        transfer: { sourcePort: 80, ip: TARGET_IP, port: 8080 },
+        transfer: `80-${TARGET_IP}:8080`,
         intercepts: ASSIST_IP,
         clientIps: '10.78.0.0/24',
         speed: 1,
-        synRetries: 1,
-        sessionTimeoutMs: 3000,
+        sessionTimeoutS: 3,
       },
       onStart,
     );
 
-  const accountsForEverySession = (result: RunnerResult) => {
+  const accountsForEverySession = (result: ReplayResult) => {
     assert.equal(result.sessions.length, SESSIONS, result.stderr);
     for (const s of result.sessions) {
       if (s.outcome !== 'completed') assert.ok(s.reason && s.reason.length > 0, JSON.stringify(s));
@@ -138,7 +137,7 @@ async function afterRequests(target: HttpTarget, n: number): Promise<void> {
   while (target.requests().length < n) await new Promise((r) => setTimeout(r, 20));
 }
 
-function count(result: RunnerResult): Record<string, number> {
+function count(result: ReplayResult): Record<string, number> {
   const out: Record<string, number> = {};
   for (const s of result.sessions) out[s.outcome] = (out[s.outcome] ?? 0) + 1;
   return out;

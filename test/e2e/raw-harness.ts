@@ -1,12 +1,19 @@
 /**
  * The pieces every raw-transport end-to-end test uses: the logging HTTP target, intercept on the
- * assist host (or on the target), and the replay runner in the replay namespace.
+ * assist host (or on the target), `reprise replay` run in the replay namespace with its run report,
+ * and tcpdump recording what the replay host sent.
  */
 import type { ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openCapture } from '../../src/capture/open.ts';
+import { LinkType } from '../../src/capture/record.ts';
 import { openCaptureFeed } from '../../src/replay/flow-feed.ts';
-import { HOST_DEVICE, type TestHosts, waitForOutput } from '../helpers/netns.ts';
-import type { RunnerConfig } from './raw-replay-runner.ts';
+import type { SessionResult } from '../../src/report/outcome.ts';
+import type { RunReport } from '../../src/report/schema.ts';
+import { CLIENT_POOL, HOST_DEVICE, type TestHosts, waitForOutput } from '../helpers/netns.ts';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const REPRISE = fileURLToPath(new URL('../../bin/reprise.js', import.meta.url));
@@ -66,7 +73,22 @@ export async function startIntercept(
   return child;
 }
 
-export interface RunnerSession {
+/** `reprise replay` flags the tests vary; the rest are the CLI's defaults. */
+export interface ReplayFlags {
+  captures: string[];
+  /** `-x`, e.g. `80-10.77.0.2:8080`. */
+  transfer: string;
+  /** `-s`. */
+  intercepts: string;
+  clientIps?: string;
+  multiply?: number;
+  seed?: number;
+  speed?: number | 'max';
+  sessionTimeoutS?: number;
+  sendLink?: string;
+}
+
+export interface ReplayedSession {
   id: number;
   copy: number;
   outcome: string;
@@ -77,42 +99,157 @@ export interface RunnerSession {
   answered: number;
 }
 
-export interface RunnerResult {
-  sessions: RunnerSession[];
-  warnings: string[];
-  transport: { sessionsStarted: number; records: number; unroutable: number; badRecords: number };
-  sender: { sent: number; failed: number; errors: Record<string, number> };
+/** The raw transport's closing line on stderr. */
+export interface RawTransportLine {
+  packetsSent: number;
+  packetsFailed: number;
+  records: number;
+  unroutable: number;
+}
+
+export interface ReplayResult {
+  code: number | null;
+  report: RunReport;
+  sessions: ReplayedSession[];
+  transport: RawTransportLine;
+  stdout: string;
   stderr: string;
 }
 
-/** Runs the replay in the replay namespace; resolves with its result (rejects when it failed). */
-export function runReplay(
+/** The `reprise replay` arguments for `flags`, writing the report to `reportPath`. */
+export function replayArgs(flags: ReplayFlags, reportPath: string): string[] {
+  const args = [
+    REPRISE,
+    'replay',
+    ...flags.captures,
+    '-x',
+    flags.transfer,
+    '-s',
+    flags.intercepts,
+    '--speed',
+    String(flags.speed ?? 'max'),
+    '--seed',
+    String(flags.seed ?? 1),
+    '--report',
+    reportPath,
+    '--no-tui',
+  ];
+  if (flags.clientIps !== undefined) args.push('-c', flags.clientIps);
+  if (flags.multiply !== undefined) args.push('-n', String(flags.multiply));
+  if (flags.sessionTimeoutS !== undefined) args.push('--session-timeout', String(flags.sessionTimeoutS));
+  if (flags.sendLink !== undefined) args.push('--send-link', flags.sendLink);
+  return args;
+}
+
+/**
+ * Runs `reprise replay` in the replay namespace and resolves with its run report, its stderr and
+ * the raw transport's closing counts; rejects when it wrote no report.
+ */
+export async function runReplay(
   hosts: TestHosts,
-  config: RunnerConfig,
+  flags: ReplayFlags,
   onStart?: (child: ChildProcess) => void,
-): Promise<RunnerResult> {
-  const child = hosts.spawn(hosts.replay, process.execPath, [
-    '--import',
-    'tsx',
-    here('./raw-replay-runner.ts'),
-    JSON.stringify(config),
-  ]);
-  onStart?.(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  return new Promise((resolve, reject) => {
-    child.on('exit', (code) => {
-      const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
-      if (!line) reject(new Error(`replay exited with ${code} and no result; stderr: ${stderr}`));
-      else resolve({ ...(JSON.parse(line.slice(7)) as Omit<RunnerResult, 'stderr'>), stderr });
+): Promise<ReplayResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'rp-rawreplay-'));
+  const reportPath = join(dir, 'report.json');
+  try {
+    const child = hosts.spawn(hosts.replay, process.execPath, replayArgs(flags, reportPath));
+    onStart?.(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      stdout += d.toString();
     });
-  });
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    if (!existsSync(reportPath)) {
+      throw new Error(`reprise replay exited with ${code} and wrote no report; stderr: ${stderr}`);
+    }
+    const report = JSON.parse(readFileSync(reportPath, 'utf8')) as RunReport;
+    return {
+      code,
+      report,
+      sessions: report.sessions.map(summary),
+      transport: transportLine(stderr),
+      stdout,
+      stderr,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function summary(s: SessionResult): ReplayedSession {
+  return {
+    id: s.sessionId,
+    copy: s.copy,
+    outcome: s.outcome,
+    ...(s.reason !== undefined ? { reason: s.reason } : {}),
+    ...(s.replayedFrom !== undefined ? { replayedFrom: s.replayedFrom } : {}),
+    requestsPlanned: s.requestsPlanned,
+    sent: s.requests.filter((r) => r.sentMs !== undefined).length,
+    answered: s.requests.filter((r) => r.firstByteMs !== undefined).length,
+  };
+}
+
+const TRANSPORT_LINE =
+  /raw transport: (\d+) packets sent \((\d+) failed\), (\d+) response headers from intercept \((\d+) unroutable\)/;
+
+function transportLine(stderr: string): RawTransportLine {
+  const m = TRANSPORT_LINE.exec(stderr);
+  if (!m) throw new Error(`no raw transport line on stderr: ${stderr}`);
+  const [packetsSent, packetsFailed, records, unroutable] = m.slice(1).map(Number);
+  return { packetsSent, packetsFailed, records, unroutable };
+}
+
+/**
+ * Records the IPv4 packets a host sends from the client pool on its `eth0` (tcpdump in its
+ * namespace, writing pcap to `path`); `stop()` resolves with them in order.
+ */
+export async function recordSentPackets(
+  hosts: TestHosts,
+  ns: string,
+  path: string,
+): Promise<{ stop(): Promise<Buffer[]> }> {
+  const filter = `tcp and src net ${CLIENT_POOL}`;
+  const child = hosts.spawn(ns, 'tcpdump', [
+    '-i',
+    HOST_DEVICE,
+    '--immediate-mode',
+    '-U',
+    '-n',
+    '-w',
+    '-',
+    filter,
+  ]);
+  const file = createWriteStream(path);
+  child.stdout?.pipe(file);
+  await waitForOutput(child, 'listening on');
+  return {
+    async stop() {
+      const written = new Promise<void>((resolve) => file.once('close', () => resolve()));
+      child.kill('SIGINT');
+      await written;
+      return ipPacketsOf(path);
+    },
+  };
+}
+
+const ETHERNET_HEADER = 14;
+
+async function ipPacketsOf(path: string): Promise<Buffer[]> {
+  const reader = await openCapture(path);
+  const packets: Buffer[] = [];
+  for await (const cursor of reader.batches()) {
+    for (let r = cursor.next(); r !== null; r = cursor.next()) {
+      if (r.linkType !== LinkType.ETHERNET) throw new Error(`${path}: link type ${r.linkType}, not Ethernet`);
+      const start = r.offset + ETHERNET_HEADER;
+      packets.push(Buffer.from(r.buf.subarray(start, r.offset + r.capturedLength)));
+    }
+  }
+  return packets;
 }
 
 const REQUEST_LINE = /(?:^|\r\n\r\n)(GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH) (\S+) HTTP\/1\.[01]\r\n/g;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,12 +17,13 @@ import {
   CORPUS,
   capturedHttpRequests,
   type HttpTarget,
+  type ReplayFlags,
+  recordSentPackets,
   requestLines,
   runReplay,
   startHttpTarget,
   startIntercept,
 } from './raw-harness.ts';
-import type { RunnerConfig } from './raw-replay-runner.ts';
 
 const skip = skipReasonWithoutNetns();
 if (skip) console.log(`# skipped: raw transport e2e ${skip}`);
@@ -61,10 +62,10 @@ describe('raw replay of HTTP through intercept on the assist host', { skip, time
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const replay = async (over: Partial<RunnerConfig> & { captures: string[] }) => {
+  const replay = async (over: Partial<ReplayFlags> & { captures: string[] }) => {
     const from = target.requests().length;
     const result = await runReplay(hosts, {
-      transfer: { sourcePort: 80, ip: TARGET_IP, port: 8080 },
+      transfer: `80-${TARGET_IP}:8080`,
       intercepts: ASSIST_IP,
       clientIps: '10.78.0.0/24',
       speed: 'max',
@@ -89,7 +90,10 @@ describe('raw replay of HTTP through intercept on the assist host', { skip, time
     assert.equal(got.length, 1, result.stderr);
     assert.match(got[0].address, /^10\.78\.0\.\d+$/);
     assert.equal(result.sessions[0].outcome, 'completed', JSON.stringify(result));
-    assert.ok(result.sender.sent >= 4 && result.sender.failed === 0, JSON.stringify(result.sender));
+    assert.ok(
+      result.transport.packetsSent >= 4 && result.transport.packetsFailed === 0,
+      JSON.stringify(result.transport),
+    );
   });
 
   for (const [name, capture] of [
@@ -124,9 +128,15 @@ describe('raw replay of HTTP through intercept on the assist host', { skip, time
   });
 
   it('sends the same packets on two runs with the same capture, seed and options', async () => {
-    const runs = [join(dir, 'a.bin'), join(dir, 'b.bin')];
-    for (const packetsOut of runs) await replay({ captures: [BRO], seed: 42, packetsOut });
-    const [a, b] = runs.map((p) => clientSide(readPackets(p)));
+    const runs: Array<ReturnType<typeof clientSide>> = [];
+    for (const name of ['a.pcap', 'b.pcap']) {
+      const recording = await recordSentPackets(hosts, hosts.replay, join(dir, name));
+      const { result } = await replay({ captures: [BRO], seed: 42 });
+      const sent = await recording.stop();
+      assert.equal(sent.length, result.transport.packetsSent, 'tcpdump saw every packet the replay sent');
+      runs.push(clientSide(sent));
+    }
+    const [a, b] = runs;
     assert.ok(a.syns.length === 13 && a.data.length > 0, `${a.syns.length} SYNs`);
     // SYNs carry nothing from the target: byte for byte the same.
     assert.deepEqual(a.syns, b.syns);
@@ -135,17 +145,6 @@ describe('raw replay of HTTP through intercept on the assist host', { skip, time
     assert.deepEqual(a.data, b.data);
   });
 });
-
-function readPackets(path: string): Buffer[] {
-  const all = readFileSync(path);
-  const out: Buffer[] = [];
-  for (let at = 0; at < all.length; ) {
-    const length = all.readUInt32BE(at);
-    out.push(all.subarray(at + 4, at + 4 + length));
-    at += 4 + length;
-  }
-  return out;
-}
 
 /** First SYN of each client as hex (a retried SYN's TSval follows the clock), and data segments as `src:port>dst:port seq payload`, each sorted. */
 function clientSide(packets: Buffer[]): { syns: string[]; data: string[] } {

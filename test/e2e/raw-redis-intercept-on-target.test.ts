@@ -36,7 +36,7 @@ describe('raw replay variants', { skip, timeout: 240_000 }, () => {
     const capture = `${CORPUS}/zeek_http_bro.org.pcap`;
     const result = await runReplay(hosts, {
       captures: [capture],
-      transfer: { sourcePort: 80, ip: TARGET_IP, port: 8080 },
+      transfer: `80-${TARGET_IP}:8080`,
       intercepts: TARGET_IP,
       clientIps: '10.78.0.10-10.78.0.20',
       speed: 'max',
@@ -74,7 +74,7 @@ describe('raw replay variants', { skip, timeout: 240_000 }, () => {
     assert.ok(keys.length > 10, `captured SET keys: ${keys.length}`);
     const result = await runReplay(hosts, {
       captures: [capture],
-      transfer: { sourcePort: 6379, ip: TARGET_IP, port: 6379 },
+      transfer: `6379-${TARGET_IP}:6379`,
       intercepts: ASSIST_IP,
       clientIps: '10.78.0.x',
       speed: 'max',

@@ -1,15 +1,20 @@
 /**
  * Test hosts for the raw transport, as DESIGN.md draws them, each a network namespace this
- * process creates (unique names), joined by a bridge in a fourth "switch" namespace:
+ * process creates (unique names), joined pairwise by veth links (no bridge: one hop less per
+ * packet, and on one machine every hop is CPU time spent inside the sender's syscall):
  *
  *   replay 10.77.0.1   runs the replayer
  *   target 10.77.0.2   the server under test; routes the client pool via 10.77.0.3
  *   assist 10.77.0.3   runs reprise intercept; ip_forward = 0 (a black hole for the pool)
  *
- * With `interceptOnTarget`, the target instead routes the pool into a black-hole device of its
- * own (`bh0`, a veth end with ARP off) where an intercept on the target captures.
- * Every host's device toward the switch is `eth0`. `close()` kills every process started through
- * `spawn` (by PID) and deletes the namespaces; it runs also when building fails half-way.
+ *   replay eth0 <-> eth0 target eth1 <-> eth0 assist eth1 <-> eth1 replay
+ *
+ * So `eth0` is the replay host's device toward the target, and the assist host's device on which
+ * the target's responses arrive. Each host holds its address (/32) on both of its devices, with a
+ * host route to each peer. With `interceptOnTarget`, the target instead routes the pool into a
+ * black-hole device of its own (`bh0`, a veth end with ARP off) where an intercept on the target
+ * captures. `close()` kills every process started through `spawn` (by PID) and deletes the
+ * namespaces; it runs also when building fails half-way.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 
@@ -31,6 +36,9 @@ export interface TestHosts {
   close(): Promise<void>;
 }
 
+/** A namespace and one of its devices. */
+type Endpoint = [string, string];
+
 export interface TestHostsOptions {
   interceptOnTarget?: boolean;
 }
@@ -51,7 +59,6 @@ let built = 0;
 export function buildTestHosts(purpose: string, options: TestHostsOptions = {}): TestHosts {
   built++;
   const name = (role: string) => `rp-${purpose}-${process.pid}-${built}-${role}`;
-  const sw = name('sw');
   const hosts = { replay: name('replay'), target: name('target'), assist: name('assist') };
   const children = new Set<ChildProcess>();
   const created: string[] = [];
@@ -69,30 +76,44 @@ export function buildTestHosts(purpose: string, options: TestHostsOptions = {}):
   };
 
   try {
-    for (const ns of [sw, hosts.replay, hosts.target, hosts.assist]) {
+    for (const ns of [hosts.replay, hosts.target, hosts.assist]) {
       ip('netns', 'add', ns);
       created.push(ns);
       ip('-n', ns, 'link', 'set', 'lo', 'up');
     }
-    ip('-n', sw, 'link', 'add', 'br0', 'type', 'bridge');
-    ip('-n', sw, 'link', 'set', 'br0', 'up');
-    const addresses: Array<[string, string]> = [
-      [hosts.replay, REPLAY_IP],
-      [hosts.target, TARGET_IP],
-      [hosts.assist, ASSIST_IP],
+    const address = { [hosts.replay]: REPLAY_IP, [hosts.target]: TARGET_IP, [hosts.assist]: ASSIST_IP };
+    const links: Array<[Endpoint, Endpoint]> = [
+      [
+        [hosts.replay, HOST_DEVICE],
+        [hosts.target, HOST_DEVICE],
+      ],
+      [
+        [hosts.target, 'eth1'],
+        [hosts.assist, HOST_DEVICE],
+      ],
+      [
+        [hosts.assist, 'eth1'],
+        [hosts.replay, 'eth1'],
+      ],
     ];
-    addresses.forEach(([ns, address], i) => {
-      const port = `p${i}`;
-      ip('-n', sw, 'link', 'add', port, 'type', 'veth', 'peer', 'name', HOST_DEVICE, 'netns', ns);
-      ip('-n', sw, 'link', 'set', port, 'master', 'br0');
-      ip('-n', sw, 'link', 'set', port, 'up');
-      ip('-n', ns, 'addr', 'add', `${address}/24`, 'dev', HOST_DEVICE);
-      ip('-n', ns, 'link', 'set', HOST_DEVICE, 'up');
-      // Full checksums on what the hosts send, so captures of it read as on a real wire.
-      try {
-        run(ns, 'ethtool', ['-K', HOST_DEVICE, 'tx', 'off']);
-      } catch {}
-    });
+    for (const [[nsA, devA], [nsB, devB]] of links) {
+      const temp = `rp${process.pid % 100000}l${built}`;
+      ip('-n', nsA, 'link', 'add', devA, 'type', 'veth', 'peer', 'name', temp);
+      ip('-n', nsA, 'link', 'set', temp, 'netns', nsB);
+      ip('-n', nsB, 'link', 'set', temp, 'name', devB);
+      for (const [ns, dev, peer] of [
+        [nsA, devA, nsB],
+        [nsB, devB, nsA],
+      ]) {
+        ip('-n', ns, 'addr', 'add', `${address[ns]}/32`, 'dev', dev);
+        ip('-n', ns, 'link', 'set', dev, 'up');
+        ip('-n', ns, 'route', 'add', `${address[peer]}/32`, 'dev', dev);
+        // Full checksums on what the hosts send, so captures of it read as on a real wire.
+        try {
+          run(ns, 'ethtool', ['-K', dev, 'tx', 'off']);
+        } catch {}
+      }
+    }
     run(hosts.assist, 'sysctl', ['-qw', 'net.ipv4.ip_forward=0']);
     if (options.interceptOnTarget) {
       ip('-n', hosts.target, 'link', 'add', BLACK_HOLE_DEVICE, 'type', 'veth', 'peer', 'name', 'bh1');
