@@ -104,6 +104,7 @@ export async function replay(
     options: config.given ?? {},
     targets: [...new Set(config.transfers.map((t) => endpointText(t.target)))],
     transport: transport.name,
+    ...(transport.counters ? { transportCounters: transport.counters() } : {}),
   });
   if (config.reportPath) await writeReport(config.reportPath, report);
   for (const w of run.progress().warnings) out.stderr.write(`reprise: warning: ${w}\n`);

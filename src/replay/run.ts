@@ -44,6 +44,8 @@ export interface Transport {
   readonly name: string;
   startSession(planned: PlannedSession, env: SessionEnv): SessionDriver;
   close(): Promise<void>;
+  /** What the transport counted, for the report (after close). */
+  counters?(): Record<string, number>;
 }
 
 /** Sessions left out of the plan, by reason. */

@@ -9,6 +9,7 @@ export interface RunInfo {
   options: object;
   targets: string[];
   transport: string;
+  transportCounters?: Record<string, number>;
   /** Defaults to the metrics' start plus their clock. */
   endedAt?: Date;
 }
@@ -25,6 +26,7 @@ export function buildReport(metrics: RunMetrics, run: RunInfo): RunReport {
     options: JSON.parse(JSON.stringify(run.options)) as Record<string, unknown>,
     targets: run.targets,
     transport: run.transport,
+    ...(run.transportCounters ? { transportCounters: run.transportCounters } : {}),
     startedAt: metrics.startedAt.toISOString(),
     endedAt: new Date(startedMs + durationMs).toISOString(),
     ...measured,

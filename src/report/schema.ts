@@ -124,6 +124,8 @@ export interface RunReport {
   options: Record<string, unknown>;
   targets: string[];
   transport: string;
+  /** What the transport counted (raw: packets sent and failed, response headers, unroutable ones). */
+  transportCounters?: Record<string, number>;
   startedAt: string;
   endedAt: string;
   durationMs: number;

@@ -69,6 +69,7 @@ export class RawTransport implements Transport, RawSessionHost {
   private starting: RawSession[] = [];
   private noFeedbackTimer: NodeJS.Timeout | undefined;
   private warnedNoFeedback = false;
+  private finalCounters: Record<string, number> | undefined;
   /** Set when the transport cannot go on (e.g. the intercept went away): sessions end with it. */
   private failure: string | undefined;
 
@@ -167,12 +168,22 @@ export class RawTransport implements Transport, RawSessionHost {
     if (next) this.beginSoon(next);
   }
 
+  counters(): Record<string, number> {
+    return this.finalCounters ?? {};
+  }
+
   async close(): Promise<void> {
     clearTimeout(this.noFeedbackTimer);
     this.warnIfNoFeedback();
     await this.options.sender.close();
     this.options.routes.close();
     const sent = this.options.sender.stats;
+    this.finalCounters = {
+      packetsSent: sent.sent,
+      packetsFailed: sent.failed,
+      responseHeaders: this.stats.records,
+      unroutableHeaders: this.stats.unroutable,
+    };
     this.options.warn(
       `raw transport: ${sent.sent} packets sent (${sent.failed} failed), ` +
         `${this.stats.records} response headers from intercept (${this.stats.unroutable} unroutable)`,

@@ -99,7 +99,7 @@ export interface ReplayedSession {
   answered: number;
 }
 
-/** The raw transport's closing line on stderr. */
+/** The raw transport's counters, from the report. */
 export interface RawTransportLine {
   packetsSent: number;
   packetsFailed: number;
@@ -172,7 +172,7 @@ export async function runReplay(
       code,
       report,
       sessions: report.sessions.map(summary),
-      transport: transportLine(stderr),
+      transport: transportCounters(report),
       stdout,
       stderr,
     };
@@ -194,14 +194,15 @@ function summary(s: SessionResult): ReplayedSession {
   };
 }
 
-const TRANSPORT_LINE =
-  /raw transport: (\d+) packets sent \((\d+) failed\), (\d+) response headers from intercept \((\d+) unroutable\)/;
-
-function transportLine(stderr: string): RawTransportLine {
-  const m = TRANSPORT_LINE.exec(stderr);
-  if (!m) throw new Error(`no raw transport line on stderr: ${stderr}`);
-  const [packetsSent, packetsFailed, records, unroutable] = m.slice(1).map(Number);
-  return { packetsSent, packetsFailed, records, unroutable };
+function transportCounters(report: RunReport): RawTransportLine {
+  const c = report.transportCounters;
+  if (!c) throw new Error('the report has no transport counters');
+  return {
+    packetsSent: c.packetsSent,
+    packetsFailed: c.packetsFailed,
+    records: c.responseHeaders,
+    unroutable: c.unroutableHeaders,
+  };
 }
 
 /**
