@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what reprise needs on a Debian/Ubuntu machine: apt packages (libpcap for capture,
 # tcpdump/redis/nginx for tests and benchmarks, iproute2 for test hosts) and npm dependencies,
-# including the native addons (cap, raw-socket) built against the local Node headers.
+# including the native addons (cap, raw-socket, native/pcap) built against the local Node headers.
 # Quick when everything is already there. Pass --quiet to print only what it does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +49,19 @@ fi
 if [ ! -e node_modules/cap/build/Release/cap.node ] && [ -e /usr/include/pcap/pcap.h ]; then
   say "building cap against libpcap"
   npm rebuild cap --loglevel=error >&2
+fi
+# reprise's own libpcap binding (live capture). Without libpcap-dev everything else still runs.
+pcap_addon=native/pcap/build/Release/reprise_pcap.node
+if [ -e /usr/include/pcap/pcap.h ]; then
+  if [ ! -e "$pcap_addon" ] || [ -n "$(find native/pcap/*.c native/pcap/binding.gyp -newer "$pcap_addon" -print -quit)" ]; then
+    say "building the libpcap addon (native/pcap)"
+    gyp_nodedir=()
+    [ -n "${npm_config_nodedir:-}" ] && gyp_nodedir=(--nodedir="$npm_config_nodedir")
+    (cd native/pcap && ../../node_modules/.bin/node-gyp rebuild "${gyp_nodedir[@]}" --loglevel=error) >/dev/null ||
+      echo "setup: the libpcap addon did not build: live capture (record, intercept) is unavailable" >&2
+  fi
+else
+  echo "setup: no libpcap headers: live capture (record, intercept) will not work until libpcap-dev is installed" >&2
 fi
 # Bundle the CLI so that it starts fast (bin/reprise.js falls back to the sources when stale).
 if [ ! -e dist/reprise.js ] || [ -n "$(find src package.json -newer dist/reprise.js -print -quit)" ]; then

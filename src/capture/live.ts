@@ -1,26 +1,24 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { LiveClock } from './live-clock.ts';
-import { wireLengthOf } from './live-wire-length.ts';
+import { loadPcapAddon, type NativeHandle, problemOf } from './live-addon.ts';
+import { batchRecordSize, walkBatch } from './live-batch.ts';
+import { LiveCaptureError } from './live-error.ts';
 import { type CaptureRecord, LinkType } from './record.ts';
 
 /**
- * Live capture over libpcap, through the `cap` package (0.2.1). What cap gives, and what it does
- * not:
- * - Packets arrive one callback at a time in one reused buffer; the record handed to `onPacket`
- *   is valid only during the call.
- * - No libpcap timestamps: records are stamped on arrival in JavaScript (see live-clock.ts).
- * - No original length: it is recovered from the IP header when the packet was cut.
- * - No pcap_stats: the kernel's drop count is not available (`dropped: null`). `ifDropped` is the
- *   interface's own rx_dropped counter since the capture opened, when the device has one.
- * - Immediate mode is always on (cap sets it on Linux); libpcap's snap length is fixed at 65535,
- *   and `snapLength` cuts packets further by sizing the copy buffer.
+ * Live capture over libpcap, through reprise's own addon (native/pcap). libpcap hands packets
+ * over in batches with its own timestamps (nanoseconds where the kernel gives them) and the
+ * packets' original lengths; `onPacket` sees them one at a time in one reused record, valid only
+ * during the call. `stats()` is libpcap's pcap_stats.
  */
+
+export { LiveCaptureError, type LiveCaptureProblem } from './live-error.ts';
+export { openPacketInjector, type PacketInjector } from './live-injector.ts';
 
 export interface LiveDevice {
   name: string;
   description?: string;
   addresses: string[];
+  up: boolean;
+  loopback: boolean;
 }
 
 export interface LiveCaptureOptions {
@@ -28,19 +26,30 @@ export interface LiveCaptureOptions {
   device: string;
   /** BPF filter expression; empty captures everything. */
   filter?: string;
-  /** Bytes kept per packet; longer packets are cut (default: whole packets, up to 65535). */
+  /** Bytes kept per packet; longer packets are cut (default: whole packets, up to MAX_SNAP_LENGTH). */
   snapLength?: number;
-  /** Kernel capture buffer in bytes (default 32 MiB). */
+  /** Kernel capture buffer in bytes (default DEFAULT_BUFFER_SIZE). */
   bufferSize?: number;
+  /**
+   * Deliver each packet as soon as it arrives (default). Off, libpcap hands over fuller batches,
+   * at most `timeoutMs` late: less CPU per packet for recorders that do not need the latency.
+   */
+  immediate?: boolean;
+  /** With `immediate` off, the longest a packet waits in the kernel (default 100 ms). */
+  timeoutMs?: number;
+  /** The capture failed after opening (the device went away); no packet follows. Default: thrown. */
+  onError?: (error: LiveCaptureError) => void;
 }
 
 export interface LiveCaptureStats {
-  /** Packets handed to `onPacket`. */
+  /** Packets that passed the filter, according to libpcap (pcap_stats ps_recv). */
   received: number;
-  /** Packets the kernel dropped for lack of buffer space; null: cap does not expose pcap_stats. */
-  dropped: number | null;
-  /** Packets the interface itself dropped since the capture opened; null when not known. */
-  ifDropped: number | null;
+  /** Packets the kernel dropped for lack of buffer space (ps_drop). */
+  dropped: number;
+  /** Packets the interface itself dropped since the capture opened (ps_ifdrop). */
+  ifDropped: number;
+  /** Packets handed to `onPacket`. */
+  delivered: number;
 }
 
 export interface LiveCapture {
@@ -53,83 +62,27 @@ export interface LiveCapture {
   close(): void;
 }
 
-export type LiveCaptureProblem =
-  | 'unavailable'
-  | 'unknown-device'
-  | 'device-down'
-  | 'bad-filter'
-  | 'no-privilege'
-  | 'open-failed';
-
-export class LiveCaptureError extends Error {
-  constructor(
-    readonly problem: LiveCaptureProblem,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'LiveCaptureError';
-  }
-}
-
-export const MAX_SNAP_LENGTH = 65535;
+/** libpcap's own limit, and tcpdump's default snap length. */
+export const MAX_SNAP_LENGTH = 262144;
 export const DEFAULT_BUFFER_SIZE = 256 * 1024 * 1024;
-
-interface CapDevice {
-  name: string;
-  description?: string;
-  addresses?: { addr?: string }[];
-}
-
-interface CapHandle {
-  open(device: string, filter: string, bufferSize: number, buffer: Buffer): string;
-  close(): boolean;
-  on(event: 'packet', listener: (length: number, truncated: boolean) => void): void;
-  removeAllListeners(event: 'packet'): void;
-}
-
-interface CapModule {
-  Cap: { new (): CapHandle; deviceList(): CapDevice[] };
-}
-
-let capModule: CapModule | undefined;
-
-function loadCap(): CapModule {
-  if (capModule) return capModule;
-  try {
-    capModule = createRequire(import.meta.url)('cap') as CapModule;
-    return capModule;
-  } catch (err) {
-    throw new LiveCaptureError(
-      'unavailable',
-      `live capture needs the 'cap' package (libpcap), which did not load: ${(err as Error).message}. ` +
-        'Install libpcap-dev and run npm install.',
-    );
-  }
-}
+const MIN_BATCH_BYTES = 1024 * 1024;
+const DEFAULT_TIMEOUT_MS = 100;
 
 export function listDevices(): LiveDevice[] {
-  return loadCap()
-    .Cap.deviceList()
-    .map((d) => ({
-      name: d.name,
-      ...(d.description ? { description: d.description } : {}),
-      addresses: (d.addresses ?? []).flatMap((a) => (a.addr ? [a.addr] : [])),
-    }));
+  try {
+    return loadPcapAddon().devices();
+  } catch (err) {
+    if (err instanceof LiveCaptureError) throw err;
+    throw new LiveCaptureError('open-failed', `cannot list capture devices: ${(err as Error).message}`);
+  }
 }
-
-/**
- * Handles whose open failed. cap's native close() and destructor abort the process on a handle
- * whose open threw half-way, so such handles are kept reachable (never garbage collected) and
- * never closed. Each holds at most one libpcap socket until the process exits.
- */
-const failedHandles: CapHandle[] = [];
 
 export function openLiveCapture(
   options: LiveCaptureOptions,
   onPacket: (record: CaptureRecord) => void,
 ): LiveCapture {
-  const { Cap } = loadCap();
-  const device = options.device;
+  const addon = loadPcapAddon();
+  const { device } = options;
   const filter = options.filter ?? '';
   const snapLength = Math.min(options.snapLength ?? MAX_SNAP_LENGTH, MAX_SNAP_LENGTH);
   if (!Number.isInteger(snapLength) || snapLength < 1) {
@@ -138,126 +91,119 @@ export function openLiveCapture(
       `snap length must be a positive integer, got ${options.snapLength}`,
     );
   }
-  const devices = Cap.deviceList().map((d) => d.name);
-  if (!devices.includes(device)) throw unknownDevice(device, devices);
-
-  const cap = new Cap();
-  const buffer = Buffer.alloc(snapLength);
-  let linkName: string;
-  try {
-    linkName = cap.open(device, filter, options.bufferSize ?? DEFAULT_BUFFER_SIZE, buffer);
-  } catch (err) {
-    failedHandles.push(cap);
-    throw explainOpenFailure((err as Error).message, device, filter, devices);
-  }
-  const linkType = linkTypeOf(linkName);
-  const ifDroppedAtOpen = readInterfaceDrops(device);
-  const clock = new LiveClock();
+  const batch = Buffer.alloc(Math.max(MIN_BATCH_BYTES, 4 * batchRecordSize(snapLength)));
   const record: CaptureRecord = {
     index: 0,
     fileOffset: -1,
-    linkType,
+    linkType: 0,
     interfaceId: 0,
     tsSec: 0,
     tsNsec: 0,
     capturedLength: 0,
     originalLength: 0,
-    buf: buffer,
+    buf: batch,
     offset: 0,
   };
-  let received = 0;
+  let delivered = 0;
   let open = true;
+  const stillOpen = () => open;
+  const onError =
+    options.onError ??
+    ((error: LiveCaptureError) => {
+      throw error;
+    });
 
-  cap.on('packet', (length, truncated) => {
-    if (!open) return;
-    clock.stamp(record);
-    record.index = received++;
-    record.capturedLength = length;
-    record.originalLength =
-      truncated || length === MAX_SNAP_LENGTH ? wireLengthOf(linkType, buffer, length) : length;
-    onPacket(record);
-  });
+  let opened: { handle: NativeHandle; linkType: number; nanosecond: boolean };
+  try {
+    opened = addon.open(
+      device,
+      {
+        filter,
+        snapLength,
+        bufferSize: Math.min(options.bufferSize ?? DEFAULT_BUFFER_SIZE, 2 ** 31 - 1),
+        immediate: options.immediate ?? true,
+        timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        promiscuous: true,
+      },
+      batch,
+      (count, bytesOrError) => {
+        if (!open) return;
+        if (count < 0) {
+          open = false;
+          addon.close(opened.handle);
+          onError(new LiveCaptureError('open-failed', `capture on '${device}' failed: ${bytesOrError}`));
+          return;
+        }
+        const bytes = bytesOrError as number;
+        delivered += walkBatch(
+          batch,
+          count,
+          bytes,
+          opened.nanosecond,
+          delivered,
+          record,
+          onPacket,
+          stillOpen,
+        );
+      },
+    );
+  } catch (err) {
+    throw explainOpenFailure(err, device, filter);
+  }
+  const linkType = linkTypeOf(opened.linkType);
+  record.linkType = linkType;
+  const { handle } = opened;
 
   return {
     device,
     linkType,
     snapLength,
     stats() {
-      const now = readInterfaceDrops(device);
-      return {
-        received,
-        dropped: null,
-        ifDropped: now === null || ifDroppedAtOpen === null ? null : now - ifDroppedAtOpen,
-      };
+      return { ...addon.stats(handle), delivered };
     },
     close() {
       if (!open) return;
       open = false;
-      cap.removeAllListeners('packet');
-      cap.close();
+      addon.close(handle);
     },
   };
 }
 
-function unknownDevice(device: string, devices: string[]): LiveCaptureError {
-  return new LiveCaptureError(
-    'unknown-device',
-    `no capture device '${device}'; available: ${devices.length > 0 ? devices.join(', ') : '(none)'}`,
-  );
+function explainOpenFailure(err: unknown, device: string, filter: string): LiveCaptureError {
+  const message = (err as Error).message;
+  switch (problemOf(err)) {
+    case 'no-privilege':
+      return new LiveCaptureError(
+        'no-privilege',
+        `capturing on '${device}' needs root or the CAP_NET_RAW capability (libpcap: ${message})`,
+      );
+    case 'unknown-device':
+      return new LiveCaptureError(
+        'unknown-device',
+        `no capture device '${device}'; available: ${availableDevices()} (libpcap: ${message})`,
+      );
+    case 'device-down':
+      return new LiveCaptureError(
+        'device-down',
+        `device '${device}' is down: bring it up first (libpcap: ${message})`,
+      );
+    case 'bad-filter':
+      return new LiveCaptureError('bad-filter', `bad filter '${filter}': ${message}`);
+    default:
+      return new LiveCaptureError('open-failed', `cannot capture on '${device}': ${message}`);
+  }
 }
 
-function explainOpenFailure(
-  message: string,
-  device: string,
-  filter: string,
-  devices: string[],
-): LiveCaptureError {
-  if (/permission|not permitted/i.test(message)) {
-    return new LiveCaptureError(
-      'no-privilege',
-      `capturing on '${device}' needs root or the CAP_NET_RAW capability (libpcap: ${message})`,
-    );
-  }
-  if (/no such device/i.test(message)) return unknownDevice(device, devices);
-  if (/not up/i.test(message)) {
-    return new LiveCaptureError(
-      'device-down',
-      `device '${device}' is down: bring it up first (libpcap: ${message})`,
-    );
-  }
-  // Messages from opening the device name a system call; anything else comes from compiling the filter.
-  const fromActivation = /^(socket|bind|ioctl|setsockopt|mmap|Unable to set)|SIOC/i.test(message);
-  if (filter !== '' && !fromActivation) {
-    return new LiveCaptureError('bad-filter', `bad filter '${filter}': ${message}`);
-  }
-  return new LiveCaptureError('open-failed', `cannot capture on '${device}': ${message}`);
-}
-
-/** cap names the link types it knows; other ones come back as "Unknown linktype N". */
-function linkTypeOf(name: string): number {
-  switch (name) {
-    case 'ETHERNET':
-      return LinkType.ETHERNET;
-    case 'NULL':
-      return LinkType.NULL;
-    case 'RAW':
-      return LinkType.RAW;
-    case 'LINKTYPE_LINUX_SLL':
-    case 'LINUX_SLL':
-      return LinkType.LINUX_SLL;
-    case 'IEEE802_11_RADIO':
-      return 127;
-  }
-  const unknown = /(\d+)$/.exec(name);
-  if (unknown) return Number(unknown[1]);
-  throw new LiveCaptureError('open-failed', `libpcap reported a link type reprise cannot name: ${name}`);
-}
-
-function readInterfaceDrops(device: string): number | null {
-  if (device === 'any' || device.includes('/')) return null;
+function availableDevices(): string {
   try {
-    return Number(readFileSync(`/sys/class/net/${device}/statistics/rx_dropped`, 'utf8').trim());
+    const names = listDevices().map((d) => d.name);
+    return names.length > 0 ? names.join(', ') : '(none)';
   } catch {
-    return null;
+    return '(cannot list them)';
   }
+}
+
+/** DLT_RAW is 12 (14 on OpenBSD) in libpcap's API and 101 in capture files; the rest match. */
+function linkTypeOf(dlt: number): number {
+  return dlt === 12 || dlt === 14 ? LinkType.RAW : dlt;
 }

@@ -1,0 +1,98 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { LiveCaptureError, type LiveCaptureProblem } from './live-error.ts';
+
+/**
+ * reprise's own libpcap binding (native/pcap/reprise_pcap.c), loaded on first use so that a
+ * machine without libpcap runs everything that does not capture. Built by scripts/setup.sh.
+ */
+
+/** An open libpcap handle, owned by the addon. */
+export type NativeHandle = { readonly __brand: 'reprise-pcap-handle' };
+
+export interface NativeDevice {
+  name: string;
+  description?: string;
+  addresses: string[];
+  up: boolean;
+  loopback: boolean;
+}
+
+export interface NativeOpenOptions {
+  filter: string;
+  snapLength: number;
+  bufferSize: number;
+  timeoutMs: number;
+  immediate: boolean;
+  promiscuous: boolean;
+}
+
+/** count >= 0: `count` records in batch[0, bytesOrError). count -1: the capture failed. */
+export type NativeBatchListener = (count: number, bytesOrError: number | string) => void;
+
+export interface NativeStats {
+  received: number;
+  dropped: number;
+  ifDropped: number;
+}
+
+export interface PcapAddon {
+  devices(): NativeDevice[];
+  open(
+    device: string,
+    options: NativeOpenOptions,
+    batch: Buffer,
+    onBatch: NativeBatchListener,
+  ): { handle: NativeHandle; linkType: number; nanosecond: boolean };
+  stats(handle: NativeHandle): NativeStats;
+  close(handle: NativeHandle): void;
+  openInjector(device: string): { handle: NativeHandle; linkType: number };
+  inject(handle: NativeHandle, frame: Uint8Array, length: number): void;
+}
+
+const ADDON = 'native/pcap/build/Release/reprise_pcap.node';
+/** From src/capture/ (sources) and from dist/ (the bundle). */
+const CANDIDATES = [new URL(`../../${ADDON}`, import.meta.url), new URL(`../${ADDON}`, import.meta.url)];
+
+let addon: PcapAddon | undefined;
+
+export function loadPcapAddon(): PcapAddon {
+  addon ??= loadAddonFrom(CANDIDATES.map((url) => fileURLToPath(url)));
+  return addon;
+}
+
+/** Loads the first of `paths` that exists; throws LiveCaptureError('unavailable') naming what is missing. */
+export function loadAddonFrom(paths: string[]): PcapAddon {
+  const path = paths.find((p) => existsSync(p));
+  if (!path) {
+    throw new LiveCaptureError(
+      'unavailable',
+      `live capture needs reprise's libpcap addon (${ADDON}), which is not built: ` +
+        'install libpcap-dev (apt-get install libpcap-dev) and run scripts/setup.sh',
+    );
+  }
+  try {
+    return createRequire(import.meta.url)(path) as PcapAddon;
+  } catch (err) {
+    throw new LiveCaptureError(
+      'unavailable',
+      `live capture needs libpcap: ${path} did not load (${(err as Error).message}); ` +
+        'install libpcap (apt-get install libpcap-dev) and run scripts/setup.sh',
+    );
+  }
+}
+
+const PROBLEMS: readonly string[] = [
+  'unknown-device',
+  'device-down',
+  'bad-filter',
+  'no-privilege',
+  'open-failed',
+] satisfies LiveCaptureProblem[];
+
+/** The addon throws Errors whose `code` names the problem; anything else is a failed open. */
+export function problemOf(err: unknown): LiveCaptureProblem {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && PROBLEMS.includes(code) ? (code as LiveCaptureProblem) : 'open-failed';
+}
