@@ -98,7 +98,7 @@ const tools: Tool[] = [
 ];
 
 async function offer(macAddress: string, rate: number): Promise<{ sent: number; seconds: number }> {
-  const blaster = join(ROOT, 'bench/record-blaster.cjs');
+  const blaster = join(ROOT, 'bench/record-blaster.ts');
   const out = execFileSync(
     'ip',
     [
@@ -106,6 +106,8 @@ async function offer(macAddress: string, rate: number): Promise<{ sent: number; 
       'exec',
       gen,
       process.execPath,
+      '--import',
+      'tsx',
       blaster,
       genDevice,
       macAddress,

@@ -24,10 +24,7 @@ export function registerRecord(program: Command): void {
       '-w, --write <file>',
       "output file, '-' for stdout (default: recordings/<device>-port<N>-<UTC time>.pcap)",
     )
-    .option(
-      '-s, --snaplen <bytes>',
-      'bytes kept per packet; 0 or unset: whole packets (libpcap via cap keeps at most 65535)',
-    )
+    .option('-s, --snaplen <bytes>', 'bytes kept per packet; 0 or unset: whole packets (up to 262144)')
     .option('-c, --count <n>', 'stop after n packets')
     .option('-G, --duration <seconds>', 'stop after this many seconds (unlike tcpdump -G, which rotates)')
     .option(
@@ -90,7 +87,7 @@ function linkTypeName(linkType: number): string {
   return entry ? entry[0] : String(linkType);
 }
 
-/** The Ink view's progress shape. Its `dropped` is a number: an unavailable count shows as '-' (NaN). */
+/** The Ink view's progress shape. */
 function toProgress(stats: RecordStats): RecordProgress {
   return {
     packets: stats.packets,
@@ -99,7 +96,7 @@ function toProgress(stats: RecordStats): RecordProgress {
     sessionsSeen: stats.sessionsNew,
     sessionsActive: stats.sessionsActive,
     serverPorts: stats.serverPorts,
-    dropped: stats.dropped ?? Number.NaN,
+    dropped: stats.dropped,
     fileName: stats.file,
     fileBytes: stats.fileBytes,
     ...(stats.rotateBytes !== null ? { rotationIndex: stats.fileSequence - 1 } : {}),

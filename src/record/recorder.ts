@@ -51,7 +51,7 @@ export interface RecordingResult {
   linkType: number;
   /** Packets libpcap delivered (some may arrive after the stop and not be written). */
   received: number;
-  dropped: number | null;
+  dropped: number;
   ifDropped: number | null;
 }
 

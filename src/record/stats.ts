@@ -19,8 +19,8 @@ export interface RecordStats {
   sessionsActive: number;
   /** Server ports by number of sessions opened to them, busiest first (at most 5). */
   serverPorts: { port: number; sessions: number }[];
-  /** Packets the kernel dropped; null when libpcap's count is not available (cap 0.2.1). */
-  dropped: number | null;
+  /** Packets libpcap or the kernel dropped (pcap_stats). */
+  dropped: number;
   /** Packets the interface dropped since the start; null when not known (e.g. device `any`). */
   ifDropped: number | null;
   /** The file being written ('-' for stdout) and its size. */

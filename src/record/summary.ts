@@ -22,11 +22,7 @@ export function formatRecordingSummary(result: RecordingResult): string[] {
   ];
   for (const file of kept) lines.push(`  ${file.path}: ${file.packets} packets, ${formatBytes(file.bytes)}`);
   lines.push(
-    `libpcap: ${result.received} packets received, ${
-      result.dropped === null
-        ? 'drop count unavailable (cap 0.2.1 does not expose pcap_stats)'
-        : `${result.dropped} dropped`
-    }, ${result.ifDropped === null ? 'interface drops unknown' : `${result.ifDropped} dropped by the interface`}`,
+    `libpcap: ${result.received} packets received, ${result.dropped} dropped, ${result.ifDropped === null ? 'interface drops unknown' : `${result.ifDropped} dropped by the interface`}`,
   );
   if (result.error !== null)
     lines.push(`error: ${result.error}; the files hold every complete record written before it`);

@@ -1,32 +1,26 @@
 /**
  * `--send-link <device>`: the raw transport's packets sent as Ethernet frames through libpcap
- * (cap's pcap_sendpacket), for hosts where IP-layer raw sending is filtered. The frame goes to
+ * (pcap_inject), for hosts where IP-layer raw sending is filtered. The frame goes to
  * the next hop's MAC, taken from the kernel's neighbour table for the route to each target
  * (`ip route get`, `ip neigh show`); `resolve()` must have found it before packets to a target go.
  */
 import { execFileSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { LiveCaptureError } from '../capture/live-error.ts';
+import { openPacketInjector, type PacketInjector } from '../capture/live-injector.ts';
+import { LinkType } from '../capture/record.ts';
 import { emptySenderStats, type PacketSender, RawSenderError } from './raw-sender.ts';
 
 const ETHERNET_HEADER = 14;
 const ETHERTYPE_IPV4 = 0x0800;
 const MAX_FRAME = ETHERNET_HEADER + 65535;
-/** Matches no packet: the handle is opened to send, not to capture. */
-const CAPTURE_NOTHING = 'less 1';
 const DISCARD_PORT = 9;
-
-interface CapHandle {
-  open(device: string, filter: string, bufferSize: number, buffer: Buffer): string;
-  send(buffer: Buffer, length: number): void;
-  close(): boolean;
-}
 
 export class LinkSender implements PacketSender {
   readonly name: string;
   readonly stats = emptySenderStats();
-  private readonly cap: CapHandle;
+  private readonly injector: PacketInjector;
   private readonly sourceMac: Buffer;
   private readonly nextHopMac = new Map<string, Buffer>();
   private readonly frame = Buffer.allocUnsafe(MAX_FRAME);
@@ -35,25 +29,16 @@ export class LinkSender implements PacketSender {
   constructor(readonly device: string) {
     this.name = `link layer (${device})`;
     this.sourceMac = macOf(device);
-    let Cap: new () => CapHandle;
     try {
-      Cap = (createRequire(import.meta.url)('cap') as { Cap: new () => CapHandle }).Cap;
+      this.injector = openPacketInjector(device);
     } catch (err) {
-      throw new RawSenderError(`--send-link needs the 'cap' package (libpcap): ${(err as Error).message}`);
+      if (err instanceof LiveCaptureError) throw new RawSenderError(`--send-link: ${err.message}`);
+      throw err;
     }
-    this.cap = new Cap();
-    let link: string;
-    try {
-      link = this.cap.open(device, CAPTURE_NOTHING, 1024 * 1024, Buffer.alloc(64));
-    } catch (err) {
-      const message = (err as Error).message;
-      const hint = /permi|privilege/i.test(message) ? ' (needs root or CAP_NET_RAW)' : '';
-      throw new RawSenderError(`--send-link: cannot open ${device}${hint}: ${message}`);
-    }
-    if (link !== 'ETHERNET') {
-      this.cap.close();
+    if (this.injector.linkType !== LinkType.ETHERNET) {
+      this.injector.close();
       throw new RawSenderError(
-        `--send-link: ${device} has link type ${link}; only Ethernet devices are supported`,
+        `--send-link: ${device} has link type ${this.injector.linkType}; only Ethernet devices are supported`,
       );
     }
   }
@@ -94,7 +79,7 @@ export class LinkSender implements PacketSender {
     this.frame.writeUInt16BE(ETHERTYPE_IPV4, 12);
     this.frame.set(packet.subarray(0, length), ETHERNET_HEADER);
     try {
-      this.cap.send(this.frame, ETHERNET_HEADER + length);
+      this.injector.send(this.frame, ETHERNET_HEADER + length);
       this.stats.sent++;
     } catch (err) {
       this.fail((err as Error).message);
@@ -104,7 +89,7 @@ export class LinkSender implements PacketSender {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.cap.close();
+    this.injector.close();
   }
 
   private fail(message: string): void {

@@ -12,17 +12,17 @@ const base: RecordingResult = {
   elapsedMs: 2500,
   linkType: 1,
   received: 10,
-  dropped: null,
+  dropped: 3,
   ifDropped: 0,
 };
 
 describe('formatRecordingSummary', () => {
-  it('says why it stopped, what it wrote, and that the drop count is unavailable rather than 0', () => {
+  it('says why it stopped, what it wrote, and what libpcap dropped', () => {
     const lines = formatRecordingSummary(base);
     assert.equal(lines[0], 'stopped: packet count reached after 0:02');
     assert.match(lines[1], /^wrote 10 packets, .* in 1 file$/);
     assert.match(lines[2], /a\.pcap: 10 packets/);
-    assert.match(lines[3], /10 packets received, drop count unavailable .*, 0 dropped by the interface/);
+    assert.match(lines[3], /10 packets received, 3 dropped, 0 dropped by the interface/);
   });
 
   it('counts ring deletions, lists only the files kept, and ends with the error', () => {

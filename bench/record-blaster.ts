@@ -1,11 +1,10 @@
-// Offers TCP packets at a fixed rate on a device, through libpcap (cap.send), for the record
-// benchmark. Usage: node record-blaster.cjs <device> <dst mac> <src ip> <dst ip> <rate/s> <seconds>
+// Offers TCP packets at a fixed rate on a device, through libpcap (pcap_inject), for the record
+// benchmark. Usage: node --import tsx record-blaster.ts <device> <dst mac> <src ip> <dst ip> <rate/s> <seconds>
 // The destination MAC and IP address exist nowhere, so the receiving kernel drops the packets
 // early and silently (no RST doubles the traffic, little CPU is spent); a capture on the
 // receiving veth (libpcap opens it promiscuous) sees every one of them.
 // Prints one JSON line: { sent, seconds }.
-'use strict';
-const { Cap } = require('cap');
+import { openPacketInjector } from '../src/capture/live-injector.ts';
 
 const [device, dstMac, srcIp, dstIp, rateText, secondsText] = process.argv.slice(2);
 const rate = Number(rateText);
@@ -34,8 +33,7 @@ frame[tcp + 12] = 0x50;
 frame[tcp + 13] = 0x18; // PSH ACK
 frame.writeUInt16BE(65535, tcp + 14);
 
-const cap = new Cap();
-cap.open(device, 'less 1', 1 << 20, Buffer.alloc(65535)); // a filter that keeps nothing: send only
+const injector = openPacketInjector(device);
 // Paced in a busy loop. When the sender falls behind (it shares the CPUs with the capturer),
 // the deficit is forgotten rather than sent as a burst: the offer stays smooth, and its real
 // rate is reported.
@@ -55,10 +53,10 @@ for (;;) {
   while (sent < due) {
     frame.writeUInt16BE(40000 + (sent % 1000), tcp); // 1000 client ports
     frame.writeUInt32BE(sent >>> 0, tcp + 4);
-    cap.send(frame, frame.length);
+    injector.send(frame, frame.length);
     sent++;
   }
 }
 const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
-cap.close();
+injector.close();
 console.log(JSON.stringify({ sent, seconds: elapsed }));
