@@ -11,7 +11,7 @@ export const NO_BASE = -1;
 
 export interface Conversation {
   ipVersion: 4 | 6;
-  /** IPv4 tuple (ipVersion 4). */
+  /** IPv4 tuple (ipVersion 4); the addresses as int32 (`address | 0`), which V8 keeps unboxed. */
   lo4: number;
   hi4: number;
   loPort: number;

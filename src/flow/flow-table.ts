@@ -7,10 +7,12 @@
 import { formatIpv4, formatIpv6 } from '../packet/address.ts';
 import { type PacketView, TcpFlag } from '../packet/view.ts';
 import { type ClientStreamLimits, defaultClientStreamLimits } from './client-stream.ts';
-import { type Conversation, hashIpv4, keyIpv6, NO_BASE, sourceIsLo } from './conversation.ts';
+import { type Conversation, keyIpv6, NO_BASE, sourceIsLo } from './conversation.ts';
+import { ConversationTable } from './conversation-table.ts';
 import { seqAdd } from './seq.ts';
 import type { Endpoint, FlowSink } from './session.ts';
 import { SessionTracker, type TrackerOptions } from './session-tracker.ts';
+import { timestampUs } from './timestamp.ts';
 
 export interface FlowTableOptions {
   /** Keep request bytes (replay needs them; inspect does not). */
@@ -22,9 +24,19 @@ export interface FlowTableOptions {
 
 const SYN_ACK = TcpFlag.SYN | TcpFlag.ACK;
 
+interface LastIpv4Text {
+  address: number;
+  text: string;
+}
+
 export class FlowTable {
-  private readonly byHash4 = new Map<number, Conversation>();
-  private readonly byKey6 = new Map<string, Conversation>();
+  /**
+   * Conversations with a session open, and those whose session closed (kept to absorb late
+   * packets, oldest forgotten first). Apart so that the table every packet searches stays small
+   * (cache-resident); the closed one is searched only when a tuple has no open session.
+   */
+  private readonly openConversations = new ConversationTable();
+  private readonly closedConversations = new ConversationTable();
   /** Conversations whose session closed, oldest first, each with its close serial (stale once reused). */
   private readonly closedQueue: Conversation[] = [];
   private readonly closedSerials: number[] = [];
@@ -35,6 +47,9 @@ export class FlowTable {
   private readonly trackerOptions: TrackerOptions;
   private nextId = 0;
   private open = 0;
+  /** The last client and server IPv4 address formatted: sessions often share them (a server's, mostly). */
+  private readonly clientIpv4: LastIpv4Text = { address: -1, text: '' };
+  private readonly serverIpv4: LastIpv4Text = { address: -1, text: '' };
   /** Packets of tuples whose session had already closed (late ACKs, duplicates). */
   latePackets = 0;
 
@@ -84,46 +99,41 @@ export class FlowTable {
       this.latePackets++;
       return;
     }
-    tracker.push(view, srcIsLo === conversation.clientIsLo, timestampUs(view));
+    tracker.push(view, srcIsLo === conversation.clientIsLo);
     if (tracker.isOver) this.close(conversation, tracker);
   }
 
-  /** The capture is over: every open session closes (ending 'capture-end' unless a FIN or RST came). */
+  /** The capture is over: every open session closes (ending 'capture-end' unless a FIN or RST came), in order of id. */
   end(): void {
-    for (const conversation of this.byHash4.values()) {
-      for (let c: Conversation | undefined = conversation; c !== undefined; c = c.nextInBucket) {
-        if (c.tracker !== undefined) this.close(c, c.tracker);
-      }
-    }
-    for (const conversation of this.byKey6.values()) {
-      if (conversation.tracker !== undefined) this.close(conversation, conversation.tracker);
-    }
+    const open = this.openConversations.values();
+    open.sort((a, b) => a.tracker!.session.id - b.tracker!.session.id);
+    for (const conversation of open) this.close(conversation, conversation.tracker!);
   }
 
   private find(view: PacketView, srcIsLo: boolean): Conversation | undefined {
-    if (view.ipVersion === 6) return this.byKey6.get(keyIpv6(view, srcIsLo));
-    const lo4 = srcIsLo ? view.src4 : view.dst4;
-    const hi4 = srcIsLo ? view.dst4 : view.src4;
+    if (view.ipVersion === 6) {
+      const key6 = keyIpv6(view, srcIsLo);
+      return this.openConversations.find6(key6) ?? this.closedConversations.find6(key6);
+    }
+    const lo4 = (srcIsLo ? view.src4 : view.dst4) | 0;
+    const hi4 = (srcIsLo ? view.dst4 : view.src4) | 0;
     const loPort = srcIsLo ? view.srcPort : view.dstPort;
     const hiPort = srcIsLo ? view.dstPort : view.srcPort;
-    let c = this.byHash4.get(hashIpv4(lo4, hi4, loPort, hiPort));
-    while (
-      c !== undefined &&
-      (c.lo4 !== lo4 || c.hi4 !== hi4 || c.loPort !== loPort || c.hiPort !== hiPort)
-    ) {
-      c = c.nextInBucket;
-    }
-    return c;
+    return (
+      this.openConversations.find4(lo4, hi4, loPort, hiPort) ??
+      this.closedConversations.find4(lo4, hi4, loPort, hiPort)
+    );
   }
 
   private add(view: PacketView, srcIsLo: boolean): Conversation {
+    const ipv6 = view.ipVersion === 6;
     const conversation: Conversation = {
       ipVersion: view.ipVersion,
-      lo4: srcIsLo ? view.src4 : view.dst4,
-      hi4: srcIsLo ? view.dst4 : view.src4,
+      lo4: ipv6 ? 0 : (srcIsLo ? view.src4 : view.dst4) | 0,
+      hi4: ipv6 ? 0 : (srcIsLo ? view.dst4 : view.src4) | 0,
       loPort: srcIsLo ? view.srcPort : view.dstPort,
       hiPort: srcIsLo ? view.dstPort : view.srcPort,
-      key6: '',
+      key6: ipv6 ? keyIpv6(view, srcIsLo) : '',
       loBase: NO_BASE,
       hiBase: NO_BASE,
       tracker: undefined,
@@ -131,14 +141,6 @@ export class FlowTable {
       clientIsLo: true,
       nextInBucket: undefined,
     };
-    if (view.ipVersion === 6) {
-      conversation.key6 = keyIpv6(view, srcIsLo);
-      this.byKey6.set(conversation.key6, conversation);
-    } else {
-      const hash = hashIpv4(conversation.lo4, conversation.hi4, conversation.loPort, conversation.hiPort);
-      conversation.nextInBucket = this.byHash4.get(hash);
-      this.byHash4.set(hash, conversation);
-    }
     this.startSession(conversation, view, srcIsLo);
     return conversation;
   }
@@ -148,6 +150,7 @@ export class FlowTable {
     if (conversation.tracker !== undefined) this.close(conversation, conversation.tracker);
     this.closedCount--;
     conversation.closedSerial = -1;
+    this.closedConversations.remove(conversation);
     conversation.loBase = srcIsLo ? view.seq : NO_BASE;
     conversation.hiBase = srcIsLo ? NO_BASE : view.seq;
     this.startSession(conversation, view, srcIsLo);
@@ -157,8 +160,8 @@ export class FlowTable {
     const clientIsLo = clientIsSource(view) === srcIsLo;
     conversation.clientIsLo = clientIsLo;
     const fromClient = clientIsLo === srcIsLo;
-    const client = endpointOf(view, fromClient);
-    const server = endpointOf(view, !fromClient);
+    const client = this.endpointOf(view, fromClient, this.clientIpv4);
+    const server = this.endpointOf(view, !fromClient, this.serverIpv4);
     const tracker = new SessionTracker(
       this.nextId++,
       view.ipVersion,
@@ -168,13 +171,27 @@ export class FlowTable {
       this.trackerOptions,
     );
     conversation.tracker = tracker;
+    this.openConversations.add(conversation);
     this.open++;
     this.sink.sessionOpened?.(tracker.session);
+  }
+
+  private endpointOf(view: PacketView, source: boolean, ipv4Text: LastIpv4Text): Endpoint {
+    const port = source ? view.srcPort : view.dstPort;
+    if (view.ipVersion === 6) return { ip: formatIpv6(source ? view.src6 : view.dst6), port };
+    const address = source ? view.src4 : view.dst4;
+    if (address !== ipv4Text.address) {
+      ipv4Text.address = address;
+      ipv4Text.text = formatIpv4(address);
+    }
+    return { ip: ipv4Text.text, port };
   }
 
   private close(conversation: Conversation, tracker: SessionTracker): void {
     tracker.finish();
     conversation.tracker = undefined;
+    this.openConversations.remove(conversation);
+    this.closedConversations.add(conversation);
     this.open--;
     conversation.closedSerial = ++this.closeSerial;
     this.closedQueue.push(conversation);
@@ -202,7 +219,7 @@ export class FlowTable {
     if (oldest === undefined) return;
     this.closedCount--;
     oldest.closedSerial = -1;
-    this.unlink(oldest);
+    this.closedConversations.remove(oldest);
   }
 
   /** Drops queue entries of conversations reused since they closed. */
@@ -220,26 +237,6 @@ export class FlowTable {
     serials.length = kept;
     this.closedHead = 0;
   }
-
-  private unlink(oldest: Conversation): void {
-    if (oldest.ipVersion === 6) {
-      this.byKey6.delete(oldest.key6);
-      return;
-    }
-    const hash = hashIpv4(oldest.lo4, oldest.hi4, oldest.loPort, oldest.hiPort);
-    const head = this.byHash4.get(hash);
-    if (head === oldest) {
-      if (oldest.nextInBucket === undefined) this.byHash4.delete(hash);
-      else this.byHash4.set(hash, oldest.nextInBucket);
-      return;
-    }
-    for (let c = head; c !== undefined; c = c.nextInBucket) {
-      if (c.nextInBucket === oldest) {
-        c.nextInBucket = oldest.nextInBucket;
-        return;
-      }
-    }
-  }
 }
 
 /**
@@ -251,15 +248,4 @@ function clientIsSource(view: PacketView): boolean {
   if (synAck === TcpFlag.SYN) return true;
   if (synAck === SYN_ACK) return false;
   return view.srcPort >= view.dstPort;
-}
-
-function endpointOf(view: PacketView, source: boolean): Endpoint {
-  if (view.ipVersion === 6) {
-    return { ip: formatIpv6(source ? view.src6 : view.dst6), port: source ? view.srcPort : view.dstPort };
-  }
-  return { ip: formatIpv4(source ? view.src4 : view.dst4), port: source ? view.srcPort : view.dstPort };
-}
-
-export function timestampUs(view: PacketView): number {
-  return view.tsSec * 1_000_000 + Math.floor(view.tsNsec / 1000);
 }

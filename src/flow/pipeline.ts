@@ -12,6 +12,7 @@ import { DecodeStatus } from '../packet/status.ts';
 import { newPacketView } from '../packet/view.ts';
 import { FlowTable, type FlowTableOptions } from './flow-table.ts';
 import type { FlowSink } from './session.ts';
+import { timestampUs } from './timestamp.ts';
 
 export interface CaptureFlowOptions extends FlowTableOptions {
   /** Bytes the reader reads at a time. */
@@ -121,7 +122,7 @@ export class CaptureFlow {
     const linkType = record.linkType;
     if (linkType < COUNTED_LINK_TYPES) this.linkTypeCounts[linkType]++;
     else this.otherLinkTypes.set(linkType, (this.otherLinkTypes.get(linkType) ?? 0) + 1);
-    const tsUs = record.tsSec * 1_000_000 + Math.floor(record.tsNsec / 1000);
+    const tsUs = timestampUs(record);
     this.currentUs = tsUs;
     this.recordOffset = record.fileOffset;
     this.onPacketTime?.(tsUs);

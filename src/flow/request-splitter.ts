@@ -77,6 +77,9 @@ export class RequestSplitter implements StreamConsumer {
       data: NO_DATA,
       gaps: [],
       responseBytes: 0,
+      // Present from the start (see SessionTracker): one object shape for every request.
+      responseFirstUs: undefined,
+      responseLastUs: undefined,
     };
     this.openTsUs = tsUs;
     return this.open;

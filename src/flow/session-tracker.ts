@@ -9,9 +9,16 @@ import { ClientStream, type ClientStreamLimits, type StreamConsumer } from './cl
 import { RequestSplitter } from './request-splitter.ts';
 import { seqAdd, seqDiff } from './seq.ts';
 import type { CapturedRequest, CapturedSession, Endpoint } from './session.ts';
+import { timestampUs } from './timestamp.ts';
 
 /** A server segment further ahead than this is counted by its own length only (a corrupt seq). */
 const MAX_SERVER_JUMP = 1 << 30;
+
+/*
+ * Performance: this runs for every packet. Sequence numbers kept in fields or passed to other
+ * methods are int32 (`seq | 0`), which V8 keeps unboxed; uint32 values above 2^31 would cost a
+ * heap number each. Modulo 2^32 they are the same number, so seqDiff and seqAdd take either.
+ */
 
 export interface TrackerOptions {
   keepPayload: boolean;
@@ -23,16 +30,21 @@ export class SessionTracker implements StreamConsumer {
   readonly session: CapturedSession;
   private readonly stream: ClientStream;
   private readonly splitter: RequestSplitter;
-  private synTsUs: number | undefined;
-  /** Sequence number after the server's highest payload byte seen so far (valid once serverSeen). */
+  /** Capture time of the client's SYN, while the ACK that completes the handshake (for rttUs) is awaited. */
+  private synTsUs = 0;
+  private awaitingHandshakeAck = false;
+  /** The server's ISN + 1 (int32), the ack that completes the handshake (valid once serverIsnSeen). */
+  private handshakeAck = 0;
+  private serverIsnSeen = false;
+  /** Sequence number (int32) after the server's highest payload byte seen so far (valid once serverSeen). */
   private serverNext = 0;
   private serverSeen = false;
   serverPackets = 0;
-  /** Ack of the last client data segment: with no server packet captured, its advance marks an answer. */
+  /** Ack (int32) of the last client data segment: with no server packet captured, its advance marks an answer. */
   private clientAckAtData = 0;
   private clientSentData = false;
   private clientFin = false;
-  /** Sequence number the client's FIN takes (valid once clientFin). */
+  /** Sequence number (int32) the client's FIN takes (valid once clientFin). */
   private clientFinSeq = 0;
   private serverFin = false;
   private reset = false;
@@ -45,6 +57,8 @@ export class SessionTracker implements StreamConsumer {
     startUs: number,
     options: TrackerOptions,
   ) {
+    // Optional fields start out undefined rather than absent: objects keep one shape (V8 map)
+    // from birth, so the per-packet code that reads them stays monomorphic.
     this.session = {
       id,
       ipVersion,
@@ -52,7 +66,17 @@ export class SessionTracker implements StreamConsumer {
       server,
       startUs,
       endUs: startUs,
-      handshake: { syn: false, synAck: false },
+      handshake: {
+        syn: false,
+        synAck: false,
+        clientIsn: undefined,
+        serverIsn: undefined,
+        synOptions: undefined,
+        synWindow: undefined,
+        synAckOptions: undefined,
+        rttUs: undefined,
+      },
+      clientDataSeq: undefined,
       requests: [],
       packets: 0,
       bytesFromClient: 0,
@@ -62,6 +86,7 @@ export class SessionTracker implements StreamConsumer {
       gaps: 0,
       gapBytes: 0,
       truncatedSegments: 0,
+      endedBy: undefined,
     };
     this.splitter = new RequestSplitter(this.session, options.keepPayload, options.requestCompleted);
     this.stream = new ClientStream(this, options.keepPayload, options.limits);
@@ -84,7 +109,8 @@ export class SessionTracker implements StreamConsumer {
     return this.reset || (this.clientFin && this.serverFin && !this.stream.hasPending);
   }
 
-  push(view: PacketView, fromClient: boolean, tsUs: number): void {
+  push(view: PacketView, fromClient: boolean): void {
+    const tsUs = timestampUs(view);
     const session = this.session;
     session.packets++;
     if (tsUs > session.endUs) session.endUs = tsUs;
@@ -127,25 +153,33 @@ export class SessionTracker implements StreamConsumer {
         handshake.synWindow = view.window;
         handshake.synOptions = tcpOptionsOf(view);
         this.synTsUs = tsUs;
+        this.awaitingHandshakeAck = true;
         this.stream.startAt(seqAdd(seq, 1));
       }
       seq = seqAdd(seq, 1);
-    } else if (flags & TcpFlag.ACK) {
+    } else if (flags & TcpFlag.ACK && this.awaitingHandshakeAck) {
       this.measureRtt(view, tsUs);
     }
-    if (flags & TcpFlag.FIN && !this.clientFin) this.clientFinSeq = seqAdd(seq, view.payloadWireLength);
+    if (flags & TcpFlag.FIN && !this.clientFin) this.clientFinSeq = (seq + view.payloadWireLength) | 0;
     if (view.payloadWireLength === 0 || flags & TcpFlag.RST) return;
-    if (this.serverPackets === 0 && flags & TcpFlag.ACK) this.answerSeenInAck(view.ack);
-    this.stream.segment(seq, view.payloadWireLength, view.buf, view.payloadOffset, view.payloadLength, tsUs);
+    if (this.serverPackets === 0 && flags & TcpFlag.ACK) this.answerSeenInAck(view.ack | 0);
+    this.stream.segment(
+      seq | 0,
+      view.payloadWireLength,
+      view.buf,
+      view.payloadOffset,
+      view.payloadLength,
+      tsUs,
+    );
   }
 
   private measureRtt(view: PacketView, tsUs: number): void {
-    const handshake = this.session.handshake;
-    if (handshake.rttUs !== undefined || this.synTsUs === undefined || handshake.serverIsn === undefined)
-      return;
-    if (view.ack !== seqAdd(handshake.serverIsn, 1)) return;
+    if (!this.serverIsnSeen || (view.ack | 0) !== this.handshakeAck) return;
     const rtt = tsUs - this.synTsUs;
-    if (rtt >= 0) handshake.rttUs = rtt;
+    if (rtt >= 0) {
+      this.session.handshake.rttUs = rtt;
+      this.awaitingHandshakeAck = false;
+    }
   }
 
   /** One-sided capture: the client acknowledging more server bytes than at its last data means the server answered. */
@@ -165,9 +199,11 @@ export class SessionTracker implements StreamConsumer {
       if (flags & TcpFlag.ACK && !handshake.synAck) {
         handshake.synAck = true;
         handshake.serverIsn = seq;
+        this.handshakeAck = (seq + 1) | 0;
+        this.serverIsnSeen = true;
         handshake.synAckOptions = tcpOptionsOf(view);
         if (!this.serverSeen) {
-          this.serverNext = seqAdd(seq, 1);
+          this.serverNext = (seq + 1) | 0;
           this.serverSeen = true;
         }
         this.stream.startAt(view.ack);
@@ -176,7 +212,7 @@ export class SessionTracker implements StreamConsumer {
     }
     const length = view.payloadWireLength;
     if (length === 0 || flags & TcpFlag.RST) return;
-    const newBytes = this.newServerBytes(seq, length);
+    const newBytes = this.newServerBytes(seq | 0, length);
     if (newBytes === 0) return;
     this.session.bytesFromServer += newBytes;
     if (flags & TcpFlag.ACK) this.stream.acknowledged(this.ackOfClientData(view.ack), tsUs);
@@ -189,7 +225,7 @@ export class SessionTracker implements StreamConsumer {
   }
 
   private newServerBytes(seq: number, length: number): number {
-    const end = seqAdd(seq, length);
+    const end = (seq + length) | 0;
     const added = this.serverSeen ? seqDiff(this.serverNext, end) : length;
     if (added <= 0) return 0;
     this.serverNext = end;

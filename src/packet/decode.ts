@@ -1,8 +1,9 @@
-import type { CaptureRecord } from '../capture/record.ts';
+import { type CaptureRecord, LinkType } from '../capture/record.ts';
+import { u16 } from './bytes.ts';
 import type { DecodeContext } from './context.ts';
 import { decodeIpv4 } from './ipv4.ts';
 import { decodeIpv6 } from './ipv6.ts';
-import { locateNetwork, NETWORK_FOUND, type NetworkLocation } from './link.ts';
+import { ETHERTYPE_IPV4, locateNetwork, NETWORK_FOUND, type NetworkLocation } from './link.ts';
 import type { DecodeStatus } from './status.ts';
 import type { PacketView } from './view.ts';
 
@@ -36,6 +37,10 @@ function decodeNetwork(
   view: PacketView,
   ctx: DecodeContext,
 ): DecodeStatus {
+  // The common case, IPv4 over Ethernet, skips the general link-layer walk (a call per packet).
+  if (linkType === LinkType.ETHERNET && end - offset >= 14 && u16(buf, offset + 12) === ETHERTYPE_IPV4) {
+    return decodeIpv4(buf, offset + 14, end, view, ctx);
+  }
   const found = locateNetwork(linkType, buf, offset, end, network, ctx);
   if (found !== NETWORK_FOUND) return found as DecodeStatus;
   const at = network.offset;

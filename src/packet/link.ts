@@ -12,7 +12,7 @@ export interface NetworkLocation {
 /** Returned by the link decoders when `out` was filled; any other value is the packet's final status. */
 export const NETWORK_FOUND = -1;
 
-const ETHERTYPE_IPV4 = 0x0800;
+export const ETHERTYPE_IPV4 = 0x0800;
 const ETHERTYPE_IPV6 = 0x86dd;
 const ETHERTYPE_VLAN = 0x8100;
 const ETHERTYPE_QINQ = 0x88a8;
