@@ -3,21 +3,11 @@
 // client, run inside the target's namespace) that registered the session's route and must get
 // back the headers of the target's SYN-ACK, data and FIN.
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { parseIpv4 } from '../../src/packet/index.ts';
-import {
-  finished,
-  killIfRunning,
-  makeTwoHosts,
-  skipReasonWithoutRoot,
-  spawnIn,
-  type TwoHosts,
-  waitForOutput,
-} from './record-hosts.ts';
+import { buildTwoHosts, finished, skipWithoutNetns, type TwoHosts, waitForOutput } from '../helpers/netns.ts';
 
-const skip = skipReasonWithoutRoot();
-if (skip) console.log(`# skipping intercept e2e: ${skip}`);
+const skip = skipWithoutNetns('intercept e2e');
 
 const TARGET_PORT = 8080;
 const CLIENT_PORT = 40123;
@@ -48,28 +38,17 @@ interface ProbeRecord {
 
 describe('reprise intercept over libpcap in network namespaces', { skip }, () => {
   let hosts: TwoHosts | undefined;
-  const children: ChildProcess[] = [];
-  const spawnTracked = (ns: string, command: string, args: string[]) => {
-    const child = spawnIn(ns, command, args);
-    children.push(child);
-    return child;
-  };
-
   before(() => {
-    hosts = makeTwoHosts('icpt');
+    hosts = buildTwoHosts('icpt');
   });
-
-  after(() => {
-    for (const child of children) killIfRunning(child);
-    hosts?.close();
-  });
+  after(() => hosts?.close());
 
   it('sends the SYN-ACK, data and FIN headers of a real session to the replayer that added its route', async () => {
     const h = hosts!;
-    const server = spawnTracked(h.server, process.execPath, ['-e', TARGET_SERVER, h.serverIp]);
+    const server = h.spawn(h.server, process.execPath, ['-e', TARGET_SERVER, h.serverIp]);
     await waitForOutput(server, 'listening');
 
-    const intercept = spawnTracked(h.server, process.execPath, [
+    const intercept = h.spawn(h.server, process.execPath, [
       'bin/reprise.js',
       'intercept',
       '-i',
@@ -85,7 +64,7 @@ describe('reprise intercept over libpcap in network namespaces', { skip }, () =>
     const interceptDone = finished(intercept);
     await waitForOutput(intercept, 'intercept listening', 60_000);
 
-    const probe = spawnTracked(h.server, process.execPath, [
+    const probe = h.spawn(h.server, process.execPath, [
       '--import',
       'tsx',
       'test/intercept/fixtures/probe.ts',
@@ -98,7 +77,7 @@ describe('reprise intercept over libpcap in network namespaces', { skip }, () =>
     const probeDone = finished(probe);
     await waitForOutput(probe, 'ready', 60_000);
 
-    const client = spawnTracked(h.client, process.execPath, ['-e', CLIENT, h.serverIp]);
+    const client = h.spawn(h.client, process.execPath, ['-e', CLIENT, h.serverIp]);
     const clientDone = await finished(client);
     assert.match(clientDone.stdout, /pong:ping/);
 

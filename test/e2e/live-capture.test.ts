@@ -3,17 +3,9 @@ import { createSocket } from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import { LiveCaptureError, listDevices, openLiveCapture } from '../../src/capture/live.ts';
 import type { CaptureRecord } from '../../src/capture/record.ts';
-import {
-  finished,
-  makeTwoHosts,
-  runIn,
-  skipReasonWithoutRoot,
-  spawnIn,
-  type TwoHosts,
-  waitForOutput,
-} from './record-hosts.ts';
+import { buildTwoHosts, finished, skipWithoutNetns, type TwoHosts, waitForOutput } from '../helpers/netns.ts';
 
-const skip = skipReasonWithoutRoot();
+const skip = skipWithoutNetns('live capture e2e');
 const probe = new URL('./live-capture-probe.ts', import.meta.url).pathname;
 const nodeArgs = ['--import', 'tsx', probe];
 
@@ -141,12 +133,12 @@ describe('live capture on loopback (libpcap addon)', { skip }, () => {
 describe('live capture between two namespaces (libpcap addon)', { skip }, () => {
   let hosts: TwoHosts;
   before(() => {
-    hosts = makeTwoHosts('live');
+    hosts = buildTwoHosts('live');
   });
   after(() => hosts?.close());
 
   async function captureIn(ns: string, device: string, filter: string, count: number, snap: number) {
-    const child = spawnIn(ns, process.execPath, [
+    const child = hosts.spawn(ns, process.execPath, [
       ...nodeArgs,
       'capture',
       device,
@@ -170,7 +162,7 @@ describe('live capture between two namespaces (libpcap addon)', { skip }, () => 
   it('captures every datagram a peer sends over a veth, with the counts libpcap keeps', async () => {
     const done = await captureIn(hosts.server, hosts.serverDevice, 'udp dst port 7777', 2000, 64);
     const sentFrom = wallNanos() - 2_000_000n;
-    runIn(hosts.client, process.execPath, [
+    hosts.run(hosts.client, process.execPath, [
       '-e',
       `const s = require('dgram').createSocket('udp4');
        let i = 0;
@@ -194,7 +186,7 @@ describe('live capture between two namespaces (libpcap addon)', { skip }, () => 
     frame.writeUInt16BE(0x88b5, 12); // local experimental EtherType: no stack answers it
     frame.write('reprise inject', 14);
     const done = await captureIn(hosts.client, hosts.clientDevice, 'ether proto 0x88b5', 100, 262144);
-    const out = runIn(hosts.server, process.execPath, [
+    const out = hosts.run(hosts.server, process.execPath, [
       ...nodeArgs,
       'inject',
       hosts.serverDevice,
@@ -209,8 +201,8 @@ describe('live capture between two namespaces (libpcap addon)', { skip }, () => 
 
   it('says the device is down when it is', () => {
     const down = `${hosts.serverDevice.slice(0, 12)}dn`;
-    runIn(hosts.server, 'ip', ['link', 'add', down, 'type', 'veth', 'peer', 'name', `${down}p`]);
-    const out = JSON.parse(runIn(hosts.server, process.execPath, [...nodeArgs, 'open', down])) as {
+    hosts.run(hosts.server, 'ip', ['link', 'add', down, 'type', 'veth', 'peer', 'name', `${down}p`]);
+    const out = JSON.parse(hosts.run(hosts.server, process.execPath, [...nodeArgs, 'open', down])) as {
       problem: string;
       message: string;
     };

@@ -6,23 +6,17 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { syntheticHttpTraffic } from '../../src/synth/http-traffic.ts';
 import { writeSyntheticCapture } from '../../src/synth/write.ts';
+import { skipWithoutNetns, type TestHosts } from '../helpers/netns.ts';
 import {
-  ASSIST_IP,
-  buildTestHosts,
-  skipReasonWithoutNetns,
-  TARGET_IP,
-  type TestHosts,
-} from '../helpers/netns.ts';
-import {
+  HTTP_TO_TARGET,
+  type HttpReplayHosts,
   type HttpTarget,
   type ReplayResult,
   runReplay,
-  startHttpTarget,
-  startIntercept,
+  startHttpReplayHosts,
 } from './raw-harness.ts';
 
-const skip = skipReasonWithoutNetns();
-if (skip) console.log(`# skipped: raw transport fault e2e ${skip}`);
+const skip = skipWithoutNetns('raw transport fault e2e');
 
 const SESSIONS = 30;
 
@@ -56,12 +50,11 @@ describe('raw replay faults: each ends with a clear message and every session ac
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const setUp = async (): Promise<{ hosts: TestHosts; target: HttpTarget; intercept: ChildProcess }> => {
+  const setUp = async (): Promise<HttpReplayHosts> => {
     await hosts?.close();
-    hosts = buildTestHosts('rawfault');
-    const target = await startHttpTarget(hosts);
-    const intercept = await startIntercept(hosts, hosts.assist);
-    return { hosts, target, intercept };
+    const started = await startHttpReplayHosts('rawfault');
+    hosts = started.hosts;
+    return started;
   };
 
   const replay = (h: TestHosts, onStart?: (child: ChildProcess) => void) =>
@@ -69,9 +62,7 @@ describe('raw replay faults: each ends with a clear message and every session ac
       h,
       {
         captures: [capture],
-        transfer: `80-${TARGET_IP}:8080`,
-        intercepts: ASSIST_IP,
-        clientIps: '10.78.0.0/24',
+        ...HTTP_TO_TARGET,
         speed: 1,
         sessionTimeoutS: 3,
       },

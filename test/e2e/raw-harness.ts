@@ -13,7 +13,18 @@ import { LinkType } from '../../src/capture/record.ts';
 import { openCaptureFeed } from '../../src/replay/flow-feed.ts';
 import type { SessionResult } from '../../src/report/outcome.ts';
 import type { RunReport } from '../../src/report/schema.ts';
-import { CLIENT_POOL, HOST_DEVICE, type TestHosts, waitForOutput } from '../helpers/netns.ts';
+import {
+  ASSIST_IP,
+  BLACK_HOLE_DEVICE,
+  buildTestHosts,
+  CLIENT_POOL,
+  finished,
+  HOST_DEVICE,
+  TARGET_IP,
+  type TestHosts,
+  type TestHostsOptions,
+  waitForOutput,
+} from '../helpers/netns.ts';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const REPRISE = fileURLToPath(new URL('../../bin/reprise.js', import.meta.url));
@@ -72,6 +83,40 @@ export async function startIntercept(
   await waitForOutput(child, 'intercept listening', 15_000);
   return child;
 }
+
+export interface HttpReplayHosts {
+  hosts: TestHosts;
+  target: HttpTarget;
+  intercept: ChildProcess;
+}
+
+/**
+ * Test hosts with the logging HTTP target on port 8080 and intercept capturing its responses: on
+ * the assist host, or with `interceptOnTarget` on the target's black-hole device.
+ */
+export async function startHttpReplayHosts(
+  purpose: string,
+  options: TestHostsOptions = {},
+): Promise<HttpReplayHosts> {
+  const hosts = buildTestHosts(purpose, options);
+  try {
+    const target = await startHttpTarget(hosts);
+    const intercept = options.interceptOnTarget
+      ? await startIntercept(hosts, hosts.target, 'tcp and src port 8080', BLACK_HOLE_DEVICE)
+      : await startIntercept(hosts, hosts.assist);
+    return { hosts, target, intercept };
+  } catch (err) {
+    await hosts.close();
+    throw err;
+  }
+}
+
+/** Replays captured HTTP (server port 80) to that target, through intercept on the assist host, from the client pool. */
+export const HTTP_TO_TARGET = {
+  transfer: `80-${TARGET_IP}:8080`,
+  intercepts: ASSIST_IP,
+  clientIps: CLIENT_POOL,
+} as const satisfies Partial<ReplayFlags>;
 
 /** `reprise replay` flags the tests vary; the rest are the CLI's defaults. */
 export interface ReplayFlags {
@@ -155,15 +200,7 @@ export async function runReplay(
   try {
     const child = hosts.spawn(hosts.replay, process.execPath, replayArgs(flags, reportPath));
     onStart?.(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { code, stdout, stderr } = await finished(child);
     if (!existsSync(reportPath)) {
       throw new Error(`reprise replay exited with ${code} and wrote no report; stderr: ${stderr}`);
     }

@@ -5,28 +5,20 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { syntheticHttpTraffic } from '../../src/synth/http-traffic.ts';
 import { writeSyntheticCapture } from '../../src/synth/write.ts';
-import {
-  ASSIST_IP,
-  buildTestHosts,
-  HOST_DEVICE,
-  skipReasonWithoutNetns,
-  TARGET_IP,
-  type TestHosts,
-} from '../helpers/netns.ts';
+import { HOST_DEVICE, skipWithoutNetns, type TestHosts } from '../helpers/netns.ts';
 import {
   CORPUS,
   capturedHttpRequests,
+  HTTP_TO_TARGET,
   type HttpTarget,
   type ReplayFlags,
   recordSentPackets,
   requestLines,
   runReplay,
-  startHttpTarget,
-  startIntercept,
+  startHttpReplayHosts,
 } from './raw-harness.ts';
 
-const skip = skipReasonWithoutNetns();
-if (skip) console.log(`# skipped: raw transport e2e ${skip}`);
+const skip = skipWithoutNetns('raw transport e2e');
 
 const GET = `${CORPUS}/zeek_http_get.pcap`;
 const BRO = `${CORPUS}/zeek_http_bro.org.pcap`;
@@ -53,9 +45,7 @@ describe('raw replay of HTTP through intercept on the assist host', { skip, time
         seed: 7,
       }),
     );
-    hosts = buildTestHosts('rawhttp');
-    target = await startHttpTarget(hosts);
-    await startIntercept(hosts, hosts.assist);
+    ({ hosts, target } = await startHttpReplayHosts('rawhttp'));
   });
   after(async () => {
     await hosts?.close();
@@ -64,13 +54,7 @@ describe('raw replay of HTTP through intercept on the assist host', { skip, time
 
   const replay = async (over: Partial<ReplayFlags> & { captures: string[] }) => {
     const from = target.requests().length;
-    const result = await runReplay(hosts, {
-      transfer: `80-${TARGET_IP}:8080`,
-      intercepts: ASSIST_IP,
-      clientIps: '10.78.0.0/24',
-      speed: 'max',
-      ...over,
-    });
+    const result = await runReplay(hosts, { ...HTTP_TO_TARGET, speed: 'max', ...over });
     return { result, got: target.requests().slice(from) };
   };
 

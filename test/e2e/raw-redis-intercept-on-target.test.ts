@@ -3,9 +3,8 @@ import { after, describe, it } from 'node:test';
 import { openCaptureFeed } from '../../src/replay/flow-feed.ts';
 import {
   ASSIST_IP,
-  BLACK_HOLE_DEVICE,
   buildTestHosts,
-  skipReasonWithoutNetns,
+  skipWithoutNetns,
   TARGET_IP,
   type TestHosts,
   waitForOutput,
@@ -13,14 +12,14 @@ import {
 import {
   CORPUS,
   capturedHttpRequests,
+  HTTP_TO_TARGET,
   requestLines,
   runReplay,
-  startHttpTarget,
+  startHttpReplayHosts,
   startIntercept,
 } from './raw-harness.ts';
 
-const skip = skipReasonWithoutNetns();
-if (skip) console.log(`# skipped: raw transport e2e ${skip}`);
+const skip = skipWithoutNetns('raw transport e2e');
 
 describe('raw replay variants', { skip, timeout: 240_000 }, () => {
   const built: TestHosts[] = [];
@@ -29,14 +28,12 @@ describe('raw replay variants', { skip, timeout: 240_000 }, () => {
   });
 
   it('intercept on the target: the pool routed into a black-hole device, intercept capturing there', async () => {
-    const hosts = buildTestHosts('rawontgt', { interceptOnTarget: true });
+    const { hosts, target } = await startHttpReplayHosts('rawontgt', { interceptOnTarget: true });
     built.push(hosts);
-    const target = await startHttpTarget(hosts);
-    await startIntercept(hosts, hosts.target, 'tcp and src port 8080', BLACK_HOLE_DEVICE);
     const capture = `${CORPUS}/zeek_http_bro.org.pcap`;
     const result = await runReplay(hosts, {
       captures: [capture],
-      transfer: `80-${TARGET_IP}:8080`,
+      ...HTTP_TO_TARGET,
       intercepts: TARGET_IP,
       clientIps: '10.78.0.10-10.78.0.20',
       speed: 'max',

@@ -1,43 +1,26 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  finished,
+  type HttpHosts,
   httpRequests,
-  killIfRunning,
-  makeTwoHosts,
-  skipReasonWithoutRoot,
-  startHttpServer,
-  type TwoHosts,
+  REPRISE,
+  ROOT,
+  startHttpHosts,
   tcpdumpRead,
-  waitForOutput,
-} from './record-hosts.ts';
+} from '../helpers/capture-hosts.ts';
+import { finished, skipWithoutNetns, waitForOutput } from '../helpers/netns.ts';
 
-const skip = skipReasonWithoutRoot();
-if (skip) console.log(`# skipping reprise record fault tests: ${skip}`);
-
-const root = new URL('../..', import.meta.url).pathname;
-const reprise = join(root, 'bin/reprise.js');
+const skip = skipWithoutNetns('reprise record fault tests');
 
 describe('reprise record: bad input and faults', { skip }, () => {
-  let hosts: TwoHosts;
-  let dir: string;
-  const started: ChildProcess[] = [];
-
+  let hosts: HttpHosts;
   before(async () => {
-    hosts = makeTwoHosts('rflt');
-    dir = mkdtempSync(join(tmpdir(), 'reprise-record-faults-'));
-    started.push(await startHttpServer(hosts.server, hosts.serverIp, 8080));
+    hosts = await startHttpHosts('rflt', [8080]);
   });
-
-  after(() => {
-    for (const child of started) killIfRunning(child);
-    hosts?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => hosts?.close());
 
   function record(args: string[], asUser?: number) {
     const command =
@@ -50,28 +33,28 @@ describe('reprise record: bad input and faults', { skip }, () => {
         hosts.server,
         ...command,
         process.execPath,
-        reprise,
+        REPRISE,
         'record',
         '--no-tui',
         '-c',
         '1',
         ...args,
       ],
-      { cwd: root, encoding: 'utf8', timeout: 60000 },
+      { cwd: ROOT, encoding: 'utf8', timeout: 60000 },
     );
     return { code: run.status, stderr: run.stderr };
   }
 
   it('lists the available devices when the device does not exist', () => {
-    const run = record(['-i', 'nosuch0', '-w', join(dir, 'x.pcap')]);
+    const run = record(['-i', 'nosuch0', '-w', join(hosts.dir, 'x.pcap')]);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /no capture device 'nosuch0'; available: .*\blo\b/);
     assert.ok(run.stderr.includes(hosts.serverDevice), run.stderr);
-    assert.ok(!existsSync(join(dir, 'x.pcap')), 'no file is left behind');
+    assert.ok(!existsSync(join(hosts.dir, 'x.pcap')), 'no file is left behind');
   });
 
   it("names the filter and gives libpcap's message when the filter is bad", () => {
-    const out = join(dir, 'bad-filter.pcap');
+    const out = join(hosts.dir, 'bad-filter.pcap');
     const run = record(['-i', hosts.serverDevice, '-w', out, 'tcp', 'port', 'eighty']);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /bad filter 'tcp port eighty': .*eighty/);
@@ -79,13 +62,13 @@ describe('reprise record: bad input and faults', { skip }, () => {
   });
 
   it('says that root or CAP_NET_RAW is needed', () => {
-    const run = record(['-i', hosts.serverDevice, '-w', join(dir, 'nobody.pcap')], 65534);
+    const run = record(['-i', hosts.serverDevice, '-w', join(hosts.dir, 'nobody.pcap')], 65534);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /needs root or the CAP_NET_RAW capability/);
   });
 
   it('rejects flags that do not fit together, naming them', () => {
-    const ring = record(['-i', hosts.serverDevice, '-W', '3', '-w', join(dir, 'r.pcap')]);
+    const ring = record(['-i', hosts.serverDevice, '-W', '3', '-w', join(hosts.dir, 'r.pcap')]);
     assert.equal(ring.code, 2);
     assert.match(ring.stderr, /-W .* needs -C/);
     const both = record(['-i', hosts.serverDevice, '-f', 'tcp', 'port', '80']);
@@ -108,8 +91,8 @@ describe('reprise record: bad input and faults', { skip }, () => {
       t.skip(`cannot make a private mount namespace for a tiny tmpfs: ${unshare.stderr}`);
       return;
     }
-    const mountPoint = join(dir, 'tiny');
-    const kept = join(dir, 'kept');
+    const mountPoint = join(hosts.dir, 'tiny');
+    const kept = join(hosts.dir, 'kept');
     mkdirSync(mountPoint);
     mkdirSync(kept);
     // The tmpfs exists only in this private mount namespace; the file is copied out before it goes.
@@ -132,13 +115,13 @@ describe('reprise record: bad input and faults', { skip }, () => {
         mountPoint,
         hosts.server,
         process.execPath,
-        reprise,
+        REPRISE,
         hosts.serverDevice,
         kept,
       ],
-      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    started.push(child);
+    hosts.track(child);
     const done = finished(child);
     await waitForOutput(child, 'capturing on', 30000);
     let exited = false;
@@ -146,7 +129,7 @@ describe('reprise record: bad input and faults', { skip }, () => {
       exited = true;
     });
     for (let round = 0; round < 30 && !exited; round++) {
-      httpRequests(hosts.client, `http://${hosts.serverIp}:8080`, 20);
+      httpRequests(hosts, 8080, 20);
       await new Promise((r) => setTimeout(r, 100));
     }
     const run = await done;

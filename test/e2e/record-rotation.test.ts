@@ -1,61 +1,39 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  finished,
+  type HttpHosts,
   httpRequests,
-  killIfRunning,
-  makeTwoHosts,
-  skipReasonWithoutRoot,
-  startHttpServer,
+  startHttpHosts,
   startRecorder,
-  type TwoHosts,
   tcpdumpRead,
-} from './record-hosts.ts';
+} from '../helpers/capture-hosts.ts';
+import { finished, skipWithoutNetns } from '../helpers/netns.ts';
 
-const skip = skipReasonWithoutRoot();
-if (skip) console.log(`# skipping reprise record rotation tests: ${skip}`);
+const skip = skipWithoutNetns('reprise record rotation tests');
 
 const FILE_BYTES = 2000;
 const PACKETS = 80;
 
 describe('reprise record -C/-W rotation', { skip }, () => {
-  let hosts: TwoHosts;
-  let dir: string;
-  const started: ChildProcess[] = [];
-
+  let hosts: HttpHosts;
   before(async () => {
-    hosts = makeTwoHosts('rot');
-    dir = mkdtempSync(join(tmpdir(), 'reprise-rotation-'));
-    started.push(await startHttpServer(hosts.server, hosts.serverIp, 8080));
+    hosts = await startHttpHosts('rot', [8080]);
   });
-
-  after(() => {
-    for (const child of started) killIfRunning(child);
-    hosts?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => hosts?.close());
 
   async function recordRotating(name: string, extra: string[]) {
-    const out = join(dir, name);
+    const out = join(hosts.dir, name);
     mkdirSync(out);
-    const args = [
-      '-i',
-      hosts.serverDevice,
-      '-w',
-      join(out, 'rec.pcap'),
-      '-C',
-      String(FILE_BYTES / 1e6),
-      '-c',
-      String(PACKETS),
-    ];
-    const recorder = await startRecorder(hosts.server, [...args, ...extra, 'tcp port 8080']);
-    started.push(recorder);
+    const limits = ['-C', String(FILE_BYTES / 1e6), '-c', String(PACKETS)];
+    const recorder = await startRecorder(hosts, join(out, 'rec.pcap'), [
+      ...limits,
+      ...extra,
+      'tcp port 8080',
+    ]);
     const done = finished(recorder);
-    httpRequests(hosts.client, `http://${hosts.serverIp}:8080`, 20);
+    httpRequests(hosts, 8080, 20);
     const run = await done;
     assert.equal(run.code, 0, run.stderr);
     const files = readdirSync(out).sort();

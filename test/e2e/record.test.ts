@@ -1,75 +1,39 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readSessions } from '../../src/flow/pipeline.ts';
 import type { CapturedRequest, CapturedSession } from '../../src/flow/session.ts';
 import {
-  finished,
+  type HttpHosts,
   httpRequests,
-  killIfRunning,
-  makeTwoHosts,
-  skipReasonWithoutRoot,
-  startHttpServer,
+  startHttpHosts,
   startRecorder,
   startTcpdump,
-  type TwoHosts,
   tcpdumpRead,
-} from './record-hosts.ts';
+} from '../helpers/capture-hosts.ts';
+import { finished, skipWithoutNetns } from '../helpers/netns.ts';
 
-const skip = skipReasonWithoutRoot();
-if (skip) console.log(`# skipping reprise record end-to-end tests: ${skip}`);
+const skip = skipWithoutNetns('reprise record end-to-end tests');
 
 const REQUESTS = 12;
 
 describe('reprise record on a veth between two namespaces', { skip }, () => {
-  let hosts: TwoHosts;
-  let dir: string;
-  const started: ChildProcess[] = [];
-
+  let hosts: HttpHosts;
   before(async () => {
-    hosts = makeTwoHosts('rec');
-    dir = mkdtempSync(join(tmpdir(), 'reprise-record-'));
-    started.push(await startHttpServer(hosts.server, hosts.serverIp, 8080));
-    started.push(await startHttpServer(hosts.server, hosts.serverIp, 9090));
+    hosts = await startHttpHosts('rec', [8080, 9090]);
   });
-
-  after(() => {
-    for (const child of started) killIfRunning(child);
-    hosts?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => hosts?.close());
 
   it('writes exactly the packets the filter matches, as tcpdump captures them, in time order', async () => {
-    const ours = join(dir, 'known.pcap');
-    const theirs = join(dir, 'tcpdump.pcap');
-    const recorder = await startRecorder(hosts.server, [
-      '-i',
-      hosts.serverDevice,
-      '-w',
-      ours,
-      'tcp',
-      'port',
-      '8080',
-    ]);
-    started.push(recorder);
-    const tcpdump = await startTcpdump(hosts.server, [
-      '-i',
-      hosts.serverDevice,
-      '-w',
-      theirs,
-      'tcp port 8080',
-    ]);
-    started.push(tcpdump);
+    const ours = join(hosts.dir, 'known.pcap');
+    const theirs = join(hosts.dir, 'tcpdump.pcap');
+    const recorder = await startRecorder(hosts, ours, ['tcp', 'port', '8080']);
+    const tcpdump = await startTcpdump(hosts, ['-i', hosts.serverDevice, '-w', theirs, 'tcp port 8080']);
     const recorderDone = finished(recorder);
     const tcpdumpDone = finished(tcpdump);
 
-    const bodies = JSON.parse(
-      httpRequests(hosts.client, `http://${hosts.serverIp}:8080`, REQUESTS),
-    ) as string[];
-    httpRequests(hosts.client, `http://${hosts.serverIp}:9090`, 3); // must not be recorded
+    const bodies = httpRequests(hosts, 8080, REQUESTS);
+    httpRequests(hosts, 9090, 3); // must not be recorded
     assert.equal(bodies.length, REQUESTS);
     await new Promise((r) => setTimeout(r, 700));
     recorder.kill('SIGINT');
@@ -98,19 +62,10 @@ describe('reprise record on a veth between two namespaces', { skip }, () => {
   });
 
   it('records a file in which inspect finds every request', async () => {
-    const file = join(dir, 'roundtrip.pcap');
-    const recorder = await startRecorder(hosts.server, [
-      '-i',
-      hosts.serverDevice,
-      '-w',
-      file,
-      '-f',
-      'tcp port 8080',
-      '--nano',
-    ]);
-    started.push(recorder);
+    const file = join(hosts.dir, 'roundtrip.pcap');
+    const recorder = await startRecorder(hosts, file, ['-f', 'tcp port 8080', '--nano']);
     const done = finished(recorder);
-    httpRequests(hosts.client, `http://${hosts.serverIp}:8080`, REQUESTS);
+    httpRequests(hosts, 8080, REQUESTS);
     await new Promise((r) => setTimeout(r, 700));
     recorder.kill('SIGTERM');
     const run = await done;
@@ -146,29 +101,18 @@ describe('reprise record on a veth between two namespaces', { skip }, () => {
   });
 
   it('stops by itself after the packet count or the duration', async () => {
-    const counted = join(dir, 'count.pcap');
-    const recorder = await startRecorder(hosts.server, [
-      '-i',
-      hosts.serverDevice,
-      '-w',
-      counted,
-      '-c',
-      '7',
-      'port 8080',
-    ]);
-    started.push(recorder);
+    const counted = join(hosts.dir, 'count.pcap');
+    const recorder = await startRecorder(hosts, counted, ['-c', '7', 'port 8080']);
     const done = finished(recorder);
-    httpRequests(hosts.client, `http://${hosts.serverIp}:8080`, 3);
+    httpRequests(hosts, 8080, 3);
     const run = await done;
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /stopped: packet count reached/);
     assert.equal(tcpdumpRead(counted).lines.length, 7);
 
-    const timed = join(dir, 'duration.pcap');
+    const timed = join(hosts.dir, 'duration.pcap');
     const before = Date.now();
-    const timedRun = await finished(
-      await startRecorder(hosts.server, ['-i', hosts.serverDevice, '-w', timed, '-G', '1.5']),
-    );
+    const timedRun = await finished(await startRecorder(hosts, timed, ['-G', '1.5']));
     assert.equal(timedRun.code, 0, timedRun.stderr);
     assert.match(timedRun.stderr, /stopped: duration reached/);
     assert.ok(Date.now() - before >= 1500);
@@ -176,11 +120,10 @@ describe('reprise record on a veth between two namespaces', { skip }, () => {
   });
 
   it('leaves a readable file when killed with SIGKILL mid-capture', async () => {
-    const file = join(dir, 'killed.pcap');
-    const recorder = await startRecorder(hosts.server, ['-i', hosts.serverDevice, '-w', file, 'port 8080']);
-    started.push(recorder);
+    const file = join(hosts.dir, 'killed.pcap');
+    const recorder = await startRecorder(hosts, file, ['port 8080']);
     const done = finished(recorder);
-    httpRequests(hosts.client, `http://${hosts.serverIp}:8080`, REQUESTS);
+    httpRequests(hosts, 8080, REQUESTS);
     // Traffic keeps coming while the recorder dies: the kill lands mid-capture.
     const more = new Promise<void>((resolve) => {
       setTimeout(() => {
