@@ -43,8 +43,12 @@ interface PendingSegment {
 export type SegmentResult = 'in-order' | 'out-of-order' | 'retransmission' | 'out-of-window';
 
 export class ClientStream {
-  /** Sequence number of stream offset 0; undefined until the SYN or the first data is seen. */
-  private base: number | undefined;
+  /**
+   * Sequence number of stream offset 0 (valid once hasBase: set by the SYN or the first data).
+   * Held as int32 (`seq | 0`), which V8 keeps unboxed; seqAdd and seqDiff take it modulo 2^32.
+   */
+  private base = 0;
+  private hasBase = false;
   /** Stream offset of the next byte expected in order. */
   private next = 0;
   /** Out-of-order segments, sorted by sequence number. */
@@ -65,7 +69,7 @@ export class ClientStream {
 
   /** Sequence number of the first stream byte, once known. */
   get baseSeq(): number | undefined {
-    return this.base;
+    return this.hasBase ? this.base >>> 0 : undefined;
   }
 
   get hasPending(): boolean {
@@ -74,7 +78,7 @@ export class ClientStream {
 
   /** Sets the first stream byte from the client's ISN (SYN) or the server's ack of it (SYN-ACK). */
   startAt(firstSeq: number): void {
-    if (this.base === undefined) this.base = firstSeq >>> 0;
+    if (!this.hasBase) this.setBase(firstSeq);
   }
 
   /**
@@ -89,7 +93,7 @@ export class ClientStream {
     capturedLength: number,
     tsUs: number,
   ): SegmentResult {
-    if (this.base === undefined) this.base = seq >>> 0;
+    if (!this.hasBase) this.setBase(seq);
     const nextSeq = seqAdd(this.base, this.next);
     const start = seqDiff(nextSeq, seq);
     if (start >= MAX_AHEAD) return 'out-of-window';
@@ -113,7 +117,7 @@ export class ClientStream {
    * not hold is missing, so the holes before it become gaps and held segments move on.
    */
   acknowledged(ackSeq: number, tsUs: number): void {
-    if (this.base === undefined) return;
+    if (!this.hasBase) return;
     const ahead = seqDiff(seqAdd(this.base, this.next), ackSeq);
     if (ahead <= 0 || ahead >= MAX_AHEAD) return;
     this.skipTo(this.next + ahead, tsUs);
@@ -128,7 +132,12 @@ export class ClientStream {
   }
 
   private offsetOf(seq: number): number {
-    return this.next + seqDiff(seqAdd(this.base!, this.next), seq);
+    return this.next + seqDiff(seqAdd(this.base, this.next), seq);
+  }
+
+  private setBase(seq: number): void {
+    this.base = seq | 0;
+    this.hasBase = true;
   }
 
   /** Declares the bytes up to `offset` that have not arrived a gap, delivering held segments on the way. */
@@ -171,7 +180,7 @@ export class ClientStream {
     const pending = this.pending;
     while (pending.length > 0) {
       const first = pending[0];
-      const start = seqDiff(seqAdd(this.base!, this.next), first.seq);
+      const start = seqDiff(seqAdd(this.base, this.next), first.seq);
       if (start > 0) return;
       pending.shift();
       this.pendingBytes -= first.capturedLength;

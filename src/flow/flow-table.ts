@@ -61,7 +61,7 @@ export class FlowTable {
     this.trackerOptions = {
       keepPayload: options.keepPayload ?? false,
       limits: { ...defaultClientStreamLimits, ...options.limits },
-      requestCompleted: (session, request) => sink.requestCompleted?.(session, request),
+      requestCompleted: sink.requestCompleted?.bind(sink),
     };
   }
 
@@ -75,10 +75,10 @@ export class FlowTable {
     return this.nextId;
   }
 
-  /** Feeds the next TCP packet of the capture, in capture order. */
-  push(view: PacketView): void {
+  /** Feeds the next TCP packet of the capture, in capture order (`tsUs`: its capture time, if known). */
+  push(view: PacketView, tsUs: number = timestampUs(view)): void {
     const srcIsLo = sourceIsLo(view);
-    const conversation = this.find(view, srcIsLo) ?? this.add(view, srcIsLo);
+    const conversation = this.find(view, srcIsLo) ?? this.add(view, srcIsLo, tsUs);
     const seq = view.seq;
     const flags = view.flags;
     const baseBefore = srcIsLo ? conversation.loBase : conversation.hiBase;
@@ -88,7 +88,7 @@ export class FlowTable {
       else conversation.hiBase = base;
     }
     if ((flags & SYN_ACK) === TcpFlag.SYN && baseBefore !== NO_BASE && baseBefore !== seq) {
-      this.reuse(conversation, view, srcIsLo);
+      this.reuse(conversation, view, srcIsLo, tsUs);
     } else if ((flags & SYN_ACK) === SYN_ACK) {
       const acked = seqAdd(view.ack, -1);
       if (srcIsLo && conversation.hiBase === NO_BASE) conversation.hiBase = acked;
@@ -99,7 +99,7 @@ export class FlowTable {
       this.latePackets++;
       return;
     }
-    tracker.push(view, srcIsLo === conversation.clientIsLo);
+    tracker.push(view, srcIsLo === conversation.clientIsLo, tsUs);
     if (tracker.isOver) this.close(conversation, tracker);
   }
 
@@ -125,7 +125,7 @@ export class FlowTable {
     );
   }
 
-  private add(view: PacketView, srcIsLo: boolean): Conversation {
+  private add(view: PacketView, srcIsLo: boolean, tsUs: number): Conversation {
     const ipv6 = view.ipVersion === 6;
     const conversation: Conversation = {
       ipVersion: view.ipVersion,
@@ -141,22 +141,22 @@ export class FlowTable {
       clientIsLo: true,
       nextInBucket: undefined,
     };
-    this.startSession(conversation, view, srcIsLo);
+    this.startSession(conversation, view, srcIsLo, tsUs);
     return conversation;
   }
 
   /** A new connection on a known tuple: the session there (if still open) is over. */
-  private reuse(conversation: Conversation, view: PacketView, srcIsLo: boolean): void {
+  private reuse(conversation: Conversation, view: PacketView, srcIsLo: boolean, tsUs: number): void {
     if (conversation.tracker !== undefined) this.close(conversation, conversation.tracker);
     this.closedCount--;
     conversation.closedSerial = -1;
     this.closedConversations.remove(conversation);
     conversation.loBase = srcIsLo ? view.seq : NO_BASE;
     conversation.hiBase = srcIsLo ? NO_BASE : view.seq;
-    this.startSession(conversation, view, srcIsLo);
+    this.startSession(conversation, view, srcIsLo, tsUs);
   }
 
-  private startSession(conversation: Conversation, view: PacketView, srcIsLo: boolean): void {
+  private startSession(conversation: Conversation, view: PacketView, srcIsLo: boolean, tsUs: number): void {
     const clientIsLo = clientIsSource(view) === srcIsLo;
     conversation.clientIsLo = clientIsLo;
     const fromClient = clientIsLo === srcIsLo;
@@ -167,7 +167,7 @@ export class FlowTable {
       view.ipVersion,
       client,
       server,
-      timestampUs(view),
+      tsUs,
       this.trackerOptions,
     );
     conversation.tracker = tracker;

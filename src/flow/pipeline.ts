@@ -128,7 +128,7 @@ export class CaptureFlow {
     this.onPacketTime?.(tsUs);
     if (!(tsUs >= this.firstUs)) this.firstUs = tsUs;
     if (!(tsUs <= this.lastUs)) this.lastUs = tsUs;
-    if (decodeRecord(record, this.view, this.decode) === DecodeStatus.TCP) this.table.push(this.view);
+    if (decodeRecord(record, this.view, this.decode) === DecodeStatus.TCP) this.table.push(this.view, tsUs);
   }
 }
 

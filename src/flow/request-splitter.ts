@@ -7,6 +7,8 @@ import type { StreamConsumer } from './client-stream.ts';
 import type { CapturedRequest, CapturedSession } from './session.ts';
 
 const NO_DATA = Buffer.alloc(0);
+/** Requests without gaps (nearly all) share this list; gap() gives a request its own first. */
+const NO_GAPS: Array<[number, number]> = Object.freeze([]) as unknown as Array<[number, number]>;
 
 export class RequestSplitter implements StreamConsumer {
   /** The request collecting client bytes (none until the client sends after the last answer). */
@@ -21,7 +23,7 @@ export class RequestSplitter implements StreamConsumer {
   constructor(
     private readonly session: CapturedSession,
     private readonly keepPayload: boolean,
-    private readonly completed: (session: CapturedSession, request: CapturedRequest) => void,
+    private readonly completed: ((session: CapturedSession, request: CapturedRequest) => void) | undefined,
   ) {}
 
   bytes(streamOffset: number, length: number, data: Buffer | undefined, tsUs: number): void {
@@ -32,6 +34,7 @@ export class RequestSplitter implements StreamConsumer {
 
   gap(streamOffset: number, length: number, tsUs: number): void {
     const open = this.openAt(streamOffset, tsUs);
+    if (open.gaps === NO_GAPS) open.gaps = [];
     const gaps = open.gaps;
     const relative = streamOffset - open.streamOffset;
     const last = gaps[gaps.length - 1];
@@ -63,7 +66,7 @@ export class RequestSplitter implements StreamConsumer {
     this.session.requests.push(request);
     this.answered = request;
     this.answeredTsUs = this.openTsUs;
-    this.completed(this.session, request);
+    this.completed?.(this.session, request);
   }
 
   private openAt(streamOffset: number, tsUs: number): CapturedRequest {
@@ -75,7 +78,7 @@ export class RequestSplitter implements StreamConsumer {
       streamOffset,
       length: 0,
       data: NO_DATA,
-      gaps: [],
+      gaps: NO_GAPS,
       responseBytes: 0,
       // Present from the start (see SessionTracker): one object shape for every request.
       responseFirstUs: undefined,
