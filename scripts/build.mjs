@@ -2,11 +2,16 @@
 // Bundles the CLI into dist/reprise.js with esbuild (shipped with tsx), so that the command
 // starts fast and runs without a TypeScript loader in the process. bin/reprise.js uses the
 // bundle while it is newer than every source file, and the sources through tsx otherwise.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+const outdir = new URL('../dist/', import.meta.url).pathname;
+// Chunk names carry content hashes: start empty so that stale chunks do not pile up.
+rmSync(outdir, { recursive: true, force: true });
 
 await build({
   entryPoints: { reprise: new URL('../src/cli/main.ts', import.meta.url).pathname },
-  outdir: new URL('../dist/', import.meta.url).pathname,
+  outdir,
   bundle: true,
   // Dynamic imports (the Ink views) stay separate chunks, loaded only when a view is mounted.
   splitting: true,

@@ -2,7 +2,6 @@ import { mkdir } from 'node:fs/promises';
 import type { Command } from '@commander-js/extra-typings';
 import { startTargetServer } from '../demo/target-server.ts';
 import { projectPath } from '../paths.ts';
-import { replay } from '../replay/replay.ts';
 import { speedFactor } from './parse.ts';
 
 const RECORDING = projectPath('recordings', 'demo-shop.pcap');
@@ -18,6 +17,7 @@ export function registerDemo(program: Command): void {
     .option('--no-tui', 'print plain progress lines even on a terminal')
     .action(async (o) => {
       const speed = speedFactor('--speed', o.speed);
+      const { replay } = await import('../replay/replay.ts');
       const target = await startTargetServer({
         delays: [
           { prefix: '/search', ms: 12 },

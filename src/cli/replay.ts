@@ -1,5 +1,4 @@
 import type { Command } from '@commander-js/extra-typings';
-import { replay } from '../replay/replay.ts';
 import { parseTransfers } from '../replay/transfer.ts';
 import { UserError } from './errors.ts';
 import { integerInRange, percentage, positiveNumber, speedFactor } from './parse.ts';
@@ -64,6 +63,8 @@ export function registerReplay(program: Command): void {
             throw new UserError(`${flag} needs the raw transport (-s <intercept>)`);
         }
       }
+      // Loaded on use: the replay machinery (metrics, histograms, transports) is not needed by other commands.
+      const { replay } = await import('../replay/replay.ts');
       await replay({
         captures,
         transfers: parseTransfers(o.transfer, '--transfer'),
