@@ -63,7 +63,7 @@ export class ClientStream {
 
   constructor(
     private readonly consumer: StreamConsumer,
-    private readonly keepPayload: boolean,
+    public keepPayload: boolean,
     private readonly limits: ClientStreamLimits = defaultClientStreamLimits,
   ) {}
 

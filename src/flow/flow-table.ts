@@ -173,7 +173,7 @@ export class FlowTable {
     conversation.tracker = tracker;
     this.openConversations.add(conversation);
     this.open++;
-    this.sink.sessionOpened?.(tracker.session);
+    if (this.sink.sessionOpened?.(tracker.session) === false) tracker.dropPayload();
   }
 
   private endpointOf(view: PacketView, source: boolean, ipv4Text: LastIpv4Text): Endpoint {

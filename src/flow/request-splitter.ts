@@ -22,7 +22,7 @@ export class RequestSplitter implements StreamConsumer {
 
   constructor(
     private readonly session: CapturedSession,
-    private readonly keepPayload: boolean,
+    public keepPayload: boolean,
     private readonly completed: ((session: CapturedSession, request: CapturedRequest) => void) | undefined,
   ) {}
 

@@ -104,6 +104,12 @@ export class SessionTracker implements StreamConsumer {
     this.stream = new ClientStream(this, options.keepPayload, options.limits);
   }
 
+  /** Stops keeping this session's payload (its requests still get their lengths and times). */
+  dropPayload(): void {
+    this.splitter.keepPayload = false;
+    this.stream.keepPayload = false;
+  }
+
   /** Reassembled client bytes, in order (from the ClientStream). */
   bytes(streamOffset: number, length: number, data: Buffer | undefined, tsUs: number): void {
     this.session.bytesFromClient += length;

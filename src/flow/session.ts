@@ -88,7 +88,11 @@ export interface CapturedSession {
 
 /** Receives a flow table's output as the capture is read. */
 export interface FlowSink {
-  sessionOpened?(session: CapturedSession): void;
+  /**
+   * A session starts. Returning false says its payload is not wanted (a replay that does not plan
+   * it): the table then keeps counting it but copies none of its bytes.
+   */
+  sessionOpened?(session: CapturedSession): unknown;
   /** A request is complete: the server answered after it, or the session ended. */
   requestCompleted?(session: CapturedSession, request: CapturedRequest): void;
   /** The session is over (FIN/RST both done, or the capture ended); no more calls for it follow. */

@@ -225,12 +225,13 @@ export class ReplayRun {
     this.timelineBaseUs = this.readTimelineUs;
   }
 
-  private plan(session: CapturedSession, captureIndex: number, loop: number, startUs: number): void {
-    if (this.stopped) return;
+  /** Plans the copies of a captured session; false when none is (its payload is then not kept). */
+  private plan(session: CapturedSession, captureIndex: number, loop: number, startUs: number): boolean {
+    if (this.stopped) return false;
     const transfer = matchTransfer(this.options.transfers, session.server);
     if (!transfer) {
       this.excluded.noTransfer++;
-      return;
+      return false;
     }
     const { seed, samplePercent, multiply, onlyComplete } = this.options;
     if (
@@ -238,7 +239,7 @@ export class ReplayRun {
       unitInterval(seed, 'sample', captureIndex, session.id) * 100 >= samplePercent
     ) {
       this.excluded.sampledOut++;
-      return;
+      return false;
     }
     const copies: PlannedSession[] = [];
     for (let copy = 0; copy < multiply; copy++) {
@@ -265,6 +266,7 @@ export class ReplayRun {
     }
     this.copiesOf.set(session, copies);
     this.startFromBacklog();
+    return true;
   }
 
   private addRequest(session: CapturedSession, request: CapturedRequest, toTimeline: (us: number) => number) {

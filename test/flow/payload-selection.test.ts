@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { readSessions } from '../../src/flow/pipeline.ts';
+import type { CapturedSession } from '../../src/flow/session.ts';
+import { projectPath } from '../../src/paths.ts';
+
+it('a sink that declines a session gets its requests counted but none of its bytes copied', async () => {
+  const closed: CapturedSession[] = [];
+  await readSessions(
+    projectPath('recordings', 'demo-shop.pcap'),
+    { sessionOpened: (s) => s.id % 2 === 0, sessionClosed: (s) => closed.push(s) },
+    { keepPayload: true },
+  );
+  const wanted = closed.filter((s) => s.id % 2 === 0);
+  const declined = closed.filter((s) => s.id % 2 === 1);
+  assert.ok(wanted.length > 10 && declined.length > 10);
+  for (const s of wanted) for (const r of s.requests) assert.equal(r.data.length, r.length);
+  for (const s of declined) {
+    assert.ok(s.requests.length > 0);
+    for (const r of s.requests) {
+      assert.ok(r.length > 0, 'lengths are still known');
+      assert.equal(r.data.length, 0, 'no bytes were kept');
+    }
+  }
+});
