@@ -134,10 +134,21 @@ export async function benchReplay(): Promise<void> {
       serverLatencyMs: 1,
       rttMs: 1,
     });
-    const one = await replayCli(timed, port, ['--speed', '1']);
-    const lag = one.report.sendLag;
+    const lags = [];
+    for (let round = 0; round < 3; round++) {
+      const one = await replayCli(timed, port, ['--speed', '1']);
+      lags.push({
+        round: round + 1,
+        requests: one.report.totals.requests.sent,
+        seconds: one.report.durationMs / 1000,
+        'lag p50 ms': one.report.sendLag.p50,
+        'lag p99 ms': one.report.sendLag.p99,
+        'lag max ms': one.report.sendLag.max,
+      });
+    }
+    const p99s = lags.map((l) => l['lag p99 ms']).sort((a, b) => a - b);
     process.stdout.write(
-      `\ntiming at --speed 1: ${one.report.totals.requests.sent} requests over ${(one.report.durationMs / 1000).toFixed(1)} s; send lag p50 ${lag.p50.toFixed(3)} ms, p99 ${lag.p99.toFixed(3)} ms, max ${lag.max.toFixed(3)} ms (target p99 < 2 ms)\n`,
+      `\ntiming at --speed 1 (3 runs of a 10 s capture, 300 requests/s)\n${table(lags)}\nmedian send lag p99 ${p99s[1].toFixed(3)} ms (target < 2 ms)\n`,
     );
 
     // 3. Memory is flat in the capture's size.
