@@ -40,6 +40,18 @@ export class FrameQueue {
     return frame;
   }
 
+  /** The oldest frames, together at most `maxBytes` long (but at least one frame when any is queued). */
+  shiftUpTo(maxBytes: number): Buffer[] {
+    const frames: Buffer[] = [];
+    let bytes = 0;
+    while (this.length > 0 && (frames.length === 0 || bytes + this.frames[this.head].length <= maxBytes)) {
+      const frame = this.shift()!;
+      frames.push(frame);
+      bytes += frame.length;
+    }
+    return frames;
+  }
+
   get length(): number {
     return this.frames.length - this.head;
   }
