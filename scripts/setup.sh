@@ -44,11 +44,10 @@ if [ ! -e "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt
   npm install --no-audit --no-fund --loglevel=error >&2
   touch "$stamp"
 fi
-# The native addons are optional for npm (a machine without libpcap still installs), so make
-# sure they really built once libpcap is there.
-if [ ! -e node_modules/cap/build/Release/cap.node ] && [ -e /usr/include/pcap/pcap.h ]; then
-  say "building cap against libpcap"
-  npm rebuild cap --loglevel=error >&2
+# raw-socket (the raw transport's sender) is optional for npm: make sure it really built.
+if [ -d node_modules/raw-socket ] && [ ! -e node_modules/raw-socket/build/Release/raw.node ]; then
+  say "building raw-socket"
+  npm rebuild raw-socket --loglevel=error >&2
 fi
 # reprise's own libpcap binding (live capture). Without libpcap-dev everything else still runs.
 pcap_addon=native/pcap/build/Release/reprise_pcap.node
