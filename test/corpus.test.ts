@@ -11,8 +11,9 @@ import { promisify } from 'node:util';
 import { inspectCapture } from '../src/cli/inspect.ts';
 import { readSessions } from '../src/flow/pipeline.ts';
 import type { CapturedRequest, CapturedSession } from '../src/flow/session.ts';
+import { CORPUS_DIR } from './helpers/corpus.ts';
 
-const corpus = new URL('../../shared/corpus/', import.meta.url).pathname;
+const corpus = `${CORPUS_DIR}/`;
 const files = join(corpus, 'files');
 const root = new URL('..', import.meta.url).pathname;
 

@@ -7,9 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { CORPUS_DIR } from '../helpers/corpus.ts';
 import { readBack, TempDir } from './build.ts';
 
-const CORPUS = join(import.meta.dirname, '../../../shared/corpus');
+const CORPUS = CORPUS_DIR;
 const PACKETS_COLUMN = 7;
 
 interface CorpusFile {

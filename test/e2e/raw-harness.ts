@@ -13,6 +13,7 @@ import { LinkType } from '../../src/capture/record.ts';
 import { openCaptureFeed } from '../../src/replay/flow-feed.ts';
 import type { SessionResult } from '../../src/report/outcome.ts';
 import type { RunReport } from '../../src/report/schema.ts';
+import { CORPUS_FILES } from '../helpers/corpus.ts';
 import {
   ASSIST_IP,
   BLACK_HOLE_DEVICE,
@@ -28,7 +29,7 @@ import {
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const REPRISE = fileURLToPath(new URL('../../bin/reprise.js', import.meta.url));
-export const CORPUS = '/work/shared/corpus/files';
+export const CORPUS = CORPUS_FILES.slice(0, -1);
 
 export interface LoggedRequest {
   address: string;

@@ -6,10 +6,11 @@ import { after, describe, it } from 'node:test';
 import { forEachRecord } from '../../src/capture/index.ts';
 import { projectPath } from '../../src/paths.ts';
 import { runCli } from '../helpers/cli.ts';
+import { corpusFile } from '../helpers/corpus.ts';
 import { startRecordingServer } from '../helpers/recording-server.ts';
 import { tempDir } from '../helpers/synthetic.ts';
 
-const GET = new URL('../../../shared/corpus/files/zeek_http_get.pcap', import.meta.url).pathname;
+const GET = corpusFile('zeek_http_get.pcap');
 
 describe('reprise replay on the command line', () => {
   const dir = tempDir();

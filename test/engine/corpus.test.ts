@@ -3,10 +3,11 @@ import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { readSessions } from '../../src/flow/pipeline.ts';
 import type { CapturedSession } from '../../src/flow/session.ts';
+import { CORPUS_FILES } from '../helpers/corpus.ts';
 import { serve } from './cooperative-target.ts';
 import { Drive, SYN } from './script.ts';
 
-const CORPUS = new URL('../../../shared/corpus/files/', import.meta.url).pathname;
+const CORPUS = CORPUS_FILES;
 
 async function sessionsOf(file: string): Promise<CapturedSession[]> {
   const sessions: CapturedSession[] = [];

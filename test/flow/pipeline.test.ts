@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CaptureFlow, readSessions } from '../../src/flow/pipeline.ts';
 import type { CapturedSession } from '../../src/flow/session.ts';
+import { CORPUS_FILES } from '../helpers/corpus.ts';
 
-const corpus = new URL('../../../shared/corpus/files/', import.meta.url).pathname;
+const corpus = CORPUS_FILES;
 const capture = join(corpus, 'zeek_http_bro.org.pcap');
 
 describe('capture flow pipeline', () => {

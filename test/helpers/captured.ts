@@ -1,7 +1,8 @@
 import { readSessions } from '../../src/flow/pipeline.ts';
 import type { CapturedSession } from '../../src/flow/session.ts';
+import { CORPUS_FILES } from './corpus.ts';
 
-export const CORPUS = new URL('../../../shared/corpus/files/', import.meta.url).pathname;
+export const CORPUS = CORPUS_FILES;
 
 /** Every session of a capture with its request bytes, in session order. */
 export async function capturedSessions(path: string): Promise<CapturedSession[]> {

@@ -5,9 +5,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { CORPUS_FILES } from '../helpers/corpus.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
-const corpus = new URL('../../../shared/corpus/files/', import.meta.url).pathname;
+const corpus = CORPUS_FILES;
 const scratch = mkdtempSync(join(tmpdir(), 'rp-inspect-'));
 
 after(() => rmSync(scratch, { recursive: true, force: true }));

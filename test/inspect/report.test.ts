@@ -7,8 +7,9 @@ import { after, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { inspectCapture } from '../../src/cli/inspect.ts';
 import { renderText } from '../../src/inspect/render-text.ts';
+import { CORPUS_FILES } from '../helpers/corpus.ts';
 
-const corpus = new URL('../../../shared/corpus/files/', import.meta.url).pathname;
+const corpus = CORPUS_FILES;
 const scratch = mkdtempSync(join(tmpdir(), 'rp-report-'));
 
 after(() => rmSync(scratch, { recursive: true, force: true }));

@@ -10,8 +10,9 @@ import {
   newPacketView,
   tcpOptionsOf,
 } from '../../src/packet/index.ts';
+import { CORPUS_FILES } from '../helpers/corpus.ts';
 
-const CORPUS = '/work/shared/corpus/files';
+const CORPUS = CORPUS_FILES.slice(0, -1);
 
 interface FileResult {
   summary: DecodeSummary;

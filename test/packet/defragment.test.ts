@@ -10,10 +10,11 @@ import {
   type PacketView,
   verifyTcpChecksum,
 } from '../../src/packet/index.ts';
+import { CORPUS_FILES } from '../helpers/corpus.ts';
 import { ipv4Fragment, ipv6Fragment, patchIpv4, tcp4, tcp6 } from './build.ts';
 
 const RAW = 101;
-const CORPUS = '/work/shared/corpus/files';
+const CORPUS = CORPUS_FILES.slice(0, -1);
 
 function feed(packets: Buffer[], ctx = new DecodeContext(), view = newPacketView()): DecodeStatus[] {
   return packets.map((packet) => decodeTcp(RAW, packet, 0, packet.length, view, ctx));

@@ -18,6 +18,7 @@ import {
   verifyTcpChecksum,
   writeIpv4Tcp,
 } from '../../src/packet/index.ts';
+import { corpusFile } from '../helpers/corpus.ts';
 
 /** Reference checksum, written differently on purpose: word by word with end-around carry. */
 function referenceChecksum(bytes: number[]): number {
@@ -176,7 +177,7 @@ describe('encode', () => {
     const view = newPacketView();
     const ctx = new DecodeContext();
     let compared = 0;
-    await forEachRecord('/work/shared/corpus/files/zeek_ipv6-http-atomic-frag.pcap', (record) => {
+    await forEachRecord(corpusFile('zeek_ipv6-http-atomic-frag.pcap'), (record) => {
       if (decodeRecord(record, view, ctx) !== DecodeStatus.TCP || view.flags !== 0x12) return;
       const captured = view.buf.subarray(view.ipOffset, view.payloadOffset + view.payloadLength);
       const encoded = encodeIpv6Tcp({

@@ -11,9 +11,10 @@ import { describeCapture, sha256File } from '../../src/report/sha256.ts';
 import { formatSummary } from '../../src/report/summary.ts';
 import { ReportError } from '../../src/report/validate.ts';
 import { version } from '../../src/version.ts';
+import { corpusFile } from '../helpers/corpus.ts';
 import { exchange, newMetrics, plan } from './fixtures.ts';
 
-const CAPTURE = '/work/shared/corpus/files/zeek_http_bro.org.pcap';
+const CAPTURE = corpusFile('zeek_http_bro.org.pcap');
 
 function sampleReport(): RunReport {
   const { metrics } = newMetrics({ planned: 3 });
