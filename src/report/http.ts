@@ -11,22 +11,48 @@ export interface HttpRequestLine {
 
 /** Longest request line looked at: a line longer than this is not treated as HTTP. */
 const MAX_REQUEST_LINE = 8192;
-const METHOD = /^[A-Z][A-Z0-9_-]{0,31}$/;
-const VERSION = /^HTTP\/1\.[0-9]$/;
+const MAX_METHOD = 32;
+const SP = 0x20;
+const CR = 0x0d;
+const LF = 0x0a;
+const HTTP_1_DOT = Buffer.from('HTTP/1.');
+
+function isUpper(c: number): boolean {
+  return c >= 0x41 && c <= 0x5a;
+}
+
+/** A method character after the first: A-Z, 0-9, '_' or '-'. */
+function isMethodChar(c: number): boolean {
+  return isUpper(c) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2d;
+}
 
 /**
- * Reads the request line (`METHOD SP target SP HTTP/1.x CRLF`) at the start of `data`. For
- * pipelined requests in one captured request, this is the first.
+ * Reads the request line (`METHOD SP target SP HTTP/1.x CRLF`, or a bare LF) at the start of
+ * `data`. For pipelined requests in one captured request, this is the first. Byte by byte, as
+ * it runs for every replayed request.
  */
 export function parseHttpRequestLine(data: Uint8Array): HttpRequestLine | undefined {
-  const lineEnd = data.subarray(0, MAX_REQUEST_LINE).indexOf(0x0a);
-  if (lineEnd < 0) return undefined;
-  const line = Buffer.from(data.buffer, data.byteOffset, lineEnd).toString('latin1').replace(/\r$/, '');
-  const parts = line.split(' ');
-  if (parts.length !== 3) return undefined;
-  const [method, path, version] = parts as [string, string, string];
-  if (!METHOD.test(method) || path.length === 0 || !VERSION.test(version)) return undefined;
-  return { method, path };
+  const limit = Math.min(data.length, MAX_REQUEST_LINE);
+  if (limit === 0 || !isUpper(data[0])) return undefined;
+  let at = 1;
+  while (at < limit && at <= MAX_METHOD && isMethodChar(data[at])) at++;
+  if (at > MAX_METHOD || at >= limit || data[at] !== SP) return undefined;
+  const methodEnd = at++;
+  const pathStart = at;
+  while (at < limit && data[at] !== SP && data[at] !== LF) at++;
+  if (at === pathStart || at >= limit || data[at] !== SP) return undefined;
+  const pathEnd = at++;
+  for (let i = 0; i < HTTP_1_DOT.length; i++, at++)
+    if (at >= limit || data[at] !== HTTP_1_DOT[i]) return undefined;
+  if (at >= limit || data[at] < 0x30 || data[at] > 0x39) return undefined;
+  at++;
+  if (at < limit && data[at] === CR) at++;
+  if (at >= limit || data[at] !== LF) return undefined;
+  const bytes = Buffer.from(data.buffer, data.byteOffset, pathEnd);
+  return {
+    method: bytes.toString('latin1', 0, methodEnd),
+    path: bytes.toString('latin1', pathStart, pathEnd),
+  };
 }
 
 /** `HTTP/1.x NNN`: the bytes of a status line needed to know the code. */

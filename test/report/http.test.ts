@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { endpointOf, HttpStatusReader, parseHttpRequestLine } from '../../src/report/http.ts';
 
 const bytes = (text: string) => Buffer.from(text, 'latin1');
@@ -76,5 +77,48 @@ describe('HttpStatusReader', () => {
 describe('endpointOf', () => {
   it('drops the query string', () => {
     assert.deepEqual(endpointOf({ method: 'GET', path: '/search?q=x' }), { method: 'GET', path: '/search' });
+  });
+});
+
+describe('request line parser against a plain reference (property)', () => {
+  /** The straightforward version: split the first line and match each part. */
+  function reference(data: Uint8Array) {
+    const lineEnd = data.subarray(0, 8192).indexOf(0x0a);
+    if (lineEnd < 0) return undefined;
+    const line = Buffer.from(data.buffer, data.byteOffset, lineEnd).toString('latin1').replace(/\r$/, '');
+    const parts = line.split(' ');
+    if (parts.length !== 3) return undefined;
+    const [method, path, version] = parts as [string, string, string];
+    if (!/^[A-Z][A-Z0-9_-]{0,31}$/.test(method) || path.length === 0 || !/^HTTP\/1\.[0-9]$/.test(version)) {
+      return undefined;
+    }
+    return { method, path };
+  }
+
+  it('agrees on request-like and random lines', () => {
+    const piece = fc.constantFrom(
+      'GET',
+      'POST',
+      'M-SEARCH',
+      'get',
+      ' ',
+      '/',
+      '/a?b=c',
+      'HTTP/1.1',
+      'HTTP/1.',
+      'HTTP/2',
+      '\r',
+      '\n',
+      '\r\n',
+      'x',
+      'A'.repeat(33),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.oneof(piece, fc.string({ maxLength: 5 })), { maxLength: 8 }), (parts) => {
+        const data = Buffer.from(parts.join(''), 'latin1');
+        assert.deepEqual(parseHttpRequestLine(data), reference(data));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
