@@ -60,7 +60,8 @@ export class RequestSplitter implements StreamConsumer {
     if (request === undefined) return;
     this.open = undefined;
     if (this.chunks.length > 0) {
-      request.data = Buffer.concat(this.chunks);
+      // One segment is the common case: its copy is already the request's own buffer.
+      request.data = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
       this.chunks = [];
     }
     this.session.requests.push(request);

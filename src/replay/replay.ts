@@ -99,11 +99,13 @@ export async function replay(
     process.removeListener('SIGTERM', stop);
     await view.stop();
   }
+  const endedAt = new Date();
   const report = buildReport(metrics, {
     captures: await Promise.all(config.captures.map((c) => describeCapture(c))),
     options: config.given ?? {},
     targets: [...new Set(config.transfers.map((t) => endpointText(t.target)))],
     transport: transport.name,
+    endedAt,
     ...(transport.counters ? { transportCounters: transport.counters() } : {}),
   });
   if (config.reportPath) await writeReport(config.reportPath, report);
