@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what reprise needs on a Debian/Ubuntu machine: apt packages (libpcap for capture,
-# tcpdump/redis/nginx for tests and benchmarks, iproute2 for test hosts) and npm dependencies,
-# including the native addons (cap, raw-socket, native/pcap) built against the local Node headers.
+# tcpdump/tshark/redis/nginx for tests and benchmarks, iproute2 for test hosts) and npm dependencies,
+# including the native addons (raw-socket, native/pcap) built against the local Node headers.
 # Quick when everything is already there. Pass --quiet to print only what it does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,7 @@ say() { [ $quiet = 1 ] || echo "setup: $*"; }
 need_apt=()
 [ -e /usr/include/pcap/pcap.h ] || need_apt+=(libpcap-dev)
 command -v tcpdump >/dev/null || need_apt+=(tcpdump)
+command -v tshark >/dev/null || need_apt+=(tshark)
 command -v ip >/dev/null || need_apt+=(iproute2)
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v nginx >/dev/null || need_apt+=(nginx-light)
