@@ -1,5 +1,6 @@
 /*
- * reprise's libpcap binding (N-API + libuv). It does only what src/capture/live.ts needs:
+ * reprise's libpcap binding (N-API + libuv). It does only what src/capture/live.ts and
+ * live-injector.ts need:
  *
  *   devices()                          pcap_findalldevs: names, descriptions, addresses, up/loopback
  *   open(device, options, batch, onBatch) -> { handle, linkType, nanosecond }
@@ -17,7 +18,7 @@
  * JavaScript never runs while pcap_dispatch is on the stack, so onBatch may close the handle.
  *
  * Errors are thrown as Error objects with a `code` naming the problem (the LiveCaptureProblem
- * kinds of live.ts) and libpcap's own message.
+ * kinds of live-error.ts) and libpcap's own message.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -92,30 +93,55 @@ static int get_string(napi_env env, napi_value value, char *out, size_t size) {
   return napi_get_value_string_utf8(env, value, out, size, &length) == napi_ok && length < size - 1;
 }
 
+/* Reads object[name] into *value when it is there and of `type`. */
+static int get_typed_property(napi_env env, napi_value object, const char *name, napi_valuetype type,
+                              napi_value *value) {
+  napi_valuetype actual;
+  return napi_get_named_property(env, object, name, value) == napi_ok &&
+         napi_typeof(env, *value, &actual) == napi_ok && actual == type;
+}
+
 static int32_t get_int_property(napi_env env, napi_value object, const char *name, int32_t fallback) {
   napi_value value;
-  napi_valuetype type;
   int32_t result;
-  if (napi_get_named_property(env, object, name, &value) != napi_ok) return fallback;
-  if (napi_typeof(env, value, &type) != napi_ok || type != napi_number) return fallback;
-  if (napi_get_value_int32(env, value, &result) != napi_ok) return fallback;
-  return result;
+  if (!get_typed_property(env, object, name, napi_number, &value)) return fallback;
+  return napi_get_value_int32(env, value, &result) == napi_ok ? result : fallback;
 }
 
 static int get_bool_property(napi_env env, napi_value object, const char *name, int fallback) {
   napi_value value;
-  napi_valuetype type;
   bool result;
-  if (napi_get_named_property(env, object, name, &value) != napi_ok) return fallback;
-  if (napi_typeof(env, value, &type) != napi_ok || type != napi_boolean) return fallback;
-  if (napi_get_value_bool(env, value, &result) != napi_ok) return fallback;
-  return result;
+  if (!get_typed_property(env, object, name, napi_boolean, &value)) return fallback;
+  return napi_get_value_bool(env, value, &result) == napi_ok ? result : fallback;
 }
 
 static handle *get_handle(napi_env env, napi_value value) {
   void *data = NULL;
   if (napi_get_value_external(env, value, &data) != napi_ok) return NULL;
   return (handle *)data;
+}
+
+/* ---------- results ---------- */
+
+static napi_value set_number(napi_env env, napi_value object, const char *name, double value) {
+  napi_value number;
+  if (napi_create_double(env, value, &number) != napi_ok) return NULL;
+  if (napi_set_named_property(env, object, name, number) != napi_ok) return NULL;
+  return object;
+}
+
+static napi_value set_string(napi_env env, napi_value object, const char *name, const char *value) {
+  napi_value string;
+  if (napi_create_string_utf8(env, value, NAPI_AUTO_LENGTH, &string) != napi_ok) return NULL;
+  if (napi_set_named_property(env, object, name, string) != napi_ok) return NULL;
+  return object;
+}
+
+static napi_value set_bool(napi_env env, napi_value object, const char *name, int value) {
+  napi_value boolean;
+  if (napi_get_boolean(env, value != 0, &boolean) != napi_ok) return NULL;
+  if (napi_set_named_property(env, object, name, boolean) != napi_ok) return NULL;
+  return object;
 }
 
 /* ---------- devices ---------- */
@@ -147,20 +173,14 @@ static napi_value devices(napi_env env, napi_callback_info info) {
   if (pcap_findalldevs(&all, errbuf) != 0) return throw_problem(env, "open-failed", errbuf);
   if (napi_create_array(env, &list) != napi_ok) goto fail;
   for (pcap_if_t *d = all; d; d = d->next) {
-    napi_value device, name, description, addresses, up, loopback;
+    napi_value device, addresses;
     if (napi_create_object(env, &device) != napi_ok) goto fail;
-    if (napi_create_string_utf8(env, d->name, NAPI_AUTO_LENGTH, &name) != napi_ok) goto fail;
-    if (napi_set_named_property(env, device, "name", name) != napi_ok) goto fail;
-    if (d->description) {
-      if (napi_create_string_utf8(env, d->description, NAPI_AUTO_LENGTH, &description) != napi_ok) goto fail;
-      if (napi_set_named_property(env, device, "description", description) != napi_ok) goto fail;
-    }
+    if (!set_string(env, device, "name", d->name)) goto fail;
+    if (d->description && !set_string(env, device, "description", d->description)) goto fail;
     if (!(addresses = address_strings(env, d->addresses))) goto fail;
     if (napi_set_named_property(env, device, "addresses", addresses) != napi_ok) goto fail;
-    if (napi_get_boolean(env, (d->flags & PCAP_IF_UP) != 0, &up) != napi_ok) goto fail;
-    if (napi_set_named_property(env, device, "up", up) != napi_ok) goto fail;
-    if (napi_get_boolean(env, (d->flags & PCAP_IF_LOOPBACK) != 0, &loopback) != napi_ok) goto fail;
-    if (napi_set_named_property(env, device, "loopback", loopback) != napi_ok) goto fail;
+    if (!set_bool(env, device, "up", d->flags & PCAP_IF_UP)) goto fail;
+    if (!set_bool(env, device, "loopback", d->flags & PCAP_IF_LOOPBACK)) goto fail;
     if (napi_set_element(env, list, n++, device) != napi_ok) goto fail;
   }
   pcap_freealldevs(all);
@@ -262,18 +282,18 @@ static pcap_t *create(napi_env env, const char *device, int snap_length, int buf
   return pcap;
 }
 
+/* Sets the BPF filter; on failure throws 'bad-filter' and closes `pcap`. */
 static int apply_filter(napi_env env, pcap_t *pcap, const char *filter) {
   struct bpf_program program;
   char message[PCAP_ERRBUF_SIZE + 64];
-  if (pcap_compile(pcap, &program, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-    snprintf(message, sizeof message, "%s", pcap_geterr(pcap));
-    throw_problem(env, "bad-filter", message);
-    return 0;
+  int status = pcap_compile(pcap, &program, filter, 1, PCAP_NETMASK_UNKNOWN);
+  if (status == 0) {
+    status = pcap_setfilter(pcap, &program);
+    pcap_freecode(&program);
   }
-  int status = pcap_setfilter(pcap, &program);
-  pcap_freecode(&program);
   if (status != 0) {
     snprintf(message, sizeof message, "%s", pcap_geterr(pcap));
+    pcap_close(pcap);
     throw_problem(env, "bad-filter", message);
     return 0;
   }
@@ -354,27 +374,31 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
   napi_close_handle_scope(h->env, scope);
 }
 
-static napi_value wrap_handle(napi_env env, handle *h, napi_value *out) {
-  napi_status status = napi_create_external(env, h, finalize_handle, NULL, out);
-  if (status != napi_ok) {
+/* Takes ownership of `pcap` and wraps it as a JS external; NULL (with an exception) on failure. */
+static handle *new_handle(napi_env env, pcap_t *pcap, int injector, napi_value *external) {
+  handle *h = calloc(1, sizeof *h);
+  if (!h) {
+    pcap_close(pcap);
+    throw_problem(env, "open-failed", "out of memory");
+    return NULL;
+  }
+  h->pcap = pcap;
+  h->env = env;
+  h->injector = injector;
+  h->poll.data = h;
+  if (napi_create_external(env, h, finalize_handle, NULL, external) != napi_ok) {
     close_handle(h);
     free(h);
-    return throw_last(env);
+    throw_last(env);
+    return NULL;
   }
-  return *out;
-}
-
-static napi_value set_number(napi_env env, napi_value object, const char *name, double value) {
-  napi_value number;
-  if (napi_create_double(env, value, &number) != napi_ok) return NULL;
-  if (napi_set_named_property(env, object, name, number) != napi_ok) return NULL;
-  return object;
+  return h;
 }
 
 /* open(device, { snapLength, bufferSize, timeoutMs, immediate, promiscuous, filter }, batch, onBatch) */
 static napi_value open_fn(napi_env env, napi_callback_info info) {
   size_t argc = 4;
-  napi_value argv[4], result, external, name, flag;
+  napi_value argv[4], result, external, name;
   char device[256], filter[8192];
   void *batch;
   size_t batch_size;
@@ -406,10 +430,7 @@ static napi_value open_fn(napi_env env, napi_callback_info info) {
   pcap_set_tstamp_precision(pcap, PCAP_TSTAMP_PRECISION_NANO); /* falls back to micro if refused */
   int status = pcap_activate(pcap);
   if (status < 0) return throw_activation(env, pcap, status);
-  if (!apply_filter(env, pcap, filter)) {
-    pcap_close(pcap);
-    return NULL;
-  }
+  if (!apply_filter(env, pcap, filter)) return NULL;
   char errbuf[PCAP_ERRBUF_SIZE] = "";
   int fd = pcap_get_selectable_fd(pcap);
   if (pcap_setnonblock(pcap, 1, errbuf) != 0 || fd < 0) {
@@ -417,18 +438,11 @@ static napi_value open_fn(napi_env env, napi_callback_info info) {
     return throw_problem(env, "open-failed", errbuf[0] ? errbuf : "the capture has no selectable file descriptor");
   }
 
-  handle *h = calloc(1, sizeof *h);
-  if (!h) {
-    pcap_close(pcap);
-    return throw_problem(env, "open-failed", "out of memory");
-  }
-  h->pcap = pcap;
-  h->env = env;
+  handle *h = new_handle(env, pcap, 0, &external);
+  if (!h) return NULL;
   h->batch = batch;
   h->batch_size = batch_size;
   h->max_record = max_record;
-  h->poll.data = h;
-  if (!wrap_handle(env, h, &external)) return NULL;
   napi_value resource;
   CALL(env, napi_create_object(env, &resource));
   CALL(env, napi_create_string_utf8(env, "reprise.pcap", NAPI_AUTO_LENGTH, &name));
@@ -445,8 +459,8 @@ static napi_value open_fn(napi_env env, napi_callback_info info) {
   CALL(env, napi_create_object(env, &result));
   CALL(env, napi_set_named_property(env, result, "handle", external));
   if (!set_number(env, result, "linkType", pcap_datalink(pcap))) return throw_last(env);
-  CALL(env, napi_get_boolean(env, pcap_get_tstamp_precision(pcap) == PCAP_TSTAMP_PRECISION_NANO, &flag));
-  CALL(env, napi_set_named_property(env, result, "nanosecond", flag));
+  if (!set_bool(env, result, "nanosecond", pcap_get_tstamp_precision(pcap) == PCAP_TSTAMP_PRECISION_NANO))
+    return throw_last(env);
   return result;
 }
 
@@ -479,19 +493,8 @@ static napi_value open_injector_fn(napi_env env, napi_callback_info info) {
   if (!pcap) return NULL;
   int status = pcap_activate(pcap);
   if (status < 0) return throw_activation(env, pcap, status);
-  if (!apply_filter(env, pcap, "less 1")) {
-    pcap_close(pcap);
-    return NULL;
-  }
-  handle *h = calloc(1, sizeof *h);
-  if (!h) {
-    pcap_close(pcap);
-    return throw_problem(env, "open-failed", "out of memory");
-  }
-  h->pcap = pcap;
-  h->env = env;
-  h->injector = 1;
-  if (!wrap_handle(env, h, &external)) return NULL;
+  if (!apply_filter(env, pcap, "less 1")) return NULL;
+  if (!new_handle(env, pcap, 1, &external)) return NULL;
   CALL(env, napi_create_object(env, &result));
   CALL(env, napi_set_named_property(env, result, "handle", external));
   if (!set_number(env, result, "linkType", pcap_datalink(pcap))) return throw_last(env);

@@ -8,11 +8,11 @@ export function u32be(buf: Buffer, p: number): number {
   return buf[p] * 0x1000000 + ((buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3]);
 }
 
-export function u16le(buf: Buffer, p: number): number {
+function u16le(buf: Buffer, p: number): number {
   return buf[p] | (buf[p + 1] << 8);
 }
 
-export function u16be(buf: Buffer, p: number): number {
+function u16be(buf: Buffer, p: number): number {
   return (buf[p] << 8) | buf[p + 1];
 }
 

@@ -28,10 +28,6 @@ export class ChunkBuffer {
     return this.end - this.start;
   }
 
-  get endOfData(): boolean {
-    return this.atEnd;
-  }
-
   fileOffset(position: number): number {
     return this.base + position;
   }

@@ -26,6 +26,33 @@ export interface RecordParser extends RecordCursor {
 
 export const EMPTY_BUFFER = Buffer.alloc(0);
 
+/** The window bookkeeping every format's parser shares: it reads records from buf[pos, end). */
+export abstract class WindowedRecordParser implements RecordParser {
+  needed = 0;
+  protected buf: Buffer = EMPTY_BUFFER;
+  protected pos = 0;
+  protected end = 0;
+  /** File offset of buf[0]. */
+  protected base = 0;
+  protected index = 0;
+  protected readonly record: CaptureRecord = newRecord();
+
+  get position(): number {
+    return this.pos;
+  }
+
+  setWindow(buf: Buffer, start: number, end: number, baseOffset: number): void {
+    this.buf = buf;
+    this.pos = start;
+    this.end = end;
+    this.base = baseOffset;
+    this.needed = 0;
+  }
+
+  abstract next(): CaptureRecord | null;
+  abstract describeTruncation(available: number): string;
+}
+
 /** One record object per reader, every field set in the same order (one hidden class). */
 export function newRecord(): CaptureRecord {
   return {

@@ -7,6 +7,7 @@ export {
   type OpenCaptureOptions,
   openCapture,
 } from './open.ts';
+export { PCAP_FILE_HEADER_BYTES, PCAP_RECORD_HEADER_BYTES } from './pcap-format.ts';
 export { type ByteSink, createPcapWriter, type PcapWriter, type PcapWriterOptions } from './pcap-writer.ts';
 export {
   CaptureError,

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { LiveDevice } from './live.ts';
 import { LiveCaptureError, type LiveCaptureProblem } from './live-error.ts';
 
 /**
@@ -10,14 +11,6 @@ import { LiveCaptureError, type LiveCaptureProblem } from './live-error.ts';
 
 /** An open libpcap handle, owned by the addon. */
 export type NativeHandle = { readonly __brand: 'reprise-pcap-handle' };
-
-export interface NativeDevice {
-  name: string;
-  description?: string;
-  addresses: string[];
-  up: boolean;
-  loopback: boolean;
-}
 
 export interface NativeOpenOptions {
   filter: string;
@@ -38,7 +31,7 @@ export interface NativeStats {
 }
 
 export interface PcapAddon {
-  devices(): NativeDevice[];
+  devices(): LiveDevice[];
   open(
     device: string,
     options: NativeOpenOptions,

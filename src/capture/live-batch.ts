@@ -8,7 +8,7 @@ import type { CaptureRecord } from './record.ts';
  * with little-endian integers and `tsFrac` in nanoseconds (or microseconds when libpcap refused
  * nanosecond precision). Walked in place into one reused record, like the file readers' cursor.
  */
-export const BATCH_RECORD_HEADER = 16;
+const BATCH_RECORD_HEADER = 16;
 
 export class LiveBatchError extends Error {
   override name = 'LiveBatchError';

@@ -1,3 +1,5 @@
+import { newRecord } from './cursor.ts';
+import { PCAP_MAX_SNAPLEN } from './limits.ts';
 import { loadPcapAddon, type NativeHandle, problemOf } from './live-addon.ts';
 import { batchRecordSize, walkBatch } from './live-batch.ts';
 import { LiveCaptureError } from './live-error.ts';
@@ -26,7 +28,7 @@ export interface LiveCaptureOptions {
   device: string;
   /** BPF filter expression; empty captures everything. */
   filter?: string;
-  /** Bytes kept per packet; longer packets are cut (default: whole packets, up to MAX_SNAP_LENGTH). */
+  /** Bytes kept per packet; longer packets are cut (default: whole packets, up to PCAP_MAX_SNAPLEN). */
   snapLength?: number;
   /** Kernel capture buffer in bytes (default DEFAULT_BUFFER_SIZE). */
   bufferSize?: number;
@@ -62,8 +64,6 @@ export interface LiveCapture {
   close(): void;
 }
 
-/** libpcap's own limit, and tcpdump's default snap length. */
-export const MAX_SNAP_LENGTH = 262144;
 export const DEFAULT_BUFFER_SIZE = 256 * 1024 * 1024;
 const MIN_BATCH_BYTES = 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 100;
@@ -84,7 +84,7 @@ export function openLiveCapture(
   const addon = loadPcapAddon();
   const { device } = options;
   const filter = options.filter ?? '';
-  const snapLength = Math.min(options.snapLength ?? MAX_SNAP_LENGTH, MAX_SNAP_LENGTH);
+  const snapLength = Math.min(options.snapLength ?? PCAP_MAX_SNAPLEN, PCAP_MAX_SNAPLEN);
   if (!Number.isInteger(snapLength) || snapLength < 1) {
     throw new LiveCaptureError(
       'open-failed',
@@ -92,18 +92,9 @@ export function openLiveCapture(
     );
   }
   const batch = Buffer.alloc(Math.max(MIN_BATCH_BYTES, 4 * batchRecordSize(snapLength)));
-  const record: CaptureRecord = {
-    index: 0,
-    fileOffset: -1,
-    linkType: 0,
-    interfaceId: 0,
-    tsSec: 0,
-    tsNsec: 0,
-    capturedLength: 0,
-    originalLength: 0,
-    buf: batch,
-    offset: 0,
-  };
+  const record = newRecord();
+  record.fileOffset = -1;
+  record.buf = batch;
   let delivered = 0;
   let open = true;
   const stillOpen = () => open;

@@ -3,13 +3,8 @@ import { hexBytes } from './bytes.ts';
 import { ChunkBuffer } from './chunk-buffer.ts';
 import type { RecordCursor, RecordParser } from './cursor.ts';
 import { DEFAULT_CHUNK_BYTES } from './limits.ts';
-import {
-  PCAP_FILE_HEADER_BYTES,
-  PcapRecordParser,
-  parsePcapFileHeader,
-  pcapInterface,
-  pcapMagic,
-} from './pcap-reader.ts';
+import { PCAP_FILE_HEADER_BYTES } from './pcap-format.ts';
+import { PcapRecordParser, parsePcapFileHeader, pcapInterface, pcapMagic } from './pcap-reader.ts';
 import { isPcapngMagic, PcapngRecordParser } from './pcapng-reader.ts';
 import {
   CaptureError,

@@ -13,12 +13,11 @@
  *   fraction * 1000 for microsecond files, and may exceed 1e9 in a corrupt file.
  */
 import { u16, u32, u32be, u32le } from './bytes.ts';
-import { EMPTY_BUFFER, newRecord, type RecordParser } from './cursor.ts';
+import { WindowedRecordParser } from './cursor.ts';
 import { MAX_RECORD_BYTES, PCAP_MAX_SNAPLEN } from './limits.ts';
+import { PCAP_FILE_HEADER_BYTES, PCAP_RECORD_HEADER_BYTES } from './pcap-format.ts';
 import { CaptureError, type CaptureInterface, type CaptureRecord } from './record.ts';
 
-export const PCAP_FILE_HEADER_BYTES = 24;
-const RECORD_HEADER_BYTES = 16;
 const LINKTYPE_MASK = 0x03ffffff;
 
 export interface PcapFileHeader {
@@ -47,7 +46,11 @@ export function parsePcapFileHeader(file: string, buf: Buffer, available: number
   const magic = pcapMagic(buf);
   if (magic === null) throw new CaptureError(file, 0, 'not a pcap magic');
   if (available < PCAP_FILE_HEADER_BYTES) {
-    throw new CaptureError(file, 0, `pcap file header is truncated: ${available} of 24 bytes`);
+    throw new CaptureError(
+      file,
+      0,
+      `pcap file header is truncated: ${available} of ${PCAP_FILE_HEADER_BYTES} bytes`,
+    );
   }
   const le = magic.littleEndian;
   const versionMajor = u16(buf, 4, le);
@@ -76,14 +79,7 @@ export function pcapInterface(header: PcapFileHeader): CaptureInterface {
   };
 }
 
-export class PcapRecordParser implements RecordParser {
-  needed = 0;
-  private buf: Buffer = EMPTY_BUFFER;
-  private pos = 0;
-  private end = 0;
-  private base = 0;
-  private index = 0;
-  private readonly record: CaptureRecord = newRecord();
+export class PcapRecordParser extends WindowedRecordParser {
   private readonly littleEndian: boolean;
   private readonly nsPerFractionUnit: number;
   private readonly maxCapturedLength: number;
@@ -92,32 +88,21 @@ export class PcapRecordParser implements RecordParser {
     private readonly file: string,
     private readonly header: PcapFileHeader,
   ) {
+    super();
     this.littleEndian = header.littleEndian;
     this.nsPerFractionUnit = header.nanosecond ? 1 : 1000;
     this.maxCapturedLength = Math.min(
       Math.max(header.snapLength, PCAP_MAX_SNAPLEN),
-      MAX_RECORD_BYTES - RECORD_HEADER_BYTES,
+      MAX_RECORD_BYTES - PCAP_RECORD_HEADER_BYTES,
     );
     this.record.linkType = header.linkType;
-  }
-
-  get position(): number {
-    return this.pos;
-  }
-
-  setWindow(buf: Buffer, start: number, end: number, baseOffset: number): void {
-    this.buf = buf;
-    this.pos = start;
-    this.end = end;
-    this.base = baseOffset;
-    this.needed = 0;
   }
 
   next(): CaptureRecord | null {
     const buf = this.buf;
     const pos = this.pos;
-    if (this.end - pos < RECORD_HEADER_BYTES) {
-      this.needed = RECORD_HEADER_BYTES;
+    if (this.end - pos < PCAP_RECORD_HEADER_BYTES) {
+      this.needed = PCAP_RECORD_HEADER_BYTES;
       return null;
     }
     let tsSec: number;
@@ -136,7 +121,7 @@ export class PcapRecordParser implements RecordParser {
       originalLength = u32be(buf, pos + 12);
     }
     if (capturedLength > this.maxCapturedLength) this.failCapturedLength(pos, capturedLength);
-    const total = RECORD_HEADER_BYTES + capturedLength;
+    const total = PCAP_RECORD_HEADER_BYTES + capturedLength;
     if (this.end - pos < total) {
       this.needed = total;
       return null;
@@ -149,14 +134,14 @@ export class PcapRecordParser implements RecordParser {
     record.capturedLength = capturedLength;
     record.originalLength = originalLength;
     record.buf = buf;
-    record.offset = pos + RECORD_HEADER_BYTES;
+    record.offset = pos + PCAP_RECORD_HEADER_BYTES;
     this.pos = pos + total;
     return record;
   }
 
   describeTruncation(available: number): string {
-    if (available < RECORD_HEADER_BYTES) {
-      return `truncated record header at end of file: ${available} of ${RECORD_HEADER_BYTES} bytes`;
+    if (available < PCAP_RECORD_HEADER_BYTES) {
+      return `truncated record header at end of file: ${available} of ${PCAP_RECORD_HEADER_BYTES} bytes`;
     }
     return `truncated record at end of file: ${available} of ${this.needed} bytes`;
   }

@@ -4,6 +4,8 @@
  * (`bytesWritten` is the file's size including what is still buffered).
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { PCAP_MAX_SNAPLEN } from './limits.ts';
+import { PCAP_FILE_HEADER_BYTES, PCAP_RECORD_HEADER_BYTES } from './pcap-format.ts';
 import { CaptureError } from './record.ts';
 
 export interface PcapWriterOptions {
@@ -31,10 +33,6 @@ export interface PcapWriter {
   flush(): Promise<void>;
   close(): Promise<void>;
 }
-
-const FILE_HEADER_BYTES = 24;
-const RECORD_HEADER_BYTES = 16;
-const DEFAULT_SNAP_LENGTH = 262144;
 
 export function createPcapWriter(target: string | ByteSink, options: PcapWriterOptions): PcapWriter {
   const name = typeof target === 'string' ? target : 'pcap output stream';
@@ -106,10 +104,10 @@ class BufferedPcapWriter implements PcapWriter {
     private readonly output: Output,
     options: PcapWriterOptions,
   ) {
-    this.snapLength = options.snapLength ?? DEFAULT_SNAP_LENGTH;
+    this.snapLength = options.snapLength ?? PCAP_MAX_SNAPLEN;
     if (!(this.snapLength > 0)) throw new RangeError(`snapLength ${this.snapLength} must be positive`);
     this.nanosecond = options.nanosecond ?? false;
-    this.buf = Buffer.allocUnsafe(Math.max(options.bufferBytes ?? 1024 * 1024, FILE_HEADER_BYTES));
+    this.buf = Buffer.allocUnsafe(Math.max(options.bufferBytes ?? 1024 * 1024, PCAP_FILE_HEADER_BYTES));
     const header = this.buf;
     header.writeUInt32LE(this.nanosecond ? 0xa1b23c4d : 0xa1b2c3d4, 0);
     header.writeUInt16LE(2, 4);
@@ -118,8 +116,8 @@ class BufferedPcapWriter implements PcapWriter {
     header.writeUInt32LE(0, 12);
     header.writeUInt32LE(this.snapLength, 16);
     header.writeUInt32LE(options.linkType, 20);
-    this.used = FILE_HEADER_BYTES;
-    this.bytesWritten = FILE_HEADER_BYTES;
+    this.used = PCAP_FILE_HEADER_BYTES;
+    this.bytesWritten = PCAP_FILE_HEADER_BYTES;
   }
 
   write(tsSec: number, tsNsec: number, data: Uint8Array, originalLength = data.length): void {
@@ -129,7 +127,7 @@ class BufferedPcapWriter implements PcapWriter {
     if (originalLength < data.length) {
       throw new RangeError(`originalLength ${originalLength} is below the data length ${data.length}`);
     }
-    const total = RECORD_HEADER_BYTES + capturedLength;
+    const total = PCAP_RECORD_HEADER_BYTES + capturedLength;
     if (this.used + total > this.buf.length) this.spill();
     if (this.used === 0 && this.buf.length < total) this.buf = Buffer.allocUnsafe(total);
     const buf = this.buf;
@@ -140,7 +138,7 @@ class BufferedPcapWriter implements PcapWriter {
     buf.writeUInt32LE(originalLength, p + 12);
     buf.set(
       capturedLength === data.length ? data : data.subarray(0, capturedLength),
-      p + RECORD_HEADER_BYTES,
+      p + PCAP_RECORD_HEADER_BYTES,
     );
     this.used = p + total;
     this.bytesWritten += total;

@@ -20,7 +20,7 @@
  *   by its length.
  */
 import { u16, u32 } from './bytes.ts';
-import { EMPTY_BUFFER, newRecord, type RecordParser } from './cursor.ts';
+import { WindowedRecordParser } from './cursor.ts';
 import { MAX_RECORD_BYTES } from './limits.ts';
 import { CaptureError, type CaptureInterface, type CaptureRecord } from './record.ts';
 import { type SplitTimestamp, splitTimestamp } from './timestamp.ts';
@@ -68,35 +68,18 @@ export function isPcapngMagic(buf: Buffer): boolean {
   return buf.length >= 4 && buf[0] === 0x0a && buf[1] === 0x0d && buf[2] === 0x0d && buf[3] === 0x0a;
 }
 
-export class PcapngRecordParser implements RecordParser {
-  needed = 0;
+export class PcapngRecordParser extends WindowedRecordParser {
   /** Every interface of every section, in file order; `record.interfaceId` indexes it. */
   readonly interfaces: CaptureInterface[] = [];
   private readonly tsOffsetSeconds: number[] = [];
-  private buf: Buffer = EMPTY_BUFFER;
-  private pos = 0;
-  private end = 0;
-  private base = 0;
-  private index = 0;
   private littleEndian = true;
   /** Index in `interfaces` of the current section's interface 0. */
   private sectionFirstInterface = 0;
   private pendingBlockType = 0;
-  private readonly record: CaptureRecord = newRecord();
   private readonly timestamp: SplitTimestamp = { sec: 0, nsec: 0 };
 
-  constructor(private readonly file: string) {}
-
-  get position(): number {
-    return this.pos;
-  }
-
-  setWindow(buf: Buffer, start: number, end: number, baseOffset: number): void {
-    this.buf = buf;
-    this.pos = start;
-    this.end = end;
-    this.base = baseOffset;
-    this.needed = 0;
+  constructor(private readonly file: string) {
+    super();
   }
 
   next(): CaptureRecord | null {
@@ -126,11 +109,12 @@ export class PcapngRecordParser implements RecordParser {
       this.pos = pos + length;
       switch (type) {
         case BlockType.ENHANCED_PACKET:
-          return this.enhancedPacket(pos, length, le);
+          return this.packetBlock(pos, length, le, type, u32(buf, pos + 8, le));
+        case BlockType.PACKET:
+          // The obsolete packet block: a 16-bit interface id, then a drops count.
+          return this.packetBlock(pos, length, le, type, u16(buf, pos + 8, le));
         case BlockType.SIMPLE_PACKET:
           return this.simplePacket(pos, length, le);
-        case BlockType.PACKET:
-          return this.obsoletePacket(pos, length, le);
         case BlockType.INTERFACE_DESCRIPTION:
           this.interfaceDescription(pos, length, le);
           break;
@@ -150,14 +134,21 @@ export class PcapngRecordParser implements RecordParser {
     return `truncated ${name} at end of file: ${available} of ${this.needed} bytes`;
   }
 
-  private enhancedPacket(pos: number, length: number, le: boolean): CaptureRecord {
-    const interfaceId = this.interfaceIndex(pos, u32(this.buf, pos + 8, le));
+  /** Enhanced and obsolete packet blocks share a layout after the interface id. */
+  private packetBlock(
+    pos: number,
+    length: number,
+    le: boolean,
+    type: number,
+    sectionInterfaceId: number,
+  ): CaptureRecord {
+    const interfaceId = this.interfaceIndex(pos, sectionInterfaceId);
     const capturedLength = u32(this.buf, pos + 20, le);
     const dataBytes = length - 32;
     if (capturedLength > dataBytes) {
       this.fail(
         pos,
-        `enhanced packet block caplen ${capturedLength} exceeds the block's ${dataBytes} data bytes`,
+        `${BLOCK_NAMES[type]} caplen ${capturedLength} exceeds the block's ${dataBytes} data bytes`,
       );
     }
     return this.fill(
@@ -182,24 +173,6 @@ export class PcapngRecordParser implements RecordParser {
     record.tsSec = 0;
     record.tsNsec = 0;
     return record;
-  }
-
-  private obsoletePacket(pos: number, length: number, le: boolean): CaptureRecord {
-    const interfaceId = this.interfaceIndex(pos, u16(this.buf, pos + 8, le));
-    const capturedLength = u32(this.buf, pos + 20, le);
-    const dataBytes = length - 32;
-    if (capturedLength > dataBytes) {
-      this.fail(pos, `packet block caplen ${capturedLength} exceeds the block's ${dataBytes} data bytes`);
-    }
-    return this.fill(
-      pos,
-      interfaceId,
-      u32(this.buf, pos + 12, le),
-      u32(this.buf, pos + 16, le),
-      capturedLength,
-      u32(this.buf, pos + 24, le),
-      pos + 28,
-    );
   }
 
   private fill(

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
-import { LiveCaptureError } from '../capture/live.ts';
-import { LinkType } from '../capture/record.ts';
+import { linkTypeName } from '../capture/link-type-name.ts';
+import { DEFAULT_BUFFER_SIZE, LiveCaptureError } from '../capture/live.ts';
 import { type RecordFlags, resolveRecordOptions } from '../record/options.ts';
 import { Recorder, type RecorderOptions, RecordOutputError } from '../record/recorder.ts';
 import type { RecordStats } from '../record/stats.ts';
@@ -32,7 +32,10 @@ export function registerRecord(program: Command): void {
       'rotate: start a new file before this one exceeds MB (10^6 bytes); files become name.0001.pcap, name.0002.pcap, ...',
     )
     .option('-W, --file-count <n>', 'with -C: keep only the n newest files (a ring; older ones are deleted)')
-    .option('-B, --buffer-size <KiB>', 'kernel capture buffer in KiB (default: 32768)')
+    .option(
+      '-B, --buffer-size <KiB>',
+      `kernel capture buffer in KiB (default: ${DEFAULT_BUFFER_SIZE / 1024})`,
+    )
     .option('--nano', 'write nanosecond timestamps')
     .option('--no-tui', 'print plain progress lines even on a terminal')
     .action(async (filterWords, flags) => {
@@ -77,14 +80,9 @@ function startLine(options: RecorderOptions, recorder: Recorder): string {
       ? ''
       : `, a new file every ${options.rotateBytes / 1e6} MB${options.ringFiles ? `, keeping ${options.ringFiles}` : ''}`;
   return (
-    `capturing on ${options.device} (link type ${linkTypeName(recorder.linkType)}, snapshot length ${options.snapLength})` +
+    `capturing on ${options.device} (link type ${linkTypeName(recorder.linkType) ?? recorder.linkType}, snapshot length ${options.snapLength})` +
     `${options.filter ? `, filter '${options.filter}'` : ''}, writing to ${stats.file === '-' ? 'stdout' : stats.file}${rotation}`
   );
-}
-
-function linkTypeName(linkType: number): string {
-  const entry = Object.entries(LinkType).find(([, value]) => value === linkType);
-  return entry ? entry[0] : String(linkType);
 }
 
 /** The Ink view's progress shape. */

@@ -46,7 +46,6 @@ export class FlowTable {
   private readonly maxClosed: number;
   private readonly trackerOptions: TrackerOptions;
   private nextId = 0;
-  private open = 0;
   /** The last client and server IPv4 address formatted: sessions often share them (a server's, mostly). */
   private readonly clientIpv4: LastIpv4Text = { address: -1, text: '' };
   private readonly serverIpv4: LastIpv4Text = { address: -1, text: '' };
@@ -63,11 +62,6 @@ export class FlowTable {
       limits: { ...defaultClientStreamLimits, ...options.limits },
       requestCompleted: sink.requestCompleted?.bind(sink),
     };
-  }
-
-  /** Sessions opened and not yet closed. */
-  get openSessions(): number {
-    return this.open;
   }
 
   /** Sessions opened so far. */
@@ -172,7 +166,6 @@ export class FlowTable {
     );
     conversation.tracker = tracker;
     this.openConversations.add(conversation);
-    this.open++;
     if (this.sink.sessionOpened?.(tracker.session) === false) tracker.dropPayload();
   }
 
@@ -192,7 +185,6 @@ export class FlowTable {
     conversation.tracker = undefined;
     this.openConversations.remove(conversation);
     this.closedConversations.add(conversation);
-    this.open--;
     conversation.closedSerial = ++this.closeSerial;
     this.closedQueue.push(conversation);
     this.closedSerials.push(conversation.closedSerial);

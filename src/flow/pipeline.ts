@@ -3,9 +3,7 @@
  * based: `pump(untilUs)` reads only until the capture time reaches `untilUs`, so that a replay
  * scheduler can read ahead just as far as it needs (and stop reading while it is busy).
  */
-import type { CaptureReader, RecordCursor } from '../capture/index.ts';
-import { openCapture } from '../capture/index.ts';
-import type { CaptureRecord } from '../capture/record.ts';
+import { type CaptureReader, type CaptureRecord, openCapture, type RecordCursor } from '../capture/index.ts';
 import { DecodeContext } from '../packet/context.ts';
 import { decodeRecord } from '../packet/decode.ts';
 import { DecodeStatus } from '../packet/status.ts';

@@ -16,11 +16,3 @@ export function seqLt(a: number, b: number): boolean {
 export function seqLe(a: number, b: number): boolean {
   return seqDiff(a, b) >= 0;
 }
-
-export function seqGt(a: number, b: number): boolean {
-  return seqDiff(a, b) < 0;
-}
-
-export function seqMax(a: number, b: number): number {
-  return seqLt(a, b) ? b : a;
-}

@@ -40,7 +40,7 @@ export class SessionTracker implements StreamConsumer {
   /** Sequence number (int32) after the server's highest payload byte seen so far (valid once serverSeen). */
   private serverNext = 0;
   private serverSeen = false;
-  serverPackets = 0;
+  private serverPackets = 0;
   /** Ack (int32) of the last client data segment: with no server packet captured, its advance marks an answer. */
   private clientAckAtData = 0;
   private clientSentData = false;

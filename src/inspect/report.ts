@@ -2,8 +2,10 @@
  * What `reprise inspect` reports about a capture: the shape of its JSON document (see
  * docs/inspect-json.md) and the sink that gathers it while the capture is read.
  */
+import { linkTypeName } from '../capture/link-type-name.ts';
 import type { CaptureFlow } from '../flow/pipeline.ts';
 import type { CapturedSession, FlowSink, SessionEnding } from '../flow/session.ts';
+import { hostPort } from '../packet/address.ts';
 import type { DecodeSummary } from '../packet/context.ts';
 
 export interface InspectReport {
@@ -109,16 +111,11 @@ export class InspectCollector implements FlowSink {
   }
 }
 
-/** `ip:port`, with brackets around an IPv6 address. */
-export function endpointLabel(ip: string, port: number): string {
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
-}
-
 function rowOf(session: CapturedSession): SessionRow {
   return {
     id: session.id,
-    client: endpointLabel(session.client.ip, session.client.port),
-    server: endpointLabel(session.server.ip, session.server.port),
+    client: hostPort(session.client.ip, session.client.port),
+    server: hostPort(session.server.ip, session.server.port),
     startUs: session.startUs,
     durationUs: Math.max(0, session.endUs - session.startUs),
     handshake: session.handshake.syn,
@@ -135,17 +132,6 @@ function rowOf(session: CapturedSession): SessionRow {
   };
 }
 
-const linkTypeNames: Record<number, string> = {
-  0: 'NULL',
-  1: 'ETHERNET',
-  101: 'RAW',
-  108: 'LOOP',
-  113: 'LINUX_SLL',
-  228: 'IPV4',
-  229: 'IPV6',
-  276: 'LINUX_SLL2',
-};
-
 /** The report of a capture read to its end by `flow` into `collector`. */
 export function buildReport(file: string, flow: CaptureFlow, collector: InspectCollector): InspectReport {
   const decode = flow.decode.summary();
@@ -156,7 +142,7 @@ export function buildReport(file: string, flow: CaptureFlow, collector: InspectC
     compressed: flow.reader.compressed,
     linkTypes: flow.linkTypes().map(({ linkType, packets }) => ({
       linkType,
-      name: linkTypeNames[linkType] ?? `LINKTYPE_${linkType}`,
+      name: linkTypeName(linkType) ?? `LINKTYPE_${linkType}`,
       packets,
     })),
     packets: flow.packets,

@@ -32,7 +32,7 @@ function found(out: NetworkLocation, offset: number, version: 0 | 4 | 6): number
 }
 
 /** Follows an EtherType through VLAN tags, MPLS labels and PPPoE to IPv4 or IPv6. */
-export function decodeEtherType(
+function decodeEtherType(
   type: number,
   buf: Buffer,
   at: number,

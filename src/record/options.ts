@@ -1,3 +1,4 @@
+import { PCAP_MAX_SNAPLEN } from '../capture/limits.ts';
 import { DEFAULT_BUFFER_SIZE } from '../capture/live.ts';
 import { UserError } from '../cli/errors.ts';
 import { defaultRecordingPath } from './file-names.ts';
@@ -19,7 +20,7 @@ export interface RecordFlags {
 
 export const DEFAULT_DEVICE = 'any';
 /** tcpdump's default: whole packets. */
-export const DEFAULT_SNAP_LENGTH = 262144;
+export const DEFAULT_SNAP_LENGTH = PCAP_MAX_SNAPLEN;
 
 /** Checks the flags and turns them into recorder options; bad input is a UserError naming the flag. */
 export function resolveRecordOptions(

@@ -1,9 +1,13 @@
 import { closeSync, openSync, readSync, statSync, truncateSync } from 'node:fs';
-import { type ByteSink, createPcapWriter, type PcapWriter } from '../capture/index.ts';
+import {
+  type ByteSink,
+  createPcapWriter,
+  PCAP_FILE_HEADER_BYTES,
+  PCAP_RECORD_HEADER_BYTES,
+  type PcapWriter,
+} from '../capture/index.ts';
 import type { CaptureRecord } from '../capture/record.ts';
 
-export const PCAP_FILE_HEADER_BYTES = 24;
-export const PCAP_RECORD_HEADER_BYTES = 16;
 const BUFFER_BYTES = 1024 * 1024;
 
 export interface RecordingFileOptions {

@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { type LiveCapture, openLiveCapture } from '../capture/live.ts';
+import { PCAP_FILE_HEADER_BYTES, PCAP_RECORD_HEADER_BYTES } from '../capture/pcap-format.ts';
 import type { CaptureRecord } from '../capture/record.ts';
 import { DecodeContext } from '../packet/context.ts';
 import { decodeRecord } from '../packet/decode.ts';
@@ -7,12 +8,7 @@ import { DecodeStatus } from '../packet/status.ts';
 import { newPacketView } from '../packet/view.ts';
 import { PacketAction, RecordControl, type StopReason } from './control.ts';
 import { rotatedPath } from './file-names.ts';
-import {
-  openRecordingFile,
-  PCAP_FILE_HEADER_BYTES,
-  PCAP_RECORD_HEADER_BYTES,
-  type RecordingFile,
-} from './output.ts';
+import { openRecordingFile, type RecordingFile } from './output.ts';
 import { SessionTally } from './session-tally.ts';
 import type { RecordStats } from './stats.ts';
 

@@ -1,5 +1,5 @@
-import type { PacketView } from '../packet/view.ts';
-import { TcpFlag } from '../packet/view.ts';
+import { keyIpv6, sourceIsLo } from '../flow/conversation.ts';
+import { type PacketView, TcpFlag } from '../packet/view.ts';
 
 /**
  * Counts TCP sessions for the live view from control segments only (SYN, FIN, RST), so that the
@@ -18,7 +18,8 @@ export class SessionTally {
   observe(view: PacketView): void {
     const flags = view.flags;
     if ((flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST)) === 0) return;
-    const key = sessionKey(view);
+    const srcIsLo = sourceIsLo(view);
+    const key = sessionKey(view, srcIsLo);
     if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN) {
       if (this.finsByOpenSession.has(key)) return; // a retransmitted SYN
       this.finsByOpenSession.set(key, 0);
@@ -32,7 +33,7 @@ export class SessionTally {
       this.finsByOpenSession.delete(key);
     } else if (flags & TcpFlag.FIN) {
       // Bit 0: the lower endpoint sent its FIN; bit 1: the higher one did.
-      const side = endpointOrder(view) <= 0 ? 1 : 2;
+      const side = srcIsLo ? 1 : 2;
       const both = fins | side;
       if (both === 3) this.finsByOpenSession.delete(key);
       else this.finsByOpenSession.set(key, both);
@@ -47,20 +48,10 @@ export class SessionTally {
   }
 }
 
-/** Negative or zero when the source endpoint sorts first. */
-function endpointOrder(view: PacketView): number {
-  const bySource =
-    view.ipVersion === 4
-      ? view.src4 - view.dst4
-      : Buffer.compare(Buffer.from(view.src6), Buffer.from(view.dst6));
-  return bySource !== 0 ? bySource : view.srcPort - view.dstPort;
-}
-
 /** The same key for both directions of a session. */
-function sessionKey(view: PacketView): string {
-  const src = view.ipVersion === 4 ? String(view.src4) : Buffer.from(view.src6).toString('hex');
-  const dst = view.ipVersion === 4 ? String(view.dst4) : Buffer.from(view.dst6).toString('hex');
-  const a = `${src}.${view.srcPort}`;
-  const b = `${dst}.${view.dstPort}`;
-  return endpointOrder(view) <= 0 ? `${a}-${b}` : `${b}-${a}`;
+function sessionKey(view: PacketView, srcIsLo: boolean): string {
+  if (view.ipVersion === 6) return keyIpv6(view, srcIsLo);
+  const src = `${view.src4}.${view.srcPort}`;
+  const dst = `${view.dst4}.${view.dstPort}`;
+  return srcIsLo ? `${src}-${dst}` : `${dst}-${src}`;
 }
