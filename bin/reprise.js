@@ -4,8 +4,9 @@
 // and a developer's edits both just work.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = fileURLToPath(new URL('..', import.meta.url));
 const bundle = join(root, 'dist/reprise.js');
 
 function newestSource(dir) {

@@ -3,10 +3,11 @@
  * synthetic keep-alive HTTP traffic from 150 clients to a shop API on port 8080. Deterministic:
  * running it again gives the same bytes. Run: node --import tsx scripts/make-demo-recording.ts
  */
+import { projectPath } from '../src/paths.ts';
 import { syntheticHttpTraffic } from '../src/synth/http-traffic.ts';
 import { writeSyntheticCapture } from '../src/synth/write.ts';
 
-const path = new URL('../recordings/demo-shop.pcap', import.meta.url).pathname;
+const path = projectPath('recordings', 'demo-shop.pcap');
 const packets = await writeSyntheticCapture(
   path,
   syntheticHttpTraffic({

@@ -14,7 +14,7 @@ function findRoot(): string {
   return dir;
 }
 
-export const projectRoot: string = findRoot();
+const projectRoot: string = findRoot();
 
 export function projectPath(...parts: string[]): string {
   return join(projectRoot, ...parts);

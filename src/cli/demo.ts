@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
 import { startTargetServer } from '../demo/target-server.ts';
 import { projectPath } from '../paths.ts';
@@ -29,8 +30,7 @@ export function registerDemo(program: Command): void {
         `demo: replaying ${RECORDING} (port ${CAPTURED_PORT}) against a built-in target on ${target.host}:${target.port}\n` +
           `      the same as: reprise replay recordings/demo-shop.pcap -x ${transfer} --speed ${o.speed} --report ${o.report}\n\n`,
       );
-      const dir = o.report.includes('/') ? o.report.slice(0, o.report.lastIndexOf('/')) : '.';
-      await mkdir(dir, { recursive: true });
+      await mkdir(dirname(o.report), { recursive: true });
       try {
         await replay({
           captures: [RECORDING],

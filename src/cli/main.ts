@@ -9,7 +9,7 @@ import { registerIntercept } from './intercept.ts';
 import { registerRecord } from './record.ts';
 import { registerReplay } from './replay.ts';
 
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const program = new Command('reprise')
     .description('Record TCP traffic once, replay it against every release, compare the runs.')
     .version(version)

@@ -1,4 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
+import { MAX_COPIES, MAX_PORT_SHIFT } from '../replay/port-shift.ts';
 import { parseTransfers } from '../replay/transfer.ts';
 import { UserError } from './errors.ts';
 import { integerInRange, percentage, positiveNumber, speedFactor } from './parse.ts';
@@ -25,7 +26,7 @@ export function registerReplay(program: Command): void {
     )
     .option(
       '-f, --port-shift <k>',
-      "raw: this replayer's port shift (0-62): replayers with different k never collide",
+      `raw: this replayer's port shift (0-${MAX_PORT_SHIFT}): replayers with different k never collide`,
       '0',
     )
     .option('-M, --mtu <bytes>', 'raw: MTU toward the target; segments are cut to MTU - 40 (tcpcopy -M)')
@@ -76,7 +77,7 @@ export function registerReplay(program: Command): void {
                 connectionsEach: integerInRange('-C', o.interceptConnections, 1, 64),
                 keepGoing: o.keepGoing === true,
                 ...(o.clientIps !== undefined ? { clientIps: o.clientIps } : {}),
-                portShift: integerInRange('-f', o.portShift, 0, 62),
+                portShift: integerInRange('-f', o.portShift, 0, MAX_PORT_SHIFT),
                 ...(o.mtu !== undefined ? { mtu: integerInRange('-M', o.mtu, 576, 65535) } : {}),
                 ...(o.mss !== undefined ? { mss: integerInRange('-D', o.mss, 64, 65495) } : {}),
                 ...(o.sendLink !== undefined ? { sendLink: o.sendLink } : {}),
@@ -91,7 +92,7 @@ export function registerReplay(program: Command): void {
         onlyComplete: o.onlyComplete === true,
         noWait: o.wait === false,
         sessionTimeoutMs: positiveNumber('--session-timeout', o.sessionTimeout) * 1000,
-        multiply: integerInRange('--multiply', o.multiply, 1, 1023),
+        multiply: integerInRange('--multiply', o.multiply, 1, MAX_COPIES),
         seed: integerInRange('--seed', o.seed, 0, 2 ** 32 - 1),
         lookaheadMs: 2000,
         ...(o.report !== undefined ? { reportPath: o.report } : {}),

@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { endpointName, type InterceptEndpoint } from './endpoints.ts';
+import { endpointKey } from './route-table.ts';
 import {
   CLIENT_MESSAGE_SIZE,
   encodeHello,
@@ -61,7 +62,9 @@ const BACKOFF_MAX_MS = 2000;
  * write (at the end of the turn, or at `flush()`, which the transport calls before its SYNs).
  */
 export class InterceptClient {
+  /** Per intercept, its `connectionsEach` links. */
   private readonly links: InterceptLink[][];
+  private readonly allLinks: InterceptLink[];
   /** Active routes by client address and port (a client port is one session at a time). */
   private readonly routes = new Map<number, Route>();
   private readonly counters = { messagesSent: 0, messagesDropped: 0, records: 0, reconnects: 0 };
@@ -75,13 +78,14 @@ export class InterceptClient {
     this.links = options.endpoints.map((endpoint) =>
       Array.from({ length: each }, (_, index) => new InterceptLink(this, endpoint, index)),
     );
+    this.allLinks = this.links.flat();
   }
 
   /** Connects to every intercept; rejects with InterceptUnreachableError naming the first that fails. */
   static async connect(options: InterceptClientOptions): Promise<InterceptClient> {
     const client = new InterceptClient(options);
     try {
-      await Promise.all(client.links.flat().map((link) => link.open()));
+      await Promise.all(client.allLinks.map((link) => link.open()));
     } catch (err) {
       client.close();
       throw err;
@@ -97,7 +101,7 @@ export class InterceptClient {
 
   /** Writes the messages batched so far now rather than at the end of this event-loop turn. */
   flush(): void {
-    for (const link of this.links.flat()) link.flush();
+    for (const link of this.allLinks) link.flush();
   }
 
   /** The session is over (intercept 1.0 only logs it; reprise intercept shortens the route's life). */
@@ -110,14 +114,14 @@ export class InterceptClient {
   get stats(): InterceptClientStats {
     return {
       ...this.counters,
-      connectionsOpen: this.links.flat().filter((l) => l.isOpen).length,
+      connectionsOpen: this.allLinks.filter((l) => l.isOpen).length,
       routesActive: this.routes.size,
     };
   }
 
   close(): void {
     this.closed = true;
-    for (const link of this.links.flat()) link.close();
+    for (const link of this.allLinks) link.close();
   }
 
   /** @internal */
@@ -153,7 +157,7 @@ export class InterceptClient {
 }
 
 function routeKey(r: Route): number {
-  return r.clientIp * 65536 + r.clientPort;
+  return endpointKey(r.clientIp, r.clientPort);
 }
 
 const FIRST_BATCH_BYTES = 64 * CLIENT_MESSAGE_SIZE;

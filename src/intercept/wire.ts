@@ -34,7 +34,7 @@ export const PROTOCOL_VERSION = 6;
 const ADVANCED_BIT = 0x8000;
 const COMPATIBLE_VERSIONS: ReadonlySet<number> = new Set([5, 6]);
 
-export function isCompatibleVersion(version: number): boolean {
+function isCompatibleVersion(version: number): boolean {
   return COMPATIBLE_VERSIONS.has(version & ~ADVANCED_BIT);
 }
 
@@ -107,7 +107,7 @@ export class ClientMessageDecoder {
       this.pending.set(chunk.subarray(at, at + take), this.filled);
       this.filled += take;
       at += take;
-      if (!this.helloSeen && !this.helloChecked && this.filled >= HELLO_HEAD_SIZE) this.checkHelloHead();
+      if (!this.helloChecked && this.filled >= HELLO_HEAD_SIZE) this.checkHelloHead();
       if (this.filled === CLIENT_MESSAGE_SIZE) {
         out.push(this.decodePending());
         this.filled = 0;

@@ -22,10 +22,10 @@
 import { hash32 } from '../util/seeded.ts';
 import type { ClientPool } from './client-pool.ts';
 
-export const FIRST_PORT = 1024;
-export const PORT_SPAN = 65536 - FIRST_PORT;
+const FIRST_PORT = 1024;
+const PORT_SPAN = 65536 - FIRST_PORT;
 /** Slots one replayer's copies occupy: copies 0..1022 (`-n` <= 1023). */
-export const SLOTS_PER_SHIFT = 1024;
+const SLOTS_PER_SHIFT = 1024;
 export const MAX_COPIES = 1023;
 export const MAX_PORT_SHIFT = Math.floor(PORT_SPAN / SLOTS_PER_SHIFT) - 1;
 
@@ -70,7 +70,7 @@ export function shiftedPort(seed: number, portShift: number, port: number, copy:
 }
 
 /** A seed-derived stride coprime to 64512 (odd, not a multiple of 3 or 7), away from tiny values. */
-export function portStride(seed: number): number {
+function portStride(seed: number): number {
   let stride = 1001 + (hash32(seed, 'port-stride') % (PORT_SPAN - 2002));
   while (stride % 2 === 0 || stride % 3 === 0 || stride % 7 === 0) stride++;
   return stride;

@@ -10,7 +10,7 @@ import { RunMetrics } from '../report/metrics.ts';
 import type { RunReport } from '../report/schema.ts';
 import { describeCapture } from '../report/sha256.ts';
 import { formatSummary } from '../report/summary.ts';
-import { createRawTransport } from '../transport/raw-create.ts';
+import { createRawTransport, type RawOptions } from '../transport/raw-create.ts';
 import { SocketTransport } from '../transport/socket.ts';
 import { defaultSocketSessionOptions } from '../transport/socket-session.ts';
 import { startReplayLiveView } from '../tui/live-views.ts';
@@ -19,24 +19,6 @@ import { openCaptureFeed } from './flow-feed.ts';
 import { metricsObserver } from './metrics-observer.ts';
 import { endpointText } from './plan.ts';
 import { type ReplayPlanOptions, ReplayRun, type Transport } from './run.ts';
-
-/** The raw transport's own flags (tcpcopy's letters). */
-export interface RawOptions {
-  /** `-s`: intercepts as `host[:port],...`. */
-  intercepts: string;
-  /** `-C`: connections to each intercept. */
-  connectionsEach: number;
-  keepGoing: boolean;
-  /** `-c`: client pool. */
-  clientIps?: string;
-  /** `-f`: port shift. */
-  portShift: number;
-  /** `-M`: MTU toward the target. */
-  mtu?: number;
-  /** `-D`: MSS. */
-  mss?: number;
-  sendLink?: string;
-}
 
 export interface ReplayConfig extends ReplayPlanOptions {
   transport: 'socket' | 'raw';
@@ -163,26 +145,23 @@ function progressOf(run: ReplayRun, metrics: RunMetrics): ReplayProgress {
   const p = run.progress();
   const m = metrics.snapshot();
   const total = p.timelineEstimateUs ?? 0;
-  const done = Math.min(p.timelineUs, total || p.timelineUs);
   const failed: ReplayProgress['sessions']['failed'] = {};
   for (const [outcome, n] of Object.entries(m.sessions.byOutcome)) {
     if (outcome !== 'completed' && n > 0) failed[outcome as keyof typeof failed] = n;
   }
-  const etaMs =
-    p.speed === Number.POSITIVE_INFINITY
-      ? p.readingDone && m.sessions.ended > 0
-        ? (m.elapsedMs / m.sessions.ended) * (p.planned - m.sessions.ended)
-        : undefined
-      : total > 0
-        ? (total - done) / 1000 / p.speed
-        : undefined;
+  let done: number;
+  let etaMs: number | undefined;
+  if (p.speed === Number.POSITIVE_INFINITY) {
+    // No clock to follow: progress is the share of planned sessions that ended.
+    const { ended } = m.sessions;
+    done = p.planned > 0 ? (total * ended) / p.planned : 0;
+    if (p.readingDone && ended > 0) etaMs = (m.elapsedMs / ended) * (p.planned - ended);
+  } else {
+    done = Math.min(p.timelineUs, total || p.timelineUs);
+    if (total > 0) etaMs = (total - done) / 1000 / p.speed;
+  }
   return {
-    timelineDoneUs:
-      p.speed === Number.POSITIVE_INFINITY
-        ? p.planned > 0
-          ? (total * m.sessions.ended) / p.planned
-          : 0
-        : done,
+    timelineDoneUs: done,
     timelineTotalUs: total,
     elapsedMs: m.elapsedMs,
     ...(etaMs !== undefined ? { etaMs } : {}),

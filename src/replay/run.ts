@@ -75,6 +75,8 @@ const NOT_YET_STARTED: SessionDriver = { requestAvailable() {}, inputEnded() {},
 export class ReplayRun {
   readonly clock: ReplayClock;
   private readonly queue: DueQueue;
+  /** What every session's driver sees of the run (the same for all). */
+  private readonly env: SessionEnv;
   private readonly t0 = performance.now();
   private readonly drivers = new Map<PlannedSession, SessionDriver>();
   private readonly copiesOf = new Map<CapturedSession, PlannedSession[]>();
@@ -106,6 +108,20 @@ export class ReplayRun {
   ) {
     this.clock = new ReplayClock(() => this.nowMs(), options.speed);
     this.queue = new DueQueue(this.clock);
+    this.env = {
+      nowMs: () => this.nowMs(),
+      at: (us, fn) => this.queue.at(us, fn),
+      lateMs: (us) => this.clock.lateMs(us),
+      speed: () => this.clock.speed,
+      needInput: (p) => {
+        this.starving.add(p);
+        this.wake();
+      },
+      observer: {
+        ...observer,
+        sessionEnded: (p, result) => this.sessionEnded(p, result),
+      },
+    };
   }
 
   nowMs(): number {
@@ -161,15 +177,9 @@ export class ReplayRun {
   }
 
   progress(): RunProgress {
-    const estimate =
-      this.readingDone || this.fractionRead <= 0
-        ? this.readingDone
-          ? this.readTimelineUs
-          : undefined
-        : this.timelineBaseUs + (this.readTimelineUs - this.timelineBaseUs) / this.fractionRead;
     return {
       timelineUs: Math.min(this.clock.captureNowUs(), this.readTimelineUs),
-      timelineEstimateUs: estimate,
+      timelineEstimateUs: this.timelineEstimateUs(),
       readingDone: this.readingDone,
       planned: this.planned,
       unstarted: this.pending.size,
@@ -180,6 +190,13 @@ export class ReplayRun {
       excluded: { ...this.excluded },
       warnings: [...this.warnings],
     };
+  }
+
+  /** The timeline's end: known once reading is done, else extrapolated from the capture being read. */
+  private timelineEstimateUs(): number | undefined {
+    if (this.readingDone) return this.readTimelineUs;
+    if (this.fractionRead <= 0) return undefined;
+    return this.timelineBaseUs + (this.readTimelineUs - this.timelineBaseUs) / this.fractionRead;
   }
 
   private async readAll(): Promise<void> {
@@ -299,23 +316,9 @@ export class ReplayRun {
       return;
     }
     this.pending.delete(planned);
-    const env: SessionEnv = {
-      nowMs: () => this.nowMs(),
-      at: (us, fn) => this.queue.at(us, fn),
-      lateMs: (us) => this.clock.lateMs(us),
-      speed: () => this.clock.speed,
-      needInput: (p) => {
-        this.starving.add(p);
-        this.wake();
-      },
-      observer: {
-        ...this.observer,
-        sessionEnded: (p, result) => this.sessionEnded(p, result),
-      },
-    };
     // Registered before the transport runs, so that a session ending at once is still counted.
     this.drivers.set(planned, NOT_YET_STARTED);
-    const driver = this.transport.startSession(planned, env);
+    const driver = this.transport.startSession(planned, this.env);
     if (this.drivers.get(planned) !== NOT_YET_STARTED) return;
     this.drivers.set(planned, driver);
     if (planned.inputEnded) driver.inputEnded();

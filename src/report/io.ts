@@ -39,7 +39,7 @@ export async function readReport(path: string): Promise<RunReport> {
 }
 
 /** JSON with one top-level field per line and one session per line: readable, greppable, diffable. */
-export function serializeReport(report: RunReport): string {
+function serializeReport(report: RunReport): string {
   const { sessions, ...head } = report;
   const fields = Object.entries(head).map(
     ([key, value]) => ` ${JSON.stringify(key)}: ${JSON.stringify(value)}`,

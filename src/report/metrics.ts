@@ -12,6 +12,7 @@ import type { RequestResult, SessionOutcome, SessionResult } from './outcome.ts'
 import { RecentList, TopList } from './rankings.ts';
 import {
   type EndpointLatency,
+  FAILED_OUTCOMES,
   isFailure,
   type LatencyPair,
   type PortLatency,
@@ -20,17 +21,14 @@ import {
 } from './schema.ts';
 import { BucketSeries } from './series.ts';
 
-/** A session of the plan, before it runs: who it replays and where to. */
-export interface PlannedSession {
-  sessionId: number;
-  copy: number;
-  loop: number;
-  client: string;
-  /** Captured server as `ip:port` (`[v6]:port`); its port keys the per-port latency. */
-  server: string;
-  target: string;
-  requestsPlanned: number;
-}
+/**
+ * A session of the plan, before it runs: who it replays and where to. The captured server's port
+ * (`ip:port`, `[v6]:port`) keys the per-port latency.
+ */
+export type PlannedSession = Pick<
+  SessionResult,
+  'sessionId' | 'copy' | 'loop' | 'client' | 'server' | 'target' | 'requestsPlanned'
+>;
 
 /** Returned by `sessionPlanned`, passed back with every later event of that session. */
 export type SessionRef = number;
@@ -489,9 +487,7 @@ function emptyOutcomeCounts(): Record<SessionOutcome, number> {
 }
 
 function countFailed(byOutcome: Record<SessionOutcome, number>): number {
-  let failed = 0;
-  for (const outcome of SESSION_OUTCOMES) if (isFailure(outcome)) failed += byOutcome[outcome];
-  return failed;
+  return FAILED_OUTCOMES.reduce((failed, outcome) => failed + byOutcome[outcome], 0);
 }
 
 function findRequest(requests: RequestResult[], index: number): RequestResult | undefined {

@@ -117,7 +117,7 @@ function* sessionPackets(index: number, o: Required<SyntheticHttpOptions>): Gene
   yield packet(true, TcpFlag.ACK);
 }
 
-export function httpRequest(path: string): Buffer {
+function httpRequest(path: string): Buffer {
   return Buffer.from(
     `GET ${path} HTTP/1.1\r\nHost: shop.example\r\nUser-Agent: reprise-synth\r\nAccept: */*\r\n\r\n`,
   );

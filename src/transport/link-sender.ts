@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { LiveCaptureError } from '../capture/live-error.ts';
 import { openPacketInjector, type PacketInjector } from '../capture/live-injector.ts';
 import { LinkType } from '../capture/record.ts';
-import { emptySenderStats, type PacketSender, RawSenderError } from './raw-sender.ts';
+import { countFailure, emptySenderStats, type PacketSender, RawSenderError } from './raw-sender.ts';
 
 const ETHERNET_HEADER = 14;
 const ETHERTYPE_IPV4 = 0x0800;
@@ -71,7 +71,7 @@ export class LinkSender implements PacketSender {
     if (this.closed) return;
     const mac = this.nextHopMac.get(dst);
     if (!mac) {
-      this.fail(`no next-hop MAC for ${dst}`);
+      countFailure(this.stats, `no next-hop MAC for ${dst}`);
       return;
     }
     mac.copy(this.frame, 0);
@@ -82,7 +82,7 @@ export class LinkSender implements PacketSender {
       this.injector.send(this.frame, ETHERNET_HEADER + length);
       this.stats.sent++;
     } catch (err) {
-      this.fail((err as Error).message);
+      countFailure(this.stats, (err as Error).message);
     }
   }
 
@@ -90,11 +90,6 @@ export class LinkSender implements PacketSender {
     if (this.closed) return;
     this.closed = true;
     this.injector.close();
-  }
-
-  private fail(message: string): void {
-    this.stats.failed++;
-    this.stats.errors[message] = (this.stats.errors[message] ?? 0) + 1;
   }
 }
 

@@ -15,7 +15,8 @@ import { LinkSender } from './link-sender.ts';
 import { RawTransport } from './raw.ts';
 import { type PacketSender, RawSenderError, RawSocketSender } from './raw-sender.ts';
 
-export interface RawTransportConfig {
+/** The raw transport's own flags (tcpcopy's letters). */
+export interface RawOptions {
   /** `-s`: intercepts as `host[:port],...`. */
   intercepts: string;
   /** `-C`: connections to each intercept. */
@@ -24,17 +25,20 @@ export interface RawTransportConfig {
   keepGoing: boolean;
   /** `-c`: client pool; the captured client addresses when absent. */
   clientIps?: string;
-  /** `-f`: port shift 0..62. */
+  /** `-f`: port shift 0..MAX_PORT_SHIFT. */
   portShift: number;
-  seed: number;
   /** tcpcopy's `-M`: MTU toward the target; segments are cut to MTU - 40. */
   mtu?: number;
   /** tcpcopy's `-D`: the MSS announced and cut to. */
   mss?: number;
-  /** Target addresses of the transfer map (--send-link resolves their next hops up front). */
-  targets: string[];
   /** `--send-link <device>`: send Ethernet frames through libpcap instead of a raw IP socket. */
   sendLink?: string;
+}
+
+export interface RawTransportConfig extends RawOptions {
+  seed: number;
+  /** Target addresses of the transfer map (--send-link resolves their next hops up front). */
+  targets: string[];
   /** Session engine options from the shared replay flags (noWait, onlyComplete, sessionTimeoutUs, ...). */
   engine: Partial<EngineOptions>;
   warn(message: string): void;

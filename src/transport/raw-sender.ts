@@ -69,6 +69,12 @@ export function emptySenderStats(): SenderStats {
   return { sent: 0, failed: 0, errors: {}, retried: 0, queuedPeak: 0 };
 }
 
+/** Counts one dropped packet under its error message. */
+export function countFailure(stats: SenderStats, message: string): void {
+  stats.failed++;
+  stats.errors[message] = (stats.errors[message] ?? 0) + 1;
+}
+
 export class RawSocketSender implements PacketSender {
   readonly name = 'raw socket';
   readonly stats = emptySenderStats();
@@ -90,7 +96,7 @@ export class RawSocketSender implements PacketSender {
       throw explainSocketFailure(err as Error);
     }
     this.socket.pauseRecv();
-    this.socket.on('error', (err) => this.count(err));
+    this.socket.on('error', (err) => countFailure(this.stats, err.message));
   }
 
   send(packet: Uint8Array, length: number, dst: string): void {
@@ -125,7 +131,7 @@ export class RawSocketSender implements PacketSender {
         if (TRANSIENT.test((err as Error).message)) this.sendWhenWritable(slot);
         else {
           this.ring.completeOldest();
-          this.count(err as Error);
+          countFailure(this.stats, (err as Error).message);
         }
       }
     }
@@ -137,15 +143,10 @@ export class RawSocketSender implements PacketSender {
     this.socket.send(slot.buf, 0, slot.length, slot.dst, (error) => {
       this.waitingForWritable = false;
       this.ring.completeOldest();
-      if (error) this.count(error);
+      if (error) countFailure(this.stats, error.message);
       else this.stats.sent++;
       this.pump();
     });
-  }
-
-  private count(error: Error): void {
-    this.stats.failed++;
-    this.stats.errors[error.message] = (this.stats.errors[error.message] ?? 0) + 1;
   }
 }
 

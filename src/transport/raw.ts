@@ -9,6 +9,7 @@
  */
 
 import { isIPv4 } from 'node:net';
+import { endpointKey } from '../intercept/route-table.ts';
 import type { Route } from '../intercept/wire.ts';
 import { parseIpv4 } from '../packet/address.ts';
 import { encodeIpv4Tcp } from '../packet/encode.ts';
@@ -118,7 +119,7 @@ export class RawTransport implements Transport, RawSessionHost {
       this.stats.badRecords++;
       return;
     }
-    const session = this.sessions.get(header.dstIp * 65536 + header.dstPort);
+    const session = this.sessions.get(endpointKey(header.dstIp, header.dstPort));
     if (session) session.feedback(header);
     else this.stats.unroutable++;
   }
@@ -163,8 +164,9 @@ export class RawTransport implements Transport, RawSessionHost {
       if (queue && at >= 0) queue.splice(at, 1);
       return;
     }
-    const next = this.waiting.get(key)?.shift();
-    if (this.waiting.get(key)?.length === 0) this.waiting.delete(key);
+    const queue = this.waiting.get(key);
+    const next = queue?.shift();
+    if (queue?.length === 0) this.waiting.delete(key);
     if (next) this.beginSoon(next);
   }
 
@@ -247,7 +249,7 @@ export class RawTransport implements Transport, RawSessionHost {
 }
 
 function clientKey(client: RewrittenClient): number {
-  return client.ip * 65536 + client.port;
+  return endpointKey(client.ip, client.port);
 }
 
 function endAtOnce(

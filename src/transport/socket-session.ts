@@ -122,14 +122,15 @@ export class SocketSession implements SessionDriver {
     const nowMs = this.env.nowMs();
     this.readySinceMs ??= nowMs;
     const dueUs = this.planned.startUs + this.planned.requestOffsetsUs[this.next];
-    if (this.env.lateMs(dueUs) < 0) {
+    const lateMs = this.env.lateMs(dueUs);
+    if (lateMs < 0) {
       if (this.armedForUs !== dueUs) {
         this.armedForUs = dueUs;
         this.env.at(dueUs, () => this.pump());
       }
       return;
     }
-    const lagMs = Math.max(0, Math.min(this.env.lateMs(dueUs), nowMs - this.readySinceMs));
+    const lagMs = Math.max(0, Math.min(lateMs, nowMs - this.readySinceMs));
     this.readySinceMs = undefined;
     this.armedForUs = undefined;
     this.send(this.next++, nowMs, lagMs);
@@ -138,7 +139,7 @@ export class SocketSession implements SessionDriver {
 
   private send(index: number, nowMs: number, lagMs: number): void {
     const request = this.requests[index];
-    if (this.inFlight && !this.inFlight.complete) this.answer(this.inFlight);
+    this.answerInFlight();
     const http = parseHttpRequestLine(request.data);
     const sent: SentRequest = {
       index,
@@ -197,6 +198,11 @@ export class SocketSession implements SessionDriver {
     this.pump();
   }
 
+  /** Ends the response to the last request sent, if it is not over yet. */
+  private answerInFlight(): void {
+    if (this.inFlight && !this.inFlight.complete) this.answer(this.inFlight);
+  }
+
   /** Ends a request's response: reported as answered when any byte of it came back. */
   private answer(flight: InFlight): void {
     flight.complete = true;
@@ -220,7 +226,7 @@ export class SocketSession implements SessionDriver {
   private onTargetClosed(): void {
     if (this.phase === 'done') return;
     this.targetClosed = true;
-    if (this.inFlight && !this.inFlight.complete) this.answer(this.inFlight);
+    this.answerInFlight();
     if (this.phase === 'connecting') return; // 'error' names the reason
     const left = this.requests.length - this.next;
     if (left > 0) {
@@ -238,7 +244,7 @@ export class SocketSession implements SessionDriver {
     if (err.code === 'ECONNREFUSED') {
       this.finish('refused', `connection to ${endpointText(this.planned.target)} refused`);
     } else if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
-      if (this.inFlight && !this.inFlight.complete) this.answer(this.inFlight);
+      this.answerInFlight();
       if (left === 0 && answered) this.finish('completed');
       else this.finish('reset-by-target', `target reset the connection with ${left} request(s) left`);
     } else {
@@ -273,7 +279,7 @@ export class SocketSession implements SessionDriver {
     this.phase = 'done';
     this.clearAnswerTimer();
     if (this.quietTimer) clearTimeout(this.quietTimer);
-    if (this.inFlight && !this.inFlight.complete) this.answer(this.inFlight);
+    this.answerInFlight();
     if (outcome !== 'completed') this.socket.destroy();
     this.reportStart();
     this.env.observer.sessionEnded(this.planned, {

@@ -44,8 +44,8 @@ export interface LiveViewHandle {
   stop(): Promise<void>;
 }
 
-export const DEFAULT_INTERVAL_MS = 250;
-export const DEFAULT_LINE_INTERVAL_MS = 3000;
+const DEFAULT_INTERVAL_MS = 250;
+const DEFAULT_LINE_INTERVAL_MS = 3000;
 const EXIT_CODE_SIGINT = 130;
 
 export function startLiveView<P, H extends StopHandlers>(options: LiveViewOptions<P, H>): LiveViewHandle {
@@ -101,7 +101,6 @@ function mountView<P, H extends StopHandlers>(
   stderr: NodeJS.WriteStream,
   onStop: () => void,
 ): Display {
-  let closeRequested = false;
   const mounted = (async () => {
     const [{ render }, { createElement }, View] = await Promise.all([
       import('ink'),
@@ -116,7 +115,6 @@ function mountView<P, H extends StopHandlers>(
   })();
   let closing: Promise<void> | undefined;
   function close(): Promise<void> {
-    closeRequested = true;
     closing ??= (async () => {
       const { instance, timer, element, exited } = await mounted;
       clearInterval(timer);
@@ -126,9 +124,6 @@ function mountView<P, H extends StopHandlers>(
     })();
     return closing;
   }
-  void mounted.then(() => {
-    if (closeRequested) void close();
-  });
   return { ready: mounted.then(() => {}), close };
 }
 

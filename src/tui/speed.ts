@@ -1,6 +1,6 @@
 /** Speed factors the `+` and `-` keys move between: each step doubles or halves. */
-export const MIN_SPEED = 1 / 64;
-export const MAX_SPEED = 1024;
+const MIN_SPEED = 1 / 64;
+const MAX_SPEED = 1024;
 
 /**
  * The factor one step faster or slower than `current`, or undefined when there is none

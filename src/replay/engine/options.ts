@@ -1,6 +1,6 @@
 import type { EngineOptions } from './types.ts';
 
-export const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = {
+const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = {
   speed: 1,
   noWait: false,
   onlyComplete: false,

@@ -83,7 +83,7 @@ export interface OutSegment {
 
 export type EngineAction =
   | { kind: 'send'; segment: OutSegment }
-  /** Call `timer()` at this time; replaces the previous request. A wake-up that finds nothing to do is harmless. */
+  /** Call `timer()` at this time; replaces the previous timer. A wake-up that finds nothing to do is harmless. */
   | { kind: 'timer'; atUs: number }
   /** The request's last byte left for the first time. */
   | { kind: 'request-sent'; index: number; atUs: number; scheduledUs: number; bytes: number }
