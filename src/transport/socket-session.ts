@@ -62,6 +62,8 @@ export class SocketSession implements SessionDriver {
   private readySinceMs: number | undefined;
   private quietTimer: NodeJS.Timeout | undefined;
   private answerTimer: NodeJS.Timeout | undefined;
+  /** What the session waits for from the target while the session timeout runs, if anything. */
+  private awaiting: string | undefined;
 
   constructor(
     private readonly planned: PlannedSession,
@@ -260,24 +262,31 @@ export class SocketSession implements SessionDriver {
   }
 
   /** Arms the session timeout while reprise waits for the target. */
+  /** Starts the session timeout while reprise waits for the target (`what` names the wait). */
   private awaitTarget(what: string): void {
-    this.clearAnswerTimer();
-    const seconds = this.options.sessionTimeoutMs / 1000;
-    this.answerTimer = setTimeout(() => {
-      this.socket.destroy();
-      this.finish('timed-out', `${what} within ${seconds}s`);
-    }, this.options.sessionTimeoutMs);
+    this.awaiting = what;
+    // One timer per session, re-armed for each wait: the timeout is the same every time, and a
+    // timer per request was a measurable part of the per-request cost at --speed max.
+    if (this.answerTimer) this.answerTimer.refresh();
+    else this.answerTimer = setTimeout(() => this.onAnswerTimeout(), this.options.sessionTimeoutMs);
   }
 
+  private onAnswerTimeout(): void {
+    if (this.awaiting === undefined || this.phase === 'done') return;
+    this.socket.destroy();
+    this.finish('timed-out', `${this.awaiting} within ${this.options.sessionTimeoutMs / 1000}s`);
+  }
+
+  /** The target answered: nothing is awaited (the timer, if it fires, finds nothing to do). */
   private clearAnswerTimer(): void {
-    if (this.answerTimer) clearTimeout(this.answerTimer);
-    this.answerTimer = undefined;
+    this.awaiting = undefined;
   }
 
   private finish(outcome: SessionOutcome, reason?: string): void {
     if (this.phase === 'done') return;
     this.phase = 'done';
     this.clearAnswerTimer();
+    if (this.answerTimer) clearTimeout(this.answerTimer);
     if (this.quietTimer) clearTimeout(this.quietTimer);
     this.answerInFlight();
     if (outcome !== 'completed') this.socket.destroy();
