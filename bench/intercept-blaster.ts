@@ -8,11 +8,11 @@
 // Prints one JSON line: { sent, seconds }.
 import { openPacketInjector } from '../src/capture/live-injector.ts';
 import { CLIENT_ADDRESSES, clientIpOf, sessionOf, TARGET_IP, TARGET_PORT } from './intercept-flows.ts';
+import { offerPaced } from './pacing.ts';
 
 const [device, rateText, secondsText] = process.argv.slice(2);
 const rate = Number(rateText);
 const seconds = Number(secondsText);
-const total = Math.round(rate * seconds);
 
 const ETH = 14;
 const IP = 20;
@@ -47,31 +47,18 @@ function responseFrame(clientIp: number): Buffer {
 
 const frames = Array.from({ length: CLIENT_ADDRESSES }, (_, c) => responseFrame(clientIpOf(c)));
 const injector = openPacketInjector(device);
-const nap = new Int32Array(new SharedArrayBuffer(4));
-const MAX_BURST = Math.max(1, Math.round(rate / 100));
-const start = process.hrtime.bigint();
-let origin = start;
-let sent = 0;
-while (sent < total) {
-  const now = process.hrtime.bigint();
-  if (Number(now - start) / 1e9 > seconds * 1.5) break;
-  let due = Math.ceil((rate * Number(now - origin)) / 1e9);
-  if (due - sent > MAX_BURST) {
-    origin = now - BigInt(Math.round((sent / rate) * 1e9));
-    due = sent + 1;
-  }
-  due = Math.min(total, due);
-  while (sent < due) {
-    const { client, port } = sessionOf(sent);
+const offered = offerPaced({
+  rate,
+  seconds,
+  napMs: 0.2,
+  send(index) {
+    const { client, port } = sessionOf(index);
     const frame = frames[client];
     frame.writeUInt16BE(port, TCP_AT + 2);
-    frame.writeUInt32BE(sent >>> 0, TCP_AT + 4); // seq
-    frame.writeUInt32BE(sent >>> 0, TCP_AT + 24); // TSval
+    frame.writeUInt32BE(index >>> 0, TCP_AT + 4); // seq
+    frame.writeUInt32BE(index >>> 0, TCP_AT + 24); // TSval
     injector.send(frame, frame.length);
-    sent++;
-  }
-  Atomics.wait(nap, 0, 0, 0.2);
-}
-const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+  },
+});
 injector.close();
-console.log(JSON.stringify({ sent, seconds: elapsed }));
+console.log(JSON.stringify(offered));

@@ -5,11 +5,11 @@
 // receiving veth (libpcap opens it promiscuous) sees every one of them.
 // Prints one JSON line: { sent, seconds }.
 import { openPacketInjector } from '../src/capture/live-injector.ts';
+import { offerPaced } from './pacing.ts';
 
 const [device, dstMac, srcIp, dstIp, rateText, secondsText] = process.argv.slice(2);
 const rate = Number(rateText);
 const seconds = Number(secondsText);
-const total = Math.round(rate * seconds);
 
 const PAYLOAD = 64;
 const frame = Buffer.alloc(14 + 20 + 20 + PAYLOAD);
@@ -34,29 +34,14 @@ frame[tcp + 13] = 0x18; // PSH ACK
 frame.writeUInt16BE(65535, tcp + 14);
 
 const injector = openPacketInjector(device);
-// Paced in a busy loop. When the sender falls behind (it shares the CPUs with the capturer),
-// the deficit is forgotten rather than sent as a burst: the offer stays smooth, and its real
-// rate is reported.
-const MAX_BURST = Math.max(1, Math.round(rate / 100)); // 10 ms worth
-const start = process.hrtime.bigint();
-let origin = start;
-let sent = 0;
-for (;;) {
-  const now = process.hrtime.bigint();
-  if (sent >= total || Number(now - start) / 1e9 > seconds * 1.5) break;
-  let due = Math.ceil((rate * Number(now - origin)) / 1e9);
-  if (due - sent > MAX_BURST) {
-    origin = now - BigInt(Math.round((sent / rate) * 1e9));
-    due = sent + 1;
-  }
-  due = Math.min(total, due);
-  while (sent < due) {
-    frame.writeUInt16BE(40000 + (sent % 1000), tcp); // 1000 client ports
-    frame.writeUInt32BE(sent >>> 0, tcp + 4);
+const offered = offerPaced({
+  rate,
+  seconds,
+  send(index) {
+    frame.writeUInt16BE(40000 + (index % 1000), tcp); // 1000 client ports
+    frame.writeUInt32BE(index >>> 0, tcp + 4);
     injector.send(frame, frame.length);
-    sent++;
-  }
-}
-const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+  },
+});
 injector.close();
-console.log(JSON.stringify({ sent, seconds: elapsed }));
+console.log(JSON.stringify(offered));
