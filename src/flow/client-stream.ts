@@ -51,8 +51,11 @@ export class ClientStream {
   private hasBase = false;
   /** Stream offset of the next byte expected in order. */
   private next = 0;
-  /** Out-of-order segments, sorted by sequence number. */
-  private readonly pending: PendingSegment[] = [];
+  /**
+   * Out-of-order segments, sorted by sequence number; undefined rather than empty (most streams
+   * never hold one: no array to allocate, none to load for every in-order segment).
+   */
+  private pending: PendingSegment[] | undefined;
   private pendingBytes = 0;
   /** End of the last gap, so that adjacent missing ranges count as one gap. */
   private lastGapEnd = -1;
@@ -73,7 +76,7 @@ export class ClientStream {
   }
 
   get hasPending(): boolean {
-    return this.pending.length > 0;
+    return this.pending !== undefined;
   }
 
   /** Sets the first stream byte from the client's ISN (SYN) or the server's ack of it (SYN-ACK). */
@@ -125,10 +128,7 @@ export class ClientStream {
 
   /** The stream is over (session closed or capture ended): every remaining hole is a gap. */
   finish(tsUs: number): void {
-    while (this.pending.length > 0) {
-      const first = this.pending[0];
-      this.skipTo(this.offsetOf(first.seq), tsUs);
-    }
+    while (this.pending !== undefined) this.skipTo(this.offsetOf(this.pending[0].seq), tsUs);
   }
 
   private offsetOf(seq: number): number {
@@ -143,7 +143,7 @@ export class ClientStream {
   /** Declares the bytes up to `offset` that have not arrived a gap, delivering held segments on the way. */
   private skipTo(offset: number, tsUs: number): void {
     while (this.next < offset) {
-      const first = this.pending[0];
+      const first = this.pending?.[0];
       const firstOffset = first === undefined ? offset : Math.min(offset, this.offsetOf(first.seq));
       if (firstOffset > this.next) this.markGap(firstOffset - this.next, tsUs);
       this.drain();
@@ -158,7 +158,11 @@ export class ClientStream {
     payload: Buffer | undefined,
     tsUs: number,
   ): SegmentResult {
-    const pending = this.pending;
+    let pending = this.pending;
+    if (pending === undefined) {
+      pending = [];
+      this.pending = pending;
+    }
     let i = pending.length;
     while (i > 0 && seqDiff(pending[i - 1].seq, seq) < 0) i--;
     const same = pending[i - 1];
@@ -178,6 +182,7 @@ export class ClientStream {
   /** Delivers held segments that now start at or before the next expected byte. */
   private drain(): void {
     const pending = this.pending;
+    if (pending === undefined) return;
     while (pending.length > 0) {
       const first = pending[0];
       const start = seqDiff(seqAdd(this.base, this.next), first.seq);
@@ -190,6 +195,7 @@ export class ClientStream {
       }
       this.deliver(-start, first.wireLength, first.capturedLength, first.data, first.tsUs);
     }
+    this.pending = undefined;
   }
 
   /** Delivers a segment that starts `trim` bytes before the next expected byte. */

@@ -6,8 +6,11 @@
 import type { PacketView } from '../packet/view.ts';
 import type { SessionTracker } from './session-tracker.ts';
 
-/** No sequence number seen yet in that direction (sequence numbers are 0 .. 2^32 - 1). */
-export const NO_BASE = -1;
+/**
+ * No sequence number seen yet in that direction (sequence numbers are 0 .. 2^32 - 1). Not a small
+ * integer, so that the fields holding it are doubles from birth (see timestamp.ts).
+ */
+export const NO_BASE = Number.NEGATIVE_INFINITY;
 
 export interface Conversation {
   ipVersion: 4 | 6;

@@ -5,6 +5,7 @@
  */
 import type { StreamConsumer } from './client-stream.ts';
 import type { CapturedRequest, CapturedSession } from './session.ts';
+import { NO_TIME } from './timestamp.ts';
 
 const NO_DATA = Buffer.alloc(0);
 /** Requests without gaps (nearly all) share this list; gap() gives a request its own first. */
@@ -13,12 +14,12 @@ const NO_GAPS: Array<[number, number]> = Object.freeze([]) as unknown as Array<[
 export class RequestSplitter implements StreamConsumer {
   /** The request collecting client bytes (none until the client sends after the last answer). */
   private open: CapturedRequest | undefined;
-  private openTsUs = 0;
-  /** The open request's bytes, when payload is kept. */
-  private chunks: Buffer[] = [];
+  private openTsUs = NO_TIME;
+  /** The open request's bytes, when payload is kept (undefined until the first). */
+  private chunks: Buffer[] | undefined;
   /** The last completed request and its first segment's time: server answers count toward it. */
   private answered: CapturedRequest | undefined;
-  private answeredTsUs = 0;
+  private answeredTsUs = NO_TIME;
 
   constructor(
     private readonly session: CapturedSession,
@@ -29,7 +30,10 @@ export class RequestSplitter implements StreamConsumer {
   bytes(streamOffset: number, length: number, data: Buffer | undefined, tsUs: number): void {
     const open = this.openAt(streamOffset, tsUs);
     open.length += length;
-    if (this.keepPayload && data !== undefined) this.chunks.push(Buffer.from(data));
+    if (!this.keepPayload || data === undefined) return;
+    const chunk = Buffer.from(data);
+    if (this.chunks === undefined) this.chunks = [chunk];
+    else this.chunks.push(chunk);
   }
 
   gap(streamOffset: number, length: number, tsUs: number): void {
@@ -59,10 +63,11 @@ export class RequestSplitter implements StreamConsumer {
     const request = this.open;
     if (request === undefined) return;
     this.open = undefined;
-    if (this.chunks.length > 0) {
+    const chunks = this.chunks;
+    if (chunks !== undefined) {
       // One segment is the common case: its copy is already the request's own buffer.
-      request.data = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
-      this.chunks = [];
+      request.data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+      this.chunks = undefined;
     }
     this.session.requests.push(request);
     this.answered = request;

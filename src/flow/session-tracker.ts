@@ -9,7 +9,7 @@ import { ClientStream, type ClientStreamLimits, type StreamConsumer } from './cl
 import { RequestSplitter } from './request-splitter.ts';
 import { seqAdd, seqDiff } from './seq.ts';
 import type { CapturedRequest, CapturedSession, Endpoint, Handshake } from './session.ts';
-import { timestampUs } from './timestamp.ts';
+import { NO_TIME, timestampUs } from './timestamp.ts';
 
 /** A server segment further ahead than this is counted by its own length only (a corrupt seq). */
 const MAX_SERVER_JUMP = 1 << 30;
@@ -32,7 +32,7 @@ export class SessionTracker implements StreamConsumer {
   private readonly stream: ClientStream;
   private readonly splitter: RequestSplitter;
   /** Capture time of the client's SYN, while the ACK that completes the handshake (for rttUs) is awaited. */
-  private synTsUs = 0;
+  private synTsUs = NO_TIME;
   private awaitingHandshakeAck = false;
   /** The server's ISN + 1 (int32), the ack that completes the handshake (valid once serverIsnSeen). */
   private handshakeAck = 0;
@@ -50,12 +50,14 @@ export class SessionTracker implements StreamConsumer {
   private serverFin = false;
   private reset = false;
   /**
-   * The session's packet count and last capture time, kept here while it is open and copied into
-   * the session when it closes: the session object then stays off the per-packet path (one cache
-   * miss less per packet, with thousands of sessions open).
+   * The session's packet count, last capture time and byte counts, kept here while it is open and
+   * copied into the session when it closes: the session object then stays off the per-packet path
+   * (one cache miss less per packet, with thousands of sessions open).
    */
   private packets = 0;
   private endUs: number;
+  private bytesFromClient = 0;
+  private bytesFromServer = 0;
 
   constructor(
     id: number,
@@ -112,13 +114,13 @@ export class SessionTracker implements StreamConsumer {
 
   /** Reassembled client bytes, in order (from the ClientStream). */
   bytes(streamOffset: number, length: number, data: Buffer | undefined, tsUs: number): void {
-    this.session.bytesFromClient += length;
+    this.bytesFromClient += length;
     this.splitter.bytes(streamOffset, length, data, tsUs);
   }
 
   /** Client bytes missing from the capture (from the ClientStream). */
   gap(streamOffset: number, length: number, tsUs: number): void {
-    this.session.bytesFromClient += length;
+    this.bytesFromClient += length;
     this.splitter.gap(streamOffset, length, tsUs);
   }
 
@@ -160,13 +162,15 @@ export class SessionTracker implements StreamConsumer {
     session.truncatedSegments = this.stream.truncatedSegments;
     const base = this.stream.baseSeq;
     if (base !== undefined) session.clientDataSeq = base;
+    session.bytesFromClient = this.bytesFromClient;
+    session.bytesFromServer = this.bytesFromServer;
   }
 
   private fromClient(view: PacketView, tsUs: number): void {
     const flags = view.flags;
-    const handshake = this.session.handshake;
     let seq = view.seq;
     if (flags & TcpFlag.SYN) {
+      const handshake = this.session.handshake;
       if (!(flags & TcpFlag.ACK) && !handshake.syn) {
         handshake.syn = true;
         handshake.clientIsn = seq;
@@ -213,9 +217,9 @@ export class SessionTracker implements StreamConsumer {
   private fromServer(view: PacketView, tsUs: number): void {
     this.serverPackets++;
     const flags = view.flags;
-    const handshake = this.session.handshake;
     let seq = view.seq;
     if (flags & TcpFlag.SYN) {
+      const handshake = this.session.handshake;
       if (flags & TcpFlag.ACK && !handshake.synAck) {
         handshake.synAck = true;
         handshake.serverIsn = seq;
@@ -234,7 +238,7 @@ export class SessionTracker implements StreamConsumer {
     if (length === 0 || flags & TcpFlag.RST) return;
     const newBytes = this.newServerBytes(seq | 0, length);
     if (newBytes === 0) return;
-    this.session.bytesFromServer += newBytes;
+    this.bytesFromServer += newBytes;
     if (flags & TcpFlag.ACK) this.stream.acknowledged(this.ackOfClientData(view.ack), tsUs);
     this.splitter.serverSent(newBytes, tsUs);
   }

@@ -71,6 +71,10 @@ export interface CapturedSession {
   /** Sequence number of the first client payload byte (clientIsn + 1 when the SYN was seen). */
   clientDataSeq?: number;
   requests: CapturedRequest[];
+  /**
+   * The counters below (and endUs, clientDataSeq) are filled in when the session closes: read
+   * them at sessionClosed, not while the session is open.
+   */
   packets: number;
   bytesFromClient: number;
   bytesFromServer: number;
