@@ -6,6 +6,7 @@
  * seconds and peak RSS of the replayer and of intercept, and intercept's response packets/s
  * against the segments the target sent (its TCP counters).
  * Targets: 100% delivered; >= 30,000 requests/s; intercept >= 100,000 response packets/s without loss.
+ * For scale, wrk (a C client on kernel sockets, no intercept) is measured on the same hosts first.
  * The replay runs through the real CLI (bin/reprise.js); the bench builds the bundle first so
  * that bin/ runs it rather than the TypeScript sources.
  * Run: node --import tsx bench/raw.ts
@@ -72,6 +73,8 @@ try {
     interceptLog += d.toString();
   });
   await waitForOutput(intercept, 'intercept listening', 15_000);
+  const reference = kernelClientReference(hosts.replay);
+  const loggedBefore = countLines(accessLog);
   const before = tcpCounters(hosts.run(hosts.target, 'nstat', ['-az']));
 
   const reportPath = join(DIR, 'report.json');
@@ -111,9 +114,7 @@ try {
   await exited;
   nginx.kill('SIGTERM');
 
-  const delivered = readFileSync(accessLog, 'utf8')
-    .split('\n')
-    .filter((l) => l.length > 0).length;
+  const delivered = countLines(accessLog) - loggedBefore;
   const seconds = report.durationMs / 1000;
   const totals = [...interceptLog.matchAll(/captured (\d+), routed (\d+)/g)].at(-1);
   const captured = Number(totals?.[1] ?? Number.NaN);
@@ -133,6 +134,7 @@ try {
       },
       { figure: 'replay run (s)', value: seconds, target: '' },
       { figure: 'requests/s delivered', value: Math.round(delivered / seconds), target: '>= 30,000' },
+      ...referenceRows(reference, delivered / seconds),
       {
         figure: 'replay CPU s / peak RSS MB',
         value: `${replay.cpuSeconds} / ${replay.peakRssMb.toFixed(0)}`,
@@ -180,6 +182,65 @@ async function capture(name: string, shape: { sessions: number; requestsPerSessi
     );
   }
   return path;
+}
+
+interface Reference {
+  shape: string;
+  /** The share of the captured requests that have this shape. */
+  share: number;
+  requestsPerSecond: number;
+}
+
+/**
+ * What this machine's kernel and nginx manage with a C client on kernel sockets (wrk, 2 threads,
+ * the replay's concurrency), on the same hosts and without intercept: the figure the replay's
+ * requests/s is read against. One-request connections and keep-alive ones, 3 s each.
+ */
+function kernelClientReference(replayHost: string): Reference[] {
+  const connections = process.env.RAW_BENCH_CONCURRENCY ?? '1000';
+  const shapes: Array<[string, number, string[]]> = [
+    ['one request per connection', ONE_SHOT.sessions / CAPTURED, ['-H', 'Connection: close']],
+    ['keep-alive', (KEEP_ALIVE.sessions * KEEP_ALIVE.requestsPerSession) / CAPTURED, []],
+  ];
+  const url = `http://${TARGET_IP}:8080/`;
+  const references: Reference[] = [];
+  for (const [shape, share, extra] of shapes) {
+    let out: string;
+    try {
+      out = hosts.run(replayHost, 'wrk', ['-t2', `-c${connections}`, '-d3s', ...extra, url]);
+    } catch (err) {
+      process.stdout.write(
+        `no kernel-client reference: wrk failed (apt-get install wrk): ${(err as Error).message}\n`,
+      );
+      return [];
+    }
+    const rate = /Requests\/sec:\s+([\d.]+)/.exec(out);
+    if (rate) references.push({ shape, share, requestsPerSecond: Math.round(Number(rate[1])) });
+  }
+  return references;
+}
+
+/** Each reference shape, and the capture's mix of them (time-weighted: the harmonic blend). */
+function referenceRows(references: Reference[], replayed: number) {
+  const row = (shape: string, rate: number) => ({
+    figure: `  wrk, ${shape}`,
+    value: `${Math.round(rate).toLocaleString('en-US')} (reprise ${(replayed / rate).toFixed(2)}x)`,
+    target: '',
+  });
+  const rows = references.map((r) => row(r.shape, r.requestsPerSecond));
+  if (references.length === 2) {
+    rows.push(
+      row("the capture's mix", 1 / references.reduce((t, r) => t + r.share / r.requestsPerSecond, 0)),
+    );
+  }
+  return rows;
+}
+
+function countLines(path: string): number {
+  if (!existsSync(path)) return 0;
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0).length;
 }
 
 function nginxConfig(accessLog: string): string {

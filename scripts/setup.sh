@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what reprise needs on a Debian/Ubuntu machine: apt packages (libpcap for capture,
-# tcpdump/tshark/redis/nginx for tests and benchmarks, iproute2 for test hosts) and npm dependencies,
+# tcpdump/tshark/redis/nginx for tests and benchmarks, wrk for the raw benchmark, iproute2 for test hosts) and npm dependencies,
 # including the native addons (raw-socket, native/pcap) built against the local Node headers.
 # Quick when everything is already there. Pass --quiet to print only what it does.
 set -euo pipefail
@@ -15,6 +15,7 @@ command -v tshark >/dev/null || need_apt+=(tshark)
 command -v ip >/dev/null || need_apt+=(iproute2)
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v nginx >/dev/null || need_apt+=(nginx-light)
+command -v wrk >/dev/null || need_apt+=(wrk)
 command -v script >/dev/null || need_apt+=(bsdutils)
 command -v make >/dev/null && command -v g++ >/dev/null || need_apt+=(make g++ python3)
 if [ ${#need_apt[@]} -gt 0 ]; then
