@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what reprise needs on a Debian/Ubuntu machine: apt packages (libpcap for capture,
-# tcpdump/tshark/redis/nginx for tests and benchmarks, wrk for the raw benchmark, iproute2 for test hosts) and npm dependencies,
-# including the native addons (raw-socket, native/pcap) built against the local Node headers.
+# tcpdump/tshark/redis/nginx for tests and benchmarks, wrk for the raw benchmark, iproute2 for
+# test hosts), npm dependencies, and reprise's native addon (native/pcap: the libpcap binding and
+# the raw sender) built against the local Node headers.
 # Quick when everything is already there. Pass --quiet to print only what it does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,23 +47,18 @@ if [ ! -e "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt
   npm install --no-audit --no-fund --loglevel=error >&2
   touch "$stamp"
 fi
-# raw-socket (the raw transport's sender) is optional for npm: make sure it really built.
-if [ -d node_modules/raw-socket ] && [ ! -e node_modules/raw-socket/build/Release/raw.node ]; then
-  say "building raw-socket"
-  npm rebuild raw-socket --loglevel=error >&2
-fi
-# reprise's own libpcap binding (live capture). Without libpcap-dev everything else still runs.
+# reprise's own addon (live capture, raw sending). Without libpcap-dev everything else still runs.
 pcap_addon=native/pcap/build/Release/reprise_pcap.node
 if [ -e /usr/include/pcap/pcap.h ]; then
   if [ ! -e "$pcap_addon" ] || [ -n "$(find native/pcap/*.c native/pcap/binding.gyp -newer "$pcap_addon" -print -quit)" ]; then
-    say "building the libpcap addon (native/pcap)"
+    say "building the native addon (native/pcap)"
     gyp_nodedir=()
     [ -n "${npm_config_nodedir:-}" ] && gyp_nodedir=(--nodedir="$npm_config_nodedir")
     (cd native/pcap && ../../node_modules/.bin/node-gyp rebuild "${gyp_nodedir[@]}" --loglevel=error) >/dev/null ||
-      echo "setup: the libpcap addon did not build: live capture (record, intercept) is unavailable" >&2
+      echo "setup: the native addon did not build: live capture (record, intercept) and raw replay are unavailable" >&2
   fi
 else
-  echo "setup: no libpcap headers: live capture (record, intercept) will not work until libpcap-dev is installed" >&2
+  echo "setup: no libpcap headers: live capture (record, intercept) and raw replay will not work until libpcap-dev is installed" >&2
 fi
 # Bundle the CLI so that it starts fast (bin/reprise.js falls back to the sources when stale).
 if [ ! -e dist/reprise.js ] || [ -n "$(find src package.json -newer dist/reprise.js -print -quit)" ]; then

@@ -521,6 +521,8 @@ static napi_value inject_fn(napi_env env, napi_callback_info info) {
 
 /* ---------- module ---------- */
 
+napi_status register_raw_sender(napi_env env, napi_value exports); /* raw_sender.c */
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor functions[] = {
       {"devices", NULL, devices, NULL, NULL, NULL, napi_default, NULL},
@@ -531,6 +533,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"inject", NULL, inject_fn, NULL, NULL, NULL, napi_default, NULL},
   };
   CALL(env, napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions));
+  CALL(env, register_raw_sender(env, exports));
   return exports;
 }
 

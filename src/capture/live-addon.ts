@@ -5,8 +5,9 @@ import type { LiveDevice } from './live.ts';
 import { LiveCaptureError, type LiveCaptureProblem } from './live-error.ts';
 
 /**
- * reprise's own libpcap binding (native/pcap/reprise_pcap.c), loaded on first use so that a
- * machine without libpcap runs everything that does not capture. Built by scripts/setup.sh.
+ * reprise's own native addon (native/pcap): the libpcap binding (reprise_pcap.c) and the raw IPv4
+ * sender (raw_sender.c), loaded on first use so that a machine without libpcap runs everything
+ * that does not capture or send raw packets. Built by scripts/setup.sh.
  */
 
 /** An open libpcap handle, owned by the addon. */
@@ -42,6 +43,26 @@ export interface PcapAddon {
   close(handle: NativeHandle): void;
   openInjector(device: string): { handle: NativeHandle; linkType: number };
   inject(handle: NativeHandle, frame: Uint8Array, length: number): void;
+  /** A raw IPv4 socket drained by a thread of its own through a ring of `ringBytes` (native/pcap/raw_sender.c). */
+  openRawSender(ringBytes: number): RawSenderHandle;
+  /** Queues a whole IPv4 packet for its destination; false when the ring has no room (nothing queued). */
+  rawSend(handle: RawSenderHandle, packet: Uint8Array, length: number): boolean;
+  rawSenderStats(handle: RawSenderHandle): NativeSenderStats;
+  /** Stops the thread and closes the socket; what is still queued is dropped. Idempotent. */
+  closeRawSender(handle: RawSenderHandle): void;
+}
+
+export type RawSenderHandle = { readonly __brand: 'reprise-raw-sender' };
+
+export interface NativeSenderStats {
+  sent: number;
+  failed: number;
+  /** Sends tried again after the kernel had no buffer for them (ENOBUFS). */
+  retried: number;
+  /** Bytes of ring in use. */
+  queued: number;
+  /** Failures by the kernel's error message. */
+  errors: Record<string, number>;
 }
 
 const ADDON = 'native/pcap/build/Release/reprise_pcap.node';

@@ -1,26 +1,30 @@
 /**
- * Sends complete IPv4 packets (own IP header and checksums) through a raw socket (raw-socket
- * 1.8.1, IPPROTO_RAW: the kernel adds no header of its own).
- *
- * raw-socket's own send() queues every packet in an array it shifts from (O(n)) and sends one
- * packet per writable event, that is one per event-loop turn: about 7,000 packets/s on a busy
- * loop. So packets go out through its native sendto directly, in order, as long as the kernel
- * takes them; when the socket's buffer is full (EAGAIN/ENOBUFS), that one packet goes through
- * raw-socket's queue, which waits for the socket to become writable, and the rest wait in a ring
- * of our own until it has left. Other failures are counted by error and the packet is dropped
- * (the session engine retransmits).
+ * Sends complete IPv4 packets (own IP header and checksums) through a raw socket (IPPROTO_RAW:
+ * the kernel adds no header of its own) owned by reprise's native addon, which drains it from a
+ * thread of its own (native/pcap/raw_sender.c): sendto runs the whole path to the wire, and on a
+ * veth pair also the receiving host's TCP input, so the event loop only copies packets into the
+ * addon's ring. When that ring is full, packets wait in order in a JavaScript queue and are
+ * handed over as it drains. Failures the kernel reports are counted by error and the packet is
+ * dropped (the session engine retransmits).
  */
-import { createRequire } from 'node:module';
-import { PacketRing, type PacketSlot } from './raw-packet-ring.ts';
+
+import {
+  loadPcapAddon,
+  type NativeSenderStats,
+  type PcapAddon,
+  type RawSenderHandle,
+} from '../capture/live-addon.ts';
+import { LiveCaptureError } from '../capture/live-error.ts';
+import { PacketQueue } from './raw-packet-queue.ts';
 
 export interface SenderStats {
   sent: number;
   failed: number;
   /** Failures by error message. */
   errors: Record<string, number>;
-  /** Sends that waited for the socket to have buffer space again. */
+  /** Sends tried again because the kernel had no buffer for them at first. */
   retried: number;
-  /** Most packets waiting at once (beyond those in flight). */
+  /** Most packets waiting at once for room to be sent. */
   queuedPeak: number;
 }
 
@@ -38,32 +42,12 @@ export class RawSenderError extends Error {
   override name = 'RawSenderError';
 }
 
-const IPPROTO_RAW = 255;
 /** How long close() waits for queued packets (the sessions' final RSTs) to leave. */
 const DRAIN_MS = 2000;
-const TRANSIENT = /no buffer space|temporarily unavailable|would block/i;
-
-interface RawSocket {
-  /** The native handle: a synchronous sendto that throws on failure (raw-socket 1.8.1). */
-  wrap: {
-    send(buf: Buffer, offset: number, length: number, address: string, after: (bytes: number) => void): void;
-  };
-  send(
-    buf: Buffer,
-    offset: number,
-    length: number,
-    address: string,
-    after: (error: Error | null, bytes: number) => void,
-  ): void;
-  pauseRecv(): void;
-  on(event: 'error', listener: (error: Error) => void): void;
-  close(): void;
-}
-
-interface RawSocketModule {
-  createSocket(options: { protocol: number; addressFamily?: number }): RawSocket;
-  AddressFamily: { IPv4: number };
-}
+/** The addon's ring: room for ~50,000 small packets or 2,700 of 1500 bytes. */
+const RING_BYTES = 4 * 1024 * 1024;
+/** How often packets waiting for room in the ring are offered again. */
+const RETRY_MS = 1;
 
 export function emptySenderStats(): SenderStats {
   return { sent: 0, failed: 0, errors: {}, retried: 0, queuedPeak: 0 };
@@ -77,88 +61,76 @@ export function countFailure(stats: SenderStats, message: string): void {
 
 export class RawSocketSender implements PacketSender {
   readonly name = 'raw socket';
-  readonly stats = emptySenderStats();
-  private readonly socket: RawSocket;
-  private readonly ring = new PacketRing();
-  /** One packet waits in raw-socket's queue for the socket to become writable. */
-  private waitingForWritable = false;
+  private readonly addon: PcapAddon;
+  private readonly handle: RawSenderHandle;
+  /** Packets the ring had no room for, oldest first: later packets queue behind them. */
+  private readonly waiting = new PacketQueue();
+  private waitingPeak = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  private readonly sentOne = () => {
-    this.ring.completeOldest();
-    this.stats.sent++;
-  };
+  private final: NativeSenderStats | undefined;
 
-  constructor() {
-    const raw = loadRawSocket();
+  /** `ringBytes`: the addon's ring (at least 128 KiB + 16 bytes). */
+  constructor(ringBytes = RING_BYTES) {
     try {
-      this.socket = raw.createSocket({ protocol: IPPROTO_RAW, addressFamily: raw.AddressFamily.IPv4 });
+      this.addon = loadPcapAddon();
+    } catch (err) {
+      if (err instanceof LiveCaptureError) {
+        throw new RawSenderError(`the raw transport sends through reprise's native addon: ${err.message}`);
+      }
+      throw err;
+    }
+    try {
+      this.handle = this.addon.openRawSender(ringBytes);
     } catch (err) {
       throw explainSocketFailure(err as Error);
     }
-    this.socket.pauseRecv();
-    this.socket.on('error', (err) => countFailure(this.stats, err.message));
   }
 
-  send(packet: Uint8Array, length: number, dst: string): void {
+  get stats(): SenderStats {
+    const native = this.final ?? this.addon.rawSenderStats(this.handle);
+    return {
+      sent: native.sent,
+      failed: native.failed,
+      errors: native.errors,
+      retried: native.retried,
+      queuedPeak: this.waitingPeak,
+    };
+  }
+
+  send(packet: Uint8Array, length: number, _dst: string): void {
     if (this.closed) return;
-    this.ring.push(packet, length, dst);
-    if (this.ring.waiting > this.stats.queuedPeak) this.stats.queuedPeak = this.ring.waiting;
-    this.pump();
-  }
-
-  /** Packets not yet sent (in flight and waiting). */
-  get backlog(): number {
-    return this.ring.size;
+    if (this.waiting.size === 0 && this.addon.rawSend(this.handle, packet, length)) return;
+    this.waiting.push(packet, length);
+    if (this.waiting.size > this.waitingPeak) this.waitingPeak = this.waiting.size;
+    this.retryTimer ??= setTimeout(this.offerWaiting, RETRY_MS);
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
     const deadline = Date.now() + DRAIN_MS;
-    while (this.ring.size > 0 && !this.closed && Date.now() < deadline) {
+    while ((this.waiting.size > 0 || this.nativeQueued() > 0) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
-    if (this.closed) return;
     this.closed = true;
-    this.socket.close();
+    clearTimeout(this.retryTimer);
+    this.final = this.addon.rawSenderStats(this.handle);
+    this.addon.closeRawSender(this.handle);
   }
 
-  private pump(): void {
-    while (!this.waitingForWritable && !this.closed) {
-      const slot = this.ring.takeNext();
-      if (!slot) return;
-      try {
-        this.socket.wrap.send(slot.buf, 0, slot.length, slot.dst, this.sentOne);
-      } catch (err) {
-        if (TRANSIENT.test((err as Error).message)) this.sendWhenWritable(slot);
-        else {
-          this.ring.completeOldest();
-          countFailure(this.stats, (err as Error).message);
-        }
-      }
+  private nativeQueued(): number {
+    return this.addon.rawSenderStats(this.handle).queued;
+  }
+
+  private readonly offerWaiting = (): void => {
+    this.retryTimer = undefined;
+    if (this.closed) return;
+    for (let packet = this.waiting.oldest(); packet; packet = this.waiting.oldest()) {
+      if (!this.addon.rawSend(this.handle, packet.buf, packet.length)) break;
+      this.waiting.dropOldest();
     }
-  }
-
-  private sendWhenWritable(slot: PacketSlot): void {
-    this.stats.retried++;
-    this.waitingForWritable = true;
-    this.socket.send(slot.buf, 0, slot.length, slot.dst, (error) => {
-      this.waitingForWritable = false;
-      this.ring.completeOldest();
-      if (error) countFailure(this.stats, error.message);
-      else this.stats.sent++;
-      this.pump();
-    });
-  }
-}
-
-function loadRawSocket(): RawSocketModule {
-  try {
-    return createRequire(import.meta.url)('raw-socket') as RawSocketModule;
-  } catch (err) {
-    throw new RawSenderError(
-      `the raw transport needs the 'raw-socket' package, which did not load: ${(err as Error).message}. ` +
-        'Run npm install (it builds a native module), or use --transport socket.',
-    );
-  }
+    if (this.waiting.size > 0) this.retryTimer = setTimeout(this.offerWaiting, RETRY_MS);
+  };
 }
 
 function explainSocketFailure(err: Error): RawSenderError {

@@ -1,0 +1,325 @@
+/*
+ * A raw IPv4 sender (IPPROTO_RAW: the packets carry their own IP headers) with a thread of its
+ * own, for the raw transport (src/transport/raw-sender.ts):
+ *
+ *   openRawSender(ringBytes) -> handle
+ *   rawSend(handle, packet, length) -> boolean       false when the ring is full (nothing queued)
+ *   rawSenderStats(handle) -> { sent, failed, retried, queued, errors: { message: count } }
+ *   closeRawSender(handle)                           drops what is still queued; idempotent
+ *
+ * sendto on a raw socket runs the whole path to the wire in the caller; on a veth pair that
+ * includes the receiving host's IP and TCP input (softirq). Here JavaScript only copies the
+ * packet into a ring; the sender thread drains it with sendmmsg, blocking while the socket's
+ * buffer is full, so the event loop never waits for the kernel. A packet the kernel had no room
+ * for (ENOBUFS: the receiving veth's backlog was full) is sent again after a short pause.
+ *
+ * The ring holds records of  length u32 | IPv4 destination (network order) | packet | padding to 8,
+ * in order. A record never wraps: when it does not fit before the end, a record of length
+ * WRAP marks the rest of the ring as unused. `head` (sender) and `tail` (JavaScript) are byte
+ * offsets that only grow; tail - head bytes are in use. The mutex guards head, tail and the
+ * counters; the bytes between head and tail belong to the sender, the rest to JavaScript.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netinet/in.h>
+#include <node_api.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define RECORD_HEADER 8
+#define WRAP 0xffffffffu
+#define MAX_PACKET 65535
+#define MIN_RING (2 * (RECORD_HEADER + MAX_PACKET))
+#define BATCH 64
+#define ERRNOS 160
+/* A packet that meets ENOBUFS is tried again after RETRY_PAUSE_US, this many times at most. */
+#define RETRIES 2000
+#define RETRY_PAUSE_US 50
+
+typedef struct sender {
+  int fd;
+  int closed;
+  int idle; /* the thread waits on `wake`: only then does a new packet need to signal it */
+  pthread_t thread;
+  pthread_mutex_t lock;
+  pthread_cond_t wake;
+  uint8_t *ring;
+  uint64_t size;
+  uint64_t head;
+  uint64_t tail;
+  uint64_t sent;
+  uint64_t failed;
+  uint64_t retried;
+  uint64_t errors[ERRNOS];
+} sender;
+
+static uint64_t align8(uint64_t n) { return (n + 7) & ~(uint64_t)7; }
+
+static void read_header(const uint8_t *at, uint32_t *length, uint32_t *dst) {
+  memcpy(length, at, 4);
+  memcpy(dst, at + 4, 4);
+}
+
+/* Sends up to BATCH records from `head` on; returns the bytes of ring they took. */
+static uint64_t send_batch(sender *s, uint64_t head, uint64_t tail) {
+  struct mmsghdr messages[BATCH];
+  struct iovec vectors[BATCH];
+  struct sockaddr_in addresses[BATCH];
+  uint64_t at = head;
+  unsigned count = 0;
+  while (at < tail && count < BATCH) {
+    uint64_t offset = at % s->size;
+    if (s->size - offset < RECORD_HEADER) {
+      at += s->size - offset;
+      continue;
+    }
+    uint32_t length, dst;
+    read_header(s->ring + offset, &length, &dst);
+    if (length == WRAP) {
+      at += s->size - offset;
+      continue;
+    }
+    memset(&addresses[count], 0, sizeof addresses[count]);
+    addresses[count].sin_family = AF_INET;
+    addresses[count].sin_addr.s_addr = dst;
+    vectors[count].iov_base = s->ring + offset + RECORD_HEADER;
+    vectors[count].iov_len = length;
+    memset(&messages[count], 0, sizeof messages[count]);
+    messages[count].msg_hdr.msg_name = &addresses[count];
+    messages[count].msg_hdr.msg_namelen = sizeof addresses[count];
+    messages[count].msg_hdr.msg_iov = &vectors[count];
+    messages[count].msg_hdr.msg_iovlen = 1;
+    count++;
+    at += align8(RECORD_HEADER + length);
+  }
+  unsigned done = 0, tries = 0;
+  uint64_t sent = 0, retried = 0, failed = 0, failures[ERRNOS] = {0};
+  while (done < count) {
+    int n = sendmmsg(s->fd, messages + done, count - done, 0);
+    if (n > 0) {
+      done += (unsigned)n;
+      sent += (uint64_t)n;
+      tries = 0;
+      continue;
+    }
+    int error = n < 0 ? errno : EIO;
+    if (error == EINTR) continue;
+    if ((error == ENOBUFS || error == EAGAIN) && ++tries <= RETRIES) {
+      retried++;
+      usleep(RETRY_PAUSE_US);
+      continue;
+    }
+    /* The first message failed for good: count it and go on with the next one. */
+    failures[error > 0 && error < ERRNOS ? error : 0]++;
+    failed++;
+    done++;
+    tries = 0;
+  }
+  pthread_mutex_lock(&s->lock);
+  s->sent += sent;
+  s->retried += retried;
+  s->failed += failed;
+  if (failed)
+    for (int e = 0; e < ERRNOS; e++) s->errors[e] += failures[e];
+  pthread_mutex_unlock(&s->lock);
+  return at - head;
+}
+
+static void *run(void *data) {
+  sender *s = data;
+  pthread_mutex_lock(&s->lock);
+  for (;;) {
+    while (s->head == s->tail && !s->closed) {
+      s->idle = 1;
+      pthread_cond_wait(&s->wake, &s->lock);
+      s->idle = 0;
+    }
+    if (s->closed) break;
+    uint64_t head = s->head, tail = s->tail;
+    pthread_mutex_unlock(&s->lock);
+    uint64_t used = send_batch(s, head, tail);
+    pthread_mutex_lock(&s->lock);
+    s->head += used;
+  }
+  pthread_mutex_unlock(&s->lock);
+  return NULL;
+}
+
+static void stop(sender *s) {
+  pthread_mutex_lock(&s->lock);
+  int was_closed = s->closed;
+  s->closed = 1;
+  pthread_cond_signal(&s->wake);
+  pthread_mutex_unlock(&s->lock);
+  if (was_closed) return;
+  pthread_join(s->thread, NULL);
+  close(s->fd);
+}
+
+static void finalize(napi_env env, void *data, void *hint) {
+  sender *s = data;
+  stop(s);
+  pthread_mutex_destroy(&s->lock);
+  pthread_cond_destroy(&s->wake);
+  free(s->ring);
+  free(s);
+}
+
+/* ---------- JavaScript ---------- */
+
+static napi_value fail(napi_env env, const char *code, const char *message) {
+  napi_throw_error(env, code, message);
+  return NULL;
+}
+
+#define CHECK(env, call)                                                                           \
+  do {                                                                                             \
+    if ((call) != napi_ok) return fail(env, "EINVAL", "raw sender: N-API call failed: " #call);    \
+  } while (0)
+
+static sender *get_sender(napi_env env, napi_value value) {
+  void *data = NULL;
+  if (napi_get_value_external(env, value, &data) != napi_ok) return NULL;
+  return data;
+}
+
+static napi_value open_fn(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], external;
+  int64_t size = 0;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 1 || napi_get_value_int64(env, argv[0], &size) != napi_ok || size < MIN_RING)
+    return fail(env, "EINVAL", "openRawSender: the ring must be a number of bytes >= 131088");
+  int fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+  if (fd < 0) {
+    int error = errno;
+    char buffer[128];
+    return fail(env, error == EPERM || error == EACCES ? "EPERM" : "ESOCKET",
+                strerror_r(error, buffer, sizeof buffer));
+  }
+  int on = 1; /* implied by IPPROTO_RAW; said for the reader */
+  setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &on, sizeof on);
+  sender *s = calloc(1, sizeof *s);
+  uint8_t *ring = malloc((size_t)size);
+  if (!s || !ring) {
+    free(s);
+    free(ring);
+    close(fd);
+    return fail(env, "ENOMEM", "openRawSender: out of memory for the ring");
+  }
+  s->fd = fd;
+  s->ring = ring;
+  s->size = (uint64_t)size;
+  pthread_mutex_init(&s->lock, NULL);
+  pthread_cond_init(&s->wake, NULL);
+  if (pthread_create(&s->thread, NULL, run, s) != 0) {
+    close(fd);
+    free(ring);
+    free(s);
+    return fail(env, "ETHREAD", "openRawSender: could not start the sender thread");
+  }
+  if (napi_create_external(env, s, finalize, NULL, &external) != napi_ok) {
+    finalize(env, s, NULL);
+    return fail(env, "EINVAL", "openRawSender: could not create the handle");
+  }
+  return external;
+}
+
+/* rawSend(handle, packet, length): packet[0, length) is a whole IPv4 packet; it goes to its own
+   destination address. */
+static napi_value send_fn(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], result;
+  void *data;
+  size_t bytes;
+  uint32_t length, dst;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  sender *s = argc == 3 ? get_sender(env, argv[0]) : NULL;
+  if (!s) return fail(env, "EINVAL", "rawSend: expected a raw sender handle");
+  CHECK(env, napi_get_buffer_info(env, argv[1], &data, &bytes));
+  CHECK(env, napi_get_value_uint32(env, argv[2], &length));
+  if (length > bytes || length > MAX_PACKET || length < 20 || (((uint8_t *)data)[0] >> 4) != 4)
+    return fail(env, "EINVAL", "rawSend: expected an IPv4 packet of 20..65535 bytes within the buffer");
+  memcpy(&dst, (uint8_t *)data + 16, 4);
+
+  uint64_t need = align8(RECORD_HEADER + length);
+  pthread_mutex_lock(&s->lock);
+  int queued = 0;
+  if (!s->closed) {
+    uint64_t tail = s->tail, offset = tail % s->size, room = s->size - (tail - s->head);
+    uint64_t skip = s->size - offset < need ? s->size - offset : 0;
+    if (room >= skip + need) {
+      if (skip >= RECORD_HEADER) {
+        uint32_t wrap = WRAP;
+        memcpy(s->ring + offset, &wrap, 4);
+      }
+      uint8_t *at = s->ring + (tail + skip) % s->size;
+      memcpy(at, &length, 4);
+      memcpy(at + 4, &dst, 4);
+      memcpy(at + RECORD_HEADER, data, length);
+      s->tail = tail + skip + need;
+      if (s->idle) pthread_cond_signal(&s->wake);
+      queued = 1;
+    }
+  }
+  pthread_mutex_unlock(&s->lock);
+  CHECK(env, napi_get_boolean(env, queued, &result));
+  return result;
+}
+
+static napi_value number(napi_env env, double value) {
+  napi_value n = NULL;
+  napi_create_double(env, value, &n);
+  return n;
+}
+
+static napi_value stats_fn(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result, errors;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  sender *s = argc == 1 ? get_sender(env, argv[0]) : NULL;
+  if (!s) return fail(env, "EINVAL", "rawSenderStats: expected a raw sender handle");
+  pthread_mutex_lock(&s->lock);
+  uint64_t sent = s->sent, failed = s->failed, retried = s->retried, queued = s->tail - s->head;
+  uint64_t counts[ERRNOS];
+  memcpy(counts, s->errors, sizeof counts);
+  pthread_mutex_unlock(&s->lock);
+  CHECK(env, napi_create_object(env, &result));
+  CHECK(env, napi_create_object(env, &errors));
+  for (int e = 0; e < ERRNOS; e++) {
+    if (!counts[e]) continue;
+    char buffer[128];
+    const char *message = e == 0 ? "unknown error" : strerror_r(e, buffer, sizeof buffer);
+    CHECK(env, napi_set_named_property(env, errors, message, number(env, (double)counts[e])));
+  }
+  CHECK(env, napi_set_named_property(env, result, "sent", number(env, (double)sent)));
+  CHECK(env, napi_set_named_property(env, result, "failed", number(env, (double)failed)));
+  CHECK(env, napi_set_named_property(env, result, "retried", number(env, (double)retried)));
+  CHECK(env, napi_set_named_property(env, result, "queued", number(env, (double)queued)));
+  CHECK(env, napi_set_named_property(env, result, "errors", errors));
+  return result;
+}
+
+static napi_value close_fn(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  sender *s = argc == 1 ? get_sender(env, argv[0]) : NULL;
+  if (!s) return fail(env, "EINVAL", "closeRawSender: expected a raw sender handle");
+  stop(s);
+  return NULL;
+}
+
+napi_status register_raw_sender(napi_env env, napi_value exports) {
+  napi_property_descriptor functions[] = {
+      {"openRawSender", NULL, open_fn, NULL, NULL, NULL, napi_default, NULL},
+      {"rawSend", NULL, send_fn, NULL, NULL, NULL, napi_default, NULL},
+      {"rawSenderStats", NULL, stats_fn, NULL, NULL, NULL, napi_default, NULL},
+      {"closeRawSender", NULL, close_fn, NULL, NULL, NULL, napi_default, NULL},
+  };
+  return napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
+}
