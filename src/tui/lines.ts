@@ -3,7 +3,7 @@
  * cursor movement, stable field order so that logs can be grepped.
  */
 
-import { failedCount, failureBreakdown } from './failures.ts';
+import { sessionEndings } from './failures.ts';
 import {
   formatBytes,
   formatCount,
@@ -17,7 +17,7 @@ import {
 import type { InterceptProgress, RecordProgress, ReplayProgress } from './progress.ts';
 
 export function formatReplayLine(p: ReplayProgress): string {
-  const failed = failedCount(p.sessions.failed);
+  const endings = sessionEndings(p.sessions.failed);
   const fields = [
     [
       'replay',
@@ -32,7 +32,10 @@ export function formatReplayLine(p: ReplayProgress): string {
       `sessions ${formatCount(p.sessions.planned)} planned`,
       `${formatCount(p.sessions.active)} active`,
       `${formatCount(p.sessions.completed)} completed`,
-      `${formatCount(failed)} failed${failed > 0 ? ` (${failureBreakdown(p.sessions.failed)})` : ''}`,
+      `${formatCount(endings.failed)} failed${endings.failed > 0 ? ` (${endings.failedBreakdown})` : ''}`,
+      ...(endings.notReplayed > 0
+        ? [`${formatCount(endings.notReplayed)} not replayed (${endings.notReplayedBreakdown})`]
+        : []),
     ].join(' '),
     `requests ${formatCount(p.requests.sent)} sent ${formatCount(p.requests.answered)} answered ${formatRate(p.requests.perSecond)}`,
     `latency p50 ${formatMs(p.latencyMs?.p50)} p99 ${formatMs(p.latencyMs?.p99)}`,

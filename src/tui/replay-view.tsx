@@ -1,6 +1,6 @@
 import { Box, Text, useInput } from 'ink';
 import { useState } from 'react';
-import { failedCount, failureBreakdown } from './failures.ts';
+import { sessionEndings } from './failures.ts';
 import {
   formatCount,
   formatDuration,
@@ -84,14 +84,20 @@ function Timeline({ progress }: { progress: ReplayProgress }) {
 }
 
 function Sessions({ sessions }: { sessions: ReplayProgress['sessions'] }) {
-  const failed = failedCount(sessions.failed);
+  const endings = sessionEndings(sessions.failed);
   return (
     <Text>
       sessions {formatCount(sessions.planned)} planned {formatCount(sessions.active)} active{' '}
       <Text color="green">{formatCount(sessions.completed)} completed</Text>{' '}
-      <Text color={failed > 0 ? 'red' : undefined}>
-        {formatCount(failed)} failed{failed > 0 ? ` (${failureBreakdown(sessions.failed)})` : ''}
+      <Text color={endings.failed > 0 ? 'red' : undefined}>
+        {formatCount(endings.failed)} failed{endings.failed > 0 ? ` (${endings.failedBreakdown})` : ''}
       </Text>
+      {endings.notReplayed > 0 ? (
+        <Text color="yellow">
+          {' '}
+          {formatCount(endings.notReplayed)} not replayed ({endings.notReplayedBreakdown})
+        </Text>
+      ) : null}
     </Text>
   );
 }

@@ -35,6 +35,20 @@ test('replay line: paused and finished states, no failures, no errors', () => {
   assert.doesNotMatch(line, /last error/);
 });
 
+test('replay line: stopped and not-replayable sessions are not failures, as in the report', () => {
+  const line = formatReplayLine(
+    replayProgress({
+      sessions: {
+        planned: 10,
+        active: 0,
+        completed: 6,
+        failed: { stopped: 2, 'not-replayable': 1, refused: 1 },
+      },
+    }),
+  );
+  assert.match(line, /6 completed 1 failed \(refused 1\) 3 not replayed \(stopped 2, not-replayable 1\) \|/);
+});
+
 test('record line', () => {
   const line = formatRecordLine(recordProgress({ dropped: 12 }));
   assertPlainLine(line);
