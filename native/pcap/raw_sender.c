@@ -4,13 +4,16 @@
  *
  *   openRawSender(ringBytes) -> handle
  *   rawSend(handle, packet, length) -> boolean       false when the ring is full (nothing queued)
+ *   rawFlush(handle)                                 wakes the thread for what rawSend queued
  *   rawSenderStats(handle) -> { sent, failed, retried, queued, errors: { message: count } }
  *   closeRawSender(handle)                           drops what is still queued; idempotent
  *
  * sendto on a raw socket runs the whole path to the wire in the caller; on a veth pair that
  * includes the receiving host's IP and TCP input (softirq). Here JavaScript only copies the
  * packet into a ring; the sender thread drains it with sendmmsg, blocking while the socket's
- * buffer is full, so the event loop never waits for the kernel. A packet the kernel had no room
+ * buffer is full, so the event loop never waits for the kernel. Waking the thread costs a
+ * syscall, so rawSend only queues and the caller flushes once per batch (an event-loop turn).
+ * A packet the kernel had no room
  * for (ENOBUFS: the receiving veth's backlog was full) is sent again after a short pause.
  *
  * The ring holds records of  length u32 | IPv4 destination (network order) | packet | padding to 8,
@@ -43,7 +46,7 @@
 typedef struct sender {
   int fd;
   int closed;
-  int idle; /* the thread waits on `wake`: only then does a new packet need to signal it */
+  int idle; /* the thread waits on `wake`: only then does a flush need to signal it */
   pthread_t thread;
   pthread_mutex_t lock;
   pthread_cond_t wake;
@@ -262,13 +265,24 @@ static napi_value send_fn(napi_env env, napi_callback_info info) {
       memcpy(at + 4, &dst, 4);
       memcpy(at + RECORD_HEADER, data, length);
       s->tail = tail + skip + need;
-      if (s->idle) pthread_cond_signal(&s->wake);
       queued = 1;
     }
   }
   pthread_mutex_unlock(&s->lock);
   CHECK(env, napi_get_boolean(env, queued, &result));
   return result;
+}
+
+static napi_value flush_fn(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  sender *s = argc == 1 ? get_sender(env, argv[0]) : NULL;
+  if (!s) return fail(env, "EINVAL", "rawFlush: expected a raw sender handle");
+  pthread_mutex_lock(&s->lock);
+  if (s->idle && s->head != s->tail) pthread_cond_signal(&s->wake);
+  pthread_mutex_unlock(&s->lock);
+  return NULL;
 }
 
 static napi_value number(napi_env env, double value) {
@@ -318,6 +332,7 @@ napi_status register_raw_sender(napi_env env, napi_value exports) {
   napi_property_descriptor functions[] = {
       {"openRawSender", NULL, open_fn, NULL, NULL, NULL, napi_default, NULL},
       {"rawSend", NULL, send_fn, NULL, NULL, NULL, napi_default, NULL},
+      {"rawFlush", NULL, flush_fn, NULL, NULL, NULL, napi_default, NULL},
       {"rawSenderStats", NULL, stats_fn, NULL, NULL, NULL, napi_default, NULL},
       {"closeRawSender", NULL, close_fn, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -47,6 +47,8 @@ export interface PcapAddon {
   openRawSender(ringBytes: number): RawSenderHandle;
   /** Queues a whole IPv4 packet for its destination; false when the ring has no room (nothing queued). */
   rawSend(handle: RawSenderHandle, packet: Uint8Array, length: number): boolean;
+  /** Has the thread send what rawSend queued (one wake-up, a syscall, per batch rather than per packet). */
+  rawFlush(handle: RawSenderHandle): void;
   rawSenderStats(handle: RawSenderHandle): NativeSenderStats;
   /** Stops the thread and closes the socket; what is still queued is dropped. Idempotent. */
   closeRawSender(handle: RawSenderHandle): void;

@@ -3,7 +3,8 @@
  * the kernel adds no header of its own) owned by reprise's native addon, which drains it from a
  * thread of its own (native/pcap/raw_sender.c): sendto runs the whole path to the wire, and on a
  * veth pair also the receiving host's TCP input, so the event loop only copies packets into the
- * addon's ring. When that ring is full, packets wait in order in a JavaScript queue and are
+ * addon's ring, and wakes the thread once per event-loop turn (a microtask after the first
+ * packet), not per packet. When that ring is full, packets wait in order in a JavaScript queue and are
  * handed over as it drains. Failures the kernel reports are counted by error and the packet is
  * dropped (the session engine retransmits).
  */
@@ -67,6 +68,7 @@ export class RawSocketSender implements PacketSender {
   private readonly waiting = new PacketQueue();
   private waitingPeak = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  private flushQueued = false;
   private closed = false;
   private final: NativeSenderStats | undefined;
 
@@ -100,7 +102,13 @@ export class RawSocketSender implements PacketSender {
 
   send(packet: Uint8Array, length: number, _dst: string): void {
     if (this.closed) return;
-    if (this.waiting.size === 0 && this.addon.rawSend(this.handle, packet, length)) return;
+    if (this.waiting.size === 0 && this.addon.rawSend(this.handle, packet, length)) {
+      if (!this.flushQueued) {
+        this.flushQueued = true;
+        queueMicrotask(this.flush);
+      }
+      return;
+    }
     this.waiting.push(packet, length);
     if (this.waiting.size > this.waitingPeak) this.waitingPeak = this.waiting.size;
     this.retryTimer ??= setTimeout(this.offerWaiting, RETRY_MS);
@@ -118,6 +126,11 @@ export class RawSocketSender implements PacketSender {
     this.addon.closeRawSender(this.handle);
   }
 
+  private readonly flush = (): void => {
+    this.flushQueued = false;
+    if (!this.closed) this.addon.rawFlush(this.handle);
+  };
+
   private nativeQueued(): number {
     return this.addon.rawSenderStats(this.handle).queued;
   }
@@ -129,6 +142,7 @@ export class RawSocketSender implements PacketSender {
       if (!this.addon.rawSend(this.handle, packet.buf, packet.length)) break;
       this.waiting.dropOldest();
     }
+    this.addon.rawFlush(this.handle);
     if (this.waiting.size > 0) this.retryTimer = setTimeout(this.offerWaiting, RETRY_MS);
   };
 }
