@@ -10,6 +10,8 @@ import { hostPort } from '../packet/address.ts';
 export interface PlannedSession {
   /** Unique in the run: `<session id>.<copy>.<loop>` (with several captures, prefixed by the capture index). */
   key: string;
+  /** Position in the plan: 0, 1, 2, ... in the order sessions were planned. */
+  ordinal: number;
   /** Index of the capture in the run's list of captures. */
   captureIndex: number;
   session: CapturedSession;

@@ -5,9 +5,12 @@
  * through `Transport`.
  *
  * Read-ahead: in timed mode the capture is read up to `lookaheadMs` (capture time) beyond the
- * replay clock; at --speed max, until a backlog of sessions waits to start. In both modes a
- * session that has sent everything read so far (`needInput`) makes the reader go further.
- * Memory therefore follows the sessions open at once, not the capture's size.
+ * replay clock; at --speed max, until a backlog of sessions waits to start (bounded in sessions
+ * and in request bytes). At --speed max the first sessions start once that backlog is full, the
+ * capture is read, or a second has passed, so that reading the capture does not compete with
+ * the requests while the backlog lasts. In both modes a session that has sent everything read
+ * so far (`needInput`) makes the reader go further. Memory therefore follows the sessions open
+ * or waiting at once, not the capture's size.
  */
 import type { CapturedRequest, CapturedSession, FlowSink } from '../flow/session.ts';
 import type { SessionEnd } from '../report/metrics.ts';
@@ -70,6 +73,12 @@ export interface RunProgress {
   warnings: string[];
 }
 
+/** At --speed max, the backlog of sessions read ahead: at most this many, holding this many request bytes. */
+const READ_AHEAD_SESSIONS = 4096;
+const READ_AHEAD_BYTES = 32 * 1024 * 1024;
+/** ...and the first sessions wait at most this long (ms) for the backlog to fill. */
+const READ_AHEAD_WAIT_MS = 1000;
+
 const NOT_YET_STARTED: SessionDriver = { requestAvailable() {}, inputEnded() {}, stop() {} };
 
 export class ReplayRun {
@@ -81,6 +90,11 @@ export class ReplayRun {
   private readonly drivers = new Map<PlannedSession, SessionDriver>();
   private readonly copiesOf = new Map<CapturedSession, PlannedSession[]>();
   private readonly startBacklog: PlannedSession[] = [];
+  /** Request bytes read for the sessions in the start backlog, in all and per session. */
+  private backlogBytes = 0;
+  private readonly backlogBytesOf = new Map<PlannedSession, number>();
+  /** At --speed max, sessions start once the backlog was first filled (or reading is over). */
+  private readAheadFilled: boolean;
   private readonly starving = new Set<PlannedSession>();
   private readonly excluded: Excluded = { noTransfer: 0, sampledOut: 0 };
   private readonly warnings: string[] = [];
@@ -107,6 +121,7 @@ export class ReplayRun {
     private readonly openFeed: OpenFlowFeed,
   ) {
     this.clock = new ReplayClock(() => this.nowMs(), options.speed);
+    this.readAheadFilled = options.speed !== Number.POSITIVE_INFINITY;
     this.queue = new DueQueue(this.clock);
     this.env = {
       nowMs: () => this.nowMs(),
@@ -207,6 +222,8 @@ export class ReplayRun {
       }
     }
     this.readingDone = true;
+    this.readAheadFilled = true;
+    this.startFromBacklog();
     this.checkDone();
   }
 
@@ -233,6 +250,10 @@ export class ReplayRun {
         if (this.stopped) break;
         const more = await feed.step();
         this.fractionRead = feed.fractionRead();
+        if (!this.readAheadFilled && (!this.mayReadAhead() || this.nowMs() >= READ_AHEAD_WAIT_MS)) {
+          this.readAheadFilled = true;
+          this.startFromBacklog();
+        }
         if (!more) break;
       }
       for (const w of feed.warnings()) this.warnings.push(w);
@@ -262,6 +283,7 @@ export class ReplayRun {
     for (let copy = 0; copy < multiply; copy++) {
       const planned: PlannedSession = {
         key: sessionKey(captureIndex, session.id, copy, loop),
+        ordinal: this.planned,
         captureIndex,
         session,
         copy,
@@ -278,8 +300,12 @@ export class ReplayRun {
       this.observer.sessionPlanned(planned);
       this.planned++;
       this.pending.add(planned);
-      if (this.clock.speed === Number.POSITIVE_INFINITY) this.startBacklog.push(planned);
-      else this.queue.at(startUs, () => this.start(planned));
+      if (this.clock.speed === Number.POSITIVE_INFINITY) {
+        this.startBacklog.push(planned);
+        this.backlogBytesOf.set(planned, 0);
+      } else {
+        this.queue.at(startUs, () => this.start(planned));
+      }
     }
     this.copiesOf.set(session, copies);
     this.startFromBacklog();
@@ -291,6 +317,11 @@ export class ReplayRun {
     if (!copies) return;
     const offsetUs = toTimeline(session.startUs + request.offsetUs) - toTimeline(session.startUs);
     for (const p of copies) {
+      const backlogged = this.backlogBytesOf.get(p);
+      if (backlogged !== undefined) {
+        this.backlogBytesOf.set(p, backlogged + request.data.length);
+        this.backlogBytes += request.data.length;
+      }
       p.requestOffsetsUs.push(offsetUs);
       this.observer.requestPlanned(p);
       this.starving.delete(p);
@@ -315,7 +346,7 @@ export class ReplayRun {
       this.endUnstarted(planned, 'not-replayable', planned.notReplayable);
       return;
     }
-    this.pending.delete(planned);
+    this.unpend(planned);
     // Registered before the transport runs, so that a session ending at once is still counted.
     this.drivers.set(planned, NOT_YET_STARTED);
     const driver = this.transport.startSession(planned, this.env);
@@ -327,6 +358,7 @@ export class ReplayRun {
   private startFromBacklog(): void {
     while (
       !this.stopped &&
+      this.readAheadFilled &&
       !this.clock.paused &&
       this.startBacklog.length > 0 &&
       this.drivers.size < this.options.concurrency
@@ -346,8 +378,17 @@ export class ReplayRun {
 
   /** A planned session that never reached a transport still gets its outcome. */
   private endUnstarted(planned: PlannedSession, outcome: SessionOutcome, reason: string): void {
-    this.pending.delete(planned);
+    this.unpend(planned);
     this.recordEnd(planned, { outcome, reason, endedMs: this.nowMs() });
+  }
+
+  /** The session leaves the plan's waiting sessions (and, at --speed max, the backlog's bytes). */
+  private unpend(planned: PlannedSession): void {
+    this.pending.delete(planned);
+    const bytes = this.backlogBytesOf.get(planned);
+    if (bytes === undefined) return;
+    this.backlogBytesOf.delete(planned);
+    this.backlogBytes -= bytes;
   }
 
   private recordEnd(planned: PlannedSession, end: SessionEnd): void {
@@ -374,10 +415,16 @@ export class ReplayRun {
 
   private mayRead(): boolean {
     if (this.stopped || this.starving.size > 0) return true;
-    if (this.clock.speed === Number.POSITIVE_INFINITY) {
-      return this.startBacklog.length < Math.max(2 * this.options.concurrency, 256);
-    }
+    if (this.clock.speed === Number.POSITIVE_INFINITY) return this.mayReadAhead();
     return this.readTimelineUs < this.clock.captureNowUs() + this.options.lookaheadMs * 1000;
+  }
+
+  /** At --speed max: the backlog of sessions waiting to start is not full yet. */
+  private mayReadAhead(): boolean {
+    return (
+      this.pending.size < Math.max(2 * this.options.concurrency, READ_AHEAD_SESSIONS) &&
+      this.backlogBytes < READ_AHEAD_BYTES
+    );
   }
 
   private wake(): void {

@@ -89,6 +89,25 @@ describe('replay run', () => {
     assert.equal(h.peak(), 7);
   });
 
+  it('--speed max reads the capture ahead before the first session starts, when it fits the backlog', async () => {
+    const h = harness();
+    let readAtFirstStart: boolean | undefined;
+    const transport: Transport = {
+      ...h.transport,
+      startSession(p, env) {
+        readAtFirstStart ??= run.progress().readingDone;
+        return h.transport.startSession(p, env);
+      },
+    };
+    const run = new ReplayRun(options(), transport, h.observer, openCaptureFeed);
+    const done = run.run();
+    await new Promise((r) => setTimeout(r, 300));
+    run.stop();
+    await done;
+    assert.equal(readAtFirstStart, true);
+    assert.equal(h.planned.length, 150);
+  });
+
   it('--multiply and --loop plan every copy of every session, each under its own key', async () => {
     const h = harness();
     const run = new ReplayRun(
