@@ -4,27 +4,24 @@ import type { ReplayObserver } from './observer.ts';
 import { endpointText, type PlannedSession } from './plan.ts';
 
 export function metricsObserver(metrics: RunMetrics): ReplayObserver {
-  const refs = new WeakMap<PlannedSession, SessionRef>();
+  const refs: SessionRef[] = [];
   const ref = (p: PlannedSession): SessionRef => {
-    const r = refs.get(p);
+    const r = refs[p.ordinal];
     if (r === undefined) throw new Error(`session ${p.key} was not planned`);
     return r;
   };
   return {
     sessionPlanned(p) {
       const { session } = p;
-      refs.set(
-        p,
-        metrics.sessionPlanned({
-          sessionId: session.id,
-          copy: p.copy,
-          loop: p.loop,
-          client: endpointText(session.client),
-          server: endpointText(session.server),
-          target: endpointText(p.target),
-          requestsPlanned: session.requests.length,
-        }),
-      );
+      refs[p.ordinal] = metrics.sessionPlanned({
+        sessionId: session.id,
+        copy: p.copy,
+        loop: p.loop,
+        client: endpointText(session.client),
+        server: endpointText(session.server),
+        target: endpointText(p.target),
+        requestsPlanned: session.requests.length,
+      });
     },
     requestPlanned(p) {
       metrics.requestPlanned(ref(p));
@@ -38,8 +35,8 @@ export function metricsObserver(metrics: RunMetrics): ReplayObserver {
     requestAnswered(p, answer) {
       metrics.requestAnswered(ref(p), answer);
     },
-    bytes(p, sent, received) {
-      metrics.bytes(ref(p), sent, received);
+    bytes(p, sent, received, atMs) {
+      metrics.bytes(ref(p), sent, received, atMs);
     },
     sessionEnded(p, end) {
       metrics.sessionEnded(ref(p), end);

@@ -13,7 +13,8 @@ export interface ReplayObserver {
   requestSent(planned: PlannedSession, sent: SentRequest): void;
   /** The response to a request is over (or the session ended while it was outstanding). */
   requestAnswered(planned: PlannedSession, answer: AnsweredRequest): void;
-  bytes(planned: PlannedSession, sent: number, received: number): void;
+  /** Bytes that went out and came in, at `atMs` (default: now). */
+  bytes(planned: PlannedSession, sent: number, received: number, atMs?: number): void;
   sessionEnded(planned: PlannedSession, end: SessionEnd): void;
 }
 

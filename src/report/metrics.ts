@@ -1,9 +1,11 @@
 /**
  * RunMetrics: the collector a replay feeds as things happen. It keeps one SessionResult per
- * planned session (so the report accounts for every one), latency histograms overall, per
- * captured server port and per HTTP endpoint, send lag, and per-second throughput; `snapshot()`
- * gives the live view a cheap plain summary. No I/O; time comes from the events, and from the
- * injected clock only where an event carries none.
+ * planned session (so the report accounts for every one), send lag, time to first byte and
+ * per-second throughput as they come, for the live view (`snapshot()`, a cheap plain summary).
+ * The latency breakdowns of the report (overall, per captured server port, per HTTP endpoint)
+ * are built once, from the per-request results, by `measured()`: at --speed max a request costs
+ * microseconds, and recording six histograms per answer was a visible part of it. No I/O; time
+ * comes from the events, and from the injected clock only where an event carries none.
  */
 
 import { LatencyHistogram } from './histogram.ts';
@@ -133,9 +135,9 @@ class LatencyPairHistograms {
   readonly firstByte = new LatencyHistogram();
   readonly lastByte = new LatencyHistogram();
 
-  record(answer: AnsweredRequest): void {
-    this.firstByte.record(answer.firstByteMs);
-    this.lastByte.record(answer.lastByteMs);
+  record(firstByteMs: number, lastByteMs: number): void {
+    this.firstByte.record(firstByteMs);
+    this.lastByte.record(lastByteMs);
   }
 
   summary(): LatencyPair {
@@ -173,13 +175,8 @@ export class RunMetrics {
   private bytesReceived = 0;
   private readonly httpStatus = new Map<number, number>();
 
-  private readonly overall = new LatencyPairHistograms();
-  private readonly byPort = new Map<number, LatencyPairHistograms>();
-  private readonly byEndpoint = new Map<string, EndpointHistograms>();
-  private readonly otherEndpoint: EndpointHistograms = Object.assign(
-    new LatencyPairHistograms(),
-    OTHER_ENDPOINT,
-  );
+  /** Time to first byte as answers come, for the live view. */
+  private readonly firstByte = new LatencyHistogram();
   private readonly sendLag = new LatencyHistogram();
 
   private readonly sentSeries = new BucketSeries(THROUGHPUT_INTERVAL_MS);
@@ -248,14 +245,18 @@ export class RunMetrics {
   }
 
   requestSent(ref: SessionRef, sent: SentRequest): void {
+    // Every field present from the start (undefined until answered): one object shape, and no
+    // reshaping when the answer comes. JSON leaves the undefined ones out.
     const request: RequestResult = {
       index: sent.index,
       scheduledMs: sent.scheduledMs,
       sentMs: sent.sentMs,
       bytesSent: sent.bytesSent,
+      firstByteMs: undefined,
+      lastByteMs: undefined,
       responseBytes: 0,
+      http: sent.http ? { method: sent.http.method, path: sent.http.path } : undefined,
     };
-    if (sent.http) request.http = { method: sent.http.method, path: sent.http.path };
     this.sessions[ref].result.requests.push(request);
     this.requestsSent++;
     this.sentSeries.add(sent.sentMs, 1);
@@ -277,10 +278,7 @@ export class RunMetrics {
     this.requestsAnswered++;
     tracked.answered++;
     this.answeredSeries.add((request.sentMs ?? 0) + answer.lastByteMs, 1);
-
-    this.overall.record(answer);
-    this.portHistograms(tracked.port).record(answer);
-    if (request.http) this.endpointHistograms(request.http).record(answer);
+    this.firstByte.record(answer.firstByteMs);
 
     if (answer.lastByteMs > tracked.slowestMs) {
       tracked.slowestMs = answer.lastByteMs;
@@ -341,8 +339,8 @@ export class RunMetrics {
       sentPerSecond: perSecond(this.sentSeries),
       answeredPerSecond: perSecond(this.answeredSeries),
       latency: {
-        p50: this.overall.firstByte.percentileMs(50),
-        p99: this.overall.firstByte.percentileMs(99),
+        p50: this.firstByte.percentileMs(50),
+        p99: this.firstByte.percentileMs(99),
       },
       sendLag: {
         p50: this.sendLag.percentileMs(50),
@@ -390,22 +388,7 @@ export class RunMetrics {
         bytes: { sent: this.bytesSent, received: this.bytesReceived },
         httpStatus: Object.fromEntries([...this.httpStatus].sort(([a], [b]) => a - b)),
       },
-      latency: {
-        overall: this.overall.summary(),
-        byPort: [...this.byPort]
-          .sort(([a], [b]) => a - b)
-          .map(([port, histograms]): PortLatency => ({ port, ...histograms.summary() })),
-        byEndpoint: [...this.byEndpoint.values(), this.otherEndpoint]
-          .filter((histograms) => histograms.lastByte.count > 0)
-          .sort((a, b) => b.lastByte.count - a.lastByte.count)
-          .map(
-            (endpoint): EndpointLatency => ({
-              method: endpoint.method,
-              path: endpoint.path,
-              ...endpoint.summary(),
-            }),
-          ),
-      },
+      latency: this.latencyBreakdown(),
       throughput: {
         intervalMs: THROUGHPUT_INTERVAL_MS,
         sent: this.sentSeries.toArray(durationMs),
@@ -441,25 +424,56 @@ export class RunMetrics {
     if (tracked.started) this.endedAfterStart++;
   }
 
-  private portHistograms(port: number): LatencyPairHistograms {
-    let histograms = this.byPort.get(port);
-    if (!histograms) {
-      histograms = new LatencyPairHistograms();
-      this.byPort.set(port, histograms);
+  /**
+   * Latency overall, per captured server port and per HTTP endpoint, from every answered
+   * request. Endpoints are tracked in plan order up to `maxEndpoints`; the rest count as `(other)`.
+   */
+  private latencyBreakdown(): MeasuredRun['latency'] {
+    const overall = new LatencyPairHistograms();
+    const byPort = new Map<number, LatencyPairHistograms>();
+    const byEndpoint = new Map<string, EndpointHistograms>();
+    const other: EndpointHistograms = Object.assign(new LatencyPairHistograms(), OTHER_ENDPOINT);
+    const endpointHistograms = (http: HttpRequestLine): EndpointHistograms => {
+      const endpoint = endpointOf(http);
+      const key = `${endpoint.method} ${endpoint.path}`;
+      let histograms = byEndpoint.get(key);
+      if (!histograms) {
+        if (byEndpoint.size >= this.maxEndpoints) return other;
+        histograms = Object.assign(new LatencyPairHistograms(), endpoint);
+        byEndpoint.set(key, histograms);
+      }
+      return histograms;
+    };
+    for (const tracked of this.sessions) {
+      let port = byPort.get(tracked.port);
+      for (const request of tracked.result.requests) {
+        const { firstByteMs, lastByteMs } = request;
+        if (firstByteMs === undefined || lastByteMs === undefined) continue;
+        if (!port) {
+          port = new LatencyPairHistograms();
+          byPort.set(tracked.port, port);
+        }
+        overall.record(firstByteMs, lastByteMs);
+        port.record(firstByteMs, lastByteMs);
+        if (request.http) endpointHistograms(request.http).record(firstByteMs, lastByteMs);
+      }
     }
-    return histograms;
-  }
-
-  private endpointHistograms(http: HttpRequestLine): EndpointHistograms {
-    const endpoint = endpointOf(http);
-    const key = `${endpoint.method} ${endpoint.path}`;
-    let histograms = this.byEndpoint.get(key);
-    if (!histograms) {
-      if (this.byEndpoint.size >= this.maxEndpoints) return this.otherEndpoint;
-      histograms = Object.assign(new LatencyPairHistograms(), endpoint);
-      this.byEndpoint.set(key, histograms);
-    }
-    return histograms;
+    return {
+      overall: overall.summary(),
+      byPort: [...byPort]
+        .sort(([a], [b]) => a - b)
+        .map(([port, histograms]): PortLatency => ({ port, ...histograms.summary() })),
+      byEndpoint: [...byEndpoint.values(), other]
+        .filter((histograms) => histograms.lastByte.count > 0)
+        .sort((a, b) => b.lastByte.count - a.lastByte.count)
+        .map(
+          (endpoint): EndpointLatency => ({
+            method: endpoint.method,
+            path: endpoint.path,
+            ...endpoint.summary(),
+          }),
+        ),
+    };
   }
 
   private brief(ref: SessionRef): SessionBrief {
