@@ -48,7 +48,7 @@ export function parseHttpRequestLine(data: Uint8Array): HttpRequestLine | undefi
   at++;
   if (at < limit && data[at] === CR) at++;
   if (at >= limit || data[at] !== LF) return undefined;
-  const bytes = Buffer.from(data.buffer, data.byteOffset, pathEnd);
+  const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, pathEnd);
   return {
     method: bytes.toString('latin1', 0, methodEnd),
     path: bytes.toString('latin1', pathStart, pathEnd),

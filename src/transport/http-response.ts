@@ -7,7 +7,9 @@
 export type FramingState = 'incomplete' | 'complete' | 'unknown';
 
 const MAX_HEAD = 64 * 1024;
-const HEAD_END = '\r\n\r\n';
+const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
+const HTTP_SLASH = Buffer.from('HTTP/', 'latin1');
+const NOTHING_YET = Buffer.alloc(0);
 const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})/;
 const CONTENT_LENGTH = /\r\ncontent-length:[ \t]*(\d+)[ \t]*\r\n/i;
 const CHUNKED = /\r\ntransfer-encoding:[^\r]*chunked/i;
@@ -15,7 +17,7 @@ const LAST_CHUNK = /(^|\r\n)0\r\n(.*\r\n)?\r\n$/;
 
 export class HttpResponseFraming {
   /** Bytes of the head read so far (undefined once the head is parsed). */
-  private head: Buffer | undefined = Buffer.alloc(0);
+  private head: Buffer | undefined = NOTHING_YET;
   private bodyRemaining = 0;
   private chunked = false;
   private chunkTail = '';
@@ -32,7 +34,7 @@ export class HttpResponseFraming {
     if (this.state !== 'incomplete') return this.state;
     if (this.head === undefined) return this.consumeBody(data);
     const head = this.head.length === 0 ? data : Buffer.concat([this.head, data]);
-    if (head.length >= 5 && head.toString('latin1', 0, 5) !== 'HTTP/') return this.settle('unknown');
+    if (head.length >= HTTP_SLASH.length && !startsWith(head, HTTP_SLASH)) return this.settle('unknown');
     const end = head.indexOf(HEAD_END);
     if (end < 0) {
       this.head = head;
@@ -40,10 +42,10 @@ export class HttpResponseFraming {
     }
     this.head = undefined;
     this.parseHead(head.toString('latin1', 0, end + 2));
-    const rest = head.subarray(end + HEAD_END.length);
-    if (this.state !== 'incomplete') return this.state;
-    if (this.head !== undefined) return rest.length > 0 ? this.push(rest) : this.state; // after a 100 Continue
-    return rest.length > 0 ? this.consumeBody(rest) : this.state;
+    const bodyStart = end + HEAD_END.length;
+    if (this.state !== 'incomplete' || bodyStart === head.length) return this.state;
+    if (this.head !== undefined) return this.push(head.subarray(bodyStart)); // after a 100 Continue
+    return this.consumeBody(head, bodyStart);
   }
 
   private settle(state: FramingState): FramingState {
@@ -61,7 +63,7 @@ export class HttpResponseFraming {
     this.status = Number(status[1]);
     if (this.status === 100) {
       // An interim response: the real one follows.
-      this.head = Buffer.alloc(0);
+      this.head = NOTHING_YET;
       return;
     }
     const noBody =
@@ -83,13 +85,20 @@ export class HttpResponseFraming {
     if (this.bodyRemaining === 0) this.settle('complete');
   }
 
-  private consumeBody(data: Buffer): FramingState {
+  /** Body bytes: `data` from `start` on. */
+  private consumeBody(data: Buffer, start = 0): FramingState {
     if (this.chunked) {
       // Only the terminating zero-length chunk matters; keep a short tail to find it across reads.
-      this.chunkTail = (this.chunkTail + data.toString('latin1', Math.max(0, data.length - 16))).slice(-16);
+      const tail = data.toString('latin1', Math.max(start, data.length - 16));
+      this.chunkTail = (this.chunkTail + tail).slice(-16);
       return LAST_CHUNK.test(this.chunkTail) ? this.settle('complete') : this.state;
     }
-    this.bodyRemaining -= data.length;
+    this.bodyRemaining -= data.length - start;
     return this.bodyRemaining <= 0 ? this.settle('complete') : this.state;
   }
+}
+
+function startsWith(data: Buffer, prefix: Buffer): boolean {
+  for (let i = 0; i < prefix.length; i++) if (data[i] !== prefix[i]) return false;
+  return true;
 }

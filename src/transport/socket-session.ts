@@ -42,8 +42,8 @@ interface InFlight {
   framing: HttpResponseFraming;
   complete: boolean;
   responseBytes: number;
-  firstByteMs?: number;
-  lastByteMs?: number;
+  firstByteMs: number | undefined;
+  lastByteMs: number | undefined;
 }
 
 type Phase = 'connecting' | 'open' | 'done';
@@ -61,9 +61,11 @@ export class SocketSession implements SessionDriver {
   /** When the current next request became ready to go, apart from its schedule. */
   private readySinceMs: number | undefined;
   private quietTimer: NodeJS.Timeout | undefined;
+  /** The session timeout's timer: armed once, and checked against `awaitingSinceMs` when it fires. */
   private answerTimer: NodeJS.Timeout | undefined;
-  /** What the session waits for from the target while the session timeout runs, if anything. */
-  private awaiting: string | undefined;
+  /** What the session waits for from the target: the connection, or the response to request n. */
+  private awaiting: 'connection' | number | undefined;
+  private awaitingSinceMs = 0;
 
   constructor(
     private readonly planned: PlannedSession,
@@ -73,7 +75,7 @@ export class SocketSession implements SessionDriver {
     this.startedMs = env.nowMs();
     const socket = net.connect({ host: planned.target.ip, port: planned.target.port, noDelay: true });
     this.socket = socket;
-    this.awaitTarget(`no connection to ${endpointText(planned.target)}`);
+    this.awaitTarget('connection', this.startedMs);
     socket.on('connect', () => this.onConnect());
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onTargetClosed());
@@ -107,7 +109,7 @@ export class SocketSession implements SessionDriver {
     this.reportStart(
       localAddress && localPort ? endpointText({ ip: localAddress, port: localPort }) : undefined,
     );
-    this.clearAnswerTimer();
+    this.awaiting = undefined;
     this.pump();
   }
 
@@ -148,11 +150,11 @@ export class SocketSession implements SessionDriver {
       scheduledMs: nowMs - lagMs,
       sentMs: nowMs,
       bytesSent: request.data.length,
-      ...(http ? { http } : {}),
+      http,
     };
     this.socket.write(request.data);
     this.env.observer.requestSent(this.planned, sent);
-    this.env.observer.bytes(this.planned, request.data.length, 0);
+    this.env.observer.bytes(this.planned, request.data.length, 0, nowMs);
     // A request that got no response in the capture (and is not HTTP, which always answers)
     // does not hold the next one back.
     const expectsAnswer = request.responseBytes > 0 || http !== undefined;
@@ -161,22 +163,25 @@ export class SocketSession implements SessionDriver {
       framing: new HttpResponseFraming(http?.method),
       complete: !expectsAnswer,
       responseBytes: 0,
+      firstByteMs: undefined,
+      lastByteMs: undefined,
     };
-    if (expectsAnswer && !this.options.noWait) this.awaitTarget(`no response to request ${index}`);
+    if (expectsAnswer && !this.options.noWait) this.awaitTarget(index, nowMs);
   }
 
   private onData(chunk: Buffer): void {
     if (this.phase === 'done') return;
-    this.env.observer.bytes(this.planned, 0, chunk.length);
+    const nowMs = this.env.nowMs();
+    this.env.observer.bytes(this.planned, 0, chunk.length, nowMs);
     const flight = this.inFlight;
     if (!flight) return; // e.g. a greeting before the first request
-    const elapsed = this.env.nowMs() - flight.sent.sentMs;
+    const elapsed = nowMs - flight.sent.sentMs;
     flight.firstByteMs ??= elapsed;
     flight.lastByteMs = elapsed;
     flight.responseBytes += chunk.length;
     const state = flight.framing.push(chunk);
     if (flight.complete) return;
-    this.clearAnswerTimer();
+    this.awaiting = undefined;
     if (state === 'complete') this.responseOver(flight);
     else this.armQuiet(flight);
   }
@@ -209,13 +214,12 @@ export class SocketSession implements SessionDriver {
   private answer(flight: InFlight): void {
     flight.complete = true;
     if (flight.firstByteMs === undefined || flight.lastByteMs === undefined) return;
-    const status = flight.framing.statusCode;
     this.env.observer.requestAnswered(this.planned, {
       index: flight.sent.index,
       firstByteMs: flight.firstByteMs,
       lastByteMs: flight.lastByteMs,
       responseBytes: flight.responseBytes,
-      ...(status !== undefined ? { status } : {}),
+      status: flight.framing.statusCode,
     });
   }
 
@@ -258,34 +262,43 @@ export class SocketSession implements SessionDriver {
     const socket = this.socket;
     this.finish('completed');
     socket.end();
-    setTimeout(() => socket.destroy(), this.options.closeGraceMs).unref();
+    // Cleared as soon as the target closes too (the usual case): until then the socket, its
+    // listeners and through them the session's payload stay reachable.
+    const grace = setTimeout(() => socket.destroy(), this.options.closeGraceMs).unref();
+    socket.once('close', () => clearTimeout(grace));
   }
 
-  /** Arms the session timeout while reprise waits for the target. */
-  /** Starts the session timeout while reprise waits for the target (`what` names the wait). */
-  private awaitTarget(what: string): void {
+  /**
+   * Starts the session timeout: reprise now waits for the target. One timer per session, not
+   * re-armed per wait (that was a measurable part of a request's cost at --speed max): when it
+   * fires it checks how long the current wait has lasted, and sleeps again for the rest.
+   */
+  private awaitTarget(what: 'connection' | number, nowMs: number): void {
     this.awaiting = what;
-    // One timer per session, re-armed for each wait: the timeout is the same every time, and a
-    // timer per request was a measurable part of the per-request cost at --speed max.
-    if (this.answerTimer) this.answerTimer.refresh();
-    else this.answerTimer = setTimeout(() => this.onAnswerTimeout(), this.options.sessionTimeoutMs);
+    this.awaitingSinceMs = nowMs;
+    this.answerTimer ??= setTimeout(() => this.onAnswerTimer(), this.options.sessionTimeoutMs);
   }
 
-  private onAnswerTimeout(): void {
+  private onAnswerTimer(): void {
+    this.answerTimer = undefined;
     if (this.awaiting === undefined || this.phase === 'done') return;
+    const leftMs = this.awaitingSinceMs + this.options.sessionTimeoutMs - this.env.nowMs();
+    if (leftMs > 0) {
+      this.answerTimer = setTimeout(() => this.onAnswerTimer(), leftMs);
+      return;
+    }
+    const what =
+      this.awaiting === 'connection'
+        ? `no connection to ${endpointText(this.planned.target)}`
+        : `no response to request ${this.awaiting}`;
     this.socket.destroy();
-    this.finish('timed-out', `${this.awaiting} within ${this.options.sessionTimeoutMs / 1000}s`);
-  }
-
-  /** The target answered: nothing is awaited (the timer, if it fires, finds nothing to do). */
-  private clearAnswerTimer(): void {
-    this.awaiting = undefined;
+    this.finish('timed-out', `${what} within ${this.options.sessionTimeoutMs / 1000}s`);
   }
 
   private finish(outcome: SessionOutcome, reason?: string): void {
     if (this.phase === 'done') return;
     this.phase = 'done';
-    this.clearAnswerTimer();
+    this.awaiting = undefined;
     if (this.answerTimer) clearTimeout(this.answerTimer);
     if (this.quietTimer) clearTimeout(this.quietTimer);
     this.answerInFlight();

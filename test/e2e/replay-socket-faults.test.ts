@@ -3,6 +3,7 @@
  * report says why.
  */
 import assert from 'node:assert/strict';
+import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { replay } from '../../src/replay/replay.ts';
@@ -50,6 +51,40 @@ describe('socket replay against faulty targets', () => {
       }
     });
   }
+
+  it('the session timeout counts from the latest wait: a slow answer does not shorten the next one', async () => {
+    // Answers each connection's first request after 600 ms, then stays silent.
+    const sockets = new Set<Socket>();
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      let answered = false;
+      socket.on('data', () => {
+        if (answered) return;
+        answered = true;
+        setTimeout(() => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'), 600);
+      });
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      const { report } = await replay(
+        replayConfig([capture], port, 80, { sessionTimeoutMs: 1000 }),
+        capturedOutput(),
+      );
+      for (const s of report.sessions) {
+        assert.equal(s.outcome, 'timed-out', `session ${s.sessionId}: ${s.reason}`);
+        assert.match(s.reason ?? '', /no response to request 1 within 1s/);
+        assert.equal(s.requests[0].firstByteMs !== undefined, true, 'request 0 was answered');
+        const lastedMs = (s.endedMs ?? 0) - (s.startedMs ?? 0);
+        assert.ok(lastedMs >= 1500, `timed out ${lastedMs} ms after it started, not 1 s after request 1`);
+      }
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 
   it('--no-wait sends every request on schedule even when the target never answers', async () => {
     const server = await startRecordingServer('silent');
