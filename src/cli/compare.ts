@@ -7,7 +7,7 @@ import { readReport } from '../report/io.ts';
 import { evaluateRules, type FailRule, parseRules, RuleError } from '../report/rules.ts';
 import type { RunReport } from '../report/schema.ts';
 import { ReportError } from '../report/validate.ts';
-import { UserError } from './errors.ts';
+import { UserError } from '../util/user-error.ts';
 
 /** Registers `reprise compare <baseline.json> <candidate.json>`. */
 export function registerCompare(program: Command): void {

@@ -7,7 +7,7 @@ import { formatTotals, type InterceptSnapshot } from '../intercept/stats.ts';
 import { DEFAULT_INTERCEPT_PORT } from '../intercept/wire.ts';
 import { startInterceptLiveView } from '../tui/live-views.ts';
 import type { InterceptProgress } from '../tui/progress.ts';
-import { UserError } from './errors.ts';
+import { UserError } from '../util/user-error.ts';
 import { integerInRange } from './parse.ts';
 
 /** Registers `reprise intercept`: the tcpcopy-compatible response router. */

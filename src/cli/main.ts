@@ -1,9 +1,9 @@
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { CaptureError } from '../capture/record.ts';
+import { UserError } from '../util/user-error.ts';
 import { version } from '../version.ts';
 import { registerCompare } from './compare.ts';
 import { registerDemo } from './demo.ts';
-import { UserError } from './errors.ts';
 import { registerInspect } from './inspect.ts';
 import { registerIntercept } from './intercept.ts';
 import { registerRecord } from './record.ts';

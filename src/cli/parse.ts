@@ -1,5 +1,5 @@
 /** Flag value parsers that name the flag and the value when they refuse it. */
-import { UserError } from './errors.ts';
+import { UserError } from '../util/user-error.ts';
 
 export function positiveNumber(flag: string, text: string): number {
   const n = Number(text);

@@ -9,7 +9,7 @@ import type { RecordStats } from '../record/stats.ts';
 import { formatInspectLine, formatRecordingSummary } from '../record/summary.ts';
 import { startRecordLiveView } from '../tui/live-views.ts';
 import type { RecordProgress } from '../tui/progress.ts';
-import { UserError } from './errors.ts';
+import { UserError } from '../util/user-error.ts';
 import { inspectCapture } from './inspect.ts';
 
 /** Registers `reprise record`: live capture into pcap files, with tcpdump's flag letters. */

@@ -1,7 +1,7 @@
 import type { Command } from '@commander-js/extra-typings';
 import { MAX_COPIES, MAX_PORT_SHIFT } from '../replay/port-shift.ts';
 import { parseTransfers } from '../replay/transfer.ts';
-import { UserError } from './errors.ts';
+import { UserError } from '../util/user-error.ts';
 import { integerInRange, percentage, positiveNumber, speedFactor } from './parse.ts';
 
 /** Registers `reprise replay`. */

@@ -1,6 +1,6 @@
 import { PCAP_MAX_SNAPLEN } from '../capture/limits.ts';
 import { DEFAULT_BUFFER_SIZE } from '../capture/live.ts';
-import { UserError } from '../cli/errors.ts';
+import { UserError } from '../util/user-error.ts';
 import { defaultRecordingPath } from './file-names.ts';
 import type { RecorderOptions } from './recorder.ts';
 

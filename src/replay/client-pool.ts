@@ -7,8 +7,9 @@
  *   10.78.0.7            one address
  * The pool is kept as ranges (a /8 costs no memory); `address(i)` indexes it in the order given.
  */
-import { UserError } from '../cli/errors.ts';
+
 import { parseIpv4 } from '../packet/address.ts';
+import { UserError } from '../util/user-error.ts';
 
 interface PoolRange {
   first: number;

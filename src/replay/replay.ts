@@ -3,7 +3,6 @@
  * the run report. The CLI and the demo call it; so do the end-to-end tests.
  */
 import { stat } from 'node:fs/promises';
-import { UserError } from '../cli/errors.ts';
 import { buildReport } from '../report/build.ts';
 import { writeReport } from '../report/io.ts';
 import { RunMetrics } from '../report/metrics.ts';
@@ -15,6 +14,7 @@ import { SocketTransport } from '../transport/socket.ts';
 import { defaultSocketSessionOptions } from '../transport/socket-session.ts';
 import { startReplayLiveView } from '../tui/live-views.ts';
 import type { ReplayProgress } from '../tui/progress.ts';
+import { UserError } from '../util/user-error.ts';
 import { openCaptureFeed } from './flow-feed.ts';
 import { metricsObserver } from './metrics-observer.ts';
 import { endpointText } from './plan.ts';

@@ -4,8 +4,8 @@
  * A captured session is selected by the first map whose source matches its server endpoint.
  */
 import { isIP } from 'node:net';
-import { UserError } from '../cli/errors.ts';
 import type { Endpoint } from '../flow/session.ts';
+import { UserError } from '../util/user-error.ts';
 
 export interface Transfer {
   /** Captured server address to match; any address when absent. */

@@ -5,12 +5,12 @@
  * the flag or the peer and the likely cause.
  */
 import { isIPv4 } from 'node:net';
-import { UserError } from '../cli/errors.ts';
 import { InterceptClient, InterceptUnreachableError } from '../intercept/client.ts';
 import { InterceptEndpointError, parseInterceptList } from '../intercept/endpoints.ts';
 import { parseClientPool } from '../replay/client-pool.ts';
 import type { EngineOptions } from '../replay/engine/types.ts';
 import { MAX_PORT_SHIFT } from '../replay/port-shift.ts';
+import { UserError } from '../util/user-error.ts';
 import { LinkSender } from './link-sender.ts';
 import { RawTransport } from './raw.ts';
 import { type PacketSender, RawSenderError, RawSocketSender } from './raw-sender.ts';

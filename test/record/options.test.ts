@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { UserError } from '../../src/cli/errors.ts';
 import { DEFAULT_SNAP_LENGTH, resolveRecordOptions } from '../../src/record/options.ts';
+import { UserError } from '../../src/util/user-error.ts';
 
 const start = new Date(Date.UTC(2026, 10, 21, 21, 30, 0));
 

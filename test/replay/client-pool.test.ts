@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { UserError } from '../../src/cli/errors.ts';
 import { formatIpv4, parseIpv4 } from '../../src/packet/address.ts';
 import { parseClientPool } from '../../src/replay/client-pool.ts';
 import { MAX_COPIES, MAX_PORT_SHIFT, rewriteClient, shiftedPort } from '../../src/replay/port-shift.ts';
+import { UserError } from '../../src/util/user-error.ts';
 
 const addresses = (text: string) => {
   const pool = parseClientPool(text, '-c');

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { UserError } from '../../src/cli/errors.ts';
 import { IdleCutter } from '../../src/replay/idle-cutter.ts';
 import { matchTransfer, parseTransfers } from '../../src/replay/transfer.ts';
 import { MinHeap } from '../../src/util/min-heap.ts';
+import { UserError } from '../../src/util/user-error.ts';
 
 describe('transfer map (-x)', () => {
   it("reads tcpcopy's syntax: several maps, source address optional, IPv6 in brackets", () => {
