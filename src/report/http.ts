@@ -1,6 +1,7 @@
 /**
- * Recognises HTTP/1.x in replayed bytes: the request line of a captured request, and the status
- * line of a response as it arrives. Anything else stays byte-level (undefined).
+ * Recognises HTTP/1.x request lines in captured requests, and names the endpoint a request counts
+ * under. Anything else stays byte-level (undefined). Responses are framed, status included, by
+ * the socket transport (src/transport/http-response.ts).
  */
 
 export interface HttpRequestLine {
@@ -53,44 +54,6 @@ export function parseHttpRequestLine(data: Uint8Array): HttpRequestLine | undefi
     method: bytes.toString('latin1', 0, methodEnd),
     path: bytes.toString('latin1', pathStart, pathEnd),
   };
-}
-
-/** `HTTP/1.x NNN`: the bytes of a status line needed to know the code. */
-const STATUS_PREFIX_LENGTH = 12;
-const STATUS_PREFIX = /^HTTP\/1\.[0-9] ([1-5][0-9][0-9])$/;
-
-/**
- * Reads a response's status code from its bytes as they arrive, in chunks of any size.
- * `status` is set once 12 bytes were seen and they open an HTTP/1.x status line; after 12
- * bytes that do not, `done` is true and `status` stays undefined. `reset()` before the next
- * response.
- */
-export class HttpStatusReader {
-  private readonly head = Buffer.alloc(STATUS_PREFIX_LENGTH);
-  private filled = 0;
-  status: number | undefined;
-
-  get done(): boolean {
-    return this.filled === STATUS_PREFIX_LENGTH;
-  }
-
-  /** Feeds response bytes; returns the status once known. */
-  feed(chunk: Uint8Array): number | undefined {
-    if (this.done) return this.status;
-    const take = Math.min(chunk.length, STATUS_PREFIX_LENGTH - this.filled);
-    this.head.set(chunk.subarray(0, take), this.filled);
-    this.filled += take;
-    if (this.done) {
-      const match = STATUS_PREFIX.exec(this.head.toString('latin1'));
-      this.status = match ? Number(match[1]) : undefined;
-    }
-    return this.status;
-  }
-
-  reset(): void {
-    this.filled = 0;
-    this.status = undefined;
-  }
 }
 
 /** The endpoint an HTTP request counts under: method and path without the query. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { endpointOf, HttpStatusReader, parseHttpRequestLine } from '../../src/report/http.ts';
+import { endpointOf, parseHttpRequestLine } from '../../src/report/http.ts';
 
 const bytes = (text: string) => Buffer.from(text, 'latin1');
 
@@ -41,36 +41,6 @@ describe('parseHttpRequestLine', () => {
   it('reads a request line out of a slice of a larger buffer', () => {
     const whole = bytes('xxxxDELETE /item/7 HTTP/1.1\r\n\r\n');
     assert.deepEqual(parseHttpRequestLine(whole.subarray(4)), { method: 'DELETE', path: '/item/7' });
-  });
-});
-
-describe('HttpStatusReader', () => {
-  it('reads the status whatever the chunking', () => {
-    const response = bytes('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
-    for (let size = 1; size <= response.length; size++) {
-      const reader = new HttpStatusReader();
-      let status: number | undefined;
-      for (let at = 0; at < response.length; at += size)
-        status = reader.feed(response.subarray(at, at + size));
-      assert.equal(status, 404, `chunks of ${size}`);
-    }
-  });
-
-  it('is undecided until 12 bytes, then gives up on non-HTTP responses', () => {
-    const reader = new HttpStatusReader();
-    assert.equal(reader.feed(bytes('HTTP/1.0 2')), undefined);
-    assert.equal(reader.done, false);
-    assert.equal(reader.feed(bytes('00 OK\r\n')), 200);
-    const redis = new HttpStatusReader();
-    assert.equal(redis.feed(bytes('+PONG\r\n+PONG\r\n')), undefined);
-    assert.equal(redis.done, true);
-  });
-
-  it('starts over after reset, for the next response', () => {
-    const reader = new HttpStatusReader();
-    reader.feed(bytes('HTTP/1.1 500 Internal Server Error\r\n'));
-    reader.reset();
-    assert.equal(reader.feed(bytes('HTTP/1.1 201 Created\r\n')), 201);
   });
 });
 
