@@ -8,9 +8,11 @@
  * Latency is measured from the moment a request was written to its first and last response
  * byte. The session ends with exactly one outcome.
  */
+
 import net from 'node:net';
 import type { SessionEnv } from '../replay/observer.ts';
 import { endpointText, type PlannedSession, type SessionDriver } from '../replay/plan.ts';
+import { RESPONSE_QUIET, type ResponseQuiet, responseQuietUs } from '../replay/response-quiet.ts';
 import { parseHttpRequestLine } from '../report/http.ts';
 import type { SentRequest } from '../report/metrics.ts';
 import type { SessionOutcome } from '../report/outcome.ts';
@@ -21,10 +23,8 @@ export interface SocketSessionOptions {
   noWait: boolean;
   /** Give up when the target has not answered (connect or response) for this long. */
   sessionTimeoutMs: number;
-  /** Lower bound of the response-quiet period, for captures with tiny (loopback) RTTs. */
-  minQuietMs: number;
-  /** Quiet period used when the capture has no handshake to take the RTT from. */
-  defaultRttMs: number;
+  /** When a response that is not HTTP-framed counts as over (../replay/response-quiet.ts). */
+  responseQuiet: Readonly<ResponseQuiet>;
   /** How long to wait for the target's FIN after ours before the socket is destroyed. */
   closeGraceMs: number;
 }
@@ -32,8 +32,7 @@ export interface SocketSessionOptions {
 export const defaultSocketSessionOptions: SocketSessionOptions = {
   noWait: false,
   sessionTimeoutMs: 30_000,
-  minQuietMs: 2,
-  defaultRttMs: 20,
+  responseQuiet: RESPONSE_QUIET,
   closeGraceMs: 2_000,
 };
 
@@ -193,8 +192,7 @@ export class SocketSession implements SessionDriver {
 
   private quietMs(): number {
     const rttUs = this.planned.session.handshake.rttUs;
-    const rttMs = rttUs !== undefined ? rttUs / 1000 : this.options.defaultRttMs;
-    return Math.min(1000, Math.max(this.options.minQuietMs, rttMs / this.env.speed()));
+    return responseQuietUs(rttUs, this.env.speed(), this.options.responseQuiet) / 1000;
   }
 
   private responseOver(flight: InFlight): void {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { RESPONSE_QUIET } from '../../src/replay/response-quiet.ts';
 import { ACK, CLIENT_ISN, capturedSession, Drive, ofKind, PSH, segments, TARGET_ISN } from './script.ts';
 
 const T1 = TARGET_ISN + 1;
@@ -66,7 +67,7 @@ describe('session engine: request pacing', () => {
     assert.deepEqual(scheduled, [1_050_000, 1_150_000]);
   });
 
-  it('at --speed max the quiet wait is the floor (1 ms)', () => {
+  it('at --speed max the quiet wait is the floor (2 ms)', () => {
     const d = new Drive({
       session: two([5_000_000, 9_000_000]),
       options: { speed: Number.POSITIVE_INFINITY },
@@ -74,10 +75,12 @@ describe('session engine: request pacing', () => {
     d.start(0);
     d.synAck(1_000);
     d.feed(2_000, { seq: T1, ack: CLIENT_ISN + 5, flags: PSH | ACK, payloadLength: 300 });
-    d.advance(3_000);
+    d.advance(2_000 + RESPONSE_QUIET.minUs - 1);
+    assert.deepEqual(sentAt(d), [[0, 1_000]]);
+    d.advance(2_000 + RESPONSE_QUIET.minUs);
     assert.deepEqual(sentAt(d), [
       [0, 1_000],
-      [1, 3_000],
+      [1, 2_000 + RESPONSE_QUIET.minUs],
     ]);
   });
 });

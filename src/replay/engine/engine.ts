@@ -21,7 +21,7 @@
  * - No captured SYN: ISN = first client data seq - 1, SYN with the MSS option only.
  * - Response over: every request byte acknowledged, at least one response byte seen when the
  *   capture had a response, then no response data or ACK progress for the quiet time (captured
- *   RTT / speed, floor `minResponseQuietUs`; `responseQuietUs` when no RTT was captured).
+ *   RTT / speed, bounded: ../response-quiet.ts, the socket transport's rule too).
  * - Response data is acknowledged up to the end of the newest segment seen, holes included: the
  *   payload never reaches us anyway, and a record intercept dropped must not stall the target.
  * - ACKs: at once for PSH, FIN, a retransmission or every second segment; else within `delayedAckUs`.

@@ -1,3 +1,4 @@
+import { responseQuietUs as quietUs, RESPONSE_QUIET } from '../response-quiet.ts';
 import type { EngineOptions } from './types.ts';
 
 const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = {
@@ -9,8 +10,7 @@ const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = {
   minRtoUs: 200_000,
   maxInitialRtoUs: 3_000_000,
   maxRtoUs: 60_000_000,
-  responseQuietUs: 50_000,
-  minResponseQuietUs: 1_000,
+  responseQuiet: RESPONSE_QUIET,
   delayedAckUs: 1_000,
   sessionTimeoutUs: 60_000_000,
   maxReconnects: 3,
@@ -41,12 +41,7 @@ export function initialRtoUs(options: EngineOptions, capturedRttUs: number | und
   return Math.min(options.maxInitialRtoUs, Math.max(options.minRtoUs, 3 * capturedRttUs));
 }
 
-/**
- * How long the response must stay quiet before the next request goes: the captured RTT scaled by
- * the speed (the capture's own notion of "the server is done"), never below the floor. At
- * --speed max that is the floor.
- */
+/** How long the response must stay quiet before the next request goes (../response-quiet.ts). */
 export function responseQuietUs(options: EngineOptions, capturedRttUs: number | undefined): number {
-  const rtt = capturedRttUs !== undefined && capturedRttUs > 0 ? capturedRttUs : options.responseQuietUs;
-  return Math.max(options.minResponseQuietUs, rtt / options.speed);
+  return quietUs(capturedRttUs, options.speed, options.responseQuiet);
 }

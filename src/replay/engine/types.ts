@@ -3,9 +3,11 @@
  * Times are µs on the caller's monotonic clock (plain numbers: tests use a fake one). Addresses
  * are the transport's business: segments carry none, and feedback arrives already routed.
  */
+
 import type { CapturedSession } from '../../flow/session.ts';
 import type { TcpOptions } from '../../packet/view.ts';
 import type { SessionOutcome } from '../../report/outcome.ts';
+import type { ResponseQuiet } from '../response-quiet.ts';
 
 export interface EngineOptions {
   /** Capture-time factor: 1 = captured timing, 2 = twice as fast, Infinity = as fast as possible. */
@@ -24,10 +26,8 @@ export interface EngineOptions {
   minRtoUs: number;
   maxInitialRtoUs: number;
   maxRtoUs: number;
-  /** RTT assumed for the response-quiet wait when the capture has none (no complete handshake). */
-  responseQuietUs: number;
-  /** Floor of the response-quiet wait once scaled by the speed (never wait less than this). */
-  minResponseQuietUs: number;
+  /** How long the response must stay quiet before the next request goes (../response-quiet.ts). */
+  responseQuiet: Readonly<ResponseQuiet>;
   /** How long a response segment may go unacknowledged when no other ACK is due. */
   delayedAckUs: number;
   /** No progress from the target for this long while waiting on it: 'timed-out'. */

@@ -1,0 +1,29 @@
+/**
+ * When a response whose end its bytes do not tell (not HTTP-framed; the raw transport sees only
+ * headers) counts as over: no new response bytes for the captured RTT scaled by the speed, the
+ * capture's own notion of "the server is done". Bounded below, for loopback RTTs and --speed max
+ * (response segments a millisecond apart, or in separate intercept frames, stay one response),
+ * and above, so that a slow captured handshake does not stall every request. One definition for
+ * both transports.
+ */
+export interface ResponseQuiet {
+  /** RTT assumed when the capture has none (no complete handshake). */
+  defaultRttUs: number;
+  minUs: number;
+  maxUs: number;
+}
+
+export const RESPONSE_QUIET: Readonly<ResponseQuiet> = {
+  defaultRttUs: 20_000,
+  minUs: 2_000,
+  maxUs: 1_000_000,
+};
+
+export function responseQuietUs(
+  capturedRttUs: number | undefined,
+  speed: number,
+  quiet: Readonly<ResponseQuiet> = RESPONSE_QUIET,
+): number {
+  const rttUs = capturedRttUs !== undefined && capturedRttUs > 0 ? capturedRttUs : quiet.defaultRttUs;
+  return Math.min(quiet.maxUs, Math.max(quiet.minUs, rttUs / speed));
+}
