@@ -135,7 +135,7 @@ function startingProgress(config: ReplayConfig): ReplayProgress {
     elapsedMs: 0,
     speed: config.speed,
     paused: false,
-    sessions: { planned: 0, active: 0, completed: 0, failed: {} },
+    sessions: { planned: 0, active: 0, completed: 0, notCompleted: {} },
     requests: { sent: 0, answered: 0, perSecond: 0 },
     lastErrors: [],
   };
@@ -145,9 +145,9 @@ function progressOf(run: ReplayRun, metrics: RunMetrics): ReplayProgress {
   const p = run.progress();
   const m = metrics.snapshot();
   const total = p.timelineEstimateUs ?? 0;
-  const failed: ReplayProgress['sessions']['failed'] = {};
+  const notCompleted: ReplayProgress['sessions']['notCompleted'] = {};
   for (const [outcome, n] of Object.entries(m.sessions.byOutcome)) {
-    if (outcome !== 'completed' && n > 0) failed[outcome as keyof typeof failed] = n;
+    if (outcome !== 'completed' && n > 0) notCompleted[outcome as keyof typeof notCompleted] = n;
   }
   let done: number;
   let etaMs: number | undefined;
@@ -167,7 +167,7 @@ function progressOf(run: ReplayRun, metrics: RunMetrics): ReplayProgress {
     ...(etaMs !== undefined ? { etaMs } : {}),
     speed: p.speed,
     paused: p.paused,
-    sessions: { planned: p.planned, active: p.active, completed: m.sessions.completed, failed },
+    sessions: { planned: p.planned, active: p.active, completed: m.sessions.completed, notCompleted },
     requests: { sent: m.requests.sent, answered: m.requests.answered, perSecond: m.sentPerSecond },
     ...(m.requests.answered > 0 ? { latencyMs: m.latency } : {}),
     ...(m.requests.sent > 0 ? { sendLagMs: { p50: m.sendLag.p50, p99: m.sendLag.p99 } } : {}),

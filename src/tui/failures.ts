@@ -1,7 +1,7 @@
 import { isFailure } from '../report/schema.ts';
 import type { ReplayProgress } from './progress.ts';
 
-type Ended = ReplayProgress['sessions']['failed'];
+type Ended = ReplayProgress['sessions']['notCompleted'];
 
 /**
  * Sessions that ended other than completed, split as the report counts them: failures (the

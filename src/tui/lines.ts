@@ -17,7 +17,7 @@ import {
 import type { InterceptProgress, RecordProgress, ReplayProgress } from './progress.ts';
 
 export function formatReplayLine(p: ReplayProgress): string {
-  const endings = sessionEndings(p.sessions.failed);
+  const endings = sessionEndings(p.sessions.notCompleted);
   const fields = [
     [
       'replay',

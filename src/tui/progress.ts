@@ -36,8 +36,8 @@ export interface ReplayProgress {
     planned: number;
     active: number;
     completed: number;
-    /** Sessions that ended with any other outcome, by outcome. */
-    failed: Partial<Record<Exclude<SessionOutcome, 'completed'>, number>>;
+    /** Sessions that ended with any other outcome, by outcome (failures among them: isFailure). */
+    notCompleted: Partial<Record<Exclude<SessionOutcome, 'completed'>, number>>;
   };
   requests: { sent: number; answered: number; perSecond: number };
   /** Absent until the first response. */

@@ -84,7 +84,7 @@ function Timeline({ progress }: { progress: ReplayProgress }) {
 }
 
 function Sessions({ sessions }: { sessions: ReplayProgress['sessions'] }) {
-  const endings = sessionEndings(sessions.failed);
+  const endings = sessionEndings(sessions.notCompleted);
   return (
     <Text>
       sessions {formatCount(sessions.planned)} planned {formatCount(sessions.active)} active{' '}

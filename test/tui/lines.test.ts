@@ -25,7 +25,7 @@ test('replay line: paused and finished states, no failures, no errors', () => {
       paused: true,
       timelineDoneUs: 30_000_000,
       etaMs: undefined,
-      sessions: { planned: 4, active: 0, completed: 4, failed: {} },
+      sessions: { planned: 4, active: 0, completed: 4, notCompleted: {} },
       lastErrors: [],
     }),
   );
@@ -42,7 +42,7 @@ test('replay line: stopped and not-replayable sessions are not failures, as in t
         planned: 10,
         active: 0,
         completed: 6,
-        failed: { stopped: 2, 'not-replayable': 1, refused: 1 },
+        notCompleted: { stopped: 2, 'not-replayable': 1, refused: 1 },
       },
     }),
   );

@@ -10,7 +10,12 @@ export function replayProgress(overrides: Partial<ReplayProgress> = {}): ReplayP
     etaMs: 17_400,
     speed: 1,
     paused: false,
-    sessions: { planned: 100, active: 3, completed: 90, failed: { 'reset-by-target': 5, 'timed-out': 2 } },
+    sessions: {
+      planned: 100,
+      active: 3,
+      completed: 90,
+      notCompleted: { 'reset-by-target': 5, 'timed-out': 2 },
+    },
     requests: { sent: 1234, answered: 1200, perSecond: 53 },
     latencyMs: { p50: 1.2, p99: 8.4 },
     sendLagMs: { p50: 0.1, p99: 0.35 },
