@@ -28,6 +28,7 @@
 #include <node_api.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -273,12 +274,23 @@ static napi_value send_fn(napi_env env, napi_callback_info info) {
   return result;
 }
 
-static napi_value flush_fn(napi_env env, napi_callback_info info) {
+/* The one argument of `function` as a sender; NULL (an exception thrown) when it is not one. */
+static sender *only_sender_argument(napi_env env, napi_callback_info info, const char *function) {
   size_t argc = 1;
   napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  sender *s = argc == 1 ? get_sender(env, argv[0]) : NULL;
-  if (!s) return fail(env, "EINVAL", "rawFlush: expected a raw sender handle");
+  sender *s = NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc == 1) s = get_sender(env, argv[0]);
+  if (!s) {
+    char message[96];
+    snprintf(message, sizeof message, "%s: expected a raw sender handle", function);
+    fail(env, "EINVAL", message);
+  }
+  return s;
+}
+
+static napi_value flush_fn(napi_env env, napi_callback_info info) {
+  sender *s = only_sender_argument(env, info, "rawFlush");
+  if (!s) return NULL;
   pthread_mutex_lock(&s->lock);
   if (s->idle && s->head != s->tail) pthread_cond_signal(&s->wake);
   pthread_mutex_unlock(&s->lock);
@@ -292,11 +304,9 @@ static napi_value number(napi_env env, double value) {
 }
 
 static napi_value stats_fn(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], result, errors;
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  sender *s = argc == 1 ? get_sender(env, argv[0]) : NULL;
-  if (!s) return fail(env, "EINVAL", "rawSenderStats: expected a raw sender handle");
+  napi_value result, errors;
+  sender *s = only_sender_argument(env, info, "rawSenderStats");
+  if (!s) return NULL;
   pthread_mutex_lock(&s->lock);
   uint64_t sent = s->sent, failed = s->failed, retried = s->retried, queued = s->tail - s->head;
   uint64_t counts[ERRNOS];
@@ -319,11 +329,8 @@ static napi_value stats_fn(napi_env env, napi_callback_info info) {
 }
 
 static napi_value close_fn(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  sender *s = argc == 1 ? get_sender(env, argv[0]) : NULL;
-  if (!s) return fail(env, "EINVAL", "closeRawSender: expected a raw sender handle");
+  sender *s = only_sender_argument(env, info, "closeRawSender");
+  if (!s) return NULL;
   stop(s);
   return NULL;
 }
