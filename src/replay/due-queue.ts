@@ -14,6 +14,8 @@ export class DueQueue {
   private timeout: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private stopped = false;
+  /** One closure for every wake-up: the spin re-arms hundreds of times per millisecond. */
+  private readonly fireNow = (): void => this.fire();
 
   constructor(private readonly clock: ReplayClock) {}
 
@@ -36,9 +38,9 @@ export class DueQueue {
     const delay = this.clock.delayMs(next);
     if (delay === Number.POSITIVE_INFINITY) return;
     if (delay <= SPIN_BELOW_MS) {
-      this.immediate = setImmediate(() => this.fire());
+      this.immediate = setImmediate(this.fireNow);
     } else {
-      this.timeout = setTimeout(() => this.fire(), delay - SPIN_BELOW_MS);
+      this.timeout = setTimeout(this.fireNow, delay - SPIN_BELOW_MS);
     }
   }
 
