@@ -220,24 +220,31 @@ export async function runInspectBench(
     console.log(`reusing ${path} (${(statSync(path).size / 1e6).toFixed(0)} MB)`);
   }
   try {
-    const reader = await timed(() => forEachRecord(path, () => {}));
-    const packets = reader.value.records;
     const inProcess = await timed(() => inspectCapture(path));
-    // `reprise inspect` as users run it (a process of its own, startup included), interleaved with
-    // tcpdump round after round so that both see the same machine load; medians are reported.
+    // The reader alone (in this process) and `reprise inspect` as users run it (a process of its
+    // own, startup included), interleaved with tcpdump round after round so that all see the same
+    // machine load; medians are reported.
     const tcpdump: ChildRun[] = [];
     const inspect: ChildRun[] = [];
+    const readerRuns: number[] = [];
+    let packets = 0;
     for (let round = 0; round < rounds; round++) {
       const t = await runChild('tcpdump', ['-r', path, '-w', '/dev/null']).catch(() => undefined);
       if (t !== undefined) tcpdump.push(t);
+      const read = await timed(() => forEachRecord(path, () => {}));
+      readerRuns.push(read.seconds);
+      packets = read.value.records;
       inspect.push(await reprise('inspect', path));
     }
+    const reader = { seconds: median(readerRuns) };
     // `reprise --version` alone: the process start and bundle load that every CLI run pays.
     const baseline = await reprise('--version');
     console.log(
       `packets: ${packets}, TCP sessions: ${inProcess.value.tcp.sessions}, requests: ${inProcess.value.tcp.requests}`,
     );
-    console.log(`reader alone            ${reader.seconds.toFixed(2)} s  ${rate(packets, reader.seconds)}`);
+    console.log(
+      `reader alone            ${reader.seconds.toFixed(2)} s  ${rate(packets, reader.seconds)}  (median of ${rounds})`,
+    );
     console.log(
       `inspect (in process)    ${inProcess.seconds.toFixed(2)} s  ${rate(packets, inProcess.seconds)}`,
     );
