@@ -6,9 +6,10 @@
  *
  * Read-ahead: in timed mode the capture is read up to `lookaheadMs` (capture time) beyond the
  * replay clock; at --speed max, until a backlog of sessions waits to start (bounded in sessions
- * and in request bytes). At --speed max the first sessions start once that backlog is full, the
- * capture is read, or a second has passed, so that reading the capture does not compete with
- * the requests while the backlog lasts. In both modes a session that has sent everything read
+ * and in request bytes). The run starts once that first read-ahead is done (the window or the
+ * backlog is full, the capture is read, or a second has passed): in timed mode the clock starts
+ * then, at --speed max the first sessions, so that the burst of reading it does not make the
+ * first sends late or compete with the first requests. In both modes a session that has sent everything read
  * so far (`needInput`) makes the reader go further. Memory therefore follows the sessions open
  * or waiting at once, not the capture's size.
  */
@@ -76,7 +77,7 @@ export interface RunProgress {
 /** At --speed max, the backlog of sessions read ahead: at most this many, holding this many request bytes. */
 const READ_AHEAD_SESSIONS = 4096;
 const READ_AHEAD_BYTES = 32 * 1024 * 1024;
-/** ...and the first sessions wait at most this long (ms) for the backlog to fill. */
+/** ...and the run waits at most this long (ms) for its first read-ahead to be done. */
 const READ_AHEAD_WAIT_MS = 1000;
 
 const NOT_YET_STARTED: SessionDriver = { requestAvailable() {}, inputEnded() {}, stop() {} };
@@ -93,8 +94,10 @@ export class ReplayRun {
   /** Request bytes read for the sessions in the start backlog, in all and per session. */
   private backlogBytes = 0;
   private readonly backlogBytesOf = new Map<PlannedSession, number>();
-  /** At --speed max, sessions start once the backlog was first filled (or reading is over). */
-  private readAheadFilled: boolean;
+  /** The first read-ahead is done: the clock runs (timed mode), sessions start (--speed max). */
+  private readAheadFilled = false;
+  /** Paused by the user (`p`), as opposed to held until the first read-ahead is done. */
+  private userPaused = false;
   private readonly starving = new Set<PlannedSession>();
   private readonly excluded: Excluded = { noTransfer: 0, sampledOut: 0 };
   private readonly warnings: string[] = [];
@@ -121,7 +124,7 @@ export class ReplayRun {
     private readonly openFeed: OpenFlowFeed,
   ) {
     this.clock = new ReplayClock(() => this.nowMs(), options.speed);
-    this.readAheadFilled = options.speed !== Number.POSITIVE_INFINITY;
+    if (this.holdsClock()) this.clock.pause();
     this.queue = new DueQueue(this.clock);
     this.env = {
       nowMs: () => this.nowMs(),
@@ -174,14 +177,30 @@ export class ReplayRun {
   }
 
   pause(): void {
+    this.userPaused = true;
     this.clock.pause();
     this.queue.rearm();
   }
 
   resume(): void {
-    this.clock.resume();
+    this.userPaused = false;
+    if (!this.holdsClock()) this.clock.resume();
     this.queue.rearm();
     this.startFromBacklog();
+  }
+
+  /** In timed mode the clock waits for the first read-ahead. */
+  private holdsClock(): boolean {
+    return !this.readAheadFilled && this.clock.speed !== Number.POSITIVE_INFINITY;
+  }
+
+  private readAheadDone(): void {
+    if (this.readAheadFilled) return;
+    this.readAheadFilled = true;
+    if (!this.userPaused) this.clock.resume();
+    this.queue.rearm();
+    this.startFromBacklog();
+    this.wake();
   }
 
   setSpeed(speed: number): void {
@@ -200,7 +219,7 @@ export class ReplayRun {
       unstarted: this.pending.size,
       active: this.drivers.size,
       ended: this.ended,
-      paused: this.clock.paused,
+      paused: this.userPaused,
       speed: this.clock.speed,
       excluded: { ...this.excluded },
       warnings: [...this.warnings],
@@ -222,8 +241,7 @@ export class ReplayRun {
       }
     }
     this.readingDone = true;
-    this.readAheadFilled = true;
-    this.startFromBacklog();
+    this.readAheadDone();
     this.checkDone();
   }
 
@@ -250,9 +268,8 @@ export class ReplayRun {
         if (this.stopped) break;
         const more = await feed.step();
         this.fractionRead = feed.fractionRead();
-        if (!this.readAheadFilled && (!this.mayReadAhead() || this.nowMs() >= READ_AHEAD_WAIT_MS)) {
-          this.readAheadFilled = true;
-          this.startFromBacklog();
+        if (!this.readAheadFilled && (!this.mayRead() || this.nowMs() >= READ_AHEAD_WAIT_MS)) {
+          this.readAheadDone();
         }
         if (!more) break;
       }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { projectPath } from '../../src/paths.ts';
-import { openCaptureFeed } from '../../src/replay/flow-feed.ts';
+import { type OpenFlowFeed, openCaptureFeed } from '../../src/replay/flow-feed.ts';
 import type { ReplayObserver } from '../../src/replay/observer.ts';
 import type { PlannedSession, SessionDriver } from '../../src/replay/plan.ts';
 import { type ReplayPlanOptions, ReplayRun, type Transport } from '../../src/replay/run.ts';
@@ -106,6 +106,38 @@ describe('replay run', () => {
     await done;
     assert.equal(readAtFirstStart, true);
     assert.equal(h.planned.length, 150);
+  });
+
+  it('in timed mode the clock starts once the first look-ahead window is read, so the first sends are not late', async () => {
+    const h = harness();
+    // A slow reader: 5 ms per 20 ms step of capture time, so the demo's first 2 s window takes
+    // about half a second to read. Started before, the clock would make the first session that late.
+    const slowFeed: OpenFlowFeed = async (path, sink, onPacketTime) => {
+      const feed = await openCaptureFeed(path, sink, onPacketTime);
+      return {
+        ...feed,
+        step: () => {
+          const until = performance.now() + 5;
+          while (performance.now() < until) {}
+          return feed.step();
+        },
+      };
+    };
+    let firstLateMs: number | undefined;
+    const transport: Transport = {
+      ...h.transport,
+      startSession(p, env) {
+        firstLateMs ??= env.lateMs(p.startUs);
+        return h.transport.startSession(p, env);
+      },
+    };
+    const run = new ReplayRun(options({ speed: 1 }), transport, h.observer, slowFeed);
+    const done = run.run();
+    await new Promise((r) => setTimeout(r, 900));
+    run.stop();
+    await done;
+    assert.ok(firstLateMs !== undefined && firstLateMs < 200, `first session ${firstLateMs} ms late`);
+    assert.equal(run.progress().paused, false);
   });
 
   it('--multiply and --loop plan every copy of every session, each under its own key', async () => {
