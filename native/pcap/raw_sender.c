@@ -14,7 +14,9 @@
  * buffer is full, so the event loop never waits for the kernel. Waking the thread costs a
  * syscall, so rawSend only queues and the caller flushes once per batch (an event-loop turn).
  * A packet the kernel had no room
- * for (ENOBUFS: the receiving veth's backlog was full) is sent again after a short pause.
+ * for (ENOBUFS: a full qdisc or veth backlog) is sent again after a short pause; IP_RECVERR is
+ * set because without it Linux reports ENOBUFS on such a socket as success (raw_send_hdrinc).
+ * Packets still queued when the sender is closed count as failed ("Operation canceled").
  *
  * The ring holds records of  length u32 | IPv4 destination (network order) | packet | padding to 8,
  * in order. A record never wraps: when it does not fit before the end, a record of length
@@ -44,6 +46,18 @@
 #define RETRIES 2000
 #define RETRY_PAUSE_US 50
 
+/* Tells a sender's external from other externals (the libpcap handles). */
+static const napi_type_tag SENDER_TAG = {0x7265707269736531ULL, 0x72617773656e6472ULL};
+
+/* What one batch did, applied to the sender's counters together with its head. */
+typedef struct batch_result {
+  uint64_t bytes;
+  uint64_t sent;
+  uint64_t retried;
+  uint64_t failed;
+  uint64_t failures[ERRNOS];
+} batch_result;
+
 typedef struct sender {
   int fd;
   int closed;
@@ -68,8 +82,12 @@ static void read_header(const uint8_t *at, uint32_t *length, uint32_t *dst) {
   memcpy(dst, at + 4, 4);
 }
 
-/* Sends up to BATCH records from `head` on; returns the bytes of ring they took. */
-static uint64_t send_batch(sender *s, uint64_t head, uint64_t tail) {
+static int closing(sender *s) { return __atomic_load_n(&s->closed, __ATOMIC_RELAXED); }
+
+static void count_failure(uint64_t *failures, int error) { failures[error > 0 && error < ERRNOS ? error : 0]++; }
+
+/* Sends up to BATCH records from `head` on into `result`, with the bytes of ring they took. */
+static void send_batch(sender *s, uint64_t head, uint64_t tail, batch_result *result) {
   struct mmsghdr messages[BATCH];
   struct iovec vectors[BATCH];
   struct sockaddr_in addresses[BATCH];
@@ -101,36 +119,50 @@ static uint64_t send_batch(sender *s, uint64_t head, uint64_t tail) {
     at += align8(RECORD_HEADER + length);
   }
   unsigned done = 0, tries = 0;
-  uint64_t sent = 0, retried = 0, failed = 0, failures[ERRNOS] = {0};
+  memset(result, 0, sizeof *result);
   while (done < count) {
     int n = sendmmsg(s->fd, messages + done, count - done, 0);
     if (n > 0) {
       done += (unsigned)n;
-      sent += (uint64_t)n;
+      result->sent += (uint64_t)n;
       tries = 0;
       continue;
     }
     int error = n < 0 ? errno : EIO;
     if (error == EINTR) continue;
-    if ((error == ENOBUFS || error == EAGAIN) && ++tries <= RETRIES) {
-      retried++;
+    if ((error == ENOBUFS || error == EAGAIN) && tries < RETRIES && !closing(s)) {
+      if (tries++ == 0) result->retried++;
       usleep(RETRY_PAUSE_US);
       continue;
     }
-    /* The first message failed for good: count it and go on with the next one. */
-    failures[error > 0 && error < ERRNOS ? error : 0]++;
-    failed++;
+    /* The first message failed for good (or the sender is closing): count it, go on. */
+    count_failure(result->failures, closing(s) ? ECANCELED : error);
+    result->failed++;
     done++;
     tries = 0;
   }
-  pthread_mutex_lock(&s->lock);
-  s->sent += sent;
-  s->retried += retried;
-  s->failed += failed;
-  if (failed)
-    for (int e = 0; e < ERRNOS; e++) s->errors[e] += failures[e];
-  pthread_mutex_unlock(&s->lock);
-  return at - head;
+  result->bytes = at - head;
+}
+
+/* Records from head to tail, still queued. */
+static uint64_t records_between(sender *s, uint64_t head, uint64_t tail) {
+  uint64_t records = 0;
+  while (head < tail) {
+    uint64_t offset = head % s->size;
+    uint32_t length, dst;
+    if (s->size - offset < RECORD_HEADER) {
+      head += s->size - offset;
+      continue;
+    }
+    read_header(s->ring + offset, &length, &dst);
+    if (length == WRAP) {
+      head += s->size - offset;
+      continue;
+    }
+    records++;
+    head += align8(RECORD_HEADER + length);
+  }
+  return records;
 }
 
 static void *run(void *data) {
@@ -145,23 +177,34 @@ static void *run(void *data) {
     if (s->closed) break;
     uint64_t head = s->head, tail = s->tail;
     pthread_mutex_unlock(&s->lock);
-    uint64_t used = send_batch(s, head, tail);
+    batch_result result;
+    send_batch(s, head, tail, &result);
     pthread_mutex_lock(&s->lock);
-    s->head += used;
+    s->head += result.bytes;
+    s->sent += result.sent;
+    s->retried += result.retried;
+    s->failed += result.failed;
+    if (result.failed)
+      for (int e = 0; e < ERRNOS; e++) s->errors[e] += result.failures[e];
   }
   pthread_mutex_unlock(&s->lock);
   return NULL;
 }
 
+/* Stops the thread (its current batch ends without retries) and counts what was left queued. */
 static void stop(sender *s) {
   pthread_mutex_lock(&s->lock);
   int was_closed = s->closed;
-  s->closed = 1;
+  __atomic_store_n(&s->closed, 1, __ATOMIC_RELAXED);
   pthread_cond_signal(&s->wake);
   pthread_mutex_unlock(&s->lock);
   if (was_closed) return;
   pthread_join(s->thread, NULL);
   close(s->fd);
+  uint64_t left = records_between(s, s->head, s->tail);
+  s->failed += left;
+  s->errors[ECANCELED] += left;
+  s->head = s->tail;
 }
 
 static void finalize(napi_env env, void *data, void *hint) {
@@ -187,6 +230,8 @@ static napi_value fail(napi_env env, const char *code, const char *message) {
 
 static sender *get_sender(napi_env env, napi_value value) {
   void *data = NULL;
+  bool tagged = false;
+  if (napi_check_object_type_tag(env, value, &SENDER_TAG, &tagged) != napi_ok || !tagged) return NULL;
   if (napi_get_value_external(env, value, &data) != napi_ok) return NULL;
   return data;
 }
@@ -196,8 +241,11 @@ static napi_value open_fn(napi_env env, napi_callback_info info) {
   napi_value argv[1], external;
   int64_t size = 0;
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 1 || napi_get_value_int64(env, argv[0], &size) != napi_ok || size < MIN_RING)
-    return fail(env, "EINVAL", "openRawSender: the ring must be a number of bytes >= 131088");
+  if (argc != 1 || napi_get_value_int64(env, argv[0], &size) != napi_ok || size < MIN_RING) {
+    char message[96];
+    snprintf(message, sizeof message, "openRawSender: the ring must be a number of bytes >= %d", MIN_RING);
+    return fail(env, "EINVAL", message);
+  }
   int fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
   if (fd < 0) {
     int error = errno;
@@ -205,8 +253,9 @@ static napi_value open_fn(napi_env env, napi_callback_info info) {
     return fail(env, error == EPERM || error == EACCES ? "EPERM" : "ESOCKET",
                 strerror_r(error, buffer, sizeof buffer));
   }
-  int on = 1; /* implied by IPPROTO_RAW; said for the reader */
-  setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &on, sizeof on);
+  int on = 1;
+  setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &on, sizeof on); /* implied by IPPROTO_RAW; said for the reader */
+  setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof on); /* else ENOBUFS reads as success */
   sender *s = calloc(1, sizeof *s);
   uint8_t *ring = malloc((size_t)size);
   if (!s || !ring) {
@@ -230,6 +279,9 @@ static napi_value open_fn(napi_env env, napi_callback_info info) {
     finalize(env, s, NULL);
     return fail(env, "EINVAL", "openRawSender: could not create the handle");
   }
+  /* On failure the external is still finalized (and the thread stopped) by the collector. */
+  if (napi_type_tag_object(env, external, &SENDER_TAG) != napi_ok)
+    return fail(env, "EINVAL", "openRawSender: could not tag the handle");
   return external;
 }
 

@@ -50,7 +50,7 @@ export interface PcapAddon {
   /** Has the thread send what rawSend queued (one wake-up, a syscall, per batch rather than per packet). */
   rawFlush(handle: RawSenderHandle): void;
   rawSenderStats(handle: RawSenderHandle): NativeSenderStats;
-  /** Stops the thread and closes the socket; what is still queued is dropped. Idempotent. */
+  /** Stops the thread and closes the socket; what is still queued counts as failed ('Operation canceled'). Idempotent. */
   closeRawSender(handle: RawSenderHandle): void;
 }
 

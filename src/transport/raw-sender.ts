@@ -49,6 +49,10 @@ const DRAIN_MS = 2000;
 const RING_BYTES = 4 * 1024 * 1024;
 /** How often packets waiting for room in the ring are offered again. */
 const RETRY_MS = 1;
+/** The smallest ring the addon takes: room for two packets of 65,535 bytes and their headers. */
+export const MIN_RING_BYTES = 2 * (8 + 65_535);
+/** The error packets still queued at close count under (the addon's strerror(ECANCELED)). */
+const NOT_SENT_BEFORE_CLOSE = 'Operation canceled';
 
 export function emptySenderStats(): SenderStats {
   return { sent: 0, failed: 0, errors: {}, retried: 0, queuedPeak: 0 };
@@ -71,8 +75,10 @@ export class RawSocketSender implements PacketSender {
   private flushQueued = false;
   private closed = false;
   private final: NativeSenderStats | undefined;
+  /** Packets still waiting here when close() gave up on them (the addon counts its own). */
+  private droppedAtClose = 0;
 
-  /** `ringBytes`: the addon's ring (at least 128 KiB + 16 bytes). */
+  /** `ringBytes`: the addon's ring (at least MIN_RING_BYTES). */
   constructor(ringBytes = RING_BYTES) {
     try {
       this.addon = loadPcapAddon();
@@ -91,10 +97,14 @@ export class RawSocketSender implements PacketSender {
 
   get stats(): SenderStats {
     const native = this.final ?? this.addon.rawSenderStats(this.handle);
+    const errors = { ...native.errors };
+    if (this.droppedAtClose > 0) {
+      errors[NOT_SENT_BEFORE_CLOSE] = (errors[NOT_SENT_BEFORE_CLOSE] ?? 0) + this.droppedAtClose;
+    }
     return {
       sent: native.sent,
-      failed: native.failed,
-      errors: native.errors,
+      failed: native.failed + this.droppedAtClose,
+      errors,
       retried: native.retried,
       queuedPeak: this.waitingPeak,
     };
@@ -114,16 +124,18 @@ export class RawSocketSender implements PacketSender {
     this.retryTimer ??= setTimeout(this.offerWaiting, RETRY_MS);
   }
 
-  async close(): Promise<void> {
+  /** Waits up to `drainMs` for what is queued to leave; what is left then counts as failed. */
+  async close(drainMs = DRAIN_MS): Promise<void> {
     if (this.closed) return;
-    const deadline = Date.now() + DRAIN_MS;
+    const deadline = Date.now() + drainMs;
     while ((this.waiting.size > 0 || this.nativeQueued() > 0) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
     this.closed = true;
     clearTimeout(this.retryTimer);
-    this.final = this.addon.rawSenderStats(this.handle);
+    this.droppedAtClose = this.waiting.size;
     this.addon.closeRawSender(this.handle);
+    this.final = this.addon.rawSenderStats(this.handle);
   }
 
   private readonly flush = (): void => {

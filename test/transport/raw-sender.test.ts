@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { internetChecksum } from '../../src/packet/checksum.ts';
 import { PacketQueue } from '../../src/transport/raw-packet-queue.ts';
-import { RawSocketSender } from '../../src/transport/raw-sender.ts';
+import { MIN_RING_BYTES, RawSocketSender } from '../../src/transport/raw-sender.ts';
 
 describe('PacketQueue', () => {
   it('keeps packets in order, copies them, and grows past its capacity', () => {
@@ -74,7 +74,7 @@ describe('RawSocketSender (loopback)', { skip: root ? undefined : 'needs root fo
     await new Promise<void>((resolve) => receiver.bind(0, '127.0.0.1', resolve));
     const received: number[] = [];
     receiver.on('message', (msg) => received.push(msg.readUInt32BE(0)));
-    const sender = new RawSocketSender(131_088); // the smallest ring: ~2,700 such packets
+    const sender = new RawSocketSender(MIN_RING_BYTES); // the smallest ring: ~3,200 such packets
     const packet = Buffer.alloc(32);
     udpPacket(packet, receiver.address().port, 0);
     const COUNT = 100_000;
@@ -91,6 +91,19 @@ describe('RawSocketSender (loopback)', { skip: root ? undefined : 'needs root fo
     // The receiver may drop some (its buffer), but never sees them out of order.
     assert.ok(received.length > 0);
     assert.ok(received.every((n, i) => i === 0 || n > received[i - 1]));
+  });
+
+  it('counts every packet it was handed: sent, or failed when close gives up on it', async () => {
+    const sender = new RawSocketSender(MIN_RING_BYTES);
+    const packet = Buffer.alloc(32);
+    udpPacket(packet, 9, 0); // the discard port: nobody listens, the kernel drops them
+    const COUNT = 50_000;
+    for (let i = 0; i < COUNT; i++) sender.send(packet, packet.length, '127.0.0.1');
+    await sender.close(0);
+    const { sent, failed, errors } = sender.stats;
+    assert.equal(sent + failed, COUNT);
+    assert.ok(failed > 0, 'close(0) left packets unsent');
+    assert.equal(errors['Operation canceled'], failed);
   });
 
   it('explains a missing privilege', { skip: process.platform !== 'linux' }, () => {
