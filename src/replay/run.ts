@@ -91,7 +91,10 @@ export class ReplayRun {
   private readonly drivers = new Map<PlannedSession, SessionDriver>();
   private readonly copiesOf = new Map<CapturedSession, PlannedSession[]>();
   private readonly startBacklog: PlannedSession[] = [];
-  /** Request bytes read for the sessions in the start backlog, in all and per session. */
+  /**
+   * Request bytes read for the sessions in the start backlog, in all and per session. Each -n
+   * copy counts the bytes it shares with the others, so with -n the bound is reached sooner.
+   */
   private backlogBytes = 0;
   private readonly backlogBytesOf = new Map<PlannedSession, number>();
   /** The first read-ahead is done: the clock runs (timed mode), sessions start (--speed max). */

@@ -70,6 +70,21 @@ describe('RunMetrics latency', () => {
   });
 });
 
+describe('RunMetrics endpoint buckets', () => {
+  it('are the first endpoints in plan order, whatever order the answers come in', () => {
+    const outcome = (answerOrder: number[]) => {
+      const { metrics } = newMetrics({ maxEndpoints: 2 });
+      const refs = ['/a', '/b', '/c'].map((_, i) => plan(metrics, i, { requestsPlanned: 1 }));
+      for (const i of answerOrder) exchange(metrics, refs[i], 0, 0, 10 + i, { path: ['/a', '/b', '/c'][i] });
+      return metrics.measured(100).latency.byEndpoint.map((e) => `${e.path}:${e.lastByte.count}`);
+    };
+    const expected = ['/a:1', '/b:1', '(other):1'];
+    assert.deepEqual(outcome([0, 1, 2]), expected);
+    assert.deepEqual(outcome([2, 1, 0]), expected);
+    assert.deepEqual(outcome([1, 2, 0]), expected);
+  });
+});
+
 describe('RunMetrics send lag and throughput', () => {
   it('measures how late sends were against their schedule', () => {
     const { metrics } = newMetrics();
