@@ -7,7 +7,7 @@
  * offset (env.at), so pause and live speed changes apply as with the socket transport; the engine
  * still holds a released request until the previous response is over (unless --no-wait).
  */
-import type { CapturedRequest, CapturedSession } from '../flow/session.ts';
+import type { CapturedRequest } from '../flow/session.ts';
 import { formatIpv4 } from '../packet/address.ts';
 import { SessionEngine } from '../replay/engine/engine.ts';
 import type { EngineAction, EngineOptions, OutSegment, ResponseHeader } from '../replay/engine/types.ts';
@@ -63,13 +63,10 @@ export class RawSession implements SessionDriver {
   /** Starts the handshake (the route was added by the transport just before). */
   start(): void {
     if (this.done || this.engine) return;
-    // The engine sees the live captured session (handshake and all), but only the requests
-    // released so far.
-    const session = Object.create(this.planned.session, {
-      requests: { value: this.released },
-    }) as CapturedSession;
+    // The engine sees the captured session (handshake and all), but only the requests released so far.
     this.engine = new SessionEngine({
-      session,
+      session: this.planned.session,
+      requests: this.released,
       requestOffsetsUs: this.zeroOffsets,
       inputEnded: false,
       options: { ...this.host.engineOptions, speed: this.env.speed() },

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { CapturedRequest } from '../../src/flow/session.ts';
 import {
   ACK,
   CLIENT_ISN,
@@ -178,5 +179,19 @@ describe('session engine: handshake and a whole session', () => {
     d.inputEnded(700_000);
     const fin = segments(d.log.slice(-3));
     assert.equal(fin.at(-1)?.flags, FIN | ACK);
+  });
+
+  it("a driver's own request list replaces the session's: only released requests go", () => {
+    const session = capturedSession([{ data: GET }, { data: 'SECOND' }]);
+    const released: CapturedRequest[] = [];
+    const d = new Drive({ session, requests: released, inputEnded: false });
+    d.start(0);
+    d.synAck(1_000);
+    assert.equal(segments(d.advance(500_000)).length, 0, 'the session has requests, but none is released');
+    released.push(session.requests[0]);
+    assert.deepEqual(
+      segments(d.requestAvailable(600_000)).map((seg) => seg.payload.toString()),
+      [GET],
+    );
   });
 });

@@ -39,7 +39,7 @@
  */
 
 import { seqAdd, seqDiff, seqLe, seqLt } from '../../flow/seq.ts';
-import type { CapturedSession } from '../../flow/session.ts';
+import type { CapturedRequest, CapturedSession } from '../../flow/session.ts';
 import { TcpFlag, type TcpOptions } from '../../packet/view.ts';
 import type { SessionOutcome } from '../../report/outcome.ts';
 import { ControlBlock, MAX_WINDOW_FIELD, MAX_WINDOW_SCALE } from './control-block.ts';
@@ -83,6 +83,8 @@ export class SessionEngine {
 
   private readonly options: EngineOptions;
   private readonly session: CapturedSession;
+  /** The requests to replay (EngineInput.requests); may grow until inputEnded. */
+  private readonly requests: readonly CapturedRequest[];
   private readonly requestOffsetsUs: readonly number[] | undefined;
   /** The options our SYNs carry (captured, or MSS only for a made-up handshake), and their window. */
   private readonly synOptions: TcpOptions;
@@ -119,6 +121,7 @@ export class SessionEngine {
   constructor(input: EngineInput) {
     this.options = resolveEngineOptions(input.options);
     this.session = input.session;
+    this.requests = input.requests ?? input.session.requests;
     this.requestOffsetsUs = input.requestOffsetsUs;
     this.noMoreInput = input.inputEnded ?? true;
     const handshake = input.session.handshake;
@@ -180,9 +183,9 @@ export class SessionEngine {
     return this.finish(nowUs);
   }
 
-  /** A request was appended to `session.requests`. */
+  /** A request was appended to the requests. */
   requestAvailable(nowUs: number): EngineAction[] {
-    if (this.stateValue === 'awaiting-input' && this.nextRequest < this.session.requests.length) {
+    if (this.stateValue === 'awaiting-input' && this.nextRequest < this.requests.length) {
       this.reconnectOrGiveUp(nowUs);
     }
     if (this.stateValue === 'idle' || this.stateValue === 'done') return this.drain();
@@ -334,7 +337,7 @@ export class SessionEngine {
   /** The target closed (FIN) or reset the connection. */
   private onTargetClose(nowUs: number, how: 'fin' | 'rst'): void {
     this.lastClose = how;
-    const delivered = this.tcb.allDataAcked && this.nextRequest >= this.session.requests.length;
+    const delivered = this.tcb.allDataAcked && this.nextRequest >= this.requests.length;
     if (this.stateValue === 'fin-sent' || (delivered && this.noMoreInput)) {
       this.end('completed', undefined, how === 'fin');
       return;
@@ -351,7 +354,7 @@ export class SessionEngine {
   private reconnectOrGiveUp(nowUs: number): void {
     this.flushResponse();
     if (this.reconnectsUsed >= this.options.maxReconnects) {
-      const left = this.session.requests.length - this.nextRequest;
+      const left = this.requests.length - this.nextRequest;
       const verb = this.lastClose === 'rst' ? 'reset' : 'closed';
       const tries = this.reconnectsUsed > 0 ? ` after ${this.reconnectsUsed} reconnect(s)` : '';
       const outcome = this.lastClose === 'rst' ? 'reset-by-target' : 'closed-early';
@@ -427,7 +430,7 @@ export class SessionEngine {
   }
 
   private releaseRequests(nowUs: number): void {
-    const requests = this.session.requests;
+    const requests = this.requests;
     while (this.stateValue === 'established' && this.nextRequest < requests.length) {
       if (nowUs < this.dueUs(this.nextRequest)) return;
       if (!this.options.noWait && !this.responseOver(nowUs)) return;
@@ -474,7 +477,7 @@ export class SessionEngine {
       if (tcb.sndNxt === tcb.finOffset) this.emitFin(nowUs);
       return;
     }
-    if (!this.noMoreInput || this.nextRequest < this.session.requests.length) return;
+    if (!this.noMoreInput || this.nextRequest < this.requests.length) return;
     if (!tcb.allDataAcked || !this.responseOver(nowUs)) return;
     this.flushResponse();
     this.stateValue = 'fin-sent';
@@ -579,7 +582,7 @@ export class SessionEngine {
   }
 
   private dueUs(index: number): number {
-    const offset = this.requestOffsetsUs?.[index] ?? this.session.requests[index]?.offsetUs ?? 0;
+    const offset = this.requestOffsetsUs?.[index] ?? this.requests[index]?.offsetUs ?? 0;
     return this.startUs + (offset > 0 ? offset / this.options.speed : 0);
   }
 
@@ -610,7 +613,7 @@ export class SessionEngine {
     consider(tcb.ackAtUs);
     if (this.waitingOnTarget()) consider(this.lastProgressUs + this.options.sessionTimeoutUs);
     if (this.stateValue !== 'established') return at;
-    const moreRequests = this.nextRequest < this.session.requests.length;
+    const moreRequests = this.nextRequest < this.requests.length;
     if (moreRequests) consider(this.dueUs(this.nextRequest));
     const mayEnd = moreRequests || this.noMoreInput;
     if (mayEnd && this.response.index !== undefined && tcb.allDataAcked && this.response.answered) {

@@ -4,7 +4,7 @@
  * are the transport's business: segments carry none, and feedback arrives already routed.
  */
 
-import type { CapturedSession } from '../../flow/session.ts';
+import type { CapturedRequest, CapturedSession } from '../../flow/session.ts';
 import type { TcpOptions } from '../../packet/view.ts';
 import type { SessionOutcome } from '../../report/outcome.ts';
 import type { ResponseQuiet } from '../response-quiet.ts';
@@ -37,8 +37,13 @@ export interface EngineOptions {
 }
 
 export interface EngineInput {
-  /** The captured session; `requests` may still grow (see `inputEnded`). */
+  /** The captured session (handshake, addresses, sequence numbers). */
   session: CapturedSession;
+  /**
+   * The requests to replay, in order; default `session.requests`. Either may still grow (see
+   * `inputEnded`): a driver that releases requests over time passes its own list.
+   */
+  requests?: readonly CapturedRequest[];
   /** Per request, its offset (µs) from the session's start; default: each request's captured `offsetUs`. */
   requestOffsetsUs?: readonly number[];
   /** No request will be appended to `session.requests` (default true). */
