@@ -86,6 +86,22 @@ static int closing(sender *s) { return __atomic_load_n(&s->closed, __ATOMIC_RELA
 
 static void count_failure(uint64_t *failures, int error) { failures[error > 0 && error < ERRNOS ? error : 0]++; }
 
+/*
+ * Moves *at over unused ring space (a WRAP record, or an end too short for a header) to the next
+ * record before `tail` and reads its header; 0 when there is none.
+ */
+static int next_record(const sender *s, uint64_t *at, uint64_t tail, uint32_t *length, uint32_t *dst) {
+  while (*at < tail) {
+    uint64_t offset = *at % s->size;
+    if (s->size - offset >= RECORD_HEADER) {
+      read_header(s->ring + offset, length, dst);
+      if (*length != WRAP) return 1;
+    }
+    *at += s->size - offset;
+  }
+  return 0;
+}
+
 /* Sends up to BATCH records from `head` on into `result`, with the bytes of ring they took. */
 static void send_batch(sender *s, uint64_t head, uint64_t tail, batch_result *result) {
   struct mmsghdr messages[BATCH];
@@ -93,18 +109,9 @@ static void send_batch(sender *s, uint64_t head, uint64_t tail, batch_result *re
   struct sockaddr_in addresses[BATCH];
   uint64_t at = head;
   unsigned count = 0;
-  while (at < tail && count < BATCH) {
+  uint32_t length, dst;
+  while (count < BATCH && next_record(s, &at, tail, &length, &dst)) {
     uint64_t offset = at % s->size;
-    if (s->size - offset < RECORD_HEADER) {
-      at += s->size - offset;
-      continue;
-    }
-    uint32_t length, dst;
-    read_header(s->ring + offset, &length, &dst);
-    if (length == WRAP) {
-      at += s->size - offset;
-      continue;
-    }
     memset(&addresses[count], 0, sizeof addresses[count]);
     addresses[count].sin_family = AF_INET;
     addresses[count].sin_addr.s_addr = dst;
@@ -145,23 +152,10 @@ static void send_batch(sender *s, uint64_t head, uint64_t tail, batch_result *re
 }
 
 /* Records from head to tail, still queued. */
-static uint64_t records_between(sender *s, uint64_t head, uint64_t tail) {
+static uint64_t records_between(const sender *s, uint64_t head, uint64_t tail) {
   uint64_t records = 0;
-  while (head < tail) {
-    uint64_t offset = head % s->size;
-    uint32_t length, dst;
-    if (s->size - offset < RECORD_HEADER) {
-      head += s->size - offset;
-      continue;
-    }
-    read_header(s->ring + offset, &length, &dst);
-    if (length == WRAP) {
-      head += s->size - offset;
-      continue;
-    }
-    records++;
-    head += align8(RECORD_HEADER + length);
-  }
+  uint32_t length, dst;
+  for (; next_record(s, &head, tail, &length, &dst); head += align8(RECORD_HEADER + length)) records++;
   return records;
 }
 

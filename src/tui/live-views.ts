@@ -15,44 +15,26 @@ export type LiveViewSettings = Omit<
   'snapshot' | 'loadView' | 'handlers' | 'formatLine'
 >;
 
-export function startReplayLiveView(
-  snapshot: () => ReplayProgress,
-  handlers: ReplayHandlers,
-  settings: LiveViewSettings = {},
-): LiveViewHandle {
-  return startLiveView({
-    ...settings,
-    snapshot,
-    handlers,
-    loadView: async () => (await import('./replay-view.tsx')).ReplayView,
-    formatLine: formatReplayLine,
-  });
+/** A command's starter: its view (loaded only when mounted) and its plain line, bound once. */
+function liveViewOf<P, H extends StopHandlers>(
+  loadView: LiveViewOptions<P, H>['loadView'],
+  formatLine: (progress: P) => string,
+) {
+  return (snapshot: () => P, handlers: H, settings: LiveViewSettings = {}): LiveViewHandle =>
+    startLiveView({ ...settings, snapshot, handlers, loadView, formatLine });
 }
 
-export function startRecordLiveView(
-  snapshot: () => RecordProgress,
-  handlers: StopHandlers,
-  settings: LiveViewSettings = {},
-): LiveViewHandle {
-  return startLiveView({
-    ...settings,
-    snapshot,
-    handlers,
-    loadView: async () => (await import('./record-view.tsx')).RecordView,
-    formatLine: formatRecordLine,
-  });
-}
+export const startReplayLiveView = liveViewOf<ReplayProgress, ReplayHandlers>(
+  async () => (await import('./replay-view.tsx')).ReplayView,
+  formatReplayLine,
+);
 
-export function startInterceptLiveView(
-  snapshot: () => InterceptProgress,
-  handlers: StopHandlers,
-  settings: LiveViewSettings = {},
-): LiveViewHandle {
-  return startLiveView({
-    ...settings,
-    snapshot,
-    handlers,
-    loadView: async () => (await import('./intercept-view.tsx')).InterceptView,
-    formatLine: formatInterceptLine,
-  });
-}
+export const startRecordLiveView = liveViewOf<RecordProgress, StopHandlers>(
+  async () => (await import('./record-view.tsx')).RecordView,
+  formatRecordLine,
+);
+
+export const startInterceptLiveView = liveViewOf<InterceptProgress, StopHandlers>(
+  async () => (await import('./intercept-view.tsx')).InterceptView,
+  formatInterceptLine,
+);
