@@ -19,7 +19,7 @@ import type { SessionEnv } from '../replay/observer.ts';
 import type { PlannedSession, SessionDriver } from '../replay/plan.ts';
 import { type ClientRewrite, type RewrittenClient, rewriteClient } from '../replay/port-shift.ts';
 import type { Transport } from '../replay/run.ts';
-import type { PacketSender, SenderStats } from './raw-sender.ts';
+import type { PacketSender } from './raw-sender.ts';
 import { RawSession, type RawSessionHost } from './raw-session.ts';
 
 /** The intercept side as the transport uses it (InterceptClient). */
@@ -102,10 +102,6 @@ export class RawTransport implements Transport, RawSessionHost {
       this.beginSoon(raw);
     }
     return raw;
-  }
-
-  get senderStats(): SenderStats {
-    return this.options.sender.stats;
   }
 
   /** A 64-byte intercept record: routed to the session it answers. */

@@ -2,7 +2,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CaptureReader, type OpenCaptureOptions, openCapture } from '../../src/capture/index.ts';
+import {
+  type CaptureReader,
+  type CaptureRecord,
+  type OpenCaptureOptions,
+  openCapture,
+} from '../../src/capture/index.ts';
 
 export interface Packet {
   tsSec: number;
@@ -128,16 +133,8 @@ export class TempDir {
 
 export interface ReadBack {
   reader: CaptureReader;
-  records: {
-    index: number;
-    fileOffset: number;
-    linkType: number;
-    interfaceId: number;
-    tsSec: number;
-    tsNsec: number;
-    originalLength: number;
-    data: Buffer;
-  }[];
+  /** Each record as the reader gave it, with its bytes copied out (the reader reuses its buffer). */
+  records: Array<Omit<CaptureRecord, 'capturedLength' | 'buf' | 'offset'> & { data: Buffer }>;
 }
 
 /** Reads every record, copying what the reader reuses. */
