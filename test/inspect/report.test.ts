@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { inspectCapture } from '../../src/cli/inspect.ts';
 import { renderText } from '../../src/inspect/render-text.ts';
-import { CORPUS_FILES } from '../helpers/corpus.ts';
+import { CORPUS_FILES, corpusLacks } from '../helpers/corpus.ts';
 
 const corpus = CORPUS_FILES;
 const scratch = mkdtempSync(join(tmpdir(), 'rp-report-'));
@@ -37,7 +37,7 @@ describe('inspect report', () => {
     assert.match(renderText(report), /IP fragments\s+4 \(1 datagrams reassembled\)/);
   });
 
-  it('counts non-TCP packets by protocol', async () => {
+  it('counts non-TCP packets by protocol', { skip: corpusLacks('ndpi_dns_fragmented.pcap') }, async () => {
     const report = await inspectCapture(join(corpus, 'ndpi_dns_fragmented.pcap'));
     assert.ok(report.anomalies.nonTcpPackets > 0);
     assert.ok(report.anomalies.nonTcpByProtocol.udp > 0);
