@@ -20,9 +20,13 @@ export function batchRecordSize(capturedLength: number): number {
 }
 
 /**
- * Hands the first `count` records of batch[0, bytes) to `onPacket`, numbering them from
- * `firstIndex`; stops early when `stillWanted` turns false (the capture was closed in a callback).
- * Returns how many were handed over. `record.buf` must be `batch`.
+ * Hands the first `count` records of batch[0, bytes) to `onPacket` in timestamp order, numbering
+ * them from `firstIndex`; stops early when `stillWanted` turns false (the capture was closed in a
+ * callback). Returns how many were handed over. `record.buf` must be `batch`.
+ *
+ * The kernel fills a capture socket's ring from every CPU that handles a packet, so two packets
+ * stamped microseconds apart on two CPUs can land in the ring out of timestamp order; within a
+ * batch they are put back in order (a stable sort, only when an inversion is there).
  */
 export function walkBatch(
   batch: Buffer,
@@ -37,6 +41,11 @@ export function walkBatch(
   if (bytes > batch.length)
     throw new LiveBatchError(`batch of ${bytes} bytes overruns its ${batch.length}-byte buffer`);
   const fracToNs = nanosecond ? 1 : 1000;
+  const offsets = new Array<number>(count);
+  // Seconds and fractions apart: nanoseconds since 1970 do not fit a double exactly.
+  const secs = new Array<number>(count);
+  const fracs = new Array<number>(count);
+  let inOrder = true;
   let at = 0;
   for (let i = 0; i < count; i++) {
     if (at + BATCH_RECORD_HEADER > bytes) {
@@ -45,22 +54,31 @@ export function walkBatch(
       );
     }
     const capturedLength = batch.readUInt32LE(at + 8);
-    const originalLength = batch.readUInt32LE(at + 12);
     const end = at + batchRecordSize(capturedLength);
     if (end > bytes) {
       throw new LiveBatchError(
         `record ${i} of ${count}: ${capturedLength} bytes at byte ${at} run past the batch end (${bytes})`,
       );
     }
-    record.index = firstIndex + i;
-    record.tsSec = batch.readUInt32LE(at);
-    record.tsNsec = batch.readUInt32LE(at + 4) * fracToNs;
-    record.capturedLength = capturedLength;
-    record.originalLength = Math.max(originalLength, capturedLength);
-    record.offset = at + BATCH_RECORD_HEADER;
-    onPacket(record);
+    offsets[i] = at;
+    secs[i] = batch.readUInt32LE(at);
+    fracs[i] = batch.readUInt32LE(at + 4);
+    if (i > 0 && (secs[i] - secs[i - 1] || fracs[i] - fracs[i - 1]) < 0) inOrder = false;
     at = end;
-    if (!stillWanted()) return i + 1;
+  }
+  const order = offsets.map((_, i) => i);
+  if (!inOrder) order.sort((a, b) => secs[a] - secs[b] || fracs[a] - fracs[b] || a - b);
+  for (let n = 0; n < count; n++) {
+    const start = offsets[order[n]];
+    const capturedLength = batch.readUInt32LE(start + 8);
+    record.index = firstIndex + n;
+    record.tsSec = secs[order[n]];
+    record.tsNsec = fracs[order[n]] * fracToNs;
+    record.capturedLength = capturedLength;
+    record.originalLength = Math.max(batch.readUInt32LE(start + 12), capturedLength);
+    record.offset = start + BATCH_RECORD_HEADER;
+    onPacket(record);
+    if (!stillWanted()) return n + 1;
   }
   return count;
 }

@@ -106,6 +106,26 @@ describe('live capture batches', () => {
     assert.equal(packet.tsNsec, 999_999_000);
   });
 
+  it('puts packets the ring holds out of timestamp order back in order, equal stamps as they came', () => {
+    const seen = walk([
+      { tsSec: 1_700_000_000, tsFrac: 500, data: Buffer.from('b') },
+      { tsSec: 1_700_000_000, tsFrac: 400, data: Buffer.from('a') },
+      { tsSec: 1_700_000_001, tsFrac: 0, data: Buffer.from('d') },
+      { tsSec: 1_700_000_000, tsFrac: 999_999_999, data: Buffer.from('c1') },
+      { tsSec: 1_700_000_000, tsFrac: 999_999_999, data: Buffer.from('c2') },
+    ]);
+    assert.deepEqual(
+      seen.map((p) => [p.index, p.data]),
+      [
+        [0, 'a'],
+        [1, 'b'],
+        [2, 'c1'],
+        [3, 'c2'],
+        [4, 'd'],
+      ],
+    );
+  });
+
   it('stops as soon as the capture is closed from a callback', () => {
     const packets = [1, 2, 3].map((i) => ({ tsSec: i, tsFrac: 0, data: Buffer.from([i]) }));
     assert.deepEqual(
