@@ -42,25 +42,36 @@ describe('reprise record on a veth between two namespaces', { skip }, () => {
     recorder.kill('SIGINT');
     tcpdump.kill('SIGINT');
     const run = await recorderDone;
-    await tcpdumpDone;
+    const tcpdumpRun = await tcpdumpDone;
 
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /stopped: interrupted/);
     assert.match(run.stderr, /libpcap: \d+ packets received, 0 dropped/);
-    const expected = tcpdumpRead(theirs, ['-t', '-xx']).lines;
-    const got = tcpdumpRead(ours, ['-t', '-xx']);
-    assert.ok(expected.length > REQUESTS * 5, `tcpdump saw ${expected.length} lines only`);
-    assert.deepEqual(got.lines, expected, 'same packets, same bytes, same order as tcpdump');
-    assert.doesNotMatch(got.stderr, /truncated/);
+    const expected = packetsOf(theirs);
+    const got = packetsOf(ours);
+    assert.ok(
+      expected.length > REQUESTS * 5,
+      `tcpdump saw ${expected.length} packets only: ${tcpdumpRun.stderr}`,
+    );
+    // The same packets, byte for byte. Not necessarily in the same order: each capturing socket
+    // gets a packet from whichever CPU handled it, so two concurrent connections may interleave
+    // differently in the two files.
+    assert.deepEqual(
+      got.map((p) => p.text).sort(),
+      expected.map((p) => p.text).sort(),
+      'the same packets, byte for byte, as tcpdump',
+    );
+    assert.doesNotMatch(tcpdumpRead(ours).stderr, /truncated/);
     assert.equal(tcpdumpRead(ours, ['port 9090']).lines.length, 0);
 
-    const ourTimes = tcpdumpRead(ours, ['-tt']).lines.map((l) => Number(l.split(' ')[0]));
-    const theirTimes = tcpdumpRead(theirs, ['-tt']).lines.map((l) => Number(l.split(' ')[0]));
-    for (let i = 1; i < ourTimes.length; i++)
-      assert.ok(ourTimes[i] >= ourTimes[i - 1], `packet ${i} goes back in time`);
-    // Both take the kernel's timestamps, stamped per capturing socket: equal within microseconds.
-    for (const [i, t] of ourTimes.entries()) {
-      assert.ok(Math.abs(t - theirTimes[i]) < 0.001, `packet ${i}: ${t} vs tcpdump ${theirTimes[i]}`);
+    for (let i = 1; i < got.length; i++)
+      assert.ok(got[i].time >= got[i - 1].time, `packet ${i} goes back in time`);
+    // Both take the kernel's timestamps, stamped as the packet reaches each capturing socket: the
+    // same within microseconds, or a few milliseconds when the softirq is interrupted in between.
+    const theirTime = new Map(expected.map((p) => [p.text, p.time]));
+    for (const [i, { text, time }] of got.entries()) {
+      const tcpdumpTime = theirTime.get(text) ?? Number.NaN;
+      assert.ok(Math.abs(time - tcpdumpTime) < 0.005, `packet ${i}: ${time} vs tcpdump ${tcpdumpTime}`);
     }
   });
 
@@ -159,3 +170,16 @@ describe('reprise record on a veth between two namespaces', { skip }, () => {
     assert.ok(read.lines.length >= REQUESTS * 8, `only ${read.lines.length} packets survived`);
   });
 });
+
+/** The packets of a capture as tcpdump prints them (-tt -xx): capture time, and the rest as text. */
+function packetsOf(file: string): Array<{ time: number; text: string }> {
+  const packets: Array<{ time: number; text: string }> = [];
+  for (const line of tcpdumpRead(file, ['-tt', '-xx']).lines) {
+    if (line.startsWith('\t')) packets[packets.length - 1].text += `\n${line}`;
+    else {
+      const space = line.indexOf(' ');
+      packets.push({ time: Number(line.slice(0, space)), text: line.slice(space + 1) });
+    }
+  }
+  return packets;
+}

@@ -85,9 +85,13 @@ export async function startRecorder(hosts: TwoHosts, output: string, args: strin
   return child;
 }
 
-/** Starts tcpdump on the server host, writing every packet at once (-U), and resolves once it listens. */
+/**
+ * Starts tcpdump on the server host, writing every packet at once (-U), and resolves once it listens.
+ * --immediate-mode: otherwise libpcap hands packets over per ring block, after up to a second, and
+ * a SIGINT before that leaves them "received by filter" but never captured.
+ */
 export async function startTcpdump(hosts: TwoHosts, args: string[]): Promise<ChildProcess> {
-  const child = hosts.spawn(hosts.server, 'tcpdump', ['-U', '-n', ...args]);
+  const child = hosts.spawn(hosts.server, 'tcpdump', ['-U', '--immediate-mode', '-n', ...args]);
   await waitForOutput(child, 'listening on', 10000);
   return child;
 }
