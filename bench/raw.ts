@@ -9,7 +9,12 @@
  * For scale, wrk (a C client on kernel sockets, no intercept) is measured on the same hosts first.
  * The replay runs through the real CLI (bin/reprise.js); the bench builds the bundle first so
  * that bin/ runs it rather than the TypeScript sources.
- * Run: node --import tsx bench/raw.ts
+ * Run: node --import tsx bench/raw.ts [--requests 20000]
+ * --requests scales the capture (half on keep-alive connections, half one per connection): a
+ * longer run shows the replayer's steady state, with V8's warm-up a smaller share of it.
+ * For profiling: RAW_BENCH_NODE_ARGS (node flags of the replayer, e.g. "--cpu-prof"),
+ * RAW_BENCH_STDOUT (a file to keep the replayer's stdout in, where V8's traces go) and
+ * RAW_BENCH_CONCURRENCY (--concurrency of the replay and wrk's connections; 1000 by default).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,8 +34,9 @@ import {
 import { BIN, cpuSecondsOf, measure, ROOT, table } from './support.ts';
 
 const DIR = `/tmp/rp-bench-raw-${process.pid}`;
-const KEEP_ALIVE = { sessions: 2_000, requestsPerSession: 5 };
-const ONE_SHOT = { sessions: 10_000, requestsPerSession: 1 };
+const REQUESTS = requestsWanted();
+const KEEP_ALIVE = { sessions: Math.round(REQUESTS / 10), requestsPerSession: 5 };
+const ONE_SHOT = { sessions: Math.round(REQUESTS / 2), requestsPerSession: 1 };
 const CAPTURED =
   KEEP_ALIVE.sessions * KEEP_ALIVE.requestsPerSession + ONE_SHOT.sessions * ONE_SHOT.requestsPerSession;
 
@@ -104,6 +110,7 @@ try {
   if (!existsSync(reportPath))
     throw new Error(`replay failed (exit ${replay.code}): ${replay.stderr.slice(-2000)}`);
   const report = JSON.parse(readFileSync(reportPath, 'utf8')) as RunReport;
+  if (process.env.RAW_BENCH_STDOUT) writeFileSync(process.env.RAW_BENCH_STDOUT, replay.stdout);
   const transport = rawTransportLine(replay.stderr);
   const after = tcpCounters(hosts.run(hosts.target, 'nstat', ['-az']));
   const interceptPid = intercept.pid ?? 0;
@@ -170,6 +177,17 @@ try {
 } finally {
   await hosts.close();
   rmSync(DIR, { recursive: true, force: true });
+}
+
+function requestsWanted(): number {
+  const at = process.argv.indexOf('--requests');
+  if (at < 0) return 20_000;
+  const requests = Number(process.argv[at + 1]);
+  if (!Number.isInteger(requests) || requests < 20_000 || requests % 10 !== 0) {
+    process.stderr.write('raw bench: --requests wants a multiple of 10, at least 20000\n');
+    process.exit(2);
+  }
+  return requests;
 }
 
 async function capture(name: string, shape: { sessions: number; requestsPerSession: number }, seed: number) {
