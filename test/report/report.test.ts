@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildReport } from '../../src/report/build.ts';
-import { readReport, writeReport } from '../../src/report/io.ts';
+import { readReport, reportText, writeReport } from '../../src/report/io.ts';
 import { REPORT_SCHEMA, type RunReport } from '../../src/report/schema.ts';
 import { describeCapture, sha256File } from '../../src/report/sha256.ts';
 import { formatSummary } from '../../src/report/summary.ts';
@@ -134,6 +134,77 @@ describe('writeReport and readReport', () => {
         assert.ok(err instanceof ReportError, name);
         assert.match(err.message, expected);
         assert.ok(err.message.startsWith(path), err.message);
+        return true;
+      });
+    }
+  });
+});
+
+describe('reports too long for one string', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rp-report-lines-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** sampleReport's sessions repeated: enough lines for several pieces at a small piece size. */
+  function longReport(copies: number): RunReport {
+    const report = sampleReport();
+    const sessions = Array.from({ length: copies }, (_, copy) =>
+      report.sessions.map((session) => ({ ...session, copy })),
+    ).flat();
+    return { ...report, sessions };
+  }
+
+  it('is written in pieces of bounded size, which together are the one-line-per-session JSON', () => {
+    const report = longReport(200);
+    const pieces = [...reportText(report, 4096)];
+    const longestSession = Math.max(...report.sessions.map((s) => JSON.stringify(s).length));
+    assert.ok(pieces.length > 10, `${pieces.length} pieces`);
+    for (const piece of pieces.slice(0, -1))
+      assert.ok(piece.length < 4096 + longestSession + 8, `${piece.length}`);
+    const text = pieces.join('');
+    assert.deepEqual(JSON.parse(text), JSON.parse(JSON.stringify(report)));
+    const lines = text.split('\n');
+    assert.equal(lines.filter((line) => line.startsWith('  {"sessionId"')).length, 600);
+    assert.deepEqual([...reportText({ ...report, sessions: [] })].length, 1);
+  });
+
+  it('is read back line by line, with and without sessions', async () => {
+    for (const report of [longReport(200), { ...sampleReport(), sessions: [] }]) {
+      const path = join(dir, `lines-${report.sessions.length}.json`);
+      await writeReport(path, report);
+      assert.deepEqual(await readReport(path, { wholeTextMaxBytes: 0 }), JSON.parse(JSON.stringify(report)));
+    }
+  });
+
+  it('names the file and the line when a large report is damaged or laid out otherwise', async () => {
+    const report = longReport(10);
+    const text = [...reportText(report)].join('');
+    const lines = text.split('\n');
+    const sessionLine = lines.findIndex((line) => line.startsWith('  {"sessionId"')) + 5;
+    const cases: Array<[string, string, RegExp]> = [
+      [
+        'pretty.json',
+        JSON.stringify(report, null, 2),
+        /pretty\.json: line 3: expected a field ending in ','/,
+      ],
+      [
+        'damaged.json',
+        lines.map((line, i) => (i === sessionLine ? line.slice(0, 40) : line)).join('\n'),
+        new RegExp(`damaged\\.json: line ${sessionLine + 1}: not JSON .*one session per line`),
+      ],
+      ['cut.json', lines.slice(0, sessionLine).join('\n'), /cut\.json: line \d+: the report ends early/],
+      ['trailing.json', `${text}{}\n`, /trailing\.json: line \d+: text after the end of the report/],
+    ];
+    for (const [name, content, expected] of cases) {
+      const path = join(dir, name);
+      await writeFile(path, content);
+      await assert.rejects(readReport(path, { wholeTextMaxBytes: 0 }), (err: unknown) => {
+        assert.ok(err instanceof ReportError, name);
+        assert.match(err.message, expected);
         return true;
       });
     }
