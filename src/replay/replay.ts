@@ -2,7 +2,10 @@
  * `reprise replay` as a function: plans and runs the replay, shows its progress, and writes
  * the run report. The CLI and the demo call it; so do the end-to-end tests.
  */
-import { stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { buildReport } from '../report/build.ts';
 import { writeReport } from '../report/io.ts';
 import { RunMetrics } from '../report/metrics.ts';
@@ -49,6 +52,7 @@ export async function replay(
   out: ReplayOutput = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<ReplayResult> {
   await checkCaptures(config.captures);
+  if (config.reportPath) await checkReportPath(config.reportPath);
   const transport = await createTransport(config, out);
   // The view is on screen before the run exists, so that loading it cannot delay the first sends.
   let live: { run: ReplayRun; metrics: RunMetrics } | undefined;
@@ -90,12 +94,55 @@ export async function replay(
     endedAt,
     ...(transport.counters ? { transportCounters: transport.counters() } : {}),
   });
-  if (config.reportPath) await writeReport(config.reportPath, report);
+  const written = config.reportPath ? await saveReport(config.reportPath, report, out) : undefined;
   for (const w of run.progress().warnings) out.stderr.write(`reprise: warning: ${w}\n`);
   out.stdout.write(`${formatSummary(report)}\n`);
-  if (config.reportPath) out.stdout.write(`report written to ${config.reportPath}\n`);
+  if (written) out.stdout.write(`report written to ${written}\n`);
   if (failure !== undefined) throw failure;
+  if (config.reportPath && written !== config.reportPath) {
+    throw new UserError(`--report ${config.reportPath}: the report could not be written there`, 1);
+  }
   return { report, stopped };
+}
+
+/** Before the run: a report that cannot be written should not cost a whole replay to find out. */
+async function checkReportPath(path: string): Promise<void> {
+  const info = await stat(path).catch(() => undefined);
+  if (info?.isDirectory()) throw new UserError(`--report ${path}: is a directory`);
+  const dir = dirname(path);
+  try {
+    await access(dir, constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new UserError(`--report ${path}: cannot write in ${dir} (${code})`);
+  }
+}
+
+/**
+ * Writes the report where asked or, when that fails at the end of the run (disk full, directory
+ * gone), into the temporary directory, so that what was measured is kept. Returns where it went.
+ */
+async function saveReport(path: string, report: RunReport, out: ReplayOutput): Promise<string | undefined> {
+  try {
+    await writeReport(path, report);
+    return path;
+  } catch (err) {
+    const fallback = join(
+      tmpdir(),
+      `reprise-report-${report.startedAt.replace(/[:.]/g, '-')}-${process.pid}.json`,
+    );
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    try {
+      await writeReport(fallback, report);
+      out.stderr.write(
+        `reprise: cannot write the report to ${path} (${code}); it was saved to ${fallback}\n`,
+      );
+      return fallback;
+    } catch {
+      out.stderr.write(`reprise: cannot write the report to ${path} (${code}), nor to ${fallback}\n`);
+      return undefined;
+    }
+  }
 }
 
 async function createTransport(config: ReplayConfig, out: ReplayOutput): Promise<Transport> {

@@ -1,13 +1,16 @@
 /** `reprise replay` and `reprise demo` as a user runs them: flags, errors, report file, exit codes. */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { forEachRecord } from '../../src/capture/index.ts';
 import { projectPath } from '../../src/paths.ts';
+import { replay } from '../../src/replay/replay.ts';
+import { UserError } from '../../src/util/user-error.ts';
 import { runCli } from '../helpers/cli.ts';
 import { corpusFile } from '../helpers/corpus.ts';
 import { startRecordingServer } from '../helpers/recording-server.ts';
+import { capturedOutput, replayConfig } from '../helpers/replay-config.ts';
 import { tempDir } from '../helpers/synthetic.ts';
 
 const GET = corpusFile('zeek_http_get.pcap');
@@ -75,6 +78,16 @@ describe('reprise replay on the command line', () => {
       ['-x', '80-127.0.0.1:1', '-s', '127.0.0.1:1'],
       /127\.0\.0\.1:1.*is `reprise intercept` running there/,
     ],
+    [
+      'a report in a directory that does not exist',
+      ['-x', '80-127.0.0.1:1', '--report', '/nonexistent/dir/run.json'],
+      /--report \/nonexistent\/dir\/run\.json: cannot write in \/nonexistent\/dir \(ENOENT\)/,
+    ],
+    [
+      'a report path that is a directory',
+      ['-x', '80-127.0.0.1:1', '--report', '/tmp'],
+      /--report \/tmp: is a directory/,
+    ],
   ];
   for (const [what, flags, message] of bad) {
     it(`refuses ${what} with one clear line and exit code 2`, async () => {
@@ -120,6 +133,43 @@ describe('reprise replay on the command line', () => {
       assert.equal(json.sessions.length, json.totals.sessions.planned);
       const stopped = json.sessions.filter((s: { outcome: string }) => s.outcome === 'stopped');
       for (const s of stopped) assert.match(s.reason, /the capture could not be read further/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a report that cannot be written at the end is saved in the temporary directory, and says so', async () => {
+    const server = await startRecordingServer('http');
+    const doomed = join(dir.path, 'doomed');
+    mkdirSync(doomed);
+    const out = capturedOutput();
+    try {
+      const run = replay(
+        replayConfig([projectPath('recordings', 'demo-shop.pcap')], server.port, 8080, {
+          speed: 8,
+          reportPath: join(doomed, 'run.json'),
+        }),
+        out,
+      );
+      setTimeout(() => rmSync(doomed, { recursive: true }), 300);
+      await assert.rejects(run, (err: unknown) => {
+        assert.ok(err instanceof UserError);
+        assert.equal(err.exitCode, 1);
+        assert.match(err.message, /doomed\/run\.json: the report could not be written there/);
+        return true;
+      });
+      const saved = /cannot write the report to .*doomed\/run\.json \(ENOENT\); it was saved to (\S+)\n/.exec(
+        out.text(),
+      );
+      assert.ok(saved, out.text());
+      try {
+        const json = JSON.parse(readFileSync(saved[1], 'utf8'));
+        assert.equal(json.sessions.length, 150, 'every session is in the saved report');
+        assert.ok(json.totals.requests.answered > 700);
+      } finally {
+        rmSync(saved[1], { force: true });
+      }
+      assert.match(out.text(), /sessions\s+150 planned/, 'the summary is printed all the same');
     } finally {
       await server.close();
     }
