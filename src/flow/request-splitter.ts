@@ -51,7 +51,12 @@ export class RequestSplitter implements StreamConsumer {
   serverSent(newBytes: number, tsUs: number): void {
     this.complete();
     const answered = this.answered;
-    if (answered === undefined || newBytes <= 0) return;
+    if (answered === undefined) {
+      // Without the handshake, server bytes first are more likely the end of an earlier response.
+      if (this.session.handshake.syn) this.session.greetingBytes += Math.max(0, newBytes);
+      return;
+    }
+    if (newBytes <= 0) return;
     const sinceRequest = Math.max(0, tsUs - this.answeredTsUs);
     answered.responseBytes += newBytes;
     answered.responseFirstUs ??= sinceRequest;

@@ -92,6 +92,7 @@ export class SessionTracker implements StreamConsumer {
       handshake,
       clientDataSeq: undefined,
       requests,
+      greetingBytes: 0,
       packets: 0,
       bytesFromClient: 0,
       bytesFromServer: 0,

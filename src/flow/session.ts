@@ -72,6 +72,12 @@ export interface CapturedSession {
   clientDataSeq?: number;
   requests: CapturedRequest[];
   /**
+   * Server payload bytes captured before the client's first payload byte, in a session whose SYN
+   * was captured: a greeting (SMTP, FTP, POP3, MySQL). Final once the first request exists;
+   * replay lets the target greet first.
+   */
+  greetingBytes: number;
+  /**
    * The counters below (and endUs, clientDataSeq) are filled in when the session closes: read
    * them at sessionClosed, not while the session is open.
    */

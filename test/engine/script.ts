@@ -58,6 +58,7 @@ export function capturedSession(
     retransmissions: 0,
     gaps: 0,
     gapBytes: 0,
+    greetingBytes: 0,
     truncatedSegments: 0,
   };
 }

@@ -191,6 +191,23 @@ describe('flow table: sessions and requests', () => {
     assert.equal(session.clientDataSeq, 100);
     assert.equal(text(out.requests[0]), 'hi');
     assert.equal(session.ending, 'capture-end');
+    assert.equal(session.greetingBytes, 0, 'server bytes first without the handshake: no greeting');
+  });
+
+  it("counts a server's greeting before the first request, and nothing once requests began", () => {
+    const out = run([
+      { from: 'client', flags: SYN, seq: 0, tsUs: 0 },
+      { from: 'server', flags: SYN | ACK, seq: 0, ack: 1, tsUs: 1 },
+      { from: 'server', flags: PSH | ACK, seq: 1, ack: 1, payload: '220 hello\r\n', tsUs: 5 },
+      { from: 'server', flags: PSH | ACK, seq: 12, ack: 1, payload: '220 ok\r\n', tsUs: 6 },
+      { from: 'server', flags: PSH | ACK, seq: 1, ack: 1, payload: '220 hello\r\n', tsUs: 7 },
+      { from: 'client', flags: PSH | ACK, seq: 1, ack: 20, payload: 'HELO x\r\n', tsUs: 10 },
+      { from: 'server', flags: PSH | ACK, seq: 20, ack: 9, payload: '250 x\r\n', tsUs: 20 },
+    ]);
+    assert.equal(out.sessions[0].greetingBytes, 19, 'both greeting lines, the retransmission once');
+    assert.equal(out.requests[0].responseBytes, 7);
+    const http = run(exchange(1000, 5000, 'GET / HTTP/1.0\r\n\r\n', 'HTTP/1.0 200 OK\r\n\r\nhello'));
+    assert.equal(http.sessions[0].greetingBytes, 0);
   });
 
   it('gives the same sessions and requests when every packet is captured twice', () => {
