@@ -3,7 +3,8 @@
  *
  * A request goes out when all of these hold: it has been read from the capture, the connection
  * is open, the previous response is over (unless --no-wait), and the replay clock has reached
- * the request's captured offset. A response is over when its HTTP framing says so or, for
+ * the request's captured offset. A target that spoke first in the capture (an SMTP, FTP or POP3
+ * greeting) is let finish its greeting before the first request, as a response is. A response is over when its HTTP framing says so or, for
  * other protocols, when no new byte arrived for about one captured RTT (scaled by the speed).
  * Latency is measured from the moment a request was written to its first and last response
  * byte. The session ends with exactly one outcome.
@@ -62,8 +63,11 @@ export class SocketSession implements SessionDriver {
   private quietTimer: NodeJS.Timeout | undefined;
   /** The session timeout's timer: armed once, and checked against `awaitingSinceMs` when it fires. */
   private answerTimer: NodeJS.Timeout | undefined;
-  /** What the session waits for from the target: the connection, or the response to request n. */
-  private awaiting: 'connection' | number | undefined;
+  /** What the session waits for from the target: the connection, its greeting, or the response to request n. */
+  private awaiting: 'connection' | 'greeting' | number | undefined;
+  /** Bytes the target sent before the first request, and when the last of them came. */
+  private greetingBytes = 0;
+  private greetingLastMs = 0;
   private awaitingSinceMs = 0;
 
   constructor(
@@ -123,6 +127,7 @@ export class SocketSession implements SessionDriver {
       return;
     }
     const nowMs = this.env.nowMs();
+    if (this.next === 0 && !this.greetingOver(nowMs)) return;
     this.readySinceMs ??= nowMs;
     const dueUs = this.planned.startUs + this.planned.requestOffsetsUs[this.next];
     const lateMs = this.env.lateMs(dueUs);
@@ -138,6 +143,25 @@ export class SocketSession implements SessionDriver {
     this.armedForUs = undefined;
     this.send(this.next++, nowMs, lagMs);
     this.pump();
+  }
+
+  /**
+   * Whether the target's greeting (if the capture had one) is over: some bytes came, then none for
+   * as long as a response needs to count as over. Until then it arms what it waits for.
+   */
+  private greetingOver(nowMs: number): boolean {
+    if (this.options.noWait || this.planned.session.greetingBytes === 0) return true;
+    if (this.greetingBytes === 0) {
+      if (this.awaiting !== 'greeting') this.awaitTarget('greeting', nowMs);
+      return false;
+    }
+    const quietLeftMs = this.greetingLastMs + this.quietMs() - nowMs;
+    if (quietLeftMs <= 0) return true;
+    this.quietTimer ??= setTimeout(() => {
+      this.quietTimer = undefined;
+      this.pump();
+    }, quietLeftMs);
+    return false;
   }
 
   private send(index: number, nowMs: number, lagMs: number): void {
@@ -173,7 +197,10 @@ export class SocketSession implements SessionDriver {
     const nowMs = this.env.nowMs();
     this.env.observer.bytes(this.planned, 0, chunk.length, nowMs);
     const flight = this.inFlight;
-    if (!flight) return; // e.g. a greeting before the first request
+    if (!flight) {
+      this.onGreeting(chunk.length, nowMs);
+      return;
+    }
     const elapsed = nowMs - flight.sent.sentMs;
     flight.firstByteMs ??= elapsed;
     flight.lastByteMs = elapsed;
@@ -183,6 +210,16 @@ export class SocketSession implements SessionDriver {
     this.awaiting = undefined;
     if (state === 'complete') this.responseOver(flight);
     else this.armQuiet(flight);
+  }
+
+  /** Bytes before the first request: the quiet wait for the greeting's end starts again. */
+  private onGreeting(bytes: number, nowMs: number): void {
+    this.greetingBytes += bytes;
+    this.greetingLastMs = nowMs;
+    if (this.awaiting === 'greeting') this.awaiting = undefined;
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+    this.quietTimer = undefined;
+    this.pump();
   }
 
   private armQuiet(flight: InFlight): void {
@@ -271,7 +308,7 @@ export class SocketSession implements SessionDriver {
    * re-armed per wait (that was a measurable part of a request's cost at --speed max): when it
    * fires it checks how long the current wait has lasted, and sleeps again for the rest.
    */
-  private awaitTarget(what: 'connection' | number, nowMs: number): void {
+  private awaitTarget(what: 'connection' | 'greeting' | number, nowMs: number): void {
     this.awaiting = what;
     this.awaitingSinceMs = nowMs;
     this.answerTimer ??= setTimeout(() => this.onAnswerTimer(), this.options.sessionTimeoutMs);
@@ -288,7 +325,9 @@ export class SocketSession implements SessionDriver {
     const what =
       this.awaiting === 'connection'
         ? `no connection to ${endpointText(this.planned.target)}`
-        : `no response to request ${this.awaiting}`;
+        : this.awaiting === 'greeting'
+          ? 'no greeting from the target (it spoke first in the capture)'
+          : `no response to request ${this.awaiting}`;
     this.socket.destroy();
     this.finish('timed-out', `${what} within ${this.options.sessionTimeoutMs / 1000}s`);
   }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { openCaptureFeed } from '../../src/replay/flow-feed.ts';
+import { capturedSessions, clientBytes } from '../helpers/captured.ts';
 import {
   ASSIST_IP,
   buildTestHosts,
@@ -84,6 +86,61 @@ describe('raw replay variants', { skip, timeout: 240_000 }, () => {
     const cli = (...args: string[]) => hosts.run(hosts.target, 'redis-cli', ['-p', '6379', ...args]).trim();
     assert.equal(Number(cli('DBSIZE')), keys.length);
     assert.deepEqual(cli('--raw', 'KEYS', '*').split('\n').sort(), keys);
+  });
+
+  it('POP3, where the server speaks first: each first command goes after the target greeted', async () => {
+    const hosts = buildTestHosts('rawgreet');
+    built.push(hosts);
+    const greeter = hosts.spawn(hosts.target, process.execPath, [
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./raw-greeting-server.ts', import.meta.url)),
+      '110',
+      '150',
+    ]);
+    let lines = '';
+    greeter.stdout?.on('data', (d: Buffer) => {
+      lines += d.toString();
+    });
+    await waitForOutput(greeter, 'listening on 110');
+    await startIntercept(hosts, hosts.assist, 'tcp and src port 110');
+    const capture = `${CORPUS}/zeek_pop3.pcap`;
+    const greeted = (await capturedSessions(capture)).filter(
+      (s) => s.server.port === 110 && s.greetingBytes > 0 && s.requests.length > 0,
+    );
+    assert.ok(greeted.length >= 4, `sessions that greet: ${greeted.length}`);
+    const result = await runReplay(hosts, {
+      captures: [capture],
+      transfer: `110-${TARGET_IP}:110`,
+      intercepts: ASSIST_IP,
+      clientIps: '10.78.0.x',
+      speed: 'max',
+    });
+    const connections = lines
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map(
+        (l) =>
+          JSON.parse(l) as { remote: string; greetedAtMs?: number; firstByteAtMs?: number; bytes: string },
+      );
+    for (const session of greeted) {
+      const replayed = result.sessions.find((s) => s.id === session.id);
+      assert.equal(
+        replayed?.outcome,
+        'completed',
+        `session ${session.id}: ${replayed?.reason} ${result.stderr}`,
+      );
+      const conn = connections.find((c) => c.remote === replayed?.replayedFrom);
+      assert.ok(conn?.greetedAtMs !== undefined && conn.firstByteAtMs !== undefined, JSON.stringify(conn));
+      assert.ok(
+        conn.firstByteAtMs >= conn.greetedAtMs,
+        `session ${session.id}: a command before the greeting`,
+      );
+      assert.ok(
+        Buffer.from(conn.bytes, 'base64').equals(clientBytes(session)),
+        `session ${session.id}: its commands`,
+      );
+    }
   });
 });
 

@@ -84,3 +84,48 @@ describe('session engine: request pacing', () => {
     ]);
   });
 });
+
+describe('session engine: a target that speaks first', () => {
+  const greeted = (greetingBytes: number) => ({
+    ...capturedSession([{ data: 'HELO x\r\n', responseBytes: 20 }], { rttUs: 10_000 }),
+    greetingBytes,
+  });
+
+  it('holds the first request until the greeting came and went quiet for one captured RTT', () => {
+    const d = new Drive({ session: greeted(30) });
+    d.start(0);
+    d.synAck(1_000);
+    d.advance(500_000);
+    assert.deepEqual(sentAt(d), [], 'no greeting yet: nothing sent');
+    d.feed(600_000, { seq: T1, ack: CLIENT_ISN + 1, flags: PSH | ACK, payloadLength: 20 });
+    d.feed(605_000, { seq: T1 + 20, ack: CLIENT_ISN + 1, flags: PSH | ACK, payloadLength: 10 });
+    d.advance(614_999);
+    assert.deepEqual(sentAt(d), [], 'quiet for less than an RTT');
+    d.advance(615_000);
+    assert.deepEqual(sentAt(d), [[0, 615_000]]);
+    const [request] = segments(d.log).filter((seg) => seg.payload.length > 0);
+    assert.equal(request.ack, T1 + 30, 'the request acknowledges the whole greeting');
+    assert.deepEqual(ofKind(d.log, 'response'), [], 'the greeting is nobody’s response');
+  });
+
+  it('sends at once when the capture had no greeting, or with --no-wait', () => {
+    for (const d of [
+      new Drive({ session: greeted(0) }),
+      new Drive({ session: greeted(30), options: { noWait: true } }),
+    ]) {
+      d.start(0);
+      d.synAck(1_000);
+      assert.deepEqual(sentAt(d), [[0, 1_000]]);
+    }
+  });
+
+  it('times out, like a missing response, when the greeting never comes', () => {
+    const d = new Drive({ session: greeted(30), options: { sessionTimeoutUs: 2_000_000 } });
+    d.start(0);
+    d.synAck(1_000);
+    d.advance(3_000_000);
+    assert.deepEqual(sentAt(d), []);
+    const [done] = ofKind(d.log, 'done');
+    assert.equal(done?.outcome, 'timed-out');
+  });
+});

@@ -22,6 +22,9 @@
  * - Response over: every request byte acknowledged, at least one response byte seen when the
  *   capture had a response, then no response data or ACK progress for the quiet time (captured
  *   RTT / speed, bounded: ../response-quiet.ts, the socket transport's rule too).
+ * - Greeting: when the server spoke first in the capture (session.greetingBytes), the first
+ *   request on each connection waits for target bytes and then the quiet time, as for a response;
+ *   the greeting is no request's response. Not with --no-wait.
  * - Response data is acknowledged up to the end of the newest segment seen, holes included: the
  *   payload never reaches us anyway, and a record intercept dropped must not stall the target.
  * - ACKs: at once for PSH, FIN, a retransmission or every second segment; else within `delayedAckUs`.
@@ -32,8 +35,8 @@
  *   request not wholly acknowledged is sent again, whole. 'request-sent' is reported once per request.
  * - Ending: RST at the highest acknowledged seq (what Linux accepts, RFC 5961), and also at the
  *   highest sent seq when they differ, unless the target already reset the connection.
- * - Session timeout: counts only while the target owes us something (an ACK, window space, an
- *   expected response), from its last progress; waiting for a request's offset never times out.
+ * - Session timeout: counts only while the target owes us something (an ACK, window space, a
+ *   greeting, an expected response), from its last progress; waiting for a request's offset never times out.
  * - Zero window: nothing new is sent; a probe (empty ACK at snd.una - 1) goes on the persist
  *   timer, backed off like the RTO. RTO expiry resends from snd.una (go-back-N).
  */
@@ -112,6 +115,12 @@ export class SessionEngine {
   private lastProgressUs = 0;
   /** Last ACK progress, response data or request byte sent: the response-quiet wait counts from here. */
   private lastActivityUs = 0;
+  /**
+   * The first request on this connection waits for the target's greeting when the capture had one
+   * (SMTP, FTP, POP3): some bytes, then quiet, as a response. Bytes seen so far on this connection.
+   */
+  private greetingWait = false;
+  private greetingBytes = 0;
   private reconnectsUsed = 0;
   /** How the target last closed (the outcome when reconnecting is not possible). */
   private lastClose: 'fin' | 'rst' = 'fin';
@@ -229,6 +238,8 @@ export class SessionEngine {
     this.stateValue = 'established';
     this.lastProgressUs = nowUs;
     this.lastActivityUs = nowUs;
+    this.greetingWait = true;
+    this.greetingBytes = 0;
     return undefined;
   }
 
@@ -317,6 +328,7 @@ export class SessionEngine {
     tcb.rcvNxt = end;
     this.stats.responseBytes += bytes;
     this.response.data(nowUs, bytes);
+    if (this.greetingWait) this.greetingBytes += bytes;
     this.lastProgressUs = nowUs;
     this.lastActivityUs = nowUs;
     tcb.unackedSegments++;
@@ -433,6 +445,10 @@ export class SessionEngine {
     const requests = this.requests;
     while (this.stateValue === 'established' && this.nextRequest < requests.length) {
       if (nowUs < this.dueUs(this.nextRequest)) return;
+      if (this.greetingWait) {
+        if (!this.greetingOver(nowUs)) return;
+        this.greetingWait = false;
+      }
       if (!this.options.noWait && !this.responseOver(nowUs)) return;
       const request = requests[this.nextRequest++];
       this.flushResponse();
@@ -592,10 +608,21 @@ export class SessionEngine {
     return this.tcb.allDataAcked && this.response.answered && nowUs >= this.lastActivityUs + this.quietUs;
   }
 
-  /** The target owes us something: an ACK, window space, or an expected response. */
+  private get greetingExpected(): boolean {
+    return !this.options.noWait && this.session.greetingBytes > 0;
+  }
+
+  private greetingOver(nowUs: number): boolean {
+    if (!this.greetingExpected) return true;
+    return this.greetingBytes > 0 && nowUs >= this.lastActivityUs + this.quietUs;
+  }
+
+  /** The target owes us something: an ACK, window space, a greeting or an expected response. */
   private waitingOnTarget(): boolean {
     const tcb = this.tcb;
     if (tcb.sndUna < tcb.sndMax || tcb.unsentData) return true;
+    const requestReady = this.nextRequest < this.requests.length;
+    if (this.greetingWait && this.greetingBytes === 0 && requestReady && this.greetingExpected) return true;
     return this.response.index !== undefined && !this.response.answered;
   }
 
@@ -619,6 +646,8 @@ export class SessionEngine {
     if (mayEnd && this.response.index !== undefined && tcb.allDataAcked && this.response.answered) {
       consider(this.lastActivityUs + this.quietUs);
     }
+    if (moreRequests && this.greetingWait && this.greetingBytes > 0)
+      consider(this.lastActivityUs + this.quietUs);
     return at;
   }
 

@@ -1,0 +1,45 @@
+/**
+ * A protocol where the server speaks first (POP3, from the corpus) over the socket transport, at
+ * --speed max: a loopback POP3-like server that greets late must get every session's first
+ * command only after its greeting, and every captured command in order.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { replay } from '../../src/replay/replay.ts';
+import { capturedSessions, clientBytes } from '../helpers/captured.ts';
+import { corpusFile } from '../helpers/corpus.ts';
+import { type LateGreeter, startLateGreeter } from '../helpers/late-greeter.ts';
+import { capturedOutput, replayConfig } from '../helpers/replay-config.ts';
+
+const POP3 = corpusFile('zeek_pop3.pcap');
+const GREETING_DELAY_MS = 150;
+
+describe('socket replay of a server-speaks-first protocol', () => {
+  let server: LateGreeter;
+  before(async () => {
+    server = await startLateGreeter({ delayMs: GREETING_DELAY_MS });
+  });
+  after(() => server.close());
+
+  it('waits for each connection’s greeting before its first command, even at --speed max', async () => {
+    const sessions = (await capturedSessions(POP3)).filter((s) => s.server.port === 110);
+    const greeted = sessions.filter((s) => s.greetingBytes > 0 && s.requests.length > 0);
+    assert.ok(greeted.length >= 4, `the capture greets in ${greeted.length} sessions`);
+    const { report } = await replay(replayConfig([POP3], server.port, 110), capturedOutput());
+
+    for (const session of greeted) {
+      const result = report.sessions.find((r) => r.sessionId === session.id);
+      assert.equal(result?.outcome, 'completed', `session ${session.id}: ${result?.reason}`);
+      const conn = server.connections.find((c) => c.remote === result?.replayedFrom);
+      assert.ok(conn?.greetedAtMs !== undefined && conn.firstByteAtMs !== undefined, `session ${session.id}`);
+      assert.ok(
+        conn.firstByteAtMs >= conn.greetedAtMs,
+        `session ${session.id}: first command ${(conn.greetedAtMs - conn.firstByteAtMs).toFixed(1)} ms before the greeting`,
+      );
+      assert.ok(
+        Buffer.concat(conn.bytes).equals(clientBytes(session)),
+        `session ${session.id}: every command, in order`,
+      );
+    }
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * A server that speaks first, late: each connection gets "+OK POP3 server ready" after
+ * `delayMs`, then "+OK" for every line. It notes when it greeted and when the client's first
+ * byte came, for tests that a replay lets the target greet before its first command.
+ */
+import net from 'node:net';
+
+export interface GreetedConnection {
+  /** The client's address:port. */
+  remote: string;
+  greetedAtMs: number | undefined;
+  firstByteAtMs: number | undefined;
+  bytes: Buffer[];
+}
+
+export interface LateGreeter {
+  port: number;
+  connections: GreetedConnection[];
+  close(): Promise<void>;
+}
+
+export async function startLateGreeter(options: {
+  port?: number;
+  host?: string;
+  delayMs: number;
+  onClose?: (conn: GreetedConnection) => void;
+}): Promise<LateGreeter> {
+  const connections: GreetedConnection[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    const conn: GreetedConnection = {
+      remote: `${socket.remoteAddress}:${socket.remotePort}`,
+      greetedAtMs: undefined,
+      firstByteAtMs: undefined,
+      bytes: [],
+    };
+    connections.push(conn);
+    const greet = setTimeout(() => {
+      conn.greetedAtMs = performance.now();
+      socket.write('+OK POP3 server ready\r\n');
+    }, options.delayMs);
+    socket.on('close', () => {
+      clearTimeout(greet);
+      sockets.delete(socket);
+      options.onClose?.(conn);
+    });
+    socket.on('data', (chunk: Buffer) => {
+      conn.firstByteAtMs ??= performance.now();
+      conn.bytes.push(chunk);
+      for (const byte of chunk) if (byte === 0x0a) socket.write('+OK\r\n');
+    });
+  });
+  await new Promise<void>((resolve) =>
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve),
+  );
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    port,
+    connections,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
