@@ -67,6 +67,29 @@ describe('session engine: the target closes or resets mid-session', () => {
     ]);
   });
 
+  it('counts reconnects in a row: a response on the new connection earns the next one', () => {
+    const session = capturedSession(
+      ['aaaa', 'bbbb', 'cccc', 'dddd'].map((data) => ({ data, responseBytes: 10 })),
+    );
+    const d = new Drive({ session, options: { maxReconnects: 1 } });
+    d.start(0);
+    d.synAck(1_000);
+    d.feed(2_000, { seq: T1, ack: CLIENT_ISN + 5, flags: PSH | ACK, payloadLength: 10 });
+    d.advance(20_000); // quiet: request 1 goes
+    d.feed(30_000, { seq: T1 + 10, ack: CLIENT_ISN + 9, flags: FIN | ACK });
+    const iss2 = CLIENT_ISN + 9 + 64_000;
+    d.feed(31_000, { seq: 90_000, ack: iss2 + 1, flags: SYN | ACK }); // request 2 goes
+    d.feed(32_000, { seq: 90_001, ack: iss2 + 5, flags: PSH | ACK, payloadLength: 10 });
+    d.advance(60_000); // quiet: request 3 goes on the second connection
+    const again = d.feed(61_000, { seq: 90_011, ack: iss2 + 5, flags: FIN | ACK });
+    assert.equal(d.engine.stats.reconnects, 2, 'reconnected once more');
+    assert.deepEqual(ofKind(again, 'done'), []);
+    assert.deepEqual(
+      ofKind(d.log, 'request-sent').map((r) => r.index),
+      [0, 1, 2, 3],
+    );
+  });
+
   it('a FIN with requests left: RST the old connection, reconnect; closed-early when out of reconnects', () => {
     const d = midSession(1);
     const first = segments(d.feed(30_000, { seq: T1 + 10, ack: CLIENT_ISN + 9, flags: FIN | ACK }));

@@ -33,6 +33,7 @@
  * - Reconnect (target FIN/RST with requests left): RST the old connection if the target only
  *   closed it, then a SYN on the same port with ISN = previous highest seq + 64000; the first
  *   request not wholly acknowledged is sent again, whole. 'request-sent' is reported once per request.
+ *   At most `maxReconnects` in a row: response data on a connection starts the count again.
  * - Ending: RST at the highest acknowledged seq (what Linux accepts, RFC 5961), and also at the
  *   highest sent seq when they differ, unless the target already reset the connection.
  * - Session timeout: counts only while the target owes us something (an ACK, window space, a
@@ -329,6 +330,7 @@ export class SessionEngine {
     this.stats.responseBytes += bytes;
     this.response.data(nowUs, bytes);
     if (this.greetingWait) this.greetingBytes += bytes;
+    this.reconnectsUsed = 0;
     this.lastProgressUs = nowUs;
     this.lastActivityUs = nowUs;
     tcb.unackedSegments++;

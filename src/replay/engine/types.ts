@@ -32,7 +32,11 @@ export interface EngineOptions {
   delayedAckUs: number;
   /** No progress from the target for this long while waiting on it: 'timed-out'. */
   sessionTimeoutUs: number;
-  /** New connections on the same client port after the target closed or reset with requests left. */
+  /**
+   * New connections on the same client port after the target closed or reset with requests left,
+   * in a row: a response on the new connection starts the count again (a target that closes idle
+   * keep-alive connections costs one reconnect per idle stretch, not the session).
+   */
   maxReconnects: number;
 }
 
