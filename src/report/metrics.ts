@@ -56,6 +56,8 @@ export interface AnsweredRequest {
 export interface SessionEnd {
   outcome: SessionOutcome;
   reason?: string;
+  /** New connections after the target closed or reset one with requests left. */
+  reconnects?: number;
   /** Defaults to the clock. */
   endedMs?: number;
 }
@@ -303,6 +305,7 @@ export class RunMetrics {
     if (tracked.ended) return;
     tracked.ended = true;
     const endedMs = end.endedMs ?? this.clock();
+    if (end.reconnects) tracked.result.reconnects = end.reconnects;
     this.settle(tracked, end.outcome, end.reason, endedMs);
     if (isFailure(end.outcome)) {
       this.recentFailed.push(ref);

@@ -56,6 +56,8 @@ export interface SessionResult {
   replayedFrom?: string;
   outcome: SessionOutcome;
   reason?: string;
+  /** New connections after the target closed or reset one with requests left (absent when none). */
+  reconnects?: number;
   startedMs?: number;
   endedMs?: number;
   requestsPlanned: number;

@@ -10,9 +10,10 @@ export function formatSummary(report: RunReport): string {
   const statuses = Object.entries(totals.httpStatus)
     .map(([status, count]) => `${status} ×${count}`)
     .join('  ');
+  const reconnects = report.sessions.reduce((sum, s) => sum + (s.reconnects ?? 0), 0);
   const lines = [
     `replay    ${formatDuration(report.durationMs)} over ${report.transport} to ${report.targets.join(', ') || '(no target)'}`,
-    `sessions  ${totals.sessions.planned} planned: ${outcomes || 'none'}`,
+    `sessions  ${totals.sessions.planned} planned: ${outcomes || 'none'}${reconnects > 0 ? `; ${reconnects} reconnects` : ''}`,
     `requests  ${totals.requests.sent}/${totals.requests.planned} sent, ${totals.requests.answered} answered, ${totals.requests.lost} lost; ${formatNumber(throughput.meanRps)} rps (peak ${formatNumber(throughput.peakRps)})`,
     `latency   first byte ${percentileLine(latency.overall.firstByte)}`,
     `          last byte  ${percentileLine(latency.overall.lastByte)}`,

@@ -10,7 +10,9 @@ const MAX_HEAD = 64 * 1024;
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 const HTTP_SLASH = Buffer.from('HTTP/', 'latin1');
 const NOTHING_YET = Buffer.alloc(0);
-const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})/;
+const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})/;
+const CONNECTION_CLOSE = /\r\nconnection:[^\r]*\bclose\b/i;
+const CONNECTION_KEEP_ALIVE = /\r\nconnection:[^\r]*\bkeep-alive\b/i;
 const CONTENT_LENGTH = /\r\ncontent-length:[ \t]*(\d+)[ \t]*\r\n/i;
 const CHUNKED = /\r\ntransfer-encoding:[^\r]*chunked/i;
 const LAST_CHUNK = /(^|\r\n)0\r\n(.*\r\n)?\r\n$/;
@@ -23,11 +25,17 @@ export class HttpResponseFraming {
   private chunkTail = '';
   private state: FramingState = 'incomplete';
   private status: number | undefined;
+  private closes = false;
 
   constructor(private readonly requestMethod?: string) {}
 
   get statusCode(): number | undefined {
     return this.status;
+  }
+
+  /** The server ends the connection after this response (`Connection: close`, or HTTP/1.0 without keep-alive). */
+  get closesConnection(): boolean {
+    return this.closes;
   }
 
   push(data: Buffer): FramingState {
@@ -60,7 +68,8 @@ export class HttpResponseFraming {
       this.settle('unknown');
       return;
     }
-    this.status = Number(status[1]);
+    this.status = Number(status[2]);
+    this.closes = status[1] === '0' ? !CONNECTION_KEEP_ALIVE.test(head) : CONNECTION_CLOSE.test(head);
     if (this.status === 100) {
       // An interim response: the real one follows.
       this.head = NOTHING_YET;

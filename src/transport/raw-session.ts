@@ -217,7 +217,12 @@ export class RawSession implements SessionDriver {
     this.done = true;
     clearTimeout(this.timer);
     this.host.ended(this);
-    this.env.observer.sessionEnded(this.planned, { ...(this.abortedWith ?? end), endedMs: this.env.nowMs() });
+    const reconnects = this.engine?.stats.reconnects ?? 0;
+    this.env.observer.sessionEnded(this.planned, {
+      ...(this.abortedWith ?? end),
+      ...(reconnects > 0 ? { reconnects } : {}),
+      endedMs: this.env.nowMs(),
+    });
   }
 
   private nowUs(): number {

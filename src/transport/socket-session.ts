@@ -8,6 +8,12 @@
  * other protocols, when no new byte arrived for about one captured RTT (scaled by the speed).
  * Latency is measured from the moment a request was written to its first and last response
  * byte. The session ends with exactly one outcome.
+ *
+ * When the target closes or resets the connection with requests left (an idle keep-alive timeout,
+ * a request limit), the session reconnects as a client would, and a request that got no response
+ * byte goes again first (its latency still counts from its first send). At most `maxReconnects`
+ * reconnects in a row without a response in between; then the session ends closed-early or
+ * reset-by-target.
  */
 
 import net from 'node:net';
@@ -28,6 +34,8 @@ export interface SocketSessionOptions {
   responseQuiet: Readonly<ResponseQuiet>;
   /** How long to wait for the target's FIN after ours before the socket is destroyed. */
   closeGraceMs: number;
+  /** Reconnects in a row without a response in between, before the session gives up. */
+  maxReconnects: number;
 }
 
 export const defaultSocketSessionOptions: SocketSessionOptions = {
@@ -35,6 +43,7 @@ export const defaultSocketSessionOptions: SocketSessionOptions = {
   sessionTimeoutMs: 30_000,
   responseQuiet: RESPONSE_QUIET,
   closeGraceMs: 2_000,
+  maxReconnects: 3,
 };
 
 interface InFlight {
@@ -49,13 +58,12 @@ interface InFlight {
 type Phase = 'connecting' | 'open' | 'done';
 
 export class SocketSession implements SessionDriver {
-  private readonly socket: net.Socket;
+  private socket: net.Socket;
   private phase: Phase = 'connecting';
   private next = 0;
   private inFlight: InFlight | undefined;
   private readonly startedMs: number;
   private reportedStart = false;
-  private targetClosed = false;
   /** The due time a clock timer is armed for, so that one request arms it only once. */
   private armedForUs: number | undefined;
   /** When the current next request became ready to go, apart from its schedule. */
@@ -65,9 +73,21 @@ export class SocketSession implements SessionDriver {
   private answerTimer: NodeJS.Timeout | undefined;
   /** What the session waits for from the target: the connection, its greeting, or the response to request n. */
   private awaiting: 'connection' | 'greeting' | number | undefined;
-  /** Bytes the target sent before the first request, and when the last of them came. */
+  /** Bytes the target sent on this connection before its first request, and when the last came. */
   private greetingBytes = 0;
   private greetingLastMs = 0;
+  /** Requests written on this connection. */
+  private sentOnConnection = 0;
+  /** The request to send again first on a new connection (the old one closed before any answer). */
+  private resend: InFlight | undefined;
+  /**
+   * The target closed or reset this connection, or said it will (`Connection: close`): the next
+   * request needs a new one. `lostAs` is the outcome if no new one may be opened.
+   */
+  private connectionDone = false;
+  private lostAs: 'closed-early' | 'reset-by-target' = 'closed-early';
+  private reconnects = 0;
+  private reconnectsInARow = 0;
   private awaitingSinceMs = 0;
 
   constructor(
@@ -76,14 +96,7 @@ export class SocketSession implements SessionDriver {
     private readonly options: SocketSessionOptions,
   ) {
     this.startedMs = env.nowMs();
-    const socket = net.connect({ host: planned.target.ip, port: planned.target.port, noDelay: true });
-    this.socket = socket;
-    this.awaitTarget('connection', this.startedMs);
-    socket.on('connect', () => this.onConnect());
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('end', () => this.onTargetClosed());
-    socket.on('error', (err: NodeJS.ErrnoException) => this.onError(err));
-    socket.on('close', () => this.onTargetClosed());
+    this.socket = this.connect(this.startedMs);
   }
 
   requestAvailable(): void {
@@ -91,8 +104,7 @@ export class SocketSession implements SessionDriver {
   }
 
   inputEnded(): void {
-    if (this.targetClosed) this.onTargetClosed();
-    else this.pump();
+    this.pump();
   }
 
   stop(reason = 'the run was stopped'): void {
@@ -103,6 +115,34 @@ export class SocketSession implements SessionDriver {
 
   private get requests() {
     return this.planned.session.requests;
+  }
+
+  /** A new connection to the target; the events of one given up for another are ignored. */
+  private connect(nowMs: number): net.Socket {
+    const socket = net.connect({
+      host: this.planned.target.ip,
+      port: this.planned.target.port,
+      noDelay: true,
+    });
+    const current = () => socket === this.socket;
+    this.phase = 'connecting';
+    this.awaitTarget('connection', nowMs);
+    socket.on('connect', () => {
+      if (current()) this.onConnect();
+    });
+    socket.on('data', (chunk: Buffer) => {
+      if (current()) this.onData(chunk);
+    });
+    socket.on('end', () => {
+      if (current()) this.onTargetClosed();
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (current()) this.onError(err);
+    });
+    socket.on('close', () => {
+      if (current()) this.onTargetClosed();
+    });
+    return socket;
   }
 
   private onConnect(): void {
@@ -121,24 +161,35 @@ export class SocketSession implements SessionDriver {
     if (this.phase !== 'open') return;
     const previousOver = !this.inFlight || this.inFlight.complete || this.options.noWait;
     if (!previousOver) return;
-    if (this.next >= this.requests.length) {
+    const resend = this.resend;
+    if (this.next >= this.requests.length && !resend) {
       if (this.planned.inputEnded) this.closeNormally();
       else this.env.needInput(this.planned);
       return;
     }
     const nowMs = this.env.nowMs();
-    if (this.next === 0 && !this.greetingOver(nowMs)) return;
-    this.readySinceMs ??= nowMs;
     const dueUs = this.planned.startUs + this.planned.requestOffsetsUs[this.next];
-    const lateMs = this.env.lateMs(dueUs);
-    if (lateMs < 0) {
-      if (this.armedForUs !== dueUs) {
-        this.armedForUs = dueUs;
-        this.env.at(dueUs, () => this.pump());
+    if (!resend) {
+      this.readySinceMs ??= nowMs;
+      if (this.env.lateMs(dueUs) < 0) {
+        if (this.armedForUs !== dueUs) {
+          this.armedForUs = dueUs;
+          this.env.at(dueUs, () => this.pump());
+        }
+        return;
       }
+    }
+    // A new connection only once a request is due, as a client opens one.
+    if (this.connectionDone) {
+      this.reconnectOrGiveUp();
       return;
     }
-    const lagMs = Math.max(0, Math.min(lateMs, nowMs - this.readySinceMs));
+    if (this.sentOnConnection === 0 && !this.greetingOver(nowMs)) return;
+    if (resend) {
+      this.sendAgain(resend, nowMs);
+      return;
+    }
+    const lagMs = Math.max(0, Math.min(this.env.lateMs(dueUs), nowMs - (this.readySinceMs ?? nowMs)));
     this.readySinceMs = undefined;
     this.armedForUs = undefined;
     this.send(this.next++, nowMs, lagMs);
@@ -176,6 +227,7 @@ export class SocketSession implements SessionDriver {
       http,
     };
     this.socket.write(request.data);
+    this.sentOnConnection++;
     this.env.observer.requestSent(this.planned, sent);
     this.env.observer.bytes(this.planned, request.data.length, 0, nowMs);
     // A request that got no response in the capture (and is not HTTP, which always answers)
@@ -192,6 +244,17 @@ export class SocketSession implements SessionDriver {
     if (expectsAnswer && !this.options.noWait) this.awaitTarget(index, nowMs);
   }
 
+  /** A request whose connection closed before any answer, written again on the new one. */
+  private sendAgain(flight: InFlight, nowMs: number): void {
+    this.resend = undefined;
+    const data = this.requests[flight.sent.index].data;
+    this.socket.write(data);
+    this.sentOnConnection++;
+    this.env.observer.bytes(this.planned, data.length, 0, nowMs);
+    this.inFlight = flight;
+    if (!this.options.noWait) this.awaitTarget(flight.sent.index, nowMs);
+  }
+
   private onData(chunk: Buffer): void {
     if (this.phase === 'done') return;
     const nowMs = this.env.nowMs();
@@ -201,6 +264,7 @@ export class SocketSession implements SessionDriver {
       this.onGreeting(chunk.length, nowMs);
       return;
     }
+    this.reconnectsInARow = 0;
     const elapsed = nowMs - flight.sent.sentMs;
     flight.firstByteMs ??= elapsed;
     flight.lastByteMs = elapsed;
@@ -248,6 +312,7 @@ export class SocketSession implements SessionDriver {
   /** Ends a request's response: reported as answered when any byte of it came back. */
   private answer(flight: InFlight): void {
     flight.complete = true;
+    if (flight.framing.closesConnection) this.connectionDone = true;
     if (flight.firstByteMs === undefined || flight.lastByteMs === undefined) return;
     this.env.observer.requestAnswered(this.planned, {
       index: flight.sent.index,
@@ -265,32 +330,59 @@ export class SocketSession implements SessionDriver {
   }
 
   private onTargetClosed(): void {
-    if (this.phase === 'done') return;
-    this.targetClosed = true;
-    this.answerInFlight();
-    if (this.phase === 'connecting') return; // 'error' names the reason
-    const left = this.requests.length - this.next;
-    if (left > 0) {
-      this.finish('closed-early', `target closed the connection with ${left} request(s) left`);
-    } else if (this.planned.inputEnded) {
-      this.finish('completed');
-    }
-    // Otherwise the capture has not been read far enough to know: inputEnded() decides.
+    if (this.phase === 'done' || this.phase === 'connecting') return; // 'error' names the reason
+    this.onConnectionLost('closed-early');
   }
 
   private onError(err: NodeJS.ErrnoException): void {
     if (this.phase === 'done') return;
-    const left = this.requests.length - this.next + (this.planned.inputEnded ? 0 : 1);
-    const answered = !this.inFlight || this.inFlight.complete;
     if (err.code === 'ECONNREFUSED') {
       this.finish('refused', `connection to ${endpointText(this.planned.target)} refused`);
     } else if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
-      this.answerInFlight();
-      if (left === 0 && answered) this.finish('completed');
-      else this.finish('reset-by-target', `target reset the connection with ${left} request(s) left`);
+      this.onConnectionLost('reset-by-target');
     } else {
       this.finish('error', `${err.code ?? 'socket error'}: ${err.message}`);
     }
+  }
+
+  /**
+   * The target closed or reset the connection. A request it never answered goes again first on
+   * the next connection, which is opened when a request is due (see `pump`).
+   */
+  private onConnectionLost(how: 'closed-early' | 'reset-by-target'): void {
+    this.connectionDone = true;
+    this.lostAs = how;
+    const flight = this.inFlight;
+    if (flight && !flight.complete && flight.responseBytes === 0 && !this.options.noWait) {
+      this.resend = flight;
+      this.inFlight = undefined;
+    } else {
+      this.answerInFlight();
+    }
+    if (this.next >= this.requests.length && !this.resend && this.planned.inputEnded)
+      this.finish('completed');
+    else this.pump();
+  }
+
+  /** A new connection, unless `maxReconnects` in a row brought no response: then the session ends. */
+  private reconnectOrGiveUp(): void {
+    if (this.reconnectsInARow >= this.options.maxReconnects) {
+      const left = this.requests.length - this.next + (this.resend ? 1 : 0);
+      const verb = this.lostAs === 'reset-by-target' ? 'reset' : 'closed';
+      const tries = this.reconnectsInARow > 0 ? ` after ${this.reconnectsInARow} reconnect(s)` : '';
+      this.finish(this.lostAs, `target ${verb} the connection with ${left} request(s) left${tries}`);
+      return;
+    }
+    this.reconnects++;
+    this.reconnectsInARow++;
+    this.socket.destroy();
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+    this.quietTimer = undefined;
+    this.connectionDone = false;
+    this.lostAs = 'closed-early';
+    this.sentOnConnection = 0;
+    this.greetingBytes = 0;
+    this.socket = this.connect(this.env.nowMs());
   }
 
   private closeNormally(): void {
@@ -344,6 +436,7 @@ export class SocketSession implements SessionDriver {
     this.env.observer.sessionEnded(this.planned, {
       outcome,
       ...(reason !== undefined ? { reason } : {}),
+      ...(this.reconnects > 0 ? { reconnects: this.reconnects } : {}),
       endedMs: this.env.nowMs(),
     });
   }

@@ -13,12 +13,16 @@ import { capturedOutput, replayConfig } from '../helpers/replay-config.ts';
 import { syntheticCapture, tempDir } from '../helpers/synthetic.ts';
 
 const cases: Array<{ mode: FaultMode | 'refuse'; outcome: SessionOutcome; reason: RegExp }> = [
-  { mode: 'reset', outcome: 'reset-by-target', reason: /reset/ },
+  {
+    mode: 'reset',
+    outcome: 'reset-by-target',
+    reason: /target reset the connection with 3 request\(s\) left after 3 reconnect\(s\)/,
+  },
   { mode: 'silent', outcome: 'timed-out', reason: /no response to request 0 within 1s/ },
   {
-    mode: 'close-after-first',
+    mode: 'close-unanswered',
     outcome: 'closed-early',
-    reason: /closed the connection with [12] request\(s\) left/,
+    reason: /target closed the connection with 3 request\(s\) left after 3 reconnect\(s\)/,
   },
   { mode: 'refuse', outcome: 'refused', reason: /refused/ },
 ];
@@ -83,6 +87,62 @@ describe('socket replay against faulty targets', () => {
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('a target that closes after each answer: sessions reconnect and complete, each request once', async () => {
+    const server = await startRecordingServer('close-after-first');
+    try {
+      const out = capturedOutput();
+      const { report } = await replay(replayConfig([capture], server.port, 80), out);
+      for (const s of report.sessions) {
+        assert.equal(s.outcome, 'completed', `session ${s.sessionId}: ${s.reason}`);
+        assert.equal(s.reconnects, 2, 'three requests, one connection each');
+        assert.deepEqual(
+          s.requests.map((r) => [r.index, r.http?.status]),
+          [
+            [0, 200],
+            [1, 200],
+            [2, 200],
+          ],
+        );
+      }
+      assert.equal(server.connections.length, 9);
+      const received = server.connections.map((c) => Buffer.concat(c.bytes).toString('latin1'));
+      assert.ok(
+        received.every((text) => text.split('GET ').length === 2),
+        'every connection carried exactly one request: none was sent twice',
+      );
+      assert.match(out.text(), /sessions\s+3 planned: 3 completed; 6 reconnects/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a target that closes idle keep-alive connections: the next request goes on a new one', async () => {
+    const slow = await syntheticCapture(join(dir.path, 'idle.pcap'), {
+      sessions: 2,
+      requestsPerSession: 3,
+      thinkTimeMs: 400,
+    });
+    const server = await startRecordingServer('idle-close');
+    try {
+      const { report } = await replay(replayConfig([slow], server.port, 80, { speed: 1 }), capturedOutput());
+      for (const s of report.sessions) {
+        assert.equal(s.outcome, 'completed', `session ${s.sessionId}: ${s.reason}`);
+        assert.ok((s.reconnects ?? 0) >= 2, `session ${s.sessionId}: ${s.reconnects} reconnects`);
+      }
+      assert.equal(report.totals.requests.answered, 6);
+      const requestsPerConnection = server.connections.map(
+        (c) => Buffer.concat(c.bytes).toString('latin1').split('GET ').length - 1,
+      );
+      assert.equal(
+        requestsPerConnection.reduce((a, b) => a + b, 0),
+        6,
+        'each request went once: connections the target timed out idle carried none',
+      );
+    } finally {
+      await server.close();
     }
   });
 

@@ -1,11 +1,15 @@
 /**
  * A TCP server on loopback for replay tests: keeps every byte each connection sent, in order,
  * and answers like a minimal HTTP/1.1 server (one 200 response per complete request it parses)
- * or, in `silent` mode, never answers. Fault modes make it misbehave on purpose.
+ * or, in `silent` mode, never answers. Fault modes make it misbehave on purpose: `reset` resets
+ * and `close-unanswered` closes a connection at its first bytes, `close-after-first` closes it
+ * after answering its first request, `idle-close` after 150 ms without a request (keep-alive timeout).
  */
 import net from 'node:net';
 
-export type FaultMode = 'http' | 'silent' | 'reset' | 'close-after-first';
+export type FaultMode = 'http' | 'silent' | 'reset' | 'close-unanswered' | 'close-after-first' | 'idle-close';
+
+const IDLE_CLOSE_MS = 150;
 
 export interface RecordedConnection {
   remote: string;
@@ -29,11 +33,16 @@ export async function startRecordingServer(mode: FaultMode = 'http'): Promise<Re
     connections.push(conn);
     let pending = Buffer.alloc(0);
     let answered = 0;
+    if (mode === 'idle-close') socket.setTimeout(IDLE_CLOSE_MS, () => socket.end());
     socket.on('data', (chunk: Buffer) => {
       conn.bytes.push(chunk);
       if (mode === 'silent') return;
       if (mode === 'reset') {
         socket.resetAndDestroy();
+        return;
+      }
+      if (mode === 'close-unanswered') {
+        socket.end();
         return;
       }
       pending = Buffer.concat([pending, chunk]);
@@ -47,7 +56,8 @@ export async function startRecordingServer(mode: FaultMode = 'http'): Promise<Re
         const length = Number(/\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
         if (pending.length < end + gap + length) break;
         pending = pending.subarray(end + gap + length);
-        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+        const close = mode === 'close-after-first' ? 'Connection: close\r\n' : '';
+        socket.write(`HTTP/1.1 200 OK\r\n${close}Content-Length: 2\r\n\r\nok`);
         answered++;
         if (mode === 'close-after-first' && answered === 1) {
           socket.end();

@@ -50,4 +50,17 @@ describe('HTTP response framing', () => {
     assert.equal(feed('+PONG\r\n', 100).at(-1), 'unknown');
     assert.equal(feed('HTTP/1.0 200 OK\r\nServer: x\r\n\r\nbody until close', 100).at(-1), 'unknown');
   });
+
+  it('knows when the server ends the connection after the response', () => {
+    const closes = (head: string) => {
+      const framing = new HttpResponseFraming('GET');
+      framing.push(Buffer.from(`${head}\r\nContent-Length: 0\r\n\r\n`));
+      return framing.closesConnection;
+    };
+    assert.equal(closes('HTTP/1.1 200 OK'), false);
+    assert.equal(closes('HTTP/1.1 200 OK\r\nConnection: close'), true);
+    assert.equal(closes('HTTP/1.1 200 OK\r\nconnection: Upgrade, Close'), true);
+    assert.equal(closes('HTTP/1.0 200 OK'), true, 'HTTP/1.0 closes unless it says keep-alive');
+    assert.equal(closes('HTTP/1.0 200 OK\r\nConnection: keep-alive'), false);
+  });
 });
