@@ -1,7 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RESPONSE_QUIET } from '../../src/replay/response-quiet.ts';
-import { ACK, CLIENT_ISN, capturedSession, Drive, ofKind, PSH, segments, TARGET_ISN } from './script.ts';
+import {
+  ACK,
+  CLIENT_ISN,
+  capturedSession,
+  Drive,
+  FIN,
+  ofKind,
+  PSH,
+  SYN,
+  segments,
+  TARGET_ISN,
+} from './script.ts';
 
 const T1 = TARGET_ISN + 1;
 const two = (offsets: [number, number]) =>
@@ -127,5 +138,59 @@ describe('session engine: a target that speaks first', () => {
     assert.deepEqual(sentAt(d), []);
     const [done] = ofKind(d.log, 'done');
     assert.equal(done?.outcome, 'timed-out');
+  });
+
+  it('a target that greets and closes every connection: no request, and the session ends after maxReconnects', () => {
+    const d = new Drive({ session: greeted(30), options: { maxReconnects: 2 } });
+    d.start(0);
+    let isn = 0;
+    for (let connection = 0; connection < 5 && ofKind(d.log, 'done').length === 0; connection++) {
+      const [syn] = segments(d.log)
+        .filter((s) => s.flags === SYN)
+        .slice(-1);
+      isn = syn.seq;
+      const t = 10_000 * (connection + 1);
+      d.feed(t, { seq: TARGET_ISN, ack: isn + 1, flags: SYN | ACK, options: { mss: 1460 } });
+      d.feed(t + 1_000, { seq: T1, ack: isn + 1, flags: PSH | ACK, payloadLength: 30 });
+      d.feed(t + 2_000, { seq: T1 + 30, ack: isn + 1, flags: FIN | ACK });
+    }
+    assert.deepEqual(sentAt(d), [], 'never a request: the greeting was quiet for less than an RTT each time');
+    assert.equal(d.engine.stats.reconnects, 2);
+    assert.equal(ofKind(d.log, 'done')[0]?.outcome, 'closed-early');
+  });
+
+  it('waits for the greeting again on a new connection after the target closed one', () => {
+    const session = {
+      ...capturedSession(
+        [
+          { data: 'USER a\r\n', responseBytes: 5 },
+          { data: 'PASS b\r\n', responseBytes: 5 },
+        ],
+        { rttUs: 10_000 },
+      ),
+      greetingBytes: 30,
+    };
+    const d = new Drive({ session });
+    d.start(0);
+    d.synAck(1_000);
+    d.feed(2_000, { seq: T1, ack: CLIENT_ISN + 1, flags: PSH | ACK, payloadLength: 30 });
+    d.advance(12_000); // greeting quiet: USER goes
+    d.feed(13_000, { seq: T1 + 30, ack: CLIENT_ISN + 9, flags: PSH | ACK, payloadLength: 5 });
+    d.advance(23_000); // answered and quiet: PASS goes
+    assert.deepEqual(sentAt(d), [
+      [0, 12_000],
+      [1, 23_000],
+    ]);
+    const syn2 = segments(d.feed(24_000, { seq: T1 + 35, ack: CLIENT_ISN + 9, flags: FIN | ACK })).find(
+      (s) => s.flags === SYN,
+    );
+    assert.ok(syn2, 'PASS unacknowledged: a new connection');
+    d.feed(25_000, { seq: 7_000, ack: syn2.seq + 1, flags: SYN | ACK, options: { mss: 1460 } });
+    d.advance(60_000);
+    const payloads = () => segments(d.log).filter((s) => s.payload.length > 0 && s.seq === syn2.seq + 1);
+    assert.deepEqual(payloads(), [], 'PASS waits for the new connection’s greeting');
+    d.feed(70_000, { seq: 7_001, ack: syn2.seq + 1, flags: PSH | ACK, payloadLength: 30 });
+    d.advance(80_000);
+    assert.equal(payloads()[0]?.payload.toString(), 'PASS b\r\n');
   });
 });

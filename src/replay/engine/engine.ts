@@ -330,7 +330,8 @@ export class SessionEngine {
     this.stats.responseBytes += bytes;
     this.response.data(nowUs, bytes);
     if (this.greetingWait) this.greetingBytes += bytes;
-    this.reconnectsUsed = 0;
+    // An answer to a request on this connection, not a greeting, earns the next reconnect.
+    if (this.response.index !== undefined) this.reconnectsUsed = 0;
     this.lastProgressUs = nowUs;
     this.lastActivityUs = nowUs;
     tcb.unackedSegments++;
