@@ -337,7 +337,8 @@ export class SocketSession implements SessionDriver {
   private onError(err: NodeJS.ErrnoException): void {
     if (this.phase === 'done') return;
     if (err.code === 'ECONNREFUSED') {
-      this.finish('refused', `connection to ${endpointText(this.planned.target)} refused`);
+      const which = this.reconnects > 0 ? `reconnect ${this.reconnects}: ` : '';
+      this.finish('refused', `${which}connection to ${endpointText(this.planned.target)} refused`);
     } else if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
       this.onConnectionLost('reset-by-target');
     } else {
@@ -346,14 +347,25 @@ export class SocketSession implements SessionDriver {
   }
 
   /**
-   * The target closed or reset the connection. A request it never answered goes again first on
-   * the next connection, which is opened when a request is due (see `pump`).
+   * The target closed or reset the connection; the next one is opened when a request is due (see
+   * `pump`). A request it never answered goes again first when it followed others on the
+   * connection (a keep-alive connection the target closed as the request came, as clients
+   * retry); when it was the connection's first, the target refused it and the session ends.
    */
   private onConnectionLost(how: 'closed-early' | 'reset-by-target'): void {
+    if (!this.connectionDone || how === 'reset-by-target') this.lostAs = how;
     this.connectionDone = true;
-    this.lostAs = how;
     const flight = this.inFlight;
     if (flight && !flight.complete && flight.responseBytes === 0 && !this.options.noWait) {
+      if (this.sentOnConnection === 1) {
+        const verb = this.lostAs === 'reset-by-target' ? 'reset' : 'closed';
+        this.answerInFlight();
+        this.finish(
+          this.lostAs,
+          `target ${verb} the connection without answering request ${flight.sent.index}`,
+        );
+        return;
+      }
       this.resend = flight;
       this.inFlight = undefined;
     } else {
@@ -378,6 +390,9 @@ export class SocketSession implements SessionDriver {
     this.socket.destroy();
     if (this.quietTimer) clearTimeout(this.quietTimer);
     this.quietTimer = undefined;
+    // Bytes on the new connection are its greeting or answer requests sent on it, never an older one's.
+    this.answerInFlight();
+    this.inFlight = undefined;
     this.connectionDone = false;
     this.lostAs = 'closed-early';
     this.sentOnConnection = 0;

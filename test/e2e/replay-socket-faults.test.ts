@@ -16,13 +16,13 @@ const cases: Array<{ mode: FaultMode | 'refuse'; outcome: SessionOutcome; reason
   {
     mode: 'reset',
     outcome: 'reset-by-target',
-    reason: /target reset the connection with 3 request\(s\) left after 3 reconnect\(s\)/,
+    reason: /target reset the connection without answering request 0/,
   },
   { mode: 'silent', outcome: 'timed-out', reason: /no response to request 0 within 1s/ },
   {
     mode: 'close-unanswered',
     outcome: 'closed-early',
-    reason: /target closed the connection with 3 request\(s\) left after 3 reconnect\(s\)/,
+    reason: /target closed the connection without answering request 0/,
   },
   { mode: 'refuse', outcome: 'refused', reason: /refused/ },
 ];
@@ -114,6 +114,27 @@ describe('socket replay against faulty targets', () => {
         'every connection carried exactly one request: none was sent twice',
       );
       assert.match(out.text(), /sessions\s+3 planned: 3 completed; 6 reconnects/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a target that closes after each answer without saying so: every request answered once', async () => {
+    const server = await startRecordingServer('fin-after-first');
+    try {
+      const { report } = await replay(replayConfig([capture], server.port, 80), capturedOutput());
+      for (const s of report.sessions) {
+        assert.equal(s.outcome, 'completed', `session ${s.sessionId}: ${s.reason}`);
+        assert.deepEqual(
+          s.requests.map((r) => [r.index, r.http?.status]),
+          [
+            [0, 200],
+            [1, 200],
+            [2, 200],
+          ],
+          'a request written as the target closed went again on the next connection, reported once',
+        );
+      }
     } finally {
       await server.close();
     }

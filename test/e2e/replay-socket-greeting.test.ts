@@ -42,4 +42,39 @@ describe('socket replay of a server-speaks-first protocol', () => {
       );
     }
   });
+
+  it('a target closing each connection after one answer greets every new one, and gets each command after it', async () => {
+    const closer = await startLateGreeter({ delayMs: 20, closeAfterAnswer: true });
+    try {
+      const sessions = (await capturedSessions(POP3)).filter((s) => s.server.port === 110);
+      const { report } = await replay(replayConfig([POP3], closer.port, 110), capturedOutput());
+      const greeted = sessions.filter((s) => s.greetingBytes > 0 && s.requests.length > 0);
+      for (const session of greeted) {
+        const result = report.sessions.find((r) => r.sessionId === session.id);
+        assert.equal(result?.outcome, 'completed', `session ${session.id}: ${result?.reason}`);
+        assert.equal(
+          result?.requests.filter((r) => r.firstByteMs !== undefined).length,
+          session.requests.length,
+        );
+      }
+      const reconnects = report.sessions.reduce((sum, s) => sum + (s.reconnects ?? 0), 0);
+      const commandsAfterTheFirst = greeted.reduce((sum, s) => sum + s.requests.length - 1, 0);
+      assert.equal(reconnects, commandsAfterTheFirst, 'one new connection per command after the first');
+      const used = closer.connections.filter((c) => c.firstByteAtMs !== undefined);
+      for (const conn of used) {
+        assert.ok(
+          conn.greetedAtMs !== undefined && conn.firstByteAtMs! >= conn.greetedAtMs,
+          'a command before the greeting',
+        );
+      }
+      const commands = (bytes: Buffer) => bytes.toString('latin1').split('\r\n').length - 1;
+      assert.equal(
+        used.reduce((sum, c) => sum + commands(Buffer.concat(c.bytes)), 0),
+        greeted.reduce((sum, s) => sum + commands(clientBytes(s)), 0),
+        'every command once',
+      );
+    } finally {
+      await closer.close();
+    }
+  });
 });

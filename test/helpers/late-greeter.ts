@@ -1,7 +1,9 @@
 /**
  * A server that speaks first, late: each connection gets "+OK POP3 server ready" after
- * `delayMs`, then "+OK" for every line. It notes when it greeted and when the client's first
- * byte came, for tests that a replay lets the target greet before its first command.
+ * `delayMs`, then "+OK" for every line; with `closeAfterAnswer` it closes the connection after its
+ * first answer (so that every command needs a new connection, and a new greeting).
+ * It notes when it greeted and when the client's first byte came, for tests that a replay lets
+ * the target greet before its first command.
  */
 import net from 'node:net';
 
@@ -23,6 +25,7 @@ export async function startLateGreeter(options: {
   port?: number;
   host?: string;
   delayMs: number;
+  closeAfterAnswer?: boolean;
   onClose?: (conn: GreetedConnection) => void;
 }): Promise<LateGreeter> {
   const connections: GreetedConnection[] = [];
@@ -49,7 +52,14 @@ export async function startLateGreeter(options: {
     socket.on('data', (chunk: Buffer) => {
       conn.firstByteAtMs ??= performance.now();
       conn.bytes.push(chunk);
-      for (const byte of chunk) if (byte === 0x0a) socket.write('+OK\r\n');
+      for (const byte of chunk) {
+        if (byte !== 0x0a) continue;
+        if (options.closeAfterAnswer) {
+          socket.end('+OK\r\n');
+          return;
+        }
+        socket.write('+OK\r\n');
+      }
     });
   });
   await new Promise<void>((resolve) =>

@@ -3,11 +3,19 @@
  * and answers like a minimal HTTP/1.1 server (one 200 response per complete request it parses)
  * or, in `silent` mode, never answers. Fault modes make it misbehave on purpose: `reset` resets
  * and `close-unanswered` closes a connection at its first bytes, `close-after-first` closes it
- * after answering its first request, `idle-close` after 150 ms without a request (keep-alive timeout).
+ * after answering its first request (with `Connection: close`; `fin-after-first` without saying
+ * so), `idle-close` after 150 ms without a request (keep-alive timeout).
  */
 import net from 'node:net';
 
-export type FaultMode = 'http' | 'silent' | 'reset' | 'close-unanswered' | 'close-after-first' | 'idle-close';
+export type FaultMode =
+  | 'http'
+  | 'silent'
+  | 'reset'
+  | 'close-unanswered'
+  | 'close-after-first'
+  | 'fin-after-first'
+  | 'idle-close';
 
 const IDLE_CLOSE_MS = 150;
 
@@ -59,7 +67,7 @@ export async function startRecordingServer(mode: FaultMode = 'http'): Promise<Re
         const close = mode === 'close-after-first' ? 'Connection: close\r\n' : '';
         socket.write(`HTTP/1.1 200 OK\r\n${close}Content-Length: 2\r\n\r\nok`);
         answered++;
-        if (mode === 'close-after-first' && answered === 1) {
+        if ((mode === 'close-after-first' || mode === 'fin-after-first') && answered === 1) {
           socket.end();
           return;
         }
