@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
+import { type FileHandle, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import type { RunReport } from './schema.ts';
 import { ReportError, validateReport } from './validate.ts';
 
@@ -13,10 +12,13 @@ import { ReportError, validateReport } from './validate.ts';
 const WRITE_PIECE_CHARS = 1 << 20;
 
 /**
- * Reports up to this size are parsed as one JSON text, in any layout; larger ones line by line,
- * in the layout writeReport uses (they cannot be one string).
+ * Reports up to this size are parsed as one JSON text, in any layout (V8's longest string is
+ * 2^29 - 24 characters); larger ones line by line, in the layout writeReport uses.
  */
-const WHOLE_TEXT_MAX_BYTES = 256 * 2 ** 20;
+const WHOLE_TEXT_MAX_BYTES = 500 * 2 ** 20;
+
+/** A line longer than this in a report read line by line is an error, not a crash. */
+const MAX_LINE_BYTES = 256 * 2 ** 20;
 
 /**
  * Writes the report atomically: to a temporary file beside it, then renamed over `path`, so a
@@ -27,7 +29,7 @@ export async function writeReport(path: string, report: RunReport): Promise<void
   try {
     const file = await open(temporary, 'wx');
     try {
-      for (const piece of reportText(report)) await file.write(piece);
+      for (const piece of reportText(report)) await writeAll(file, Buffer.from(piece));
     } finally {
       await file.close();
     }
@@ -36,6 +38,11 @@ export async function writeReport(path: string, report: RunReport): Promise<void
     await rm(temporary, { force: true });
     throw err;
   }
+}
+
+/** FileHandle.write may write less than asked (a disk filling up): the rest goes again. */
+async function writeAll(file: FileHandle, bytes: Buffer): Promise<void> {
+  for (let at = 0; at < bytes.length; ) at += (await file.write(bytes, at)).bytesWritten;
 }
 
 /**
@@ -64,8 +71,9 @@ export function* reportText(report: RunReport, pieceChars = WRITE_PIECE_CHARS): 
 }
 
 export interface ReadReportOptions {
-  /** Larger files are read line by line (tests lower it). */
+  /** Larger files are read line by line (tests lower these two). */
   wholeTextMaxBytes?: number;
+  maxLineBytes?: number;
 }
 
 /** Reads and validates a run report; every problem is a ReportError naming the file (and the field). */
@@ -76,7 +84,7 @@ export async function readReport(path: string, options: ReadReportOptions = {}):
     value =
       size <= (options.wholeTextMaxBytes ?? WHOLE_TEXT_MAX_BYTES)
         ? parseWhole(path, await readFile(path, 'utf8'))
-        : await parseByLines(path, size);
+        : await parseByLines(path, size, options.maxLineBytes ?? MAX_LINE_BYTES);
   } catch (err) {
     if (err instanceof ReportError) throw err;
     throw new ReportError(
@@ -95,16 +103,17 @@ function parseWhole(path: string, text: string): unknown {
   }
 }
 
-/** The layout reportText writes: `{`, one ` "field": value` per line, sessions one per line, `}`. */
-async function parseByLines(path: string, size: number): Promise<unknown> {
+/** The layout reportText writes: `{`, one ` "field": value,` per line, sessions one per line, `}`. */
+async function parseByLines(path: string, size: number, maxLineBytes: number): Promise<unknown> {
   const report: Record<string, unknown> = {};
   const sessions: unknown[] = [];
   let state: 'start' | 'fields' | 'sessions' | 'closing' | 'end' = 'start';
   let number = 0;
-  const fail = (detail: string): never => {
+  let lastSessionHadComma = false;
+  const fail = (detail: string, line = number): never => {
     throw new ReportError(
       path,
-      `line ${number}: ${detail} (a report of ${(size / 2 ** 20).toFixed(0)} MB is read line by line, ` +
+      `line ${line}: ${detail} (a report of ${(size / 2 ** 20).toFixed(0)} MB is read line by line, ` +
         'so it must keep the layout reprise writes: one top-level field per line, one session per line)',
     );
   };
@@ -115,8 +124,9 @@ async function parseByLines(path: string, size: number): Promise<unknown> {
       return fail(`not JSON (${(err as Error).message})`);
     }
   };
-  const lines = createInterface({ input: createReadStream(path), crlfDelay: Number.POSITIVE_INFINITY });
-  for await (const line of lines) {
+  for await (const line of lines(path, maxLineBytes, () =>
+    fail(`longer than ${maxLineBytes} bytes`, number + 1),
+  )) {
     number++;
     if (state === 'start') {
       if (line !== '{') fail("expected '{'");
@@ -126,10 +136,21 @@ async function parseByLines(path: string, size: number): Promise<unknown> {
       else if (line === ' "sessions": []') state = 'closing';
       else if (line.startsWith(' "sessions"')) fail('expected \' "sessions": [\'');
       else if (!line.endsWith(',')) fail("expected a field ending in ',' (the sessions come last)");
-      else Object.assign(report, parse(`{${line.slice(0, -1)}}`));
+      else {
+        // Own properties whatever their names ("__proto__" included), as JSON.parse makes them.
+        for (const [key, value] of Object.entries(parse(`{${line.slice(0, -1)}}`) as object)) {
+          Object.defineProperty(report, key, { value, enumerable: true, writable: true, configurable: true });
+        }
+      }
     } else if (state === 'sessions') {
-      if (line === ' ]') state = 'closing';
-      else sessions.push(parse(line.endsWith(',') ? line.slice(0, -1) : line));
+      if (line === ' ]') {
+        if (lastSessionHadComma) fail("a ',' after the last session", number - 1);
+        state = 'closing';
+      } else {
+        if (sessions.length > 0 && !lastSessionHadComma) fail("expected ',' after this session", number - 1);
+        lastSessionHadComma = line.endsWith(',');
+        sessions.push(parse(lastSessionHadComma ? line.slice(0, -1) : line));
+      }
     } else if (state === 'closing') {
       if (line !== '}') fail("expected '}'");
       state = 'end';
@@ -140,4 +161,27 @@ async function parseByLines(path: string, size: number): Promise<unknown> {
   if (state !== 'end') fail('the report ends early');
   report.sessions = sessions;
   return report;
+}
+
+/** The file's lines (UTF-8, without their LF), none longer than `maxBytes` (else `tooLong()` throws). */
+async function* lines(path: string, maxBytes: number, tooLong: () => never): AsyncGenerator<string> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    let from = 0;
+    for (let lf = chunk.indexOf(0x0a); lf >= 0; lf = chunk.indexOf(0x0a, from)) {
+      if (pendingBytes + lf - from > maxBytes) tooLong();
+      const tail = chunk.subarray(from, lf);
+      yield (pending.length === 0 ? tail : Buffer.concat([...pending, tail])).toString('utf8');
+      pending = [];
+      pendingBytes = 0;
+      from = lf + 1;
+    }
+    if (from < chunk.length) {
+      pendingBytes += chunk.length - from;
+      if (pendingBytes > maxBytes) tooLong();
+      pending.push(chunk.subarray(from));
+    }
+  }
+  if (pendingBytes > 0) yield Buffer.concat(pending).toString('utf8');
 }

@@ -180,6 +180,17 @@ describe('reports too long for one string', () => {
     }
   });
 
+  it('keeps a field named __proto__ as data, as JSON.parse does', async () => {
+    const path = join(dir, 'proto.json');
+    const text = [...reportText(sampleReport())]
+      .join('')
+      .replace('{\n', '{\n "__proto__": {"polluted": true},\n');
+    await writeFile(path, text);
+    const report = await readReport(path, { wholeTextMaxBytes: 0 });
+    assert.equal(Object.getPrototypeOf(report), Object.prototype);
+    assert.deepEqual(Object.getOwnPropertyDescriptor(report, '__proto__')?.value, { polluted: true });
+  });
+
   it('names the file and the line when a large report is damaged or laid out otherwise', async () => {
     const report = longReport(10);
     const text = [...reportText(report)].join('');
@@ -198,11 +209,22 @@ describe('reports too long for one string', () => {
       ],
       ['cut.json', lines.slice(0, sessionLine).join('\n'), /cut\.json: line \d+: the report ends early/],
       ['trailing.json', `${text}{}\n`, /trailing\.json: line \d+: text after the end of the report/],
+      [
+        'no-comma.json',
+        lines.map((line, i) => (i === sessionLine ? line.slice(0, -1) : line)).join('\n'),
+        new RegExp(`no-comma\\.json: line ${sessionLine + 1}: expected ',' after this session`),
+      ],
+      [
+        'last-comma.json',
+        lines.map((line, i) => (lines[i + 1] === ' ]' ? `${line},` : line)).join('\n'),
+        /last-comma\.json: line \d+: a ',' after the last session/,
+      ],
+      ['compact.json', JSON.stringify(report), /compact\.json: line 1: longer than 4096 bytes/],
     ];
     for (const [name, content, expected] of cases) {
       const path = join(dir, name);
       await writeFile(path, content);
-      await assert.rejects(readReport(path, { wholeTextMaxBytes: 0 }), (err: unknown) => {
+      await assert.rejects(readReport(path, { wholeTextMaxBytes: 0, maxLineBytes: 4096 }), (err: unknown) => {
         assert.ok(err instanceof ReportError, name);
         assert.match(err.message, expected);
         return true;
