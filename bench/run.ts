@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-const ALL = ['inspect', 'replay', 'record', 'raw', 'intercept'];
+const ALL = ['inspect', 'replay', 'record', 'raw', 'intercept', 'report'];
 const wanted = process.argv.slice(2);
 const names = wanted.length > 0 ? ALL.filter((n) => wanted.some((w) => n.includes(w))) : ALL;
 if (names.length === 0) {
