@@ -22,14 +22,21 @@ const MAX_LINE_BYTES = 256 * 2 ** 20;
 
 /**
  * Writes the report atomically: to a temporary file beside it, then renamed over `path`, so a
- * crash leaves either the old file or the whole new one, never half a report.
+ * crash leaves either the old file or the whole new one, never half a report. `sessionLines`
+ * gives the sessions as JSON lines (from a SessionSpill) when `report.sessions` does not hold them.
  */
-export async function writeReport(path: string, report: RunReport): Promise<void> {
+export async function writeReport(
+  path: string,
+  report: RunReport,
+  sessionLines?: () => Iterable<string>,
+): Promise<void> {
   const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     const file = await open(temporary, 'wx');
     try {
-      for (const piece of reportText(report)) await writeAll(file, Buffer.from(piece));
+      for (const piece of reportText(report, WRITE_PIECE_CHARS, sessionLines?.())) {
+        await writeAll(file, Buffer.from(piece));
+      }
     } finally {
       await file.close();
     }
@@ -49,25 +56,30 @@ async function writeAll(file: FileHandle, bytes: Buffer): Promise<void> {
  * The report as JSON, in pieces of about `pieceChars`: one top-level field per line and one
  * session per line, `sessions` last (readable, greppable, diffable, and readable line by line).
  */
-export function* reportText(report: RunReport, pieceChars = WRITE_PIECE_CHARS): Generator<string> {
-  const { sessions, ...head } = report;
+export function* reportText(
+  report: RunReport,
+  pieceChars = WRITE_PIECE_CHARS,
+  sessionLines: Iterable<string> = jsonLines(report.sessions),
+): Generator<string> {
+  const { sessions: _inLines, ...head } = report;
   const fields = Object.entries(head).map(
     ([key, value]) => ` ${JSON.stringify(key)}: ${JSON.stringify(value)}`,
   );
-  if (sessions.length === 0) {
-    yield `{\n${[...fields, ' "sessions": []'].join(',\n')}\n}\n`;
-    return;
-  }
-  let piece = `{\n${[...fields, ' "sessions": ['].join(',\n')}\n`;
-  const last = sessions.length - 1;
-  for (let i = 0; i <= last; i++) {
-    piece += `  ${JSON.stringify(sessions[i])}${i < last ? ',' : ''}\n`;
+  let piece = `{\n${fields.join(',\n')},\n "sessions": [`;
+  let first = true;
+  for (const line of sessionLines) {
+    piece += `${first ? '\n' : ',\n'}  ${line}`;
+    first = false;
     if (piece.length >= pieceChars) {
       yield piece;
       piece = '';
     }
   }
-  yield `${piece} ]\n}\n`;
+  yield `${piece}${first ? ']' : '\n ]'}\n}\n`;
+}
+
+function* jsonLines(sessions: RunReport['sessions']): Generator<string> {
+  for (const session of sessions) yield JSON.stringify(session);
 }
 
 export interface ReadReportOptions {
