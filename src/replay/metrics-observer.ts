@@ -1,4 +1,5 @@
 /** Feeds a run's events into its RunMetrics (the report and the live view read from there). */
+import { parseHttpRequestLine } from '../report/http.ts';
 import type { RunMetrics, SessionRef } from '../report/metrics.ts';
 import type { ReplayObserver } from './observer.ts';
 import { endpointText, type PlannedSession } from './plan.ts';
@@ -25,6 +26,14 @@ export function metricsObserver(metrics: RunMetrics): ReplayObserver {
     },
     requestPlanned(p) {
       metrics.requestPlanned(ref(p));
+      // Endpoints in the order the capture is read, so that two runs of it track the same ones.
+      if (p.copy !== 0 || p.loop !== 0 || !metrics.acceptsEndpoints) return;
+      const request = p.session.requests[p.requestOffsetsUs.length - 1];
+      const http = request ? parseHttpRequestLine(request.data) : undefined;
+      if (http) metrics.endpointPlanned(http);
+    },
+    inputEnded(p) {
+      metrics.inputEnded(ref(p));
     },
     sessionStarted(p, startedMs, replayedFrom) {
       metrics.sessionStarted(ref(p), startedMs, replayedFrom);

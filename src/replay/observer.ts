@@ -9,6 +9,8 @@ export interface ReplayObserver {
   sessionPlanned(planned: PlannedSession): void;
   /** One more captured request was read for a planned session. */
   requestPlanned(planned: PlannedSession): void;
+  /** The planned session's captured session was read to its end: no more requests come. */
+  inputEnded(planned: PlannedSession): void;
   sessionStarted(planned: PlannedSession, startedMs: number, replayedFrom?: string): void;
   requestSent(planned: PlannedSession, sent: SentRequest): void;
   /** The response to a request is over (or the session ended while it was outstanding). */

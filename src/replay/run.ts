@@ -355,6 +355,7 @@ export class ReplayRun {
     this.copiesOf.delete(session);
     for (const p of copies) {
       p.inputEnded = true;
+      this.observer.inputEnded(p);
       this.starving.delete(p);
       this.drivers.get(p)?.inputEnded();
     }

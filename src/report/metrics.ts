@@ -3,9 +3,10 @@
  * planned session (so the report accounts for every one), send lag, time to first byte and
  * per-second throughput as they come, for the live view (`snapshot()`, a cheap plain summary).
  * The latency breakdowns of the report (overall, per captured server port, per HTTP endpoint)
- * are built once, from the per-request results, by `measured()`: at --speed max a request costs
- * microseconds, and recording six histograms per answer was a visible part of it. No I/O; time
- * comes from the events, and from the injected clock only where an event carries none.
+ * take a session's requests once the session is final: ended, and its capture read to its end.
+ * With `endedSessions`, a final session's result goes there and no longer stays in memory, so a
+ * long run's memory does not grow with its sessions. No I/O; time comes from the events, and
+ * from the injected clock only where an event carries none.
  */
 
 import { LatencyHistogram } from './histogram.ts';
@@ -73,6 +74,15 @@ export interface RunMetricsOptions {
   maxEndpoints?: number;
   /** Width of the window the live requests/s is measured over. */
   rateWindowMs?: number;
+  /**
+   * Takes each session's result once it is final; RunMetrics then keeps none of it, and
+   * `measured()` lists no sessions (the report's writer reads them back from the sink).
+   */
+  endedSessions?: EndedSessionSink;
+}
+
+export interface EndedSessionSink {
+  add(result: SessionResult): void;
 }
 
 export interface SessionBrief {
@@ -154,6 +164,10 @@ interface Tracked {
   port: number;
   started: boolean;
   ended: boolean;
+  /** No more requests will be planned for it (its captured session was read to its end). */
+  inputEnded: boolean;
+  /** Ended and input ended: its requests are in the latency breakdown. */
+  final: boolean;
   answered: number;
   slowestMs: number;
 }
@@ -165,8 +179,13 @@ export class RunMetrics {
   private readonly rateWindowMs: number;
   private readonly expectedSessions: number;
 
-  private readonly sessions: Tracked[] = [];
+  /** Per session ref; undefined once a final session went to `endedSessions`. */
+  private readonly sessions: Array<Tracked | undefined> = [];
+  private readonly endedSessions: EndedSessionSink | undefined;
+  /** Briefs of sessions that went to `endedSessions` while the live view's lists name them. */
+  private readonly briefsOfGone = new Map<SessionRef, SessionBrief>();
   private readonly byOutcome = emptyOutcomeCounts();
+  private reconnects = 0;
   private startedCount = 0;
   private endedCount = 0;
   private endedAfterStart = 0;
@@ -176,6 +195,16 @@ export class RunMetrics {
   private bytesSent = 0;
   private bytesReceived = 0;
   private readonly httpStatus = new Map<number, number>();
+
+  /** Latency of final sessions' requests: overall, per captured server port, per HTTP endpoint. */
+  private readonly overall = new LatencyPairHistograms();
+  private readonly byPort = new Map<number, LatencyPairHistograms>();
+  /** Endpoints get their histograms in the order they are planned (else answered), up to maxEndpoints. */
+  private readonly byEndpoint = new Map<string, EndpointHistograms>();
+  private readonly otherEndpoint: EndpointHistograms = Object.assign(
+    new LatencyPairHistograms(),
+    OTHER_ENDPOINT,
+  );
 
   /** Time to first byte as answers come, for the live view. */
   private readonly firstByte = new LatencyHistogram();
@@ -197,6 +226,7 @@ export class RunMetrics {
     this.maxEndpoints = options.maxEndpoints ?? 200;
     this.rateWindowMs = options.rateWindowMs ?? 3000;
     this.expectedSessions = options.planned ?? 0;
+    this.endedSessions = options.endedSessions;
   }
 
   /** Ms since the run started, by the collector's clock. */
@@ -225,6 +255,8 @@ export class RunMetrics {
         port: portOf(server),
         started: false,
         ended: false,
+        inputEnded: false,
+        final: false,
         answered: 0,
         slowestMs: 0,
       }) - 1
@@ -233,13 +265,35 @@ export class RunMetrics {
 
   /** One more captured request was read for a planned session (plans grow as the capture is read). */
   requestPlanned(ref: SessionRef): void {
-    this.sessions[ref].result.requestsPlanned++;
     this.requestsPlanned++;
+    const tracked = this.sessions[ref];
+    if (tracked) tracked.result.requestsPlanned++;
+  }
+
+  /**
+   * A planned request is HTTP: its endpoint gets a latency histogram of its own if fewer than
+   * maxEndpoints have one, so that the same capture gives two runs the same endpoints.
+   */
+  endpointPlanned(http: HttpRequestLine): void {
+    if (this.acceptsEndpoints) this.endpointHistograms(http);
+  }
+
+  /** Fewer than maxEndpoints endpoints have their own histograms (else endpointPlanned does nothing). */
+  get acceptsEndpoints(): boolean {
+    return this.byEndpoint.size < this.maxEndpoints;
+  }
+
+  /** The session's captured requests have all been planned: it is final once it ended too. */
+  inputEnded(ref: SessionRef): void {
+    const tracked = this.sessions[ref];
+    if (!tracked || tracked.inputEnded) return;
+    tracked.inputEnded = true;
+    if (tracked.ended) this.finalize(ref, tracked);
   }
 
   sessionStarted(ref: SessionRef, startedMs = this.clock(), replayedFrom?: string): void {
     const tracked = this.sessions[ref];
-    if (tracked.started) return;
+    if (!tracked || tracked.started) return;
     tracked.started = true;
     tracked.result.startedMs = startedMs;
     if (replayedFrom !== undefined) tracked.result.replayedFrom = replayedFrom;
@@ -259,7 +313,7 @@ export class RunMetrics {
       responseBytes: 0,
       http: sent.http ? { method: sent.http.method, path: sent.http.path } : undefined,
     };
-    this.sessions[ref].result.requests.push(request);
+    this.sessions[ref]?.result.requests.push(request);
     this.requestsSent++;
     this.sentSeries.add(sent.sentMs, 1);
     this.sendLag.record(Math.max(0, sent.sentMs - sent.scheduledMs));
@@ -268,6 +322,7 @@ export class RunMetrics {
   /** A response is complete (or the session ended after some response bytes). */
   requestAnswered(ref: SessionRef, answer: AnsweredRequest): void {
     const tracked = this.sessions[ref];
+    if (!tracked) return;
     const request = findRequest(tracked.result.requests, answer.index);
     if (!request || request.firstByteMs !== undefined) return;
     request.firstByteMs = answer.firstByteMs;
@@ -290,9 +345,11 @@ export class RunMetrics {
 
   /** Bytes that went out and came in for a session (counted into the per-second series at `atMs`). */
   bytes(ref: SessionRef, sent: number, received: number, atMs = this.clock()): void {
-    const result = this.sessions[ref].result;
-    result.bytesSent += sent;
-    result.bytesReceived += received;
+    const result = this.sessions[ref]?.result;
+    if (result) {
+      result.bytesSent += sent;
+      result.bytesReceived += received;
+    }
     this.bytesSent += sent;
     this.bytesReceived += received;
     if (sent > 0) this.bytesSentSeries.add(atMs, sent);
@@ -302,10 +359,13 @@ export class RunMetrics {
   /** The session is over. The first end reported wins; later ones are ignored. */
   sessionEnded(ref: SessionRef, end: SessionEnd): void {
     const tracked = this.sessions[ref];
-    if (tracked.ended) return;
+    if (!tracked || tracked.ended) return;
     tracked.ended = true;
     const endedMs = end.endedMs ?? this.clock();
-    if (end.reconnects) tracked.result.reconnects = end.reconnects;
+    if (end.reconnects) {
+      tracked.result.reconnects = end.reconnects;
+      this.reconnects += end.reconnects;
+    }
     this.settle(tracked, end.outcome, end.reason, endedMs);
     if (isFailure(end.outcome)) {
       this.recentFailed.push(ref);
@@ -318,6 +378,7 @@ export class RunMetrics {
         reason: end.reason ?? end.outcome,
       });
     }
+    if (tracked.inputEnded) this.finalize(ref, tracked);
   }
 
   snapshot(): MetricsSnapshot {
@@ -361,15 +422,21 @@ export class RunMetrics {
    * 'stopped'. Call once the replay is over (or was stopped).
    */
   measured(durationMs = this.clock()): MeasuredRun {
-    for (const tracked of this.sessions) {
-      if (tracked.ended) continue;
-      tracked.ended = true;
-      const reason = tracked.started
-        ? 'the run ended before the session finished'
-        : 'the run ended before the session started';
-      this.settle(tracked, 'stopped', reason, durationMs);
-    }
-    const sessions = this.sessions.map((tracked) => tracked.result).sort(bySessionOrder);
+    const sessions: SessionResult[] = [];
+    this.sessions.forEach((tracked, ref) => {
+      if (!tracked) return;
+      if (!tracked.ended) {
+        tracked.ended = true;
+        const reason = tracked.started
+          ? 'the run ended before the session finished'
+          : 'the run ended before the session started';
+        this.settle(tracked, 'stopped', reason, durationMs);
+      }
+      tracked.inputEnded = true;
+      this.finalize(ref, tracked);
+      if (!this.endedSessions) sessions.push(tracked.result);
+    });
+    sessions.sort(bySessionOrder);
     const answered = this.answeredSeries.toArray(durationMs);
     const seconds = durationMs / 1000;
     return {
@@ -381,6 +448,7 @@ export class RunMetrics {
           completed: this.byOutcome.completed,
           failed: countFailed(this.byOutcome),
           byOutcome: { ...this.byOutcome },
+          reconnects: this.reconnects,
         },
         requests: {
           planned: this.requestsPlanned,
@@ -428,45 +496,65 @@ export class RunMetrics {
   }
 
   /**
-   * Latency overall, per captured server port and per HTTP endpoint, from every answered
-   * request. Endpoints are tracked in plan order up to `maxEndpoints`; the rest count as `(other)`.
+   * A final session (ended, every request planned): its answered requests go into the latency
+   * breakdown and, with `endedSessions`, its result there. Once per session.
    */
-  private latencyBreakdown(): MeasuredRun['latency'] {
-    const overall = new LatencyPairHistograms();
-    const byPort = new Map<number, LatencyPairHistograms>();
-    const byEndpoint = new Map<string, EndpointHistograms>();
-    const other: EndpointHistograms = Object.assign(new LatencyPairHistograms(), OTHER_ENDPOINT);
-    const endpointHistograms = (http: HttpRequestLine): EndpointHistograms => {
-      const endpoint = endpointOf(http);
-      const key = `${endpoint.method} ${endpoint.path}`;
-      let histograms = byEndpoint.get(key);
-      if (!histograms) {
-        if (byEndpoint.size >= this.maxEndpoints) return other;
-        histograms = Object.assign(new LatencyPairHistograms(), endpoint);
-        byEndpoint.set(key, histograms);
+  private finalize(ref: SessionRef, tracked: Tracked): void {
+    if (tracked.final) return;
+    tracked.final = true;
+    let port = this.byPort.get(tracked.port);
+    for (const request of tracked.result.requests) {
+      const { firstByteMs, lastByteMs } = request;
+      if (firstByteMs === undefined || lastByteMs === undefined) continue;
+      if (!port) {
+        port = new LatencyPairHistograms();
+        this.byPort.set(tracked.port, port);
       }
-      return histograms;
-    };
-    for (const tracked of this.sessions) {
-      let port = byPort.get(tracked.port);
-      for (const request of tracked.result.requests) {
-        const { firstByteMs, lastByteMs } = request;
-        if (firstByteMs === undefined || lastByteMs === undefined) continue;
-        if (!port) {
-          port = new LatencyPairHistograms();
-          byPort.set(tracked.port, port);
-        }
-        overall.record(firstByteMs, lastByteMs);
-        port.record(firstByteMs, lastByteMs);
-        if (request.http) endpointHistograms(request.http).record(firstByteMs, lastByteMs);
-      }
+      this.overall.record(firstByteMs, lastByteMs);
+      port.record(firstByteMs, lastByteMs);
+      if (request.http) this.endpointHistograms(request.http).record(firstByteMs, lastByteMs);
     }
+    if (!this.endedSessions) return;
+    this.endedSessions.add(tracked.result);
+    this.sessions[ref] = undefined;
+    if (
+      this.slowest.ranked().some((entry) => entry.key === ref) ||
+      this.recentFailed.newestFirst().includes(ref)
+    ) {
+      this.briefsOfGone.set(ref, this.briefOf(tracked));
+      if (this.briefsOfGone.size > 4 * LIST_LENGTH) this.forgetUnlistedBriefs();
+    }
+  }
+
+  private forgetUnlistedBriefs(): void {
+    const listed = new Set([
+      ...this.slowest.ranked().map((entry) => entry.key),
+      ...this.recentFailed.newestFirst(),
+    ]);
+    for (const ref of this.briefsOfGone.keys()) if (!listed.has(ref)) this.briefsOfGone.delete(ref);
+  }
+
+  /** The endpoint's histograms; `(other)` once maxEndpoints endpoints have their own. */
+  private endpointHistograms(http: HttpRequestLine): EndpointHistograms {
+    const endpoint = endpointOf(http);
+    const key = `${endpoint.method} ${endpoint.path}`;
+    let histograms = this.byEndpoint.get(key);
+    if (!histograms) {
+      if (this.byEndpoint.size >= this.maxEndpoints) return this.otherEndpoint;
+      histograms = Object.assign(new LatencyPairHistograms(), endpoint);
+      this.byEndpoint.set(key, histograms);
+    }
+    return histograms;
+  }
+
+  /** Latency overall, per captured server port and per HTTP endpoint, of every answered request. */
+  private latencyBreakdown(): MeasuredRun['latency'] {
     return {
-      overall: overall.summary(),
-      byPort: [...byPort]
+      overall: this.overall.summary(),
+      byPort: [...this.byPort]
         .sort(([a], [b]) => a - b)
         .map(([port, histograms]): PortLatency => ({ port, ...histograms.summary() })),
-      byEndpoint: [...byEndpoint.values(), other]
+      byEndpoint: [...this.byEndpoint.values(), this.otherEndpoint]
         .filter((histograms) => histograms.lastByte.count > 0)
         .sort((a, b) => b.lastByte.count - a.lastByte.count)
         .map(
@@ -481,6 +569,13 @@ export class RunMetrics {
 
   private brief(ref: SessionRef): SessionBrief {
     const tracked = this.sessions[ref];
+    const gone = this.briefsOfGone.get(ref);
+    if (tracked) return this.briefOf(tracked);
+    if (gone) return gone;
+    throw new Error(`session ref ${ref}: no brief`);
+  }
+
+  private briefOf(tracked: Tracked): SessionBrief {
     const { sessionId, copy, loop, client, outcome, reason, requestsPlanned } = tracked.result;
     return {
       sessionId,

@@ -77,6 +77,8 @@ export interface SessionTotals {
   /** Sessions whose outcome is one of FAILED_OUTCOMES. */
   failed: number;
   byOutcome: Record<SessionOutcome, number>;
+  /** New connections after the target closed or reset one with requests left (absent in older reports). */
+  reconnects?: number;
 }
 
 export interface RequestTotals {

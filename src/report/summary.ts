@@ -10,7 +10,7 @@ export function formatSummary(report: RunReport): string {
   const statuses = Object.entries(totals.httpStatus)
     .map(([status, count]) => `${status} ×${count}`)
     .join('  ');
-  const reconnects = report.sessions.reduce((sum, s) => sum + (s.reconnects ?? 0), 0);
+  const reconnects = totals.sessions.reconnects ?? 0;
   const lines = [
     `replay    ${formatDuration(report.durationMs)} over ${report.transport} to ${report.targets.join(', ') || '(no target)'}`,
     `sessions  ${totals.sessions.planned} planned: ${outcomes || 'none'}${reconnects > 0 ? `; ${reconnects} reconnects` : ''}`,

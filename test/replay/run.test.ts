@@ -37,6 +37,7 @@ function harness() {
   const observer: ReplayObserver = {
     sessionPlanned: (p) => planned.push(p),
     requestPlanned: () => {},
+    inputEnded: () => {},
     sessionStarted: () => {},
     requestSent: () => {},
     requestAnswered: () => {},

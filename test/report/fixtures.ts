@@ -2,6 +2,7 @@
 import { buildReport } from '../../src/report/build.ts';
 import {
   type AnsweredRequest,
+  type EndedSessionSink,
   type PlannedSession,
   RunMetrics,
   type SessionRef,
@@ -13,7 +14,9 @@ export class FakeClock {
   readonly now = () => this.ms;
 }
 
-export function newMetrics(options: { planned?: number; maxEndpoints?: number } = {}) {
+export function newMetrics(
+  options: { planned?: number; maxEndpoints?: number; endedSessions?: EndedSessionSink } = {},
+) {
   const clock = new FakeClock();
   const metrics = new RunMetrics({
     ...options,
