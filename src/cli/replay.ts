@@ -95,7 +95,7 @@ export function registerReplay(program: Command): void {
         multiply: integerInRange('--multiply', o.multiply, 1, MAX_COPIES),
         seed: integerInRange('--seed', o.seed, 0, 2 ** 32 - 1),
         lookaheadMs: 2000,
-        ...(o.report !== undefined ? { reportPath: o.report } : {}),
+        ...(o.report !== undefined ? { reportPath: o.report, sessionsOnDisk: true } : {}),
         ...(o.tui === false ? { interactive: false } : {}),
         given: { ...o, captures },
       });

@@ -10,6 +10,7 @@ import { buildReport } from '../report/build.ts';
 import { writeReport } from '../report/io.ts';
 import { RunMetrics } from '../report/metrics.ts';
 import type { RunReport } from '../report/schema.ts';
+import { SessionSpill } from '../report/session-spill.ts';
 import { describeCapture } from '../report/sha256.ts';
 import { formatSummary } from '../report/summary.ts';
 import { createRawTransport, type RawOptions } from '../transport/raw-create.ts';
@@ -30,6 +31,12 @@ export interface ReplayConfig extends ReplayPlanOptions {
   sessionTimeoutMs: number;
   /** Where to write the run report (JSON), if anywhere. */
   reportPath?: string;
+  /**
+   * With a report path: keep ended sessions' results in a file beside the report rather than in
+   * memory, so that memory stays flat however many sessions run (the CLI does); the returned
+   * report then lists no sessions (the file has them).
+   */
+  sessionsOnDisk?: boolean;
   /** Force the live view on or off (default: on when stdout and stdin are terminals). */
   interactive?: boolean;
   /** The options as the user gave them, for the report. */
@@ -72,7 +79,15 @@ export async function replay(
   );
   process.once('SIGTERM', stop);
   await view.ready;
-  const metrics = new RunMetrics({ startedAt: new Date(), clock: () => run.nowMs() });
+  const spill =
+    config.reportPath && config.sessionsOnDisk
+      ? new SessionSpill(`${config.reportPath}.${process.pid}.sessions.jsonl`)
+      : undefined;
+  const metrics = new RunMetrics({
+    startedAt: new Date(),
+    clock: () => run.nowMs(),
+    ...(spill ? { endedSessions: spill } : {}),
+  });
   const run: ReplayRun = new ReplayRun(config, transport, metricsObserver(metrics), openCaptureFeed);
   live = { run, metrics };
   if (stopped) run.stop();
@@ -86,15 +101,22 @@ export async function replay(
     await view.stop();
   }
   const endedAt = new Date();
-  const report = buildReport(metrics, {
-    captures: await Promise.all(config.captures.map((c) => describeCapture(c))),
-    options: config.given ?? {},
-    targets: [...new Set(config.transfers.map((t) => endpointText(t.target)))],
-    transport: transport.name,
-    endedAt,
-    ...(transport.counters ? { transportCounters: transport.counters() } : {}),
-  });
-  const written = config.reportPath ? await saveReport(config.reportPath, report, out) : undefined;
+  let report: RunReport;
+  let written: string | undefined;
+  try {
+    report = buildReport(metrics, {
+      captures: await Promise.all(config.captures.map((c) => describeCapture(c))),
+      options: config.given ?? {},
+      targets: [...new Set(config.transfers.map((t) => endpointText(t.target)))],
+      transport: transport.name,
+      endedAt,
+      ...(transport.counters ? { transportCounters: transport.counters() } : {}),
+    });
+    const lines = spill ? () => spill.lines() : undefined;
+    written = config.reportPath ? await saveReport(config.reportPath, report, out, lines) : undefined;
+  } finally {
+    spill?.close();
+  }
   for (const w of run.progress().warnings) out.stderr.write(`reprise: warning: ${w}\n`);
   out.stdout.write(`${formatSummary(report)}\n`);
   if (written) out.stdout.write(`report written to ${written}\n`);
@@ -122,9 +144,14 @@ async function checkReportPath(path: string): Promise<void> {
  * Writes the report where asked or, when that fails at the end of the run (disk full, directory
  * gone), into the temporary directory, so that what was measured is kept. Returns where it went.
  */
-async function saveReport(path: string, report: RunReport, out: ReplayOutput): Promise<string | undefined> {
+async function saveReport(
+  path: string,
+  report: RunReport,
+  out: ReplayOutput,
+  sessionLines: (() => Iterable<string>) | undefined,
+): Promise<string | undefined> {
   try {
-    await writeReport(path, report);
+    await writeReport(path, report, sessionLines);
     return path;
   } catch (err) {
     const fallback = join(
@@ -133,7 +160,7 @@ async function saveReport(path: string, report: RunReport, out: ReplayOutput): P
     );
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
     try {
-      await writeReport(fallback, report);
+      await writeReport(fallback, report, sessionLines);
       out.stderr.write(
         `reprise: cannot write the report to ${path} (${code}); it was saved to ${fallback}\n`,
       );

@@ -1,6 +1,6 @@
 /** `reprise replay` and `reprise demo` as a user runs them: flags, errors, report file, exit codes. */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { forEachRecord } from '../../src/capture/index.ts';
@@ -39,6 +39,11 @@ describe('reprise replay on the command line', () => {
       assert.equal(json.schema, 'reprise.run/1');
       assert.equal(json.sessions.length, 1);
       assert.equal(json.sessions[0].requests[0].http.method, 'GET');
+      assert.deepEqual(
+        readdirSync(dir.path).filter((name) => name.endsWith('.sessions.jsonl')),
+        [],
+        'the file the ended sessions waited in is gone',
+      );
     } finally {
       await server.close();
     }
