@@ -2,6 +2,7 @@
  * `reprise replay` as a function: plans and runs the replay, shows its progress, and writes
  * the run report. The CLI and the demo call it; so do the end-to-end tests.
  */
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -60,6 +61,19 @@ export async function replay(
 ): Promise<ReplayResult> {
   await checkCaptures(config.captures);
   if (config.reportPath) await checkReportPath(config.reportPath);
+  const spill = config.reportPath && config.sessionsOnDisk ? openSpill(config.reportPath) : undefined;
+  try {
+    return await replayWith(config, out, spill);
+  } finally {
+    spill?.close();
+  }
+}
+
+async function replayWith(
+  config: ReplayConfig,
+  out: ReplayOutput,
+  spill: SessionSpill | undefined,
+): Promise<ReplayResult> {
   const transport = await createTransport(config, out);
   // The view is on screen before the run exists, so that loading it cannot delay the first sends.
   let live: { run: ReplayRun; metrics: RunMetrics } | undefined;
@@ -79,10 +93,6 @@ export async function replay(
   );
   process.once('SIGTERM', stop);
   await view.ready;
-  const spill =
-    config.reportPath && config.sessionsOnDisk
-      ? new SessionSpill(`${config.reportPath}.${process.pid}.sessions.jsonl`)
-      : undefined;
   const metrics = new RunMetrics({
     startedAt: new Date(),
     clock: () => run.nowMs(),
@@ -101,22 +111,22 @@ export async function replay(
     await view.stop();
   }
   const endedAt = new Date();
-  let report: RunReport;
-  let written: string | undefined;
-  try {
-    report = buildReport(metrics, {
-      captures: await Promise.all(config.captures.map((c) => describeCapture(c))),
-      options: config.given ?? {},
-      targets: [...new Set(config.transfers.map((t) => endpointText(t.target)))],
-      transport: transport.name,
-      endedAt,
-      ...(transport.counters ? { transportCounters: transport.counters() } : {}),
-    });
-    const lines = spill ? () => spill.lines() : undefined;
-    written = config.reportPath ? await saveReport(config.reportPath, report, out, lines) : undefined;
-  } finally {
-    spill?.close();
+  const report = buildReport(metrics, {
+    captures: await Promise.all(config.captures.map((c) => describeCapture(c))),
+    options: config.given ?? {},
+    targets: [...new Set(config.transfers.map((t) => endpointText(t.target)))],
+    transport: transport.name,
+    endedAt,
+    ...(transport.counters ? { transportCounters: transport.counters() } : {}),
+  });
+  if (spill?.error) {
+    out.stderr.write(
+      `reprise: warning: cannot write ended sessions to ${spill.path} (${errorCode(spill.error)}): ` +
+        'the rest of the run kept them in memory\n',
+    );
   }
+  const lines = spill ? () => spill.lines() : undefined;
+  const written = config.reportPath ? await saveReport(config.reportPath, report, out, lines) : undefined;
   for (const w of run.progress().warnings) out.stderr.write(`reprise: warning: ${w}\n`);
   out.stdout.write(`${formatSummary(report)}\n`);
   if (written) out.stdout.write(`report written to ${written}\n`);
@@ -125,6 +135,20 @@ export async function replay(
     throw new UserError(`--report ${config.reportPath}: the report could not be written there`, 1);
   }
   return { report, stopped };
+}
+
+/** The file ended sessions wait in, beside the report (see SessionSpill). */
+function openSpill(reportPath: string): SessionSpill {
+  const path = `${reportPath}.${process.pid}.${randomBytes(4).toString('hex')}.sessions.jsonl`;
+  try {
+    return new SessionSpill(path);
+  } catch (err) {
+    throw new UserError(`--report ${reportPath}: cannot create ${path} (${errorCode(err)})`);
+  }
+}
+
+function errorCode(err: unknown): string {
+  return (err as NodeJS.ErrnoException).code ?? String(err);
 }
 
 /** Before the run: a report that cannot be written should not cost a whole replay to find out. */

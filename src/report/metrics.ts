@@ -82,7 +82,8 @@ export interface RunMetricsOptions {
 }
 
 export interface EndedSessionSink {
-  add(result: SessionResult): void;
+  /** `ref` (plan order) breaks ties of the report order: captures number sessions from 0 each. */
+  add(result: SessionResult, ref: SessionRef): void;
 }
 
 export interface SessionBrief {
@@ -515,12 +516,9 @@ export class RunMetrics {
       if (request.http) this.endpointHistograms(request.http).record(firstByteMs, lastByteMs);
     }
     if (!this.endedSessions) return;
-    this.endedSessions.add(tracked.result);
+    this.endedSessions.add(tracked.result, ref);
     this.sessions[ref] = undefined;
-    if (
-      this.slowest.ranked().some((entry) => entry.key === ref) ||
-      this.recentFailed.newestFirst().includes(ref)
-    ) {
+    if (this.slowest.has(ref) || this.recentFailed.includes(ref)) {
       this.briefsOfGone.set(ref, this.briefOf(tracked));
       if (this.briefsOfGone.size > 4 * LIST_LENGTH) this.forgetUnlistedBriefs();
     }

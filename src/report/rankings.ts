@@ -14,6 +14,10 @@ export class RecentList<T> {
   newestFirst(): T[] {
     return this.items.slice().reverse();
   }
+
+  includes(item: T): boolean {
+    return this.items.includes(item);
+  }
 }
 
 /**
@@ -39,6 +43,10 @@ export class TopList<K> {
       lowest.score = score;
     }
     this.entries.sort((a, b) => b.score - a.score);
+  }
+
+  has(key: K): boolean {
+    return this.entries.some((entry) => entry.key === key);
   }
 
   /** Highest score first. */

@@ -93,6 +93,11 @@ describe('reprise replay on the command line', () => {
       ['-x', '80-127.0.0.1:1', '--report', '/tmp'],
       /--report \/tmp: is a directory/,
     ],
+    [
+      'a report name too long for the file its sessions wait in',
+      ['-x', '80-127.0.0.1:1', '--report', `/tmp/${'r'.repeat(240)}.json`],
+      /--report \/tmp\/r+\.json: cannot create \/tmp\/r+\.json\.\d+\.[0-9a-f]+\.sessions\.jsonl \(ENAMETOOLONG\)/,
+    ],
   ];
   for (const [what, flags, message] of bad) {
     it(`refuses ${what} with one clear line and exit code 2`, async () => {

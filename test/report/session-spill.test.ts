@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import fs, { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -44,7 +45,9 @@ describe('SessionSpill', () => {
         (keys, batchBytes) => {
           const spill = new SessionSpill(spillPath(), batchBytes);
           try {
-            for (const [s, c, l] of keys) spill.add(result(s, c, l, `/${'x'.repeat(s)}é`));
+            keys.forEach(([s, c, l], ref) => {
+              spill.add(result(s, c, l, `/${'x'.repeat(s)}é`), ref);
+            });
             const back = [...spill.lines()].map((line) => JSON.parse(line) as SessionResult);
             const sorted = [...keys].sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
             assert.deepEqual(
@@ -65,11 +68,54 @@ describe('SessionSpill', () => {
     );
   });
 
+  it('orders sessions with the same id (two captures) by plan order, not by when they ended', () => {
+    const spill = new SessionSpill(spillPath(), 1);
+    try {
+      spill.add(result(0, 0, 0, '/second-capture'), 5);
+      spill.add(result(0, 0, 0, '/first-capture'), 2);
+      assert.deepEqual(
+        [...spill.lines()].map((line) => (JSON.parse(line) as SessionResult).requests[0].http?.path),
+        ['/first-capture', '/second-capture'],
+      );
+    } finally {
+      spill.close();
+    }
+  });
+
+  it('a write that fails (disk full) keeps that batch and every later session in memory, and says why', () => {
+    const spill = new SessionSpill(spillPath(), 2);
+    const writeSync = fs.writeSync;
+    try {
+      spill.add(result(1, 0, 0), 1);
+      spill.add(result(0, 0, 0), 0);
+      fs.writeSync = () => {
+        throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+      };
+      syncBuiltinESMExports();
+      spill.add(result(3, 0, 0), 3);
+      spill.add(result(2, 0, 0), 2);
+      fs.writeSync = writeSync;
+      syncBuiltinESMExports();
+      spill.add(result(4, 0, 0), 4);
+      spill.add(result(5, 0, 0), 5);
+      assert.match(String(spill.error), /ENOSPC/);
+      assert.equal(spill.sessions, 6);
+      assert.deepEqual(
+        [...spill.lines()].map((line) => (JSON.parse(line) as SessionResult).sessionId),
+        [0, 1, 2, 3, 4, 5],
+      );
+    } finally {
+      fs.writeSync = writeSync;
+      syncBuiltinESMExports();
+      spill.close();
+    }
+  });
+
   it('keeps what ended in its file until closed, one JSON object per line, then removes it', () => {
     const path = spillPath();
     const spill = new SessionSpill(path, 1);
-    spill.add(result(2, 0, 0));
-    spill.add(result(1, 0, 0));
+    spill.add(result(2, 0, 0), 0);
+    spill.add(result(1, 0, 0), 1);
     const lines = readFileSync(path, 'utf8').trim().split('\n');
     assert.deepEqual(
       lines.map((line) => (JSON.parse(line) as SessionResult).sessionId),
