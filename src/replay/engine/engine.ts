@@ -632,25 +632,22 @@ export class SessionEngine {
   /** The earliest time something may change; conditions already true at `nowUs` were acted on. */
   private nextDeadline(nowUs: number): number | undefined {
     const tcb = this.tcb;
-    let at: number | undefined;
-    const consider = (t: number | undefined): void => {
-      if (t !== undefined && t > nowUs && (at === undefined || t < at)) at = t;
-    };
     if (this.stateValue === 'awaiting-input') return undefined;
-    consider(tcb.rtxAtUs);
+    let at = later(undefined, tcb.rtxAtUs, nowUs);
     if (this.stateValue === 'syn-sent') return at;
-    consider(tcb.persistAtUs);
-    consider(tcb.ackAtUs);
-    if (this.waitingOnTarget()) consider(this.lastProgressUs + this.options.sessionTimeoutUs);
+    at = later(at, tcb.persistAtUs, nowUs);
+    at = later(at, tcb.ackAtUs, nowUs);
+    if (this.waitingOnTarget()) at = later(at, this.lastProgressUs + this.options.sessionTimeoutUs, nowUs);
     if (this.stateValue !== 'established') return at;
     const moreRequests = this.nextRequest < this.requests.length;
-    if (moreRequests) consider(this.dueUs(this.nextRequest));
+    if (moreRequests) at = later(at, this.dueUs(this.nextRequest), nowUs);
     const mayEnd = moreRequests || this.noMoreInput;
     if (mayEnd && this.response.index !== undefined && tcb.allDataAcked && this.response.answered) {
-      consider(this.lastActivityUs + this.quietUs);
+      at = later(at, this.lastActivityUs + this.quietUs, nowUs);
     }
-    if (moreRequests && this.greetingWait && this.greetingBytes > 0)
-      consider(this.lastActivityUs + this.quietUs);
+    if (moreRequests && this.greetingWait && this.greetingBytes > 0) {
+      at = later(at, this.lastActivityUs + this.quietUs, nowUs);
+    }
     return at;
   }
 
@@ -705,4 +702,9 @@ function synOptionsFrom(captured: TcpOptions, mss: number): TcpOptions {
     options.tsEcr = 0;
   }
   return options;
+}
+
+/** The earliest deadline so far, `at`, or `t` if it is earlier and still to come after `nowUs`. */
+function later(at: number | undefined, t: number | undefined, nowUs: number): number | undefined {
+  return t !== undefined && t > nowUs && (at === undefined || t < at) ? t : at;
 }
