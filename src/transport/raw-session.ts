@@ -200,17 +200,22 @@ export class RawSession implements SessionDriver {
     clearTimeout(this.timer);
     this.timerAtUs = atUs;
     const delayMs = Math.max(0, Math.ceil(atUs / 1000 - this.env.nowMs()));
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      // Node's timers may fire up to a millisecond early on this clock: the engine only asks again
-      // when its deadline changes, so an early wake-up must not be spent.
-      if (this.nowUs() < atUs) this.arm(atUs);
-      else if (!this.done && this.engine) {
-        this.timerAtUs = undefined;
-        this.apply(this.engine.timer(this.nowUs()));
-      }
-    }, delayMs);
+    this.timer = setTimeout(this.onTimer, delayMs);
   }
+
+  /** One function for every timer of the session (the engine re-arms it on most events). */
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    const atUs = this.timerAtUs;
+    if (atUs === undefined) return;
+    // Node's timers may fire up to a millisecond early on this clock: the engine only asks again
+    // when its deadline changes, so an early wake-up must not be spent.
+    if (this.nowUs() < atUs) this.arm(atUs);
+    else if (!this.done && this.engine) {
+      this.timerAtUs = undefined;
+      this.apply(this.engine.timer(this.nowUs()));
+    }
+  };
 
   private finish(end: SessionEnd): void {
     if (this.done) return;
