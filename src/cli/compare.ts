@@ -7,6 +7,7 @@ import { readReport } from '../report/io.ts';
 import { evaluateRules, type FailRule, parseRules, RuleError } from '../report/rules.ts';
 import type { RunReport } from '../report/schema.ts';
 import { ReportError } from '../report/validate.ts';
+import { errorCode } from '../util/error-code.ts';
 import { UserError } from '../util/user-error.ts';
 
 /** Registers `reprise compare <baseline.json> <candidate.json>`. */
@@ -71,8 +72,6 @@ async function writeHtml(path: string, html: string): Promise<void> {
   try {
     await writeFile(path, html);
   } catch (err) {
-    throw new UserError(
-      `--html ${path}: cannot write (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
-    );
+    throw new UserError(`--html ${path}: cannot write (${errorCode(err)})`);
   }
 }

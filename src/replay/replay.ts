@@ -2,13 +2,12 @@
  * `reprise replay` as a function: plans and runs the replay, shows its progress, and writes
  * the run report. The CLI and the demo call it; so do the end-to-end tests.
  */
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildReport } from '../report/build.ts';
-import { writeReport } from '../report/io.ts';
+import { besideFile, writeReport } from '../report/io.ts';
 import { RunMetrics } from '../report/metrics.ts';
 import type { RunReport } from '../report/schema.ts';
 import { SessionSpill } from '../report/session-spill.ts';
@@ -19,6 +18,7 @@ import { SocketTransport } from '../transport/socket.ts';
 import { defaultSocketSessionOptions } from '../transport/socket-session.ts';
 import { startReplayLiveView } from '../tui/live-views.ts';
 import type { ReplayProgress } from '../tui/progress.ts';
+import { errorCode } from '../util/error-code.ts';
 import { UserError } from '../util/user-error.ts';
 import { openCaptureFeed } from './flow-feed.ts';
 import { metricsObserver } from './metrics-observer.ts';
@@ -139,16 +139,12 @@ async function replayWith(
 
 /** The file ended sessions wait in, beside the report (see SessionSpill). */
 function openSpill(reportPath: string): SessionSpill {
-  const path = `${reportPath}.${process.pid}.${randomBytes(4).toString('hex')}.sessions.jsonl`;
+  const path = besideFile(reportPath, 'sessions.jsonl');
   try {
     return new SessionSpill(path);
   } catch (err) {
     throw new UserError(`--report ${reportPath}: cannot create ${path} (${errorCode(err)})`);
   }
-}
-
-function errorCode(err: unknown): string {
-  return (err as NodeJS.ErrnoException).code ?? String(err);
 }
 
 /** Before the run: a report that cannot be written should not cost a whole replay to find out. */
@@ -159,8 +155,7 @@ async function checkReportPath(path: string): Promise<void> {
   try {
     await access(dir, constants.W_OK);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new UserError(`--report ${path}: cannot write in ${dir} (${code})`);
+    throw new UserError(`--report ${path}: cannot write in ${dir} (${errorCode(err)})`);
   }
 }
 
@@ -182,7 +177,7 @@ async function saveReport(
       tmpdir(),
       `reprise-report-${report.startedAt.replace(/[:.]/g, '-')}-${process.pid}.json`,
     );
-    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    const code = errorCode(err);
     try {
       await writeReport(fallback, report, sessionLines);
       out.stderr.write(

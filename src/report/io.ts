@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { type FileHandle, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { errorCode } from '../util/error-code.ts';
 import type { RunReport } from './schema.ts';
 import { ReportError, validateReport } from './validate.ts';
 
@@ -30,7 +31,7 @@ export async function writeReport(
   report: RunReport,
   sessionLines?: () => Iterable<string>,
 ): Promise<void> {
-  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const temporary = besideFile(path, 'tmp');
   try {
     const file = await open(temporary, 'wx');
     try {
@@ -45,6 +46,11 @@ export async function writeReport(
     await rm(temporary, { force: true });
     throw err;
   }
+}
+
+/** A new file name beside `path` that no other process or run picks: `<path>.<pid>.<random>.<suffix>`. */
+export function besideFile(path: string, suffix: string): string {
+  return `${path}.${process.pid}.${randomBytes(4).toString('hex')}.${suffix}`;
 }
 
 /** FileHandle.write may write less than asked (a disk filling up): the rest goes again. */
@@ -99,10 +105,7 @@ export async function readReport(path: string, options: ReadReportOptions = {}):
         : await parseByLines(path, size, options.maxLineBytes ?? MAX_LINE_BYTES);
   } catch (err) {
     if (err instanceof ReportError) throw err;
-    throw new ReportError(
-      path,
-      `cannot read the report (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
-    );
+    throw new ReportError(path, `cannot read the report (${errorCode(err)})`);
   }
   return validateReport(value, path);
 }

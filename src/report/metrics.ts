@@ -167,8 +167,6 @@ interface Tracked {
   ended: boolean;
   /** No more requests will be planned for it (its captured session was read to its end). */
   inputEnded: boolean;
-  /** Ended and input ended: its requests are in the latency breakdown. */
-  final: boolean;
   answered: number;
   slowestMs: number;
 }
@@ -257,7 +255,6 @@ export class RunMetrics {
         started: false,
         ended: false,
         inputEnded: false,
-        final: false,
         answered: 0,
         slowestMs: 0,
       }) - 1
@@ -426,6 +423,7 @@ export class RunMetrics {
     const sessions: SessionResult[] = [];
     this.sessions.forEach((tracked, ref) => {
       if (!tracked) return;
+      const final = tracked.ended && tracked.inputEnded;
       if (!tracked.ended) {
         tracked.ended = true;
         const reason = tracked.started
@@ -433,8 +431,10 @@ export class RunMetrics {
           : 'the run ended before the session started';
         this.settle(tracked, 'stopped', reason, durationMs);
       }
-      tracked.inputEnded = true;
-      this.finalize(ref, tracked);
+      if (!final) {
+        tracked.inputEnded = true;
+        this.finalize(ref, tracked);
+      }
       if (!this.endedSessions) sessions.push(tracked.result);
     });
     sessions.sort(bySessionOrder);
@@ -497,20 +497,16 @@ export class RunMetrics {
   }
 
   /**
-   * A final session (ended, every request planned): its answered requests go into the latency
-   * breakdown and, with `endedSessions`, its result there. Once per session.
+   * A session just became final (ended, every request planned; each happens once, so this runs
+   * once per session): its answered requests go into the latency breakdown and, with
+   * `endedSessions`, its result there.
    */
   private finalize(ref: SessionRef, tracked: Tracked): void {
-    if (tracked.final) return;
-    tracked.final = true;
-    let port = this.byPort.get(tracked.port);
+    let port: LatencyPairHistograms | undefined;
     for (const request of tracked.result.requests) {
       const { firstByteMs, lastByteMs } = request;
       if (firstByteMs === undefined || lastByteMs === undefined) continue;
-      if (!port) {
-        port = new LatencyPairHistograms();
-        this.byPort.set(tracked.port, port);
-      }
+      port ??= this.portHistograms(tracked.port);
       this.overall.record(firstByteMs, lastByteMs);
       port.record(firstByteMs, lastByteMs);
       if (request.http) this.endpointHistograms(request.http).record(firstByteMs, lastByteMs);
@@ -530,6 +526,15 @@ export class RunMetrics {
       ...this.recentFailed.newestFirst(),
     ]);
     for (const ref of this.briefsOfGone.keys()) if (!listed.has(ref)) this.briefsOfGone.delete(ref);
+  }
+
+  private portHistograms(port: number): LatencyPairHistograms {
+    let histograms = this.byPort.get(port);
+    if (!histograms) {
+      histograms = new LatencyPairHistograms();
+      this.byPort.set(port, histograms);
+    }
+    return histograms;
   }
 
   /** The endpoint's histograms; `(other)` once maxEndpoints endpoints have their own. */
@@ -567,8 +572,8 @@ export class RunMetrics {
 
   private brief(ref: SessionRef): SessionBrief {
     const tracked = this.sessions[ref];
-    const gone = this.briefsOfGone.get(ref);
     if (tracked) return this.briefOf(tracked);
+    const gone = this.briefsOfGone.get(ref);
     if (gone) return gone;
     throw new Error(`session ref ${ref}: no brief`);
   }

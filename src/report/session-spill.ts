@@ -67,34 +67,30 @@ export class SessionSpill implements EndedSessionSink {
   /** Every session's JSON, without its newline, in report order. */
   *lines(): Generator<string> {
     this.flush();
-    const index = this.index;
-    const onDisk = (i: number, f: number) => index[FIELDS * i + f];
-    type Entry =
-      | { key: [number, number, number, number]; disk: number }
-      | { key: [number, number, number, number]; kept: Kept };
-    const entries: Entry[] = [];
-    for (let i = 0; i < this.count; i++) {
-      entries.push({ key: [onDisk(i, 2), onDisk(i, 3), onDisk(i, 4), onDisk(i, 5)], disk: i });
-    }
-    for (const kept of this.kept) {
-      const { sessionId, copy, loop } = kept.result;
-      entries.push({ key: [sessionId, copy, loop, kept.ref], kept });
-    }
-    entries.sort(
-      (a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1] || a.key[2] - b.key[2] || a.key[3] - b.key[3],
+    const { index, count, kept } = this;
+    // Positions below `count` are lines in the file, the rest sessions kept in memory.
+    const key = (at: number, field: number): number => {
+      if (at < count) return index[FIELDS * at + field];
+      const { result, ref } = kept[at - count];
+      return field === 2 ? result.sessionId : field === 3 ? result.copy : field === 4 ? result.loop : ref;
+    };
+    const order = Array.from({ length: count + kept.length }, (_, at) => at);
+    order.sort(
+      (a, b) =>
+        key(a, 2) - key(b, 2) || key(a, 3) - key(b, 3) || key(a, 4) - key(b, 4) || key(a, 5) - key(b, 5),
     );
     let buffer = Buffer.alloc(64 * 1024);
-    for (const entry of entries) {
-      if ('kept' in entry) {
-        yield JSON.stringify(entry.kept.result);
+    for (const at of order) {
+      if (at >= count) {
+        yield JSON.stringify(kept[at - count].result);
         continue;
       }
-      const i = entry.disk;
-      const length = onDisk(i, 1);
+      const offset = index[FIELDS * at];
+      const length = index[FIELDS * at + 1];
       if (buffer.length < length) buffer = Buffer.alloc(length);
       for (let read = 0; read < length; ) {
-        const n = readSync(this.fd, buffer, read, length - read, onDisk(i, 0) + read);
-        if (n === 0) throw new Error(`${this.path}: the file ends inside session line ${i}`);
+        const n = readSync(this.fd, buffer, read, length - read, offset + read);
+        if (n === 0) throw new Error(`${this.path}: the file ends inside session line ${at}`);
         read += n;
       }
       yield buffer.toString('utf8', 0, length);

@@ -73,9 +73,8 @@ export class SocketSession implements SessionDriver {
   private answerTimer: NodeJS.Timeout | undefined;
   /** What the session waits for from the target: the connection, its greeting, or the response to request n. */
   private awaiting: 'connection' | 'greeting' | number | undefined;
-  /** Bytes the target sent on this connection before its first request, and when the last came. */
-  private greetingBytes = 0;
-  private greetingLastMs = 0;
+  /** When the last byte the target sent on this connection before its first request came. */
+  private greetingLastMs: number | undefined;
   /** Requests written on this connection. */
   private sentOnConnection = 0;
   /** The request to send again first on a new connection (the old one closed before any answer). */
@@ -202,7 +201,7 @@ export class SocketSession implements SessionDriver {
    */
   private greetingOver(nowMs: number): boolean {
     if (this.options.noWait || this.planned.session.greetingBytes === 0) return true;
-    if (this.greetingBytes === 0) {
+    if (this.greetingLastMs === undefined) {
       if (this.awaiting !== 'greeting') this.awaitTarget('greeting', nowMs);
       return false;
     }
@@ -261,7 +260,7 @@ export class SocketSession implements SessionDriver {
     this.env.observer.bytes(this.planned, 0, chunk.length, nowMs);
     const flight = this.inFlight;
     if (!flight) {
-      this.onGreeting(chunk.length, nowMs);
+      this.onGreeting(nowMs);
       return;
     }
     this.reconnectsInARow = 0;
@@ -277,18 +276,21 @@ export class SocketSession implements SessionDriver {
   }
 
   /** Bytes before the first request: the quiet wait for the greeting's end starts again. */
-  private onGreeting(bytes: number, nowMs: number): void {
-    this.greetingBytes += bytes;
+  private onGreeting(nowMs: number): void {
     this.greetingLastMs = nowMs;
     if (this.awaiting === 'greeting') this.awaiting = undefined;
-    if (this.quietTimer) clearTimeout(this.quietTimer);
-    this.quietTimer = undefined;
+    this.clearQuiet();
     this.pump();
   }
 
   private armQuiet(flight: InFlight): void {
-    if (this.quietTimer) clearTimeout(this.quietTimer);
+    this.clearQuiet();
     this.quietTimer = setTimeout(() => this.responseOver(flight), this.quietMs());
+  }
+
+  private clearQuiet(): void {
+    clearTimeout(this.quietTimer);
+    this.quietTimer = undefined;
   }
 
   private quietMs(): number {
@@ -297,8 +299,7 @@ export class SocketSession implements SessionDriver {
   }
 
   private responseOver(flight: InFlight): void {
-    if (this.quietTimer) clearTimeout(this.quietTimer);
-    this.quietTimer = undefined;
+    this.clearQuiet();
     if (flight.complete) return;
     this.answer(flight);
     this.pump();
@@ -358,12 +359,8 @@ export class SocketSession implements SessionDriver {
     const flight = this.inFlight;
     if (flight && !flight.complete && flight.responseBytes === 0 && !this.options.noWait) {
       if (this.sentOnConnection === 1) {
-        const verb = this.lostAs === 'reset-by-target' ? 'reset' : 'closed';
         this.answerInFlight();
-        this.finish(
-          this.lostAs,
-          `target ${verb} the connection without answering request ${flight.sent.index}`,
-        );
+        this.endLost(`without answering request ${flight.sent.index}`);
         return;
       }
       this.resend = flight;
@@ -380,24 +377,28 @@ export class SocketSession implements SessionDriver {
   private reconnectOrGiveUp(): void {
     if (this.reconnectsInARow >= this.options.maxReconnects) {
       const left = this.requests.length - this.next + (this.resend ? 1 : 0);
-      const verb = this.lostAs === 'reset-by-target' ? 'reset' : 'closed';
       const tries = this.reconnectsInARow > 0 ? ` after ${this.reconnectsInARow} reconnect(s)` : '';
-      this.finish(this.lostAs, `target ${verb} the connection with ${left} request(s) left${tries}`);
+      this.endLost(`with ${left} request(s) left${tries}`);
       return;
     }
     this.reconnects++;
     this.reconnectsInARow++;
     this.socket.destroy();
-    if (this.quietTimer) clearTimeout(this.quietTimer);
-    this.quietTimer = undefined;
+    this.clearQuiet();
     // Bytes on the new connection are its greeting or answer requests sent on it, never an older one's.
     this.answerInFlight();
     this.inFlight = undefined;
     this.connectionDone = false;
     this.lostAs = 'closed-early';
     this.sentOnConnection = 0;
-    this.greetingBytes = 0;
+    this.greetingLastMs = undefined;
     this.socket = this.connect(this.env.nowMs());
+  }
+
+  /** Ends the session as the lost connection says: `target closed|reset the connection <detail>`. */
+  private endLost(detail: string): void {
+    const verb = this.lostAs === 'reset-by-target' ? 'reset' : 'closed';
+    this.finish(this.lostAs, `target ${verb} the connection ${detail}`);
   }
 
   private closeNormally(): void {
@@ -443,8 +444,8 @@ export class SocketSession implements SessionDriver {
     if (this.phase === 'done') return;
     this.phase = 'done';
     this.awaiting = undefined;
-    if (this.answerTimer) clearTimeout(this.answerTimer);
-    if (this.quietTimer) clearTimeout(this.quietTimer);
+    clearTimeout(this.answerTimer);
+    this.clearQuiet();
     this.answerInFlight();
     if (outcome !== 'completed') this.socket.destroy();
     this.reportStart();
