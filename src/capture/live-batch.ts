@@ -66,14 +66,17 @@ export function walkBatch(
     if (i > 0 && (secs[i] - secs[i - 1] || fracs[i] - fracs[i - 1]) < 0) inOrder = false;
     at = end;
   }
-  const order = offsets.map((_, i) => i);
-  if (!inOrder) order.sort((a, b) => secs[a] - secs[b] || fracs[a] - fracs[b] || a - b);
+  // Nearly always in order already: the sorted permutation only when it is not.
+  const order = inOrder
+    ? undefined
+    : offsets.map((_, i) => i).sort((a, b) => secs[a] - secs[b] || fracs[a] - fracs[b] || a - b);
   for (let n = 0; n < count; n++) {
-    const start = offsets[order[n]];
+    const k = order ? order[n] : n;
+    const start = offsets[k];
     const capturedLength = batch.readUInt32LE(start + 8);
     record.index = firstIndex + n;
-    record.tsSec = secs[order[n]];
-    record.tsNsec = fracs[order[n]] * fracToNs;
+    record.tsSec = secs[k];
+    record.tsNsec = fracs[k] * fracToNs;
     record.capturedLength = capturedLength;
     record.originalLength = Math.max(batch.readUInt32LE(start + 12), capturedLength);
     record.offset = start + BATCH_RECORD_HEADER;

@@ -47,16 +47,15 @@ export class RequestSplitter implements StreamConsumer {
     open.length += length;
   }
 
-  /** The server sent `newBytes` of payload not seen before: the open request (if any) is complete. */
+  /** The server sent `newBytes` (> 0) of payload not seen before: the open request (if any) is complete. */
   serverSent(newBytes: number, tsUs: number): void {
     this.complete();
     const answered = this.answered;
     if (answered === undefined) {
       // Without the handshake, server bytes first are more likely the end of an earlier response.
-      if (this.session.handshake.syn) this.session.greetingBytes += Math.max(0, newBytes);
+      if (this.session.handshake.syn) this.session.greetingBytes += newBytes;
       return;
     }
-    if (newBytes <= 0) return;
     const sinceRequest = Math.max(0, tsUs - this.answeredTsUs);
     answered.responseBytes += newBytes;
     answered.responseFirstUs ??= sinceRequest;

@@ -9,12 +9,7 @@
  * dropped (the session engine retransmits).
  */
 
-import {
-  loadPcapAddon,
-  type NativeSenderStats,
-  type PcapAddon,
-  type RawSenderHandle,
-} from '../capture/live-addon.ts';
+import { loadPcapAddon, type PcapAddon, type RawSenderHandle } from '../capture/live-addon.ts';
 import { LiveCaptureError } from '../capture/live-error.ts';
 import { PacketQueue } from './raw-packet-queue.ts';
 
@@ -74,7 +69,6 @@ export class RawSocketSender implements PacketSender {
   private retryTimer: NodeJS.Timeout | undefined;
   private flushQueued = false;
   private closed = false;
-  private final: NativeSenderStats | undefined;
   /** Packets still waiting here when close() gave up on them (the addon counts its own). */
   private droppedAtClose = 0;
 
@@ -96,7 +90,8 @@ export class RawSocketSender implements PacketSender {
   }
 
   get stats(): SenderStats {
-    const native = this.final ?? this.addon.rawSenderStats(this.handle);
+    // Readable after close too: the addon's counters live until the handle is collected.
+    const native = this.addon.rawSenderStats(this.handle);
     const errors = { ...native.errors };
     if (this.droppedAtClose > 0) {
       errors[NOT_SENT_BEFORE_CLOSE] = (errors[NOT_SENT_BEFORE_CLOSE] ?? 0) + this.droppedAtClose;
@@ -128,24 +123,20 @@ export class RawSocketSender implements PacketSender {
   async close(drainMs = DRAIN_MS): Promise<void> {
     if (this.closed) return;
     const deadline = Date.now() + drainMs;
-    while ((this.waiting.size > 0 || this.nativeQueued() > 0) && Date.now() < deadline) {
+    const nativeQueued = () => this.addon.rawSenderStats(this.handle).queued;
+    while ((this.waiting.size > 0 || nativeQueued() > 0) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
     this.closed = true;
     clearTimeout(this.retryTimer);
     this.droppedAtClose = this.waiting.size;
     this.addon.closeRawSender(this.handle);
-    this.final = this.addon.rawSenderStats(this.handle);
   }
 
   private readonly flush = (): void => {
     this.flushQueued = false;
     if (!this.closed) this.addon.rawFlush(this.handle);
   };
-
-  private nativeQueued(): number {
-    return this.addon.rawSenderStats(this.handle).queued;
-  }
 
   private readonly offerWaiting = (): void => {
     this.retryTimer = undefined;
@@ -160,7 +151,8 @@ export class RawSocketSender implements PacketSender {
 }
 
 function explainSocketFailure(err: Error): RawSenderError {
-  if (/not permitted|permission denied/i.test(err.message)) {
+  // The addon says EPERM for EACCES too.
+  if ((err as NodeJS.ErrnoException).code === 'EPERM') {
     return new RawSenderError(
       'raw sockets need root or CAP_NET_RAW (EPERM): run as root, grant the capability ' +
         '(setcap cap_net_raw+ep "$(command -v node)"), or use --transport socket',
