@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { createPcapWriter, forEachRecord, LinkType } from '../src/capture/index.ts';
 import { inspectCapture } from '../src/cli/inspect.ts';
 import { TcpFlag, type TcpSegmentSpec, writeIpv4Tcp } from '../src/packet/index.ts';
+import { numberFlag } from './support.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const { SYN, ACK, PSH, FIN } = TcpFlag;
@@ -285,13 +286,9 @@ if (
   process.argv[1] !== undefined &&
   import.meta.url.endsWith(process.argv[1].replace(/^.*\/bench\//, '/bench/'))
 ) {
-  const flag = (name: string) => {
-    const at = process.argv.indexOf(name);
-    return at > 0 ? Number(process.argv[at + 1]) : undefined;
-  };
   await runInspectBench({
-    megabytes: flag('--mb'),
-    rounds: flag('--rounds'),
+    megabytes: numberFlag('--mb'),
+    rounds: numberFlag('--rounds'),
     keep: process.argv.includes('--keep'),
   });
 }

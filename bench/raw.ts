@@ -31,7 +31,7 @@ import {
   TARGET_IP,
   waitForOutput,
 } from '../test/helpers/netns.ts';
-import { BIN, cpuSecondsOf, measure, ROOT, table } from './support.ts';
+import { activeSeconds, BIN, cpuSecondsOf, measure, numberFlag, ROOT, table } from './support.ts';
 
 const DIR = `/tmp/rp-bench-raw-${process.pid}`;
 const REQUESTS = requestsWanted();
@@ -122,14 +122,7 @@ try {
   nginx.kill('SIGTERM');
 
   const delivered = countLines(accessLog) - loggedBefore;
-  // Requests/s over the replay's active window (first session started to last session ended), as
-  // the socket bench counts from its first connection: the run's read-ahead before it is left out.
-  const startedMs = report.sessions.reduce(
-    (min, s) => Math.min(min, s.startedMs ?? min),
-    Number.POSITIVE_INFINITY,
-  );
-  const endedMs = report.sessions.reduce((max, s) => Math.max(max, s.endedMs ?? max), 0);
-  const seconds = (endedMs - startedMs) / 1000;
+  const seconds = activeSeconds(report);
   const totals = [...interceptLog.matchAll(/captured (\d+), routed (\d+)/g)].at(-1);
   const captured = Number(totals?.[1] ?? Number.NaN);
   const routed = Number(totals?.[2] ?? Number.NaN);
@@ -180,9 +173,7 @@ try {
 }
 
 function requestsWanted(): number {
-  const at = process.argv.indexOf('--requests');
-  if (at < 0) return 20_000;
-  const requests = Number(process.argv[at + 1]);
+  const requests = numberFlag('--requests') ?? 20_000;
   if (!Number.isInteger(requests) || requests < 20_000 || requests % 10 !== 0) {
     process.stderr.write('raw bench: --requests wants a multiple of 10, at least 20000\n');
     process.exit(2);

@@ -13,7 +13,7 @@ import type { CapturedSession } from '../src/flow/session.ts';
 import type { RunReport } from '../src/report/schema.ts';
 import { syntheticHttpTraffic } from '../src/synth/http-traffic.ts';
 import { writeSyntheticCapture } from '../src/synth/write.ts';
-import { BIN, measure, startProcess, table } from './support.ts';
+import { activeSeconds, BIN, measure, startProcess, table } from './support.ts';
 
 const DIR = '/tmp/reprise-bench';
 const CONCURRENCY = 50;
@@ -110,11 +110,7 @@ export async function benchReplay(): Promise<void> {
         max = await runReprise();
         plain = await runPlain();
       }
-      // From the first session's start to the last one's end, as the plain client is timed.
-      const activeMs =
-        Math.max(...max.report.sessions.map((s) => s.endedMs ?? 0)) -
-        Math.min(...max.report.sessions.map((s) => s.startedMs ?? Number.POSITIVE_INFINITY));
-      const repriseRps = max.report.totals.requests.answered / (activeMs / 1000);
+      const repriseRps = max.report.totals.requests.answered / activeSeconds(max.report);
       const plainRps = plain.answered / plain.seconds;
       rounds.push({
         round: `${round} (${round % 2 === 1 ? 'plain' : 'reprise'} first)`,

@@ -14,11 +14,10 @@ import { readReport, writeReport } from '../src/report/io.ts';
 import { RunMetrics } from '../src/report/metrics.ts';
 import type { SessionResult } from '../src/report/outcome.ts';
 import type { RunReport } from '../src/report/schema.ts';
-import { table } from './support.ts';
+import { numberFlag, table } from './support.ts';
 
 const REQUESTS_PER_SESSION = 5;
-const at = process.argv.indexOf('--requests');
-const requests = at > 0 ? Number(process.argv[at + 1]) : 2_000_000;
+const requests = numberFlag('--requests') ?? 2_000_000;
 if (!Number.isInteger(requests) || requests < REQUESTS_PER_SESSION) {
   process.stderr.write('report bench: --requests wants a whole number of at least 5\n');
   process.exit(2);

@@ -1,6 +1,7 @@
 /** Helpers shared by the benchmarks: child processes with CPU and peak-RSS accounting, and tables. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import type { RunReport } from '../src/report/schema.ts';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
 export const BIN = `${ROOT}bin/reprise.js`;
@@ -104,4 +105,24 @@ export function table(rows: Array<Record<string, string | number>>): string {
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map((r) => line(keys.map((k) => String(cell(r[k]))))),
   ].join('\n');
+}
+
+/** The number after `name` on the command line (`--mb 250`), if the flag is there. */
+export function numberFlag(name: string): number | undefined {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? Number(process.argv[at + 1]) : undefined;
+}
+
+/**
+ * A replay's active window (s): from its first session's start to its last session's end, as a
+ * plain client is timed from its first connection (the run's read-ahead before it left out).
+ */
+export function activeSeconds(report: RunReport): number {
+  let startedMs = Number.POSITIVE_INFINITY;
+  let endedMs = 0;
+  for (const s of report.sessions) {
+    startedMs = Math.min(startedMs, s.startedMs ?? startedMs);
+    endedMs = Math.max(endedMs, s.endedMs ?? endedMs);
+  }
+  return (endedMs - startedMs) / 1000;
 }
