@@ -86,7 +86,7 @@ async function replayWith(
     () => (live ? progressOf(live.run, live.metrics) : startingProgress(config)),
     {
       onStop: stop,
-      onPauseToggle: () => (live?.run.clock.paused ? live.run.resume() : live?.run.pause()),
+      onPauseToggle: () => (live?.run.paused ? live.run.resume() : live?.run.pause()),
       onSpeedChange: (factor) => live?.run.setSpeed(factor),
     },
     config.interactive !== undefined ? { interactive: config.interactive } : {},

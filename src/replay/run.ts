@@ -97,7 +97,7 @@ export class ReplayRun {
    */
   private backlogBytes = 0;
   private readonly backlogBytesOf = new Map<PlannedSession, number>();
-  /** The first read-ahead is done: the clock runs (timed mode), sessions start (--speed max). */
+  /** The first read-ahead is done: until then the clock is held (no session starts, none is due). */
   private readAheadFilled = false;
   /** Paused by the user (`p`), as opposed to held until the first read-ahead is done. */
   private userPaused = false;
@@ -127,7 +127,7 @@ export class ReplayRun {
     private readonly openFeed: OpenFlowFeed,
   ) {
     this.clock = new ReplayClock(() => this.nowMs(), options.speed);
-    if (this.holdsClock()) this.clock.pause();
+    this.clock.pause();
     this.queue = new DueQueue(this.clock);
     this.env = {
       nowMs: () => this.nowMs(),
@@ -179,6 +179,11 @@ export class ReplayRun {
     this.checkDone();
   }
 
+  /** Paused by the user (the clock is also held until the first read-ahead is done). */
+  get paused(): boolean {
+    return this.userPaused;
+  }
+
   pause(): void {
     this.userPaused = true;
     this.clock.pause();
@@ -187,14 +192,9 @@ export class ReplayRun {
 
   resume(): void {
     this.userPaused = false;
-    if (!this.holdsClock()) this.clock.resume();
+    if (this.readAheadFilled) this.clock.resume();
     this.queue.rearm();
     this.startFromBacklog();
-  }
-
-  /** In timed mode the clock waits for the first read-ahead. */
-  private holdsClock(): boolean {
-    return !this.readAheadFilled && this.clock.speed !== Number.POSITIVE_INFINITY;
   }
 
   private readAheadDone(): void {
@@ -379,7 +379,6 @@ export class ReplayRun {
   private startFromBacklog(): void {
     while (
       !this.stopped &&
-      this.readAheadFilled &&
       !this.clock.paused &&
       this.startBacklog.length > 0 &&
       this.drivers.size < this.options.concurrency
