@@ -50,7 +50,7 @@ fi
 # reprise's own addon (live capture, raw sending). Without libpcap-dev everything else still runs.
 pcap_addon=native/pcap/build/Release/reprise_pcap.node
 if [ -e /usr/include/pcap/pcap.h ]; then
-  if [ ! -e "$pcap_addon" ] || [ -n "$(find native/pcap/*.c native/pcap/binding.gyp -newer "$pcap_addon" -print -quit)" ]; then
+  if [ ! -e "$pcap_addon" ] || [ -n "$(find native/pcap/*.c native/pcap/*.h native/pcap/binding.gyp -newer "$pcap_addon" -print -quit)" ]; then
     say "building the native addon (native/pcap)"
     gyp_nodedir=()
     [ -n "${npm_config_nodedir:-}" ] && gyp_nodedir=(--nodedir="$npm_config_nodedir")

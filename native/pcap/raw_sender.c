@@ -36,6 +36,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "napi_util.h"
+
 #define RECORD_HEADER 8
 #define WRAP 0xffffffffu
 #define MAX_PACKET 65535
@@ -212,16 +214,6 @@ static void finalize(napi_env env, void *data, void *hint) {
 
 /* ---------- JavaScript ---------- */
 
-static napi_value fail(napi_env env, const char *code, const char *message) {
-  napi_throw_error(env, code, message);
-  return NULL;
-}
-
-#define CHECK(env, call)                                                                           \
-  do {                                                                                             \
-    if ((call) != napi_ok) return fail(env, "EINVAL", "raw sender: N-API call failed: " #call);    \
-  } while (0)
-
 static sender *get_sender(napi_env env, napi_value value) {
   void *data = NULL;
   bool tagged = false;
@@ -234,17 +226,17 @@ static napi_value open_fn(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1], external;
   int64_t size = 0;
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc != 1 || napi_get_value_int64(env, argv[0], &size) != napi_ok || size < MIN_RING) {
     char message[96];
     snprintf(message, sizeof message, "openRawSender: the ring must be a number of bytes >= %d", MIN_RING);
-    return fail(env, "EINVAL", message);
+    return throw_problem(env, "EINVAL", message);
   }
   int fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
   if (fd < 0) {
     int error = errno;
     char buffer[128];
-    return fail(env, error == EPERM || error == EACCES ? "EPERM" : "ESOCKET",
+    return throw_problem(env, error == EPERM || error == EACCES ? "EPERM" : "ESOCKET",
                 strerror_r(error, buffer, sizeof buffer));
   }
   int on = 1;
@@ -256,7 +248,7 @@ static napi_value open_fn(napi_env env, napi_callback_info info) {
     free(s);
     free(ring);
     close(fd);
-    return fail(env, "ENOMEM", "openRawSender: out of memory for the ring");
+    return throw_problem(env, "ENOMEM", "openRawSender: out of memory for the ring");
   }
   s->fd = fd;
   s->ring = ring;
@@ -267,15 +259,15 @@ static napi_value open_fn(napi_env env, napi_callback_info info) {
     close(fd);
     free(ring);
     free(s);
-    return fail(env, "ETHREAD", "openRawSender: could not start the sender thread");
+    return throw_problem(env, "ETHREAD", "openRawSender: could not start the sender thread");
   }
   if (napi_create_external(env, s, finalize, NULL, &external) != napi_ok) {
     finalize(env, s, NULL);
-    return fail(env, "EINVAL", "openRawSender: could not create the handle");
+    return throw_problem(env, "EINVAL", "openRawSender: could not create the handle");
   }
   /* On failure the external is still finalized (and the thread stopped) by the collector. */
   if (napi_type_tag_object(env, external, &SENDER_TAG) != napi_ok)
-    return fail(env, "EINVAL", "openRawSender: could not tag the handle");
+    return throw_problem(env, "EINVAL", "openRawSender: could not tag the handle");
   return external;
 }
 
@@ -287,13 +279,13 @@ static napi_value send_fn(napi_env env, napi_callback_info info) {
   void *data;
   size_t bytes;
   uint32_t length, dst;
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   sender *s = argc == 3 ? get_sender(env, argv[0]) : NULL;
-  if (!s) return fail(env, "EINVAL", "rawSend: expected a raw sender handle");
-  CHECK(env, napi_get_buffer_info(env, argv[1], &data, &bytes));
-  CHECK(env, napi_get_value_uint32(env, argv[2], &length));
+  if (!s) return throw_problem(env, "EINVAL", "rawSend: expected a raw sender handle");
+  CALL(env, napi_get_buffer_info(env, argv[1], &data, &bytes));
+  CALL(env, napi_get_value_uint32(env, argv[2], &length));
   if (length > bytes || length > MAX_PACKET || length < 20 || (((uint8_t *)data)[0] >> 4) != 4)
-    return fail(env, "EINVAL", "rawSend: expected an IPv4 packet of 20..65535 bytes within the buffer");
+    return throw_problem(env, "EINVAL", "rawSend: expected an IPv4 packet of 20..65535 bytes within the buffer");
   memcpy(&dst, (uint8_t *)data + 16, 4);
 
   uint64_t need = align8(RECORD_HEADER + length);
@@ -316,7 +308,7 @@ static napi_value send_fn(napi_env env, napi_callback_info info) {
     }
   }
   pthread_mutex_unlock(&s->lock);
-  CHECK(env, napi_get_boolean(env, queued, &result));
+  CALL(env, napi_get_boolean(env, queued, &result));
   return result;
 }
 
@@ -329,7 +321,7 @@ static sender *only_sender_argument(napi_env env, napi_callback_info info, const
   if (!s) {
     char message[96];
     snprintf(message, sizeof message, "%s: expected a raw sender handle", function);
-    fail(env, "EINVAL", message);
+    throw_problem(env, "EINVAL", message);
   }
   return s;
 }
@@ -343,12 +335,6 @@ static napi_value flush_fn(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-static napi_value number(napi_env env, double value) {
-  napi_value n = NULL;
-  napi_create_double(env, value, &n);
-  return n;
-}
-
 static napi_value stats_fn(napi_env env, napi_callback_info info) {
   napi_value result, errors;
   sender *s = only_sender_argument(env, info, "rawSenderStats");
@@ -358,19 +344,19 @@ static napi_value stats_fn(napi_env env, napi_callback_info info) {
   uint64_t counts[ERRNOS];
   memcpy(counts, s->errors, sizeof counts);
   pthread_mutex_unlock(&s->lock);
-  CHECK(env, napi_create_object(env, &result));
-  CHECK(env, napi_create_object(env, &errors));
+  CALL(env, napi_create_object(env, &result));
+  CALL(env, napi_create_object(env, &errors));
   for (int e = 0; e < ERRNOS; e++) {
     if (!counts[e]) continue;
     char buffer[128];
     const char *message = e == 0 ? "unknown error" : strerror_r(e, buffer, sizeof buffer);
-    CHECK(env, napi_set_named_property(env, errors, message, number(env, (double)counts[e])));
+    if (!set_number(env, errors, message, (double)counts[e])) return throw_last(env);
   }
-  CHECK(env, napi_set_named_property(env, result, "sent", number(env, (double)sent)));
-  CHECK(env, napi_set_named_property(env, result, "failed", number(env, (double)failed)));
-  CHECK(env, napi_set_named_property(env, result, "retried", number(env, (double)retried)));
-  CHECK(env, napi_set_named_property(env, result, "queued", number(env, (double)queued)));
-  CHECK(env, napi_set_named_property(env, result, "errors", errors));
+  if (!set_number(env, result, "sent", (double)sent)) return throw_last(env);
+  if (!set_number(env, result, "failed", (double)failed)) return throw_last(env);
+  if (!set_number(env, result, "retried", (double)retried)) return throw_last(env);
+  if (!set_number(env, result, "queued", (double)queued)) return throw_last(env);
+  CALL(env, napi_set_named_property(env, result, "errors", errors));
   return result;
 }
 

@@ -31,6 +31,8 @@
 #include <sys/socket.h>
 #include <uv.h>
 
+#include "napi_util.h"
+
 #define RECORD_HEADER 16
 #define MAX_SNAP_LENGTH 262144
 /* Batches handed to JavaScript per wake-up before other work on the event loop gets a turn. */
@@ -55,27 +57,6 @@ typedef struct handle {
   uint32_t count;
   struct pcap_stat last_stats;
 } handle;
-
-#define CALL(env, call)                                                                            \
-  do {                                                                                             \
-    if ((call) != napi_ok) return throw_last(env);                                                 \
-  } while (0)
-
-static napi_value throw_last(napi_env env) {
-  const napi_extended_error_info *info;
-  bool pending = false;
-  napi_is_exception_pending(env, &pending);
-  if (!pending) {
-    napi_get_last_error_info(env, &info);
-    napi_throw_error(env, "open-failed", info && info->error_message ? info->error_message : "N-API call failed");
-  }
-  return NULL;
-}
-
-static napi_value throw_problem(napi_env env, const char *code, const char *message) {
-  napi_throw_error(env, code, message);
-  return NULL;
-}
 
 static size_t pad4(size_t n) { return (n + 3) & ~(size_t)3; }
 
@@ -122,13 +103,6 @@ static handle *get_handle(napi_env env, napi_value value) {
 }
 
 /* ---------- results ---------- */
-
-static napi_value set_number(napi_env env, napi_value object, const char *name, double value) {
-  napi_value number;
-  if (napi_create_double(env, value, &number) != napi_ok) return NULL;
-  if (napi_set_named_property(env, object, name, number) != napi_ok) return NULL;
-  return object;
-}
 
 static napi_value set_string(napi_env env, napi_value object, const char *name, const char *value) {
   napi_value string;
