@@ -43,6 +43,19 @@ export interface CapturedRequest {
   responseLastUs?: number;
 }
 
+/**
+ * Every byte of the request is missing from the capture (a one-sided capture, packets the capture
+ * lost): there is nothing to replay, so the transports skip it rather than send nothing and wait
+ * for an answer, and the report counts it.
+ */
+export function isUncaptured(request: CapturedRequest): boolean {
+  const gaps = request.gaps;
+  if (gaps.length === 0) return false;
+  let missing = 0;
+  for (const [, length] of gaps) missing += length;
+  return missing >= request.length;
+}
+
 export interface Handshake {
   /** A client SYN was captured. */
   syn: boolean;

@@ -1,4 +1,5 @@
 /** Feeds a run's events into its RunMetrics (the report and the live view read from there). */
+import { isUncaptured } from '../flow/session.ts';
 import { parseHttpRequestLine } from '../report/http.ts';
 import type { RunMetrics, SessionRef } from '../report/metrics.ts';
 import type { ReplayObserver } from './observer.ts';
@@ -22,13 +23,14 @@ export function metricsObserver(metrics: RunMetrics): ReplayObserver {
         server: endpointText(session.server),
         target: endpointText(p.target),
         requestsPlanned: session.requests.length,
+        requestsNotCaptured: session.requests.filter(isUncaptured).length,
       });
     },
     requestPlanned(p) {
-      metrics.requestPlanned(ref(p));
+      const request = p.session.requests[p.requestOffsetsUs.length - 1];
+      metrics.requestPlanned(ref(p), request !== undefined && isUncaptured(request));
       // Endpoints in the order the capture is read, so that two runs of it track the same ones.
       if (p.copy !== 0 || p.loop !== 0 || !metrics.acceptsEndpoints) return;
-      const request = p.session.requests[p.requestOffsetsUs.length - 1];
       const http = request ? parseHttpRequestLine(request.data) : undefined;
       if (http) metrics.endpointPlanned(http);
     },

@@ -30,7 +30,7 @@ import { BucketSeries } from './series.ts';
  */
 export type PlannedSession = Pick<
   SessionResult,
-  'sessionId' | 'copy' | 'loop' | 'client' | 'server' | 'target' | 'requestsPlanned'
+  'sessionId' | 'copy' | 'loop' | 'client' | 'server' | 'target' | 'requestsPlanned' | 'requestsNotCaptured'
 >;
 
 /** Returned by `sessionPlanned`, passed back with every later event of that session. */
@@ -189,6 +189,7 @@ export class RunMetrics {
   private endedCount = 0;
   private endedAfterStart = 0;
   private requestsPlanned = 0;
+  private requestsNotCaptured = 0;
   private requestsSent = 0;
   private requestsAnswered = 0;
   private bytesSent = 0;
@@ -235,7 +236,9 @@ export class RunMetrics {
 
   sessionPlanned(session: PlannedSession): SessionRef {
     const { sessionId, copy, loop, client, server, target, requestsPlanned } = session;
+    const requestsNotCaptured = session.requestsNotCaptured ?? 0;
     this.requestsPlanned += requestsPlanned;
+    this.requestsNotCaptured += requestsNotCaptured;
     return (
       this.sessions.push({
         result: {
@@ -247,6 +250,7 @@ export class RunMetrics {
           target,
           outcome: 'stopped',
           requestsPlanned,
+          ...(requestsNotCaptured > 0 ? { requestsNotCaptured } : {}),
           requests: [],
           bytesSent: 0,
           bytesReceived: 0,
@@ -261,11 +265,17 @@ export class RunMetrics {
     );
   }
 
-  /** One more captured request was read for a planned session (plans grow as the capture is read). */
-  requestPlanned(ref: SessionRef): void {
+  /**
+   * One more captured request was read for a planned session (plans grow as the capture is read);
+   * `notCaptured`: none of its bytes are in the capture, so it will not be sent.
+   */
+  requestPlanned(ref: SessionRef, notCaptured = false): void {
     this.requestsPlanned++;
-    const tracked = this.sessions[ref];
-    if (tracked) tracked.result.requestsPlanned++;
+    if (notCaptured) this.requestsNotCaptured++;
+    const result = this.sessions[ref]?.result;
+    if (!result) return;
+    result.requestsPlanned++;
+    if (notCaptured) result.requestsNotCaptured = (result.requestsNotCaptured ?? 0) + 1;
   }
 
   /**
@@ -456,6 +466,7 @@ export class RunMetrics {
           sent: this.requestsSent,
           answered: this.requestsAnswered,
           lost: this.requestsSent - this.requestsAnswered,
+          notCaptured: this.requestsNotCaptured,
         },
         bytes: { sent: this.bytesSent, received: this.bytesReceived },
         httpStatus: Object.fromEntries([...this.httpStatus].sort(([a], [b]) => a - b)),

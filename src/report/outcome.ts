@@ -61,6 +61,8 @@ export interface SessionResult {
   startedMs?: number;
   endedMs?: number;
   requestsPlanned: number;
+  /** Of those, requests none of whose bytes are in the capture: never sent (absent when none). */
+  requestsNotCaptured?: number;
   requests: RequestResult[];
   bytesSent: number;
   bytesReceived: number;

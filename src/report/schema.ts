@@ -87,6 +87,8 @@ export interface RequestTotals {
   answered: number;
   /** Sent but never answered (no response byte). */
   lost: number;
+  /** Planned requests none of whose bytes are in the capture: never sent (absent in older reports). */
+  notCaptured?: number;
 }
 
 export interface Totals {

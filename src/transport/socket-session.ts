@@ -3,9 +3,11 @@
  *
  * A request goes out when all of these hold: it has been read from the capture, the connection
  * is open, the previous response is over (unless --no-wait), and the replay clock has reached
- * the request's captured offset. A target that spoke first in the capture (an SMTP, FTP or POP3
- * greeting) is let finish its greeting before the first request, as a response is. A response is over when its HTTP framing says so or, for
- * other protocols, when no new byte arrived for about one captured RTT (scaled by the speed).
+ * the request's captured offset. A request the capture holds no byte of is skipped. A target
+ * that spoke first in the capture (an SMTP, FTP or POP3 greeting) is let finish its greeting
+ * before the first request, as a response is. A response is over when its HTTP framing says so
+ * or, for other protocols, when no new byte arrived for about one captured RTT (scaled by the
+ * speed).
  * Latency is measured from the moment a request was written to its first and last response
  * byte. The session ends with exactly one outcome.
  *
@@ -17,6 +19,7 @@
  */
 
 import net from 'node:net';
+import { isUncaptured } from '../flow/session.ts';
 import type { SessionEnv } from '../replay/observer.ts';
 import { endpointText, type PlannedSession, type SessionDriver } from '../replay/plan.ts';
 import { RESPONSE_QUIET, type ResponseQuiet, responseQuietUs } from '../replay/response-quiet.ts';
@@ -157,6 +160,7 @@ export class SocketSession implements SessionDriver {
 
   /** Sends the next request if everything it waits for has happened; otherwise arms what it waits for. */
   private pump(): void {
+    this.skipUncaptured();
     if (this.phase !== 'open') return;
     const previousOver = !this.inFlight || this.inFlight.complete || this.options.noWait;
     if (!previousOver) return;
@@ -193,6 +197,12 @@ export class SocketSession implements SessionDriver {
     this.armedForUs = undefined;
     this.send(this.next++, nowMs, lagMs);
     this.pump();
+  }
+
+  /** Moves past requests the capture holds no byte of: `next` never rests on one. */
+  private skipUncaptured(): void {
+    const requests = this.requests;
+    while (this.next < requests.length && isUncaptured(requests[this.next])) this.next++;
   }
 
   /**

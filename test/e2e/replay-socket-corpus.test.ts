@@ -58,3 +58,35 @@ describe('socket replay of corpus HTTP captures', () => {
     });
   }
 });
+
+describe('socket replay of a capture that misses a request', () => {
+  let server: RecordingServer;
+  before(async () => {
+    server = await startRecordingServer('line');
+  });
+  after(() => server.close());
+
+  // Session 0's request segment comes after the server's ACK of it in this file: the request's
+  // bytes count as missing from the capture. The three other sessions hold theirs.
+  it('zeek_ipv6-http-atomic-frag.pcap: the request is skipped and counted, and no session waits for its answer', async () => {
+    const path = `${CORPUS}zeek_ipv6-http-atomic-frag.pcap`;
+    const { report } = await replay(replayConfig([path], server.port, 80), capturedOutput());
+
+    assert.equal(report.totals.requests.planned, 4);
+    assert.equal(report.totals.requests.notCaptured, 1);
+    assert.equal(report.totals.requests.sent, 3);
+    for (const result of report.sessions) {
+      assert.equal(result.outcome, 'completed', `session ${result.sessionId}: ${result.reason}`);
+      const conn = server.connections.find((c) => c.remote === result.replayedFrom);
+      const received = Buffer.concat(conn?.bytes ?? []).toString('latin1');
+      if (result.sessionId === 0) {
+        assert.equal(result.requestsNotCaptured, 1);
+        assert.deepEqual(result.requests, []);
+        assert.equal(received, '', 'nothing invented for the missing bytes');
+      } else {
+        assert.equal(result.requestsNotCaptured, undefined);
+        assert.equal(received, 'GET /bad.html\r\n');
+      }
+    }
+  });
+});

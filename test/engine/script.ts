@@ -12,6 +12,8 @@ export interface RequestSpec {
   data: string | Buffer;
   offsetUs?: number;
   responseBytes?: number;
+  /** Bytes of the request after `data` that the capture misses (a gap at its end). */
+  missing?: number;
 }
 
 export function capturedSession(
@@ -22,16 +24,17 @@ export function capturedSession(
   let streamOffset = 0;
   const built: CapturedRequest[] = requests.map((spec, index) => {
     const data = typeof spec.data === 'string' ? Buffer.from(spec.data) : spec.data;
+    const missing = spec.missing ?? 0;
     const request: CapturedRequest = {
       index,
       offsetUs: spec.offsetUs ?? 0,
       streamOffset,
-      length: data.length,
+      length: data.length + missing,
       data,
-      gaps: [],
+      gaps: missing > 0 ? [[data.length, missing]] : [],
       responseBytes: spec.responseBytes ?? 100,
     };
-    streamOffset += data.length;
+    streamOffset += request.length;
     return request;
   });
   return {

@@ -1,7 +1,8 @@
 /**
  * A TCP server on loopback for replay tests: keeps every byte each connection sent, in order,
  * and answers like a minimal HTTP/1.1 server (one 200 response per complete request it parses)
- * or, in `silent` mode, never answers. Fault modes make it misbehave on purpose: `reset` resets
+ * or, in `silent` mode, never answers; in `line` mode (for protocols it does not parse) it answers
+ * every chunk it receives with one line. Fault modes make it misbehave on purpose: `reset` resets
  * and `close-unanswered` closes a connection at its first bytes, `close-after-first` closes it
  * after answering its first request (with `Connection: close`; `fin-after-first` without saying
  * so), `idle-close` after 150 ms without a request (keep-alive timeout).
@@ -10,6 +11,7 @@ import net from 'node:net';
 
 export type FaultMode =
   | 'http'
+  | 'line'
   | 'silent'
   | 'reset'
   | 'close-unanswered'
@@ -45,6 +47,10 @@ export async function startRecordingServer(mode: FaultMode = 'http'): Promise<Re
     socket.on('data', (chunk: Buffer) => {
       conn.bytes.push(chunk);
       if (mode === 'silent') return;
+      if (mode === 'line') {
+        socket.write('+OK\r\n');
+        return;
+      }
       if (mode === 'reset') {
         socket.resetAndDestroy();
         return;

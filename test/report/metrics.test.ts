@@ -148,7 +148,27 @@ describe('RunMetrics sessions', () => {
     assert.equal(sessions.completed, 1);
     assert.equal(sessions.failed, 1);
     assert.equal(sessions.byOutcome.stopped, 2);
-    assert.deepEqual(requests, { planned: 10, sent: 3, answered: 3, lost: 0 });
+    assert.deepEqual(requests, { planned: 10, sent: 3, answered: 3, lost: 0, notCaptured: 0 });
+  });
+
+  it('counts requests the capture holds no byte of, per session and in all, apart from lost ones', () => {
+    const { metrics } = newMetrics();
+    plan(metrics, 0, { requestsPlanned: 3, requestsNotCaptured: 1 });
+    const late = plan(metrics, 1, { requestsPlanned: 0 });
+    metrics.requestPlanned(late, false);
+    metrics.requestPlanned(late, true);
+    metrics.requestPlanned(late, true);
+    const measured = metrics.measured(10);
+    assert.deepEqual(
+      measured.sessions.map((s) => [s.requestsPlanned, s.requestsNotCaptured]),
+      [
+        [3, 1],
+        [3, 2],
+      ],
+    );
+    assert.equal(measured.totals.requests.planned, 6);
+    assert.equal(measured.totals.requests.notCaptured, 3);
+    assert.equal(measured.totals.requests.lost, 0);
   });
 
   it('orders sessions by id, copy and loop whatever the order they were planned in', () => {

@@ -15,7 +15,8 @@
  *
  * Sequence numbers: our side counts in offsets from the connection's ISN (control-block.ts); the
  * wire numbers are the captured ones when the capture has no gaps. Bytes the capture misses are
- * not invented: the request bytes present are sent back to back.
+ * not invented: the request bytes present are sent back to back, and a request none of whose
+ * bytes were captured is skipped (no send, no answer awaited).
  *
  * Choices where tcpcopy leaves room, documented once here:
  * - No captured SYN: ISN = first client data seq - 1, SYN with the MSS option only.
@@ -43,7 +44,7 @@
  */
 
 import { seqAdd, seqDiff, seqLe, seqLt } from '../../flow/seq.ts';
-import type { CapturedRequest, CapturedSession } from '../../flow/session.ts';
+import { type CapturedRequest, type CapturedSession, isUncaptured } from '../../flow/session.ts';
 import { TcpFlag, type TcpOptions } from '../../packet/view.ts';
 import type { SessionOutcome } from '../../report/outcome.ts';
 import { ControlBlock, MAX_WINDOW_FIELD, MAX_WINDOW_SCALE } from './control-block.ts';
@@ -133,6 +134,7 @@ export class SessionEngine {
     this.session = input.session;
     this.requests = input.requests ?? input.session.requests;
     this.requestOffsetsUs = input.requestOffsetsUs;
+    this.skipUncaptured();
     this.noMoreInput = input.inputEnded ?? true;
     const handshake = input.session.handshake;
     const captured = handshake.syn ? (handshake.synOptions ?? {}) : {};
@@ -195,6 +197,7 @@ export class SessionEngine {
 
   /** A request was appended to the requests. */
   requestAvailable(nowUs: number): EngineAction[] {
+    this.skipUncaptured();
     if (this.stateValue === 'awaiting-input' && this.nextRequest < this.requests.length) {
       this.reconnectOrGiveUp(nowUs);
     }
@@ -446,7 +449,9 @@ export class SessionEngine {
 
   private releaseRequests(nowUs: number): void {
     const requests = this.requests;
-    while (this.stateValue === 'established' && this.nextRequest < requests.length) {
+    while (this.stateValue === 'established') {
+      this.skipUncaptured();
+      if (this.nextRequest >= requests.length) return;
       if (nowUs < this.dueUs(this.nextRequest)) return;
       if (this.greetingWait) {
         if (!this.greetingOver(nowUs)) return;
@@ -459,6 +464,16 @@ export class SessionEngine {
       const released = this.tcb.stream.release(request.index, request.data);
       if (released.start === released.end) this.onRequestSent(nowUs, released);
     }
+  }
+
+  /**
+   * Moves past requests the capture holds no byte of (isUncaptured): nothing to send, no answer
+   * to wait for. Called wherever requests grow or one is released, so that `nextRequest` never
+   * rests on one and "requests left" means requests to send.
+   */
+  private skipUncaptured(): void {
+    const requests = this.requests;
+    while (this.nextRequest < requests.length && isUncaptured(requests[this.nextRequest])) this.nextRequest++;
   }
 
   private sendData(nowUs: number): void {
