@@ -182,8 +182,12 @@ export class RawTransport implements Transport, RawSessionHost {
       responseHeaders: this.stats.records,
       unroutableHeaders: this.stats.unroutable,
     };
+    const why = Object.entries(sent.errors)
+      .sort((a, b) => b[1] - a[1])
+      .map(([error, count]) => `${error} ×${count}`)
+      .join(', ');
     this.options.warn(
-      `raw transport: ${sent.sent} packets sent (${sent.failed} failed), ` +
+      `raw transport: ${sent.sent} packets sent (${sent.failed} failed${why ? `: ${why}` : ''}), ` +
         `${this.stats.records} response headers from intercept (${this.stats.unroutable} unroutable)`,
     );
   }
