@@ -51,6 +51,8 @@ export class FlowTable {
   private readonly serverIpv4: LastIpv4Text = { address: -1, text: '' };
   /** Packets of tuples whose session had already closed (late ACKs, duplicates). */
   latePackets = 0;
+  /** The session the packet being pushed opened, until the sink is told (announceOpened). */
+  private opened: SessionTracker | undefined;
 
   constructor(
     private readonly sink: FlowSink,
@@ -94,7 +96,19 @@ export class FlowTable {
       return;
     }
     tracker.push(view, srcIsLo === conversation.clientIsLo, tsUs);
+    if (this.opened !== undefined) this.announceOpened();
     if (tracker.isOver) this.close(conversation, tracker);
+  }
+
+  /**
+   * Tells the sink about the session opened by the packet just pushed: after that packet, so that
+   * the session already says what opened it (its SYN, for --only-complete), and before anything
+   * else of it (no request can complete on a session's first packet; a close comes after).
+   */
+  private announceOpened(): void {
+    const tracker = this.opened!;
+    this.opened = undefined;
+    if (this.sink.sessionOpened?.(tracker.session) === false) tracker.dropPayload();
   }
 
   /** The capture is over: every open session closes (ending 'capture-end' unless a FIN or RST came), in order of id. */
@@ -166,7 +180,7 @@ export class FlowTable {
     );
     conversation.tracker = tracker;
     this.openConversations.add(conversation);
-    if (this.sink.sessionOpened?.(tracker.session) === false) tracker.dropPayload();
+    this.opened = tracker;
   }
 
   private endpointOf(view: PacketView, source: boolean, ipv4Text: LastIpv4Text): Endpoint {

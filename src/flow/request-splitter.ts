@@ -27,6 +27,12 @@ export class RequestSplitter implements StreamConsumer {
     private readonly completed: ((session: CapturedSession, request: CapturedRequest) => void) | undefined,
   ) {}
 
+  /** Keeps no more payload, and lets go of what it kept of the open request (its first segment). */
+  dropPayload(): void {
+    this.keepPayload = false;
+    this.chunks = undefined;
+  }
+
   bytes(streamOffset: number, length: number, data: Buffer | undefined, tsUs: number): void {
     const open = this.openAt(streamOffset, tsUs);
     open.length += length;

@@ -109,7 +109,7 @@ export class SessionTracker implements StreamConsumer {
 
   /** Stops keeping this session's payload (its requests still get their lengths and times). */
   dropPayload(): void {
-    this.splitter.keepPayload = false;
+    this.splitter.dropPayload();
     this.stream.keepPayload = false;
   }
 

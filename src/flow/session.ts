@@ -112,8 +112,9 @@ export interface CapturedSession {
 /** Receives a flow table's output as the capture is read. */
 export interface FlowSink {
   /**
-   * A session starts. Returning false says its payload is not wanted (a replay that does not plan
-   * it): the table then keeps counting it but copies none of its bytes.
+   * A session starts: called once its first packet has been taken in (`handshake.syn` says whether
+   * that was the client's SYN). Returning false says its payload is not wanted (a replay that does
+   * not plan it): the table then keeps counting it but keeps none of its bytes.
    */
   sessionOpened?(session: CapturedSession): unknown;
   /** A request is complete: the server answered after it, or the session ended. */

@@ -97,7 +97,6 @@ export class RawTransport implements Transport, RawSessionHost {
       queue.push(raw);
       this.waiting.set(key, queue);
     } else {
-      // Not before the flow layer has read the packet that opened the session (its SYN).
       this.sessions.set(key, raw);
       this.beginSoon(raw);
     }
@@ -201,7 +200,7 @@ export class RawTransport implements Transport, RawSessionHost {
     return ip;
   }
 
-  /** Not before the flow layer has read the packet that opened the session (its SYN). */
+  /** At the next microtask, with the sessions starting alongside: their ADDs go in one write. */
   private beginSoon(session: RawSession): void {
     this.starting.push(session);
     if (this.starting.length === 1) queueMicrotask(() => this.beginStarting());

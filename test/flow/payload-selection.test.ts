@@ -3,6 +3,7 @@ import { it } from 'node:test';
 import { readSessions } from '../../src/flow/pipeline.ts';
 import type { CapturedSession } from '../../src/flow/session.ts';
 import { projectPath } from '../../src/paths.ts';
+import { CORPUS } from '../helpers/captured.ts';
 
 it('a sink that declines a session gets its requests counted but none of its bytes copied', async () => {
   const closed: CapturedSession[] = [];
@@ -22,4 +23,20 @@ it('a sink that declines a session gets its requests counted but none of its byt
       assert.equal(r.data.length, 0, 'no bytes were kept');
     }
   }
+});
+
+it('a sink is told of a session once its first packet is in: it knows whether that was a SYN', async () => {
+  const seen: Array<[number, boolean, string]> = [];
+  await readSessions(`${CORPUS}zeek_http_get.pcap`, {
+    sessionOpened: (s) => seen.push([s.id, s.handshake.syn, 'opened']),
+    sessionClosed: (s) => seen.push([s.id, s.handshake.syn, 'closed']),
+  });
+  await readSessions(`${CORPUS}zeek_http_get_nosyn.pcap`, {
+    sessionOpened: (s) => seen.push([s.id, s.handshake.syn, 'opened']),
+  });
+  assert.deepEqual(seen, [
+    [0, true, 'opened'],
+    [0, true, 'closed'],
+    [0, false, 'opened'],
+  ]);
 });
