@@ -2,28 +2,34 @@
  * --max-idle: stretches of the capture timeline with no packet at all that last longer than the
  * limit are shortened to the limit. Fed every packet time in capture order; maps any capture time
  * already seen onto the shortened timeline.
+ *
+ * Capture times may step back (merged files, several capture queues). A time that falls inside a
+ * stretch already cut keeps its distance to the stretch's end, down to the stretch's start: a
+ * packet filed 2 s behind its neighbours stays 2 s behind them, rather than coming hours after
+ * them, or before, as it would if it were mapped by the cuts before it alone.
  */
 export class IdleCutter {
-  /** Capture times where a cut starts, and the total cut up to and including each. */
+  /** Per cut, in time order: where the idle stretch starts and ends, and the total cut through it. */
+  private readonly cutFrom: number[] = [];
   private readonly cutAt: number[] = [];
   private readonly cutTotal: number[] = [];
   private lastUs: number | undefined;
 
   constructor(private readonly maxIdleUs: number) {}
 
-  /** Records a packet at capture time `us` (µs); times may go slightly backwards (ignored). */
+  /** Records a packet at capture time `us` (µs), in capture order. */
   observe(us: number): void {
     if (this.lastUs !== undefined && us - this.lastUs > this.maxIdleUs) {
       const total = (this.cutTotal.at(-1) ?? 0) + (us - this.lastUs - this.maxIdleUs);
+      this.cutFrom.push(this.lastUs);
       this.cutAt.push(us);
       this.cutTotal.push(total);
     }
     if (this.lastUs === undefined || us > this.lastUs) this.lastUs = us;
   }
 
-  /** Total time cut before capture time `us`. */
-  cutBefore(us: number): number {
-    // Binary search for the last cut at or before `us`.
+  map(us: number): number {
+    // The last cut whose stretch ended at or before `us` (binary search).
     let lo = 0;
     let hi = this.cutAt.length - 1;
     let found = -1;
@@ -34,10 +40,12 @@ export class IdleCutter {
         lo = mid + 1;
       } else hi = mid - 1;
     }
-    return found < 0 ? 0 : this.cutTotal[found];
-  }
-
-  map(us: number): number {
-    return us - this.cutBefore(us);
+    const cutBefore = found < 0 ? 0 : this.cutTotal[found];
+    const next = found + 1;
+    if (next < this.cutAt.length && us > this.cutFrom[next]) {
+      // Inside the next cut stretch: as far before its (shortened) end, but not before its start.
+      return Math.max(this.cutFrom[next] - cutBefore, us - this.cutTotal[next]);
+    }
+    return us - cutBefore;
   }
 }
