@@ -3,9 +3,12 @@
  * headers) counts as over: no new response bytes for the captured RTT scaled by the speed, the
  * capture's own notion of "the server is done". Bounded below, for loopback RTTs and --speed max
  * (response segments a millisecond apart, or in separate intercept frames, stay one response),
- * and above, so that a slow captured handshake does not stall every request. One definition for
- * both transports.
+ * and above, so that a slow captured handshake does not stall every request. And whether a
+ * response is waited for at all (`answerExpected`). One definition for both transports.
  */
+import type { CapturedRequest } from '../flow/session.ts';
+import { type HttpRequestLine, parseHttpRequestLine } from '../report/http.ts';
+
 export interface ResponseQuiet {
   /** RTT assumed when the capture has none (no complete handshake). */
   defaultRttUs: number;
@@ -26,4 +29,16 @@ export function responseQuietUs(
 ): number {
   const rttUs = capturedRttUs !== undefined && capturedRttUs > 0 ? capturedRttUs : quiet.defaultRttUs;
   return Math.min(quiet.maxUs, Math.max(quiet.minUs, rttUs / speed));
+}
+
+/**
+ * Whether the next request waits for a response byte to this one (then for the quiet): when the
+ * capture had a response, or the request is HTTP, which is always answered. Otherwise only the
+ * quiet is waited for, and a request the server did not answer does not hold the next one back.
+ */
+export function answerExpected(
+  request: CapturedRequest,
+  http: HttpRequestLine | undefined = parseHttpRequestLine(request.data),
+): boolean {
+  return request.responseBytes > 0 || http !== undefined;
 }

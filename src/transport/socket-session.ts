@@ -22,7 +22,12 @@ import net from 'node:net';
 import { isUncaptured } from '../flow/session.ts';
 import type { SessionEnv } from '../replay/observer.ts';
 import { endpointText, type PlannedSession, type SessionDriver } from '../replay/plan.ts';
-import { RESPONSE_QUIET, type ResponseQuiet, responseQuietUs } from '../replay/response-quiet.ts';
+import {
+  answerExpected,
+  RESPONSE_QUIET,
+  type ResponseQuiet,
+  responseQuietUs,
+} from '../replay/response-quiet.ts';
 import { parseHttpRequestLine } from '../report/http.ts';
 import type { SentRequest } from '../report/metrics.ts';
 import type { SessionOutcome } from '../report/outcome.ts';
@@ -239,9 +244,7 @@ export class SocketSession implements SessionDriver {
     this.sentOnConnection++;
     this.env.observer.requestSent(this.planned, sent);
     this.env.observer.bytes(this.planned, request.data.length, 0, nowMs);
-    // A request that got no response in the capture (and is not HTTP, which always answers)
-    // does not hold the next one back.
-    const expectsAnswer = request.responseBytes > 0 || http !== undefined;
+    const expectsAnswer = answerExpected(request, http);
     this.inFlight = {
       sent,
       framing: new HttpResponseFraming(http?.method),

@@ -48,6 +48,44 @@ describe('session engine: request pacing', () => {
     ]);
   });
 
+  it('holds the next request for an answer the capture lacks when the request is HTTP, as the socket transport does', () => {
+    const unanswered = (first: string) =>
+      capturedSession(
+        [
+          { data: first, responseBytes: 0 },
+          { data: 'two\n', responseBytes: 0 },
+        ],
+        { rttUs: 10_000 },
+      );
+    const http = 'GET / HTTP/1.1\r\nHost: a\r\n\r\n';
+    const d = new Drive({ session: unanswered(http) });
+    d.start(0);
+    d.synAck(1_000);
+    d.feed(2_000, { seq: T1, ack: CLIENT_ISN + 1 + http.length });
+    d.advance(50_000);
+    assert.deepEqual(sentAt(d), [[0, 1_000]], 'HTTP is always answered: wait for it');
+    d.feed(60_000, { seq: T1, ack: CLIENT_ISN + 1 + http.length, flags: PSH | ACK, payloadLength: 50 });
+    d.advance(70_000);
+    assert.deepEqual(sentAt(d), [
+      [0, 1_000],
+      [1, 70_000],
+    ]);
+
+    const other = new Drive({ session: unanswered('one\n') });
+    other.start(0);
+    other.synAck(1_000);
+    other.feed(2_000, { seq: T1, ack: CLIENT_ISN + 5 });
+    other.advance(12_000);
+    assert.deepEqual(
+      sentAt(other),
+      [
+        [0, 1_000],
+        [1, 12_000],
+      ],
+      'not HTTP and unanswered in the capture: only the quiet is waited for',
+    );
+  });
+
   it('--no-wait sends each request at its offset without waiting for responses', () => {
     const d = new Drive({ session: two([0, 20_000]), options: { noWait: true } });
     d.start(0);

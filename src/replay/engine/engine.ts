@@ -20,9 +20,10 @@
  *
  * Choices where tcpcopy leaves room, documented once here:
  * - No captured SYN: ISN = first client data seq - 1, SYN with the MSS option only.
- * - Response over: every request byte acknowledged, at least one response byte seen when the
- *   capture had a response, then no response data or ACK progress for the quiet time (captured
- *   RTT / speed, bounded: ../response-quiet.ts, the socket transport's rule too).
+ * - Response over: every request byte acknowledged, at least one response byte seen when one is
+ *   expected (the capture had one, or the request is HTTP), then no response data or ACK progress
+ *   for the quiet time (captured RTT / speed, bounded). Both from ../response-quiet.ts, the socket
+ *   transport's rules too.
  * - Greeting: when the server spoke first in the capture (session.greetingBytes), the first
  *   request on each connection waits for target bytes and then the quiet time, as for a response;
  *   the greeting is no request's response. Not with --no-wait.
@@ -47,6 +48,7 @@ import { seqAdd, seqDiff, seqLe, seqLt } from '../../flow/seq.ts';
 import { type CapturedRequest, type CapturedSession, isUncaptured } from '../../flow/session.ts';
 import { TcpFlag, type TcpOptions } from '../../packet/view.ts';
 import type { SessionOutcome } from '../../report/outcome.ts';
+import { answerExpected } from '../response-quiet.ts';
 import { ControlBlock, MAX_WINDOW_FIELD, MAX_WINDOW_SCALE } from './control-block.ts';
 import { initialRtoUs, resolveEngineOptions, responseQuietUs } from './options.ts';
 import type { ReleasedRequest } from './outgoing.ts';
@@ -460,7 +462,7 @@ export class SessionEngine {
       if (!this.options.noWait && !this.responseOver(nowUs)) return;
       const request = requests[this.nextRequest++];
       this.flushResponse();
-      this.response.begin(request.index, request.responseBytes > 0);
+      this.response.begin(request.index, answerExpected(request));
       const released = this.tcb.stream.release(request.index, request.data);
       if (released.start === released.end) this.onRequestSent(nowUs, released);
     }
