@@ -33,6 +33,8 @@ export interface Conversation {
   /** Set when the session closed (the flow table forgets closed tuples oldest first); -1 while open. */
   closedSerial: number;
   clientIsLo: boolean;
+  /** Packets of the open session still to take in before the sink is told of it (FlowTable). */
+  packetsBeforeOpened: number;
   /** Next entry whose IPv4 tuple has the same hash. */
   nextInBucket: Conversation | undefined;
 }

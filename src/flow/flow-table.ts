@@ -51,8 +51,6 @@ export class FlowTable {
   private readonly serverIpv4: LastIpv4Text = { address: -1, text: '' };
   /** Packets of tuples whose session had already closed (late ACKs, duplicates). */
   latePackets = 0;
-  /** The session the packet being pushed opened, until the sink is told (announceOpened). */
-  private opened: SessionTracker | undefined;
 
   constructor(
     private readonly sink: FlowSink,
@@ -96,18 +94,18 @@ export class FlowTable {
       return;
     }
     tracker.push(view, srcIsLo === conversation.clientIsLo, tsUs);
-    if (this.opened !== undefined) this.announceOpened();
+    if (conversation.packetsBeforeOpened > 0 && --conversation.packetsBeforeOpened === 0) {
+      this.announceOpened(tracker);
+    }
     if (tracker.isOver) this.close(conversation, tracker);
   }
 
   /**
-   * Tells the sink about the session opened by the packet just pushed: after that packet, so that
-   * the session already says what opened it (its SYN, for --only-complete), and before anything
-   * else of it (no request can complete on a session's first packet; a close comes after).
+   * Tells the sink about a session once the packets that say how it opened are in (see
+   * startSession), and before anything else of it: no request can complete that early, and a
+   * close announces a session not announced yet first.
    */
-  private announceOpened(): void {
-    const tracker = this.opened!;
-    this.opened = undefined;
+  private announceOpened(tracker: SessionTracker): void {
     if (this.sink.sessionOpened?.(tracker.session) === false) tracker.dropPayload();
   }
 
@@ -147,6 +145,7 @@ export class FlowTable {
       tracker: undefined,
       closedSerial: -1,
       clientIsLo: true,
+      packetsBeforeOpened: 0,
       nextInBucket: undefined,
     };
     this.startSession(conversation, view, srcIsLo, tsUs);
@@ -180,7 +179,10 @@ export class FlowTable {
     );
     conversation.tracker = tracker;
     this.openConversations.add(conversation);
-    this.opened = tracker;
+    // The sink hears of the session after its first packet, so that `handshake.syn` says whether
+    // that was the client's SYN; after two when the first is the SYN-ACK, as the SYN is often
+    // filed just after it (capture queues, merged files).
+    conversation.packetsBeforeOpened = (view.flags & SYN_ACK) === SYN_ACK ? 2 : 1;
   }
 
   private endpointOf(view: PacketView, source: boolean, ipv4Text: LastIpv4Text): Endpoint {
@@ -195,6 +197,10 @@ export class FlowTable {
   }
 
   private close(conversation: Conversation, tracker: SessionTracker): void {
+    if (conversation.packetsBeforeOpened > 0) {
+      conversation.packetsBeforeOpened = 0;
+      this.announceOpened(tracker);
+    }
     tracker.finish();
     conversation.tracker = undefined;
     this.openConversations.remove(conversation);

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import { FlowTable } from '../../src/flow/flow-table.ts';
 import { readSessions } from '../../src/flow/pipeline.ts';
 import type { CapturedSession } from '../../src/flow/session.ts';
 import { projectPath } from '../../src/paths.ts';
 import { CORPUS } from '../helpers/captured.ts';
+import { ACK, PSH, type Segment, viewOf } from './hand-built.ts';
 
 it('a sink that declines a session gets its requests counted but none of its bytes copied', async () => {
   const closed: CapturedSession[] = [];
@@ -39,4 +41,37 @@ it('a sink is told of a session once its first packet is in: it knows whether th
     [0, true, 'closed'],
     [0, false, 'opened'],
   ]);
+});
+
+it('a session whose SYN-ACK is filed before its SYN is announced with its SYN', async () => {
+  // Session 0 of this file: SYN-ACK at .497516, then the SYN at .497486.
+  const opened: Array<[number, boolean]> = [];
+  await readSessions(`${CORPUS}zeek_ipv6-http-atomic-frag.pcap`, {
+    sessionOpened: (s) => opened.push([s.id, s.handshake.syn]),
+  });
+  assert.deepEqual(opened, [
+    [0, true],
+    [1, true],
+    [2, true],
+    [3, true],
+  ]);
+});
+
+it('a declined SYN-less session whose first packet carries data keeps none of it', () => {
+  const closed: CapturedSession[] = [];
+  const table = new FlowTable(
+    { sessionOpened: () => false, sessionClosed: (s) => closed.push(s) },
+    {
+      keepPayload: true,
+    },
+  );
+  const segments: Segment[] = [
+    { from: 'client', flags: PSH | ACK, seq: 100, ack: 900, payload: 'GET / HTTP/1.1\r\n\r\n', tsUs: 0 },
+    { from: 'server', flags: PSH | ACK, seq: 900, ack: 118, payload: 'HTTP/1.1 200 OK\r\n\r\n', tsUs: 10 },
+  ];
+  for (const segment of segments) table.push(viewOf(segment));
+  table.end();
+  assert.equal(closed[0].requests.length, 1);
+  assert.equal(closed[0].requests[0].length, 18);
+  assert.equal(closed[0].requests[0].data.length, 0);
 });
