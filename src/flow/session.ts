@@ -56,6 +56,13 @@ export function isUncaptured(request: CapturedRequest): boolean {
   return missing >= request.length;
 }
 
+/** Requests from `from` on that have bytes to replay (not isUncaptured). */
+export function requestsToSend(requests: readonly CapturedRequest[], from: number): number {
+  let count = 0;
+  for (let i = from; i < requests.length; i++) if (!isUncaptured(requests[i])) count++;
+  return count;
+}
+
 export interface Handshake {
   /** A client SYN was captured. */
   syn: boolean;

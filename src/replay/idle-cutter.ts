@@ -10,8 +10,8 @@
  */
 export class IdleCutter {
   /** Per cut, in time order: where the idle stretch starts and ends, and the total cut through it. */
-  private readonly cutFrom: number[] = [];
-  private readonly cutAt: number[] = [];
+  private readonly stretchStart: number[] = [];
+  private readonly stretchEnd: number[] = [];
   private readonly cutTotal: number[] = [];
   private lastUs: number | undefined;
 
@@ -21,30 +21,35 @@ export class IdleCutter {
   observe(us: number): void {
     if (this.lastUs !== undefined && us - this.lastUs > this.maxIdleUs) {
       const total = (this.cutTotal.at(-1) ?? 0) + (us - this.lastUs - this.maxIdleUs);
-      this.cutFrom.push(this.lastUs);
-      this.cutAt.push(us);
+      this.stretchStart.push(this.lastUs);
+      this.stretchEnd.push(us);
       this.cutTotal.push(total);
     }
     if (this.lastUs === undefined || us > this.lastUs) this.lastUs = us;
   }
 
+  /**
+   * Where capture time `us` (observed already) falls on the shortened timeline. Stable: later
+   * observations never move a time already observed (the replay maps a session's start and its
+   * requests at different moments).
+   */
   map(us: number): number {
     // The last cut whose stretch ended at or before `us` (binary search).
     let lo = 0;
-    let hi = this.cutAt.length - 1;
+    let hi = this.stretchEnd.length - 1;
     let found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (this.cutAt[mid] <= us) {
+      if (this.stretchEnd[mid] <= us) {
         found = mid;
         lo = mid + 1;
       } else hi = mid - 1;
     }
     const cutBefore = found < 0 ? 0 : this.cutTotal[found];
     const next = found + 1;
-    if (next < this.cutAt.length && us > this.cutFrom[next]) {
+    if (next < this.stretchEnd.length && us > this.stretchStart[next]) {
       // Inside the next cut stretch: as far before its (shortened) end, but not before its start.
-      return Math.max(this.cutFrom[next] - cutBefore, us - this.cutTotal[next]);
+      return Math.max(this.stretchStart[next] - cutBefore, us - this.cutTotal[next]);
     }
     return us - cutBefore;
   }

@@ -22,6 +22,8 @@ export function metricsObserver(metrics: RunMetrics): ReplayObserver {
         client: endpointText(session.client),
         server: endpointText(session.server),
         target: endpointText(p.target),
+        // Requests read so far: none yet from the flow table, which announces a session before
+        // any of its requests completes; they come through requestPlanned.
         requestsPlanned: session.requests.length,
         requestsNotCaptured: session.requests.filter(isUncaptured).length,
       });

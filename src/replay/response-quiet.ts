@@ -7,7 +7,7 @@
  * response is waited for at all (`answerExpected`). One definition for both transports.
  */
 import type { CapturedRequest } from '../flow/session.ts';
-import { type HttpRequestLine, parseHttpRequestLine } from '../report/http.ts';
+import type { HttpRequestLine } from '../report/http.ts';
 
 export interface ResponseQuiet {
   /** RTT assumed when the capture has none (no complete handshake). */
@@ -33,12 +33,10 @@ export function responseQuietUs(
 
 /**
  * Whether the next request waits for a response byte to this one (then for the quiet): when the
- * capture had a response, or the request is HTTP, which is always answered. Otherwise only the
+ * capture had a response, or the request is HTTP (`http`, its parsed request line), which is
+ * always answered. Otherwise only the
  * quiet is waited for, and a request the server did not answer does not hold the next one back.
  */
-export function answerExpected(
-  request: CapturedRequest,
-  http: HttpRequestLine | undefined = parseHttpRequestLine(request.data),
-): boolean {
+export function answerExpected(request: CapturedRequest, http: HttpRequestLine | undefined): boolean {
   return request.responseBytes > 0 || http !== undefined;
 }

@@ -47,6 +47,11 @@ class FieldChecker {
     return value;
   }
 
+  /** A field newer reports have and older ones lack: a number when present. */
+  optionalNumber(parent: Json, key: string, path: string): void {
+    if (parent[key] !== undefined) this.number(parent, key, path);
+  }
+
   string(parent: Json, key: string, path: string): string {
     const value = parent[key];
     if (typeof value !== 'string') this.fail(`${path}.${key}`, 'a string', value);
@@ -118,10 +123,12 @@ function checkTotals(check: FieldChecker, totals: Json): void {
   const sessions = check.object(totals.sessions, 'totals.sessions');
   for (const key of ['planned', 'started', 'completed', 'failed'])
     check.number(sessions, key, 'totals.sessions');
+  check.optionalNumber(sessions, 'reconnects', 'totals.sessions');
   const byOutcome = check.object(sessions.byOutcome, 'totals.sessions.byOutcome');
   for (const outcome of SESSION_OUTCOMES) check.number(byOutcome, outcome, 'totals.sessions.byOutcome');
   const requests = check.object(totals.requests, 'totals.requests');
   for (const key of ['planned', 'sent', 'answered', 'lost']) check.number(requests, key, 'totals.requests');
+  check.optionalNumber(requests, 'notCaptured', 'totals.requests');
   const bytes = check.object(totals.bytes, 'totals.bytes');
   for (const key of ['sent', 'received']) check.number(bytes, key, 'totals.bytes');
   check.object(totals.httpStatus, 'totals.httpStatus');
@@ -156,6 +163,7 @@ function checkSession(check: FieldChecker, item: unknown, path: string): void {
   for (const key of ['sessionId', 'copy', 'loop', 'requestsPlanned', 'bytesSent', 'bytesReceived']) {
     check.number(session, key, path);
   }
+  for (const key of ['reconnects', 'requestsNotCaptured']) check.optionalNumber(session, key, path);
   if (!SESSION_OUTCOMES.includes(session.outcome as SessionOutcome)) {
     check.fail(`${path}.outcome`, `one of ${SESSION_OUTCOMES.join(', ')}`, session.outcome);
   }

@@ -19,7 +19,7 @@
  */
 
 import net from 'node:net';
-import { isUncaptured } from '../flow/session.ts';
+import { isUncaptured, requestsToSend } from '../flow/session.ts';
 import type { SessionEnv } from '../replay/observer.ts';
 import { endpointText, type PlannedSession, type SessionDriver } from '../replay/plan.ts';
 import {
@@ -389,7 +389,7 @@ export class SocketSession implements SessionDriver {
   /** A new connection, unless `maxReconnects` in a row brought no response: then the session ends. */
   private reconnectOrGiveUp(): void {
     if (this.reconnectsInARow >= this.options.maxReconnects) {
-      const left = this.requests.length - this.next + (this.resend ? 1 : 0);
+      const left = requestsToSend(this.requests, this.next) + (this.resend ? 1 : 0);
       const tries = this.reconnectsInARow > 0 ? ` after ${this.reconnectsInARow} reconnect(s)` : '';
       this.endLost(`with ${left} request(s) left${tries}`);
       return;

@@ -59,15 +59,16 @@ describe('socket replay of corpus HTTP captures', () => {
   }
 });
 
-describe('socket replay of a capture that misses a request', () => {
+describe('socket replay of a request whose bytes the flow layer does not have', () => {
   let server: RecordingServer;
   before(async () => {
     server = await startRecordingServer('line');
   });
   after(() => server.close());
 
-  // Session 0's request segment comes after the server's ACK of it in this file: the request's
-  // bytes count as missing from the capture. The three other sessions hold theirs.
+  // Session 0's request segment is filed after the server's ACK of it: read in file order (as
+  // tshark does), its bytes are a gap by then, and the late segment a retransmission. The three
+  // other sessions hold theirs. (A one-sided capture, or lost packets, end the same way.)
   it('zeek_ipv6-http-atomic-frag.pcap: the request is skipped and counted, and no session waits for its answer', async () => {
     const path = `${CORPUS}zeek_ipv6-http-atomic-frag.pcap`;
     const { report } = await replay(replayConfig([path], server.port, 80), capturedOutput());

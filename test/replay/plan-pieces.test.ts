@@ -79,6 +79,26 @@ describe('idle cutter (--max-idle)', () => {
     );
   });
 
+  it('maps a time the same way right after observing it as at the end (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 100_000 }), { minLength: 1 }),
+        fc.integer({ min: 1, max: 500 }),
+        (times, limit) => {
+          const cutter = new IdleCutter(limit);
+          const atOnce = times.map((time) => {
+            cutter.observe(time);
+            return cutter.map(time);
+          });
+          assert.deepEqual(
+            times.map((time) => cutter.map(time)),
+            atOnce,
+          );
+        },
+      ),
+    );
+  });
+
   it('keeps the order of any times it maps (property)', () => {
     fc.assert(
       fc.property(

@@ -117,6 +117,11 @@ describe('writeReport and readReport', () => {
         /field 'captures\[0\]\.sha256' must be a sha256 in hex/,
       ],
       [
+        'not-captured.json',
+        (r) => ((r.sessions as Array<Record<string, unknown>>)[0].requestsNotCaptured = 'two'),
+        /field 'sessions\[0\]\.requestsNotCaptured' must be a number, found "two"/,
+      ],
+      [
         'p99.json',
         (r) => delete (r.latency as { overall: { lastByte: Record<string, unknown> } }).overall.lastByte.p99,
         /field 'latency\.overall\.lastByte\.p99' must be a number, found nothing/,

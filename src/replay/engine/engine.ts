@@ -45,8 +45,14 @@
  */
 
 import { seqAdd, seqDiff, seqLe, seqLt } from '../../flow/seq.ts';
-import { type CapturedRequest, type CapturedSession, isUncaptured } from '../../flow/session.ts';
+import {
+  type CapturedRequest,
+  type CapturedSession,
+  isUncaptured,
+  requestsToSend,
+} from '../../flow/session.ts';
 import { TcpFlag, type TcpOptions } from '../../packet/view.ts';
+import { parseHttpRequestLine } from '../../report/http.ts';
 import type { SessionOutcome } from '../../report/outcome.ts';
 import { answerExpected } from '../response-quiet.ts';
 import { ControlBlock, MAX_WINDOW_FIELD, MAX_WINDOW_SCALE } from './control-block.ts';
@@ -374,7 +380,7 @@ export class SessionEngine {
   private reconnectOrGiveUp(nowUs: number): void {
     this.flushResponse();
     if (this.reconnectsUsed >= this.options.maxReconnects) {
-      const left = this.requests.length - this.nextRequest;
+      const left = requestsToSend(this.requests, this.nextRequest);
       const verb = this.lastClose === 'rst' ? 'reset' : 'closed';
       const tries = this.reconnectsUsed > 0 ? ` after ${this.reconnectsUsed} reconnect(s)` : '';
       const outcome = this.lastClose === 'rst' ? 'reset-by-target' : 'closed-early';
@@ -462,7 +468,7 @@ export class SessionEngine {
       if (!this.options.noWait && !this.responseOver(nowUs)) return;
       const request = requests[this.nextRequest++];
       this.flushResponse();
-      this.response.begin(request.index, answerExpected(request));
+      this.response.begin(request.index, answerExpected(request, parseHttpRequestLine(request.data)));
       const released = this.tcb.stream.release(request.index, request.data);
       if (released.start === released.end) this.onRequestSent(nowUs, released);
     }

@@ -8,7 +8,7 @@ import type { EngineAction } from './types.ts';
 export class ResponseWatch {
   /** Index of the request being answered; undefined before the first request of a connection. */
   index: number | undefined;
-  /** The capture had a response to this request: do not call it over before a byte is seen. */
+  /** A response is expected (answerExpected): do not call it over before a byte is seen. */
   expected = false;
   bytes = 0;
   private firstUs = 0;
