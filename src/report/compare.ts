@@ -205,6 +205,9 @@ function requestRows(baseline: RunReport, candidate: RunReport): MetricRow[] {
     row('answered', 'count', 'higher', a.answered, b.answered),
     row('lost', 'count', 'lower', a.lost, b.lost),
   ];
+  // Differs only against a baseline written before it was counted: explains a drop in `sent`.
+  const [x, y] = [a.notCaptured ?? 0, b.notCaptured ?? 0];
+  if (x + y > 0) rows.push(row('not captured', 'count', 'neither', x, y));
   for (const family of ['4', '5']) {
     const count = (report: RunReport) =>
       Object.entries(report.totals.httpStatus)

@@ -24,6 +24,18 @@ function rowOf(
 }
 
 describe('compareReports', () => {
+  it('shows requests the capture did not hold when a report counts them, e.g. against an older baseline', () => {
+    const older = runReport({ latenciesMs: steady });
+    delete older.totals.requests.notCaptured;
+    const newer = runReport({ latenciesMs: steady });
+    newer.totals.requests.notCaptured = 3;
+    const row = rowOf('Requests', 'not captured', compareReports(older, newer));
+    assert.deepEqual([row.baseline, row.candidate, row.verdict], [0, 3, 'same'], 'neither better nor worse');
+    const none = compareReports(runReport({ latenciesMs: steady }), runReport({ latenciesMs: steady }));
+    const labels = none.sections.find((s) => s.title === 'Requests')?.rows.map((r) => r.label);
+    assert.ok(labels && !labels.includes('not captured'), 'no row when neither run had any');
+  });
+
   it('gives absolute and relative deltas and marks regressions', () => {
     const p50 = rowOf('Latency, last byte', 'p50');
     assert.equal(p50.baseline, 1.6);
