@@ -13,7 +13,10 @@ function buildProgram(): Command {
   const program = new Command('reprise')
     .description('Record TCP traffic once, replay it against every release, compare the runs.')
     .version(version)
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    // Set before the subcommands are added, which inherit it: usage errors in any of them then
+    // reach main() (exit code 2) rather than exiting the process with commander's code 1.
+    .exitOverride();
   registerInspect(program);
   registerReplay(program);
   registerCompare(program);
@@ -26,7 +29,6 @@ function buildProgram(): Command {
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -59,6 +59,13 @@ describe('reprise inspect: bad input is one clear line and exit code 2', () => {
       assert.match(stderr, message);
     });
   }
+  it('a usage error in any command (a missing argument or option) also exits 2', () => {
+    for (const args of [['inspect'], ['replay', 'capture.pcap'], ['intercept', '-F', 'tcp']]) {
+      const { code, stderr } = reprise(...args);
+      assert.equal(code, 2, `${args.join(' ')}: ${stderr}`);
+      assert.match(stderr, /required|missing/);
+    }
+  });
 });
 
 describe('reprise inspect: human output', () => {
