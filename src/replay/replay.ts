@@ -131,6 +131,8 @@ async function replayWith(
   out.stdout.write(`${formatSummary(report)}\n`);
   if (written) out.stdout.write(`report written to ${written}\n`);
   if (failure !== undefined) throw failure;
+  const nothingSelected = run.nothingSelected;
+  if (nothingSelected !== undefined) throw new UserError(nothingSelected);
   if (config.reportPath && written !== config.reportPath) {
     throw new UserError(`--report ${config.reportPath}: the report could not be written there`, 1);
   }

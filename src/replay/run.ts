@@ -24,6 +24,7 @@ import { IdleCutter } from './idle-cutter.ts';
 import type { ReplayObserver, SessionEnv } from './observer.ts';
 import { type PlannedSession, type SessionDriver, sessionKey } from './plan.ts';
 import { matchTransfer, type Transfer } from './transfer.ts';
+import { TransferTally } from './transfer-tally.ts';
 
 export interface ReplayPlanOptions {
   captures: string[];
@@ -103,6 +104,7 @@ export class ReplayRun {
   private userPaused = false;
   private readonly starving = new Set<PlannedSession>();
   private readonly excluded: Excluded = { noTransfer: 0, sampledOut: 0 };
+  private readonly transferTally: TransferTally;
   private readonly warnings: string[] = [];
   /** Planned sessions not yet handed to the transport (scheduled or in the start backlog). */
   private readonly pending = new Set<PlannedSession>();
@@ -126,6 +128,7 @@ export class ReplayRun {
     private readonly observer: ReplayObserver,
     private readonly openFeed: OpenFlowFeed,
   ) {
+    this.transferTally = new TransferTally(options.transfers);
     this.clock = new ReplayClock(() => this.nowMs(), options.speed);
     this.clock.pause();
     this.queue = new DueQueue(this.clock);
@@ -177,6 +180,13 @@ export class ReplayRun {
     for (const driver of [...this.drivers.values()]) driver.stop(reason);
     this.wake();
     this.checkDone();
+  }
+
+  /** Once the capture is read: why the transfer map (-x) selected none of its sessions, if it did not. */
+  get nothingSelected(): string | undefined {
+    return this.readingDone && this.transferTally.selectedNone
+      ? this.transferTally.nothingSelected()
+      : undefined;
   }
 
   /** Paused by the user (the clock is also held until the first read-ahead is done). */
@@ -244,6 +254,7 @@ export class ReplayRun {
       }
     }
     this.readingDone = true;
+    this.warnings.push(...this.transferTally.unusedEntries());
     this.readAheadDone();
     this.checkDone();
   }
@@ -287,6 +298,7 @@ export class ReplayRun {
   private plan(session: CapturedSession, captureIndex: number, loop: number, startUs: number): boolean {
     if (this.stopped) return false;
     const transfer = matchTransfer(this.options.transfers, session.server);
+    if (loop === 0) this.transferTally.count(transfer, session.server);
     if (!transfer) {
       this.excluded.noTransfer++;
       return false;

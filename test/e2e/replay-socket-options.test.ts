@@ -1,8 +1,9 @@
-/** Load shaping over the socket transport: --loop, --multiply, --sample, --only-complete, --seed. */
+/** Load shaping over the socket transport: --loop, --multiply, --sample, --only-complete, --seed, -x. */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { replay } from '../../src/replay/replay.ts';
+import { UserError } from '../../src/util/user-error.ts';
 import { CORPUS } from '../helpers/captured.ts';
 import { type RecordingServer, startRecordingServer } from '../helpers/recording-server.ts';
 import { capturedOutput, replayConfig } from '../helpers/replay-config.ts';
@@ -71,8 +72,28 @@ describe('socket replay options', () => {
     assert.equal(report.totals.requests.sent, 1);
   });
 
-  it('sessions the transfer map does not select are left out of the plan', async () => {
-    const { report } = await replay(replayConfig([capture], server.port, 8080), capturedOutput());
-    assert.equal(report.sessions.length, 0);
+  it('a transfer map that selects no session is an error naming the ports the capture has', async () => {
+    const out = capturedOutput();
+    await assert.rejects(
+      replay(replayConfig([capture], server.port, 8080, { loop: 2 }), out),
+      (err: Error) =>
+        err instanceof UserError &&
+        /^-x 8080-127\.0\.0\.1:\d+ selected none of the 20 captured TCP sessions; server ports of the sessions left out: 80 \(20 sessions\)$/.test(
+          err.message,
+        ),
+    );
+    assert.match(out.text(), /sessions {2}0 planned/, 'the summary is still printed');
+  });
+
+  it('an entry of the transfer map that selects nothing while others do gets a warning', async () => {
+    const config = replayConfig([capture], server.port, 80);
+    config.transfers.push({ sourcePort: 8080, target: { ip: '127.0.0.1', port: server.port } });
+    const out = capturedOutput();
+    const { report } = await replay(config, out);
+    assert.equal(report.sessions.length, 20);
+    assert.match(
+      out.text(),
+      /reprise: warning: -x '8080-127\.0\.0\.1:\d+' selected no captured session; every session went to another entry/,
+    );
   });
 });

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { IdleCutter } from '../../src/replay/idle-cutter.ts';
 import { matchTransfer, parseTransfers } from '../../src/replay/transfer.ts';
+import { TransferTally } from '../../src/replay/transfer-tally.ts';
 import { MinHeap } from '../../src/util/min-heap.ts';
 import { UserError } from '../../src/util/user-error.ts';
 
@@ -117,6 +118,29 @@ describe('idle cutter (--max-idle)', () => {
         },
       ),
     );
+  });
+});
+
+describe('transfer tally (-x that selects nothing)', () => {
+  it('names the busiest server ports of the sessions left out, five at most', () => {
+    const transfers = parseTransfers('80-10.0.0.9:8080,[::1]:443-[::1]:8443');
+    const tally = new TransferTally(transfers);
+    const ports = [21, 22, 22, 25, 110, 143, 143, 143, 993];
+    for (const port of ports) tally.count(undefined, { ip: '10.0.0.1', port });
+    assert.ok(tally.selectedNone);
+    assert.equal(
+      tally.nothingSelected(),
+      '-x 80-10.0.0.9:8080,[::1]:443-[::1]:8443 selected none of the 9 captured TCP sessions; ' +
+        'server ports of the sessions left out: 143 (3 sessions), 22 (2 sessions), 21 (1 session), ' +
+        '25 (1 session), 110 (1 session) and 1 more',
+    );
+    assert.deepEqual(tally.unusedEntries(), [], 'nothing selected: one error, not a warning per entry');
+    tally.count(transfers[0], { ip: '10.0.0.1', port: 80 });
+    assert.ok(!tally.selectedNone);
+    assert.deepEqual(tally.unusedEntries(), [
+      "-x '[::1]:443-[::1]:8443' selected no captured session; server ports of the sessions left out: " +
+        '143 (3 sessions), 22 (2 sessions), 21 (1 session), 25 (1 session), 110 (1 session) and 1 more',
+    ]);
   });
 });
 
