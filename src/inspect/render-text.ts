@@ -1,4 +1,6 @@
 /** The human-readable form of an inspect report: aligned label/value lines and a session table. */
+
+import { plural } from '../util/plural.ts';
 import type { InspectReport, SessionRow } from './report.ts';
 
 const count = new Intl.NumberFormat('en-US');
@@ -7,8 +9,8 @@ function n(value: number): string {
   return count.format(value);
 }
 
-function plural(value: number, word: string): string {
-  return `${n(value)} ${word}${value === 1 ? '' : 's'}`;
+function counted(value: number, word: string): string {
+  return plural(value, word, n);
 }
 
 function seconds(us: number): string {
@@ -28,18 +30,18 @@ export function renderText(report: InspectReport): string {
     ['format', `${report.format}${report.compressed ? ', gzip-compressed' : ''}`],
     [
       'link types',
-      report.linkTypes.map((l) => `${l.name} (${l.linkType}): ${plural(l.packets, 'packet')}`).join(', ') ||
+      report.linkTypes.map((l) => `${l.name} (${l.linkType}): ${counted(l.packets, 'packet')}`).join(', ') ||
         'none',
     ],
     ['packets', n(report.packets)],
     ['duration', `${seconds(report.durationUs)}${start}`],
     [
       'TCP sessions',
-      `${n(tcp.sessions)} (${n(tcp.sessionsWithSyn)} with SYN, ${n(tcp.sessionsWithoutSyn)} without), ${plural(tcp.segments, 'segment')}`,
+      `${n(tcp.sessions)} (${n(tcp.sessionsWithSyn)} with SYN, ${n(tcp.sessionsWithoutSyn)} without), ${counted(tcp.segments, 'segment')}`,
     ],
     [
       'server ports',
-      tcp.serverPorts.map((p) => `${p.port} (${plural(p.sessions, 'session')})`).join(', ') || 'none',
+      tcp.serverPorts.map((p) => `${p.port} (${counted(p.sessions, 'session')})`).join(', ') || 'none',
     ],
     ['requests', n(tcp.requests)],
     ['bytes', `${n(tcp.bytesFromClients)} from clients, ${n(tcp.bytesFromServers)} from servers`],
@@ -61,7 +63,7 @@ function anomalyLines(report: InspectReport): Array<[string, string]> {
     if (value > 0) out.push([label, `${n(value)}${detail}`]);
   };
   add('retransmitted client segments', a.retransmissions);
-  add('gaps in client data', a.gaps, ` (${plural(a.gapBytes, 'byte')} missing)`);
+  add('gaps in client data', a.gaps, ` (${counted(a.gapBytes, 'byte')} missing)`);
   add('payload cut by snap length', a.truncatedPayloadSegments, ' client segments');
   for (const w of a.truncatedRecords) out.push(['truncated record', `at byte ${w.offset}: ${w.problem}`]);
   for (const [header, value] of Object.entries(a.truncatedHeaders))

@@ -1,5 +1,6 @@
 import type { InspectReport } from '../inspect/report.ts';
 import { formatBytes, formatDuration } from '../tui/format.ts';
+import { plural } from '../util/plural.ts';
 import type { StopReason } from './control.ts';
 import type { RecordingResult } from './recorder.ts';
 
@@ -40,8 +41,4 @@ export function formatInspectLine(report: InspectReport): string {
     `inspect ${report.file}: ${plural(report.packets, 'packet')}, ${plural(tcp.sessions, 'TCP session')} ` +
     `(${tcp.sessionsWithSyn} with SYN), ${plural(tcp.requests, 'request')}${ports ? `, server ports ${ports}` : ''}`
   );
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

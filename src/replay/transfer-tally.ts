@@ -4,6 +4,7 @@
  */
 import type { Endpoint } from '../flow/session.ts';
 import { hostPort } from '../packet/address.ts';
+import { plural } from '../util/plural.ts';
 import type { Transfer } from './transfer.ts';
 
 const PORTS_NAMED = 5;
@@ -50,7 +51,7 @@ export class TransferTally {
     const ports = [...this.unselectedByPort].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
     const named = ports
       .slice(0, PORTS_NAMED)
-      .map(([port, n]) => `${port} (${n} session${n === 1 ? '' : 's'})`)
+      .map(([port, n]) => `${port} (${plural(n, 'session')})`)
       .join(', ');
     const more = ports.length > PORTS_NAMED ? ` and ${ports.length - PORTS_NAMED} more` : '';
     return `server ports of the sessions left out: ${named}${more}`;

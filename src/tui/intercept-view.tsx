@@ -1,4 +1,5 @@
 import { Box, Text, useInput } from 'ink';
+import { plural } from '../util/plural.ts';
 import { formatCount, formatDuration, formatRate } from './format.ts';
 import { isStopKey } from './keys.ts';
 import { KeysFooter } from './keys-footer.tsx';
@@ -21,7 +22,7 @@ export function InterceptView({ progress: p, onStop }: InterceptViewProps) {
       <Text>
         <Text bold>reprise intercept</Text> up {formatDuration(p.uptimeMs)} ·{' '}
         <Text color={p.replayersConnected > 0 ? 'green' : 'yellow'}>
-          {p.replayersConnected} replayer{p.replayersConnected === 1 ? '' : 's'} connected
+          {plural(p.replayersConnected, 'replayer')} connected
         </Text>{' '}
         · {formatCount(p.routesActive)} routes active
       </Text>

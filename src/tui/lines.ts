@@ -3,6 +3,7 @@
  * cursor movement, stable field order so that logs can be grepped.
  */
 
+import { plural } from '../util/plural.ts';
 import { sessionEndings } from './failures.ts';
 import {
   formatBytes,
@@ -61,7 +62,7 @@ export function formatInterceptLine(p: InterceptProgress): string {
   const counter = (name: keyof InterceptProgress['totals']) =>
     `${name} ${formatCount(p.totals[name])} (${formatRate(p.perSecond[name])})`;
   return [
-    `intercept ${p.replayersConnected} replayer${p.replayersConnected === 1 ? '' : 's'}`,
+    `intercept ${plural(p.replayersConnected, 'replayer')}`,
     (['captured', 'routed', 'held', 'unroutable', 'dropped'] as const).map(counter).join(' '),
     `routes ${formatCount(p.routesActive)}`,
     `uptime ${formatDuration(p.uptimeMs)}`,
