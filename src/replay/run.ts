@@ -16,6 +16,7 @@
 import type { CapturedRequest, CapturedSession, FlowSink } from '../flow/session.ts';
 import type { SessionEnd } from '../report/metrics.ts';
 import type { SessionOutcome } from '../report/outcome.ts';
+import { plural } from '../util/plural.ts';
 import { unitInterval } from '../util/seeded.ts';
 import { ReplayClock } from './clock.ts';
 import { DueQueue } from './due-queue.ts';
@@ -255,6 +256,12 @@ export class ReplayRun {
     }
     this.readingDone = true;
     this.warnings.push(...this.transferTally.unusedEntries());
+    if (this.planned === 0 && this.excluded.sampledOut > 0 && !this.stopped) {
+      this.warnings.push(
+        `--sample ${this.options.samplePercent} chose none of the ${plural(this.excluded.sampledOut, 'session')} -x selected ` +
+          '(the choice is by session and --seed)',
+      );
+    }
     this.readAheadDone();
     this.checkDone();
   }
