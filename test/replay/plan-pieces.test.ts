@@ -40,63 +40,50 @@ describe('transfer map (-x)', () => {
 });
 
 describe('idle cutter (--max-idle)', () => {
+  /** Observes `times` in order, then maps `asked` (default: the same times). */
+  const cut = (limit: number, times: number[], asked = times) => {
+    const cutter = new IdleCutter(limit);
+    for (const t of times) cutter.observe(t);
+    return asked.map((t) => cutter.map(t));
+  };
+  const anyTimes = fc.array(fc.integer({ min: 0, max: 100_000 }), { minLength: 1 });
+  const anyLimit = fc.integer({ min: 1, max: 500 });
+
   it('shortens silences longer than the limit to the limit, and nothing else', () => {
-    const cutter = new IdleCutter(100);
-    for (const t of [0, 50, 120, 1120, 1150, 5150]) cutter.observe(t);
-    assert.deepEqual(
-      [0, 50, 120, 1120, 1150, 5150].map((t) => cutter.map(t)),
-      [0, 50, 120, 220, 250, 350],
-    );
+    assert.deepEqual(cut(100, [0, 50, 120, 1120, 1150, 5150]), [0, 50, 120, 220, 250, 350]);
   });
 
   it('keeps a time that steps back into a cut stretch next to its neighbours', () => {
-    const cutter = new IdleCutter(100);
     // 50_990 comes after 51_000 in the file, back inside the idle stretch 50..51_000 (cut to 100),
     // as when capture queues or merged files disagree a little: it stays 10 µs before 51_000.
-    for (const t of [0, 50, 51_000, 50_990, 51_050, 200_000]) cutter.observe(t);
-    assert.deepEqual(
-      [0, 50, 51_000, 50_990, 51_050, 200_000].map((t) => cutter.map(t)),
-      [0, 50, 150, 140, 200, 300],
-    );
-    assert.equal(cutter.map(20_000), 50, 'further back than the stretch was long: its start');
+    const times = [0, 50, 51_000, 50_990, 51_050, 200_000];
+    assert.deepEqual(cut(100, times), [0, 50, 150, 140, 200, 300]);
+    assert.deepEqual(cut(100, times, [20_000]), [50], 'further back than the stretch was long: its start');
   });
 
   it('maps times observed in any order monotonically, never later than they were (property)', () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.integer({ min: 0, max: 100_000 }), { minLength: 1 }),
-        fc.integer({ min: 1, max: 500 }),
-        (times, limit) => {
-          const cutter = new IdleCutter(limit);
-          for (const time of times) cutter.observe(time);
-          const sorted = [...times].sort((a, b) => a - b);
-          const mapped = sorted.map((time) => cutter.map(time));
-          for (let i = 0; i < mapped.length; i++) {
-            assert.ok(mapped[i] <= sorted[i]);
-            if (i > 0) assert.ok(mapped[i] >= mapped[i - 1]);
-          }
-        },
-      ),
+      fc.property(anyTimes, anyLimit, (times, limit) => {
+        const sorted = [...times].sort((a, b) => a - b);
+        const mapped = cut(limit, times, sorted);
+        for (let i = 0; i < mapped.length; i++) {
+          assert.ok(mapped[i] <= sorted[i]);
+          if (i > 0) assert.ok(mapped[i] >= mapped[i - 1]);
+        }
+      }),
     );
   });
 
   it('maps a time the same way right after observing it as at the end (property)', () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.integer({ min: 0, max: 100_000 }), { minLength: 1 }),
-        fc.integer({ min: 1, max: 500 }),
-        (times, limit) => {
-          const cutter = new IdleCutter(limit);
-          const atOnce = times.map((time) => {
-            cutter.observe(time);
-            return cutter.map(time);
-          });
-          assert.deepEqual(
-            times.map((time) => cutter.map(time)),
-            atOnce,
-          );
-        },
-      ),
+      fc.property(anyTimes, anyLimit, (times, limit) => {
+        const cutter = new IdleCutter(limit);
+        const atOnce = times.map((time) => {
+          cutter.observe(time);
+          return cutter.map(time);
+        });
+        assert.deepEqual(cut(limit, times), atOnce);
+      }),
     );
   });
 
@@ -104,13 +91,11 @@ describe('idle cutter (--max-idle)', () => {
     fc.assert(
       fc.property(
         fc.array(fc.integer({ min: 0, max: 10_000 }), { minLength: 2 }),
-        fc.integer({ min: 1, max: 500 }),
+        anyLimit,
         (gaps, limit) => {
-          const cutter = new IdleCutter(limit);
           let t = 0;
           const times = gaps.map((g) => (t += g));
-          for (const time of times) cutter.observe(time);
-          const mapped = times.map((time) => cutter.map(time));
+          const mapped = cut(limit, times);
           for (let i = 1; i < mapped.length; i++) {
             assert.ok(mapped[i] >= mapped[i - 1]);
             assert.ok(mapped[i] - mapped[i - 1] <= Math.max(limit, 0) || times[i] - times[i - 1] <= limit);
