@@ -6,6 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { syntheticHttpTraffic } from '../../src/synth/http-traffic.ts';
 import { writeSyntheticCapture } from '../../src/synth/write.ts';
 import { HOST_DEVICE, skipWithoutNetns, type TestHosts } from '../helpers/netns.ts';
+import { assertSentOnSchedule, capturedSendTimesMs } from '../helpers/send-times.ts';
+import { syntheticCapture } from '../helpers/synthetic.ts';
 import {
   CORPUS,
   capturedHttpRequests,
@@ -98,6 +100,20 @@ describe('raw replay of HTTP through intercept on the assist host', { skip, time
       );
     });
   }
+
+  it('at --speed 1 every request leaves at its captured offset, as with the socket transport', async () => {
+    const startUs = 1_700_000_000_000_000;
+    const paced = await syntheticCapture(join(dir, 'paced.pcap'), {
+      sessions: 4,
+      requestsPerSession: 3,
+      sessionSpacingMs: 150,
+      thinkTimeMs: 200,
+      startUs,
+    });
+    const { result, got } = await replay({ captures: [paced], speed: 1 });
+    assert.equal(got.length, 12, result.stderr);
+    assertSentOnSchedule(result.report, await capturedSendTimesMs(paced, startUs));
+  });
 
   it('-n 3 delivers three times the requests, each copy from its own client port', async () => {
     const expected = await capturedHttpRequests(synthetic, 80);

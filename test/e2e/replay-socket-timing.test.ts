@@ -7,18 +7,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { replay } from '../../src/replay/replay.ts';
-import type { RunReport } from '../../src/report/schema.ts';
-import { capturedSessions } from '../helpers/captured.ts';
 import { type RecordingServer, startRecordingServer } from '../helpers/recording-server.ts';
 import { capturedOutput, replayConfig } from '../helpers/replay-config.ts';
+import { assertSentOnSchedule, capturedSendTimesMs, sendTimes } from '../helpers/send-times.ts';
 import { syntheticCapture, tempDir } from '../helpers/synthetic.ts';
 
 const START_US = 1_700_000_000_000_000;
-const TOLERANCE_MS = 40;
-
-function sendTimes(report: RunReport): number[] {
-  return report.sessions.flatMap((s) => s.requests.map((r) => r.sentMs ?? Number.NaN)).sort((a, b) => a - b);
-}
 
 describe('socket replay timing', () => {
   const dir = tempDir();
@@ -40,19 +34,9 @@ describe('socket replay timing', () => {
   });
 
   it('at --speed 1 every request leaves at its captured offset', async () => {
-    const sessions = await capturedSessions(capture);
-    const expected = sessions
-      .flatMap((s) => s.requests.map((r) => (s.startUs - START_US + r.offsetUs) / 1000))
-      .sort((a, b) => a - b);
+    const expected = await capturedSendTimesMs(capture, START_US);
     const { report } = await replay(replayConfig([capture], server.port, 80, { speed: 1 }), capturedOutput());
-    const actual = sendTimes(report);
-    assert.equal(actual.length, expected.length);
-    for (let i = 0; i < actual.length; i++) {
-      assert.ok(
-        Math.abs(actual[i] - expected[i]) < TOLERANCE_MS,
-        `request ${i}: sent at ${actual[i].toFixed(1)} ms, captured at ${expected[i].toFixed(1)} ms`,
-      );
-    }
+    assertSentOnSchedule(report, expected);
   });
 
   it('--speed 2 takes half the time of --speed 1', async () => {
