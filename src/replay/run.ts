@@ -183,9 +183,9 @@ export class ReplayRun {
     this.checkDone();
   }
 
-  /** Once the capture is read: why the transfer map (-x) selected none of its sessions, if it did not. */
+  /** Once the capture is read (not stopped): why the transfer map (-x) selected none of its sessions, if it did not. */
   get nothingSelected(): string | undefined {
-    return this.readingDone && this.transferTally.selectedNone
+    return this.readingDone && !this.stopped && this.transferTally.selectedNone
       ? this.transferTally.nothingSelected()
       : undefined;
   }

@@ -35,7 +35,8 @@ export class TransferTally {
   /** Says that -x selected nothing, and which server ports the capture has. */
   nothingSelected(): string {
     const sessions = [...this.unselectedByPort.values()].reduce((sum, n) => sum + n, 0);
-    return `-x ${this.transfers.map(transferText).join(',')} selected none of the ${sessions} captured TCP sessions; ${this.portsText()}`;
+    const map = this.transfers.map(transferText).join(',');
+    return `-x ${map} selected none of the capture's ${plural(sessions, 'TCP session')}; ${this.portsText()}`;
   }
 
   /** One line per entry that selected no session while others did. */

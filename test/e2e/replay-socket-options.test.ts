@@ -78,7 +78,7 @@ describe('socket replay options', () => {
       replay(replayConfig([capture], server.port, 8080, { loop: 2 }), out),
       (err: Error) =>
         err instanceof UserError &&
-        /^-x 8080-127\.0\.0\.1:\d+ selected none of the 20 captured TCP sessions; server ports of the sessions left out: 80 \(20 sessions\)$/.test(
+        /^-x 8080-127\.0\.0\.1:\d+ selected none of the capture's 20 TCP sessions; server ports of the sessions left out: 80 \(20 sessions\)$/.test(
           err.message,
         ),
     );

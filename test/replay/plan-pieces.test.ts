@@ -115,7 +115,7 @@ describe('transfer tally (-x that selects nothing)', () => {
     assert.ok(tally.selectedNone);
     assert.equal(
       tally.nothingSelected(),
-      '-x 80-10.0.0.9:8080,[::1]:443-[::1]:8443 selected none of the 9 captured TCP sessions; ' +
+      "-x 80-10.0.0.9:8080,[::1]:443-[::1]:8443 selected none of the capture's 9 TCP sessions; " +
         'server ports of the sessions left out: 143 (3 sessions), 22 (2 sessions), 21 (1 session), ' +
         '25 (1 session), 110 (1 session) and 1 more',
     );
