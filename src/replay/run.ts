@@ -24,6 +24,7 @@ import type { FlowFeed, OpenFlowFeed } from './flow-feed.ts';
 import { IdleCutter } from './idle-cutter.ts';
 import type { ReplayObserver, SessionEnv } from './observer.ts';
 import { type PlannedSession, type SessionDriver, sessionKey } from './plan.ts';
+import { TlsTally } from './tls-tally.ts';
 import { matchTransfer, type Transfer } from './transfer.ts';
 import { TransferTally } from './transfer-tally.ts';
 
@@ -106,6 +107,7 @@ export class ReplayRun {
   private readonly starving = new Set<PlannedSession>();
   private readonly excluded: Excluded = { noTransfer: 0, sampledOut: 0 };
   private readonly transferTally: TransferTally;
+  private readonly tlsTally = new TlsTally();
   private readonly warnings: string[] = [];
   /** Planned sessions not yet handed to the transport (scheduled or in the start backlog). */
   private readonly pending = new Set<PlannedSession>();
@@ -256,6 +258,8 @@ export class ReplayRun {
     }
     this.readingDone = true;
     this.warnings.push(...this.transferTally.unusedEntries());
+    const tls = this.tlsTally.warning();
+    if (tls !== undefined) this.warnings.push(tls);
     if (this.planned === 0 && this.excluded.sampledOut > 0 && !this.stopped) {
       this.warnings.push(
         `--sample ${this.options.samplePercent} chose none of the ${plural(this.excluded.sampledOut, 'session')} -x selected ` +
@@ -354,6 +358,8 @@ export class ReplayRun {
   private addRequest(session: CapturedSession, request: CapturedRequest, toTimeline: (us: number) => number) {
     const copies = this.copiesOf.get(session);
     if (!copies) return;
+    if (request.index === 0 && copies[0].loop === 0)
+      this.tlsTally.firstRequest(request.data, session.server.port);
     const offsetUs = toTimeline(session.startUs + request.offsetUs) - toTimeline(session.startUs);
     for (const p of copies) {
       const backlogged = this.backlogBytesOf.get(p);

@@ -91,3 +91,24 @@ describe('socket replay of a request whose bytes the flow layer does not have', 
     }
   });
 });
+
+describe('socket replay of a TLS capture', () => {
+  let server: RecordingServer;
+  before(async () => {
+    server = await startRecordingServer('line');
+  });
+  after(() => server.close());
+
+  it('zeek_tls_openjdk_sll2.pcap: the bytes go, and the run warns that recorded TLS cannot complete', async () => {
+    const out = capturedOutput();
+    const { report } = await replay(
+      replayConfig([`${CORPUS}zeek_tls_openjdk_sll2.pcap`], server.port, 443),
+      out,
+    );
+    assert.equal(report.totals.requests.sent, report.totals.requests.planned);
+    assert.match(
+      out.text(),
+      /reprise: warning: 1 captured session opens with a TLS ClientHello \(1 port: 443\)/,
+    );
+  });
+});
