@@ -59,7 +59,7 @@ describe('socket replay of corpus HTTP captures', () => {
   }
 });
 
-describe('socket replay of a request whose bytes the flow layer does not have', () => {
+describe('socket replay of captures a target cannot answer as recorded (a line-answering target)', () => {
   let server: RecordingServer;
   before(async () => {
     server = await startRecordingServer('line');
@@ -90,14 +90,6 @@ describe('socket replay of a request whose bytes the flow layer does not have', 
       }
     }
   });
-});
-
-describe('socket replay of a TLS capture', () => {
-  let server: RecordingServer;
-  before(async () => {
-    server = await startRecordingServer('line');
-  });
-  after(() => server.close());
 
   it('zeek_tls_openjdk_sll2.pcap: the bytes go, and the run warns that recorded TLS cannot complete', async () => {
     const out = capturedOutput();
