@@ -3,11 +3,12 @@
  * report says why.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { replay } from '../../src/replay/replay.ts';
 import type { SessionOutcome } from '../../src/report/outcome.ts';
+import { listenForTest } from '../helpers/listen.ts';
 import { type FaultMode, startRecordingServer, unusedPort } from '../helpers/recording-server.ts';
 import { capturedOutput, replayConfig } from '../helpers/replay-config.ts';
 import { syntheticCapture, tempDir } from '../helpers/synthetic.ts';
@@ -58,20 +59,15 @@ describe('socket replay against faulty targets', () => {
 
   it('the session timeout counts from the latest wait: a slow answer does not shorten the next one', async () => {
     // Answers each connection's first request after 600 ms, then stays silent.
-    const sockets = new Set<Socket>();
-    const server = createServer((socket) => {
-      sockets.add(socket);
+    const target = createServer((socket) => {
       let answered = false;
       socket.on('data', () => {
         if (answered) return;
         answered = true;
         setTimeout(() => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'), 600);
       });
-      socket.on('close', () => sockets.delete(socket));
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
+    const { port, close } = await listenForTest(target);
     try {
       const { report } = await replay(
         replayConfig([capture], port, 80, { sessionTimeoutMs: 1000 }),
@@ -85,8 +81,7 @@ describe('socket replay against faulty targets', () => {
         assert.ok(lastedMs >= 1500, `timed out ${lastedMs} ms after it started, not 1 s after request 1`);
       }
     } finally {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
+      await close();
     }
   });
 

@@ -6,6 +6,7 @@
  * the target greet before its first command.
  */
 import net from 'node:net';
+import { listenForTest } from './listen.ts';
 
 export interface GreetedConnection {
   /** The client's address:port. */
@@ -29,9 +30,7 @@ export async function startLateGreeter(options: {
   onClose?: (conn: GreetedConnection) => void;
 }): Promise<LateGreeter> {
   const connections: GreetedConnection[] = [];
-  const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
-    sockets.add(socket);
     socket.on('error', () => {});
     const conn: GreetedConnection = {
       remote: `${socket.remoteAddress}:${socket.remotePort}`,
@@ -46,7 +45,6 @@ export async function startLateGreeter(options: {
     }, options.delayMs);
     socket.on('close', () => {
       clearTimeout(greet);
-      sockets.delete(socket);
       options.onClose?.(conn);
     });
     socket.on('data', (chunk: Buffer) => {
@@ -62,17 +60,5 @@ export async function startLateGreeter(options: {
       }
     });
   });
-  await new Promise<void>((resolve) =>
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve),
-  );
-  const { port } = server.address() as net.AddressInfo;
-  return {
-    port,
-    connections,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...(await listenForTest(server, options)), connections };
 }

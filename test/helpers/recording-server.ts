@@ -8,6 +8,7 @@
  * so), `idle-close` after 150 ms without a request (keep-alive timeout).
  */
 import net from 'node:net';
+import { listenForTest } from './listen.ts';
 
 export type FaultMode =
   | 'http'
@@ -34,10 +35,7 @@ export interface RecordingServer {
 
 export async function startRecordingServer(mode: FaultMode = 'http'): Promise<RecordingServer> {
   const connections: RecordedConnection[] = [];
-  const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
     const conn: RecordedConnection = { remote: `${socket.remoteAddress}:${socket.remotePort}`, bytes: [] };
     connections.push(conn);
@@ -80,17 +78,7 @@ export async function startRecordingServer(mode: FaultMode = 'http'): Promise<Re
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  return {
-    port,
-    connections,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...(await listenForTest(server)), connections };
 }
 
 /** A loopback port with nothing listening (bound, then released). */
