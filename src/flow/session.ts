@@ -56,6 +56,13 @@ export function isUncaptured(request: CapturedRequest): boolean {
   return missing >= request.length;
 }
 
+/** The first request at or after `from` that has bytes to replay (requests.length if none). */
+export function nextToSend(requests: readonly CapturedRequest[], from: number): number {
+  let next = from;
+  while (next < requests.length && isUncaptured(requests[next])) next++;
+  return next;
+}
+
 /** Requests from `from` on that have bytes to replay (not isUncaptured). */
 export function requestsToSend(requests: readonly CapturedRequest[], from: number): number {
   let count = 0;

@@ -33,10 +33,15 @@ export function responseQuietUs(
 
 /**
  * Whether the next request waits for a response byte to this one (then for the quiet): when the
- * capture had a response, or the request is HTTP (`http`, its parsed request line), which is
- * always answered. Otherwise only the
+ * capture had a response, or the request is HTTP, which is always answered. Otherwise only the
  * quiet is waited for, and a request the server did not answer does not hold the next one back.
+ * `http`: the request line already parsed, or a parser called only when the capture had no
+ * response (most requests have one, and need no parse here).
  */
-export function answerExpected(request: CapturedRequest, http: HttpRequestLine | undefined): boolean {
-  return request.responseBytes > 0 || http !== undefined;
+export function answerExpected(
+  request: CapturedRequest,
+  http: HttpRequestLine | undefined | (() => HttpRequestLine | undefined),
+): boolean {
+  if (request.responseBytes > 0) return true;
+  return (typeof http === 'function' ? http() : http) !== undefined;
 }

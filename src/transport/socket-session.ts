@@ -19,7 +19,7 @@
  */
 
 import net from 'node:net';
-import { isUncaptured, requestsToSend } from '../flow/session.ts';
+import { nextToSend, requestsToSend } from '../flow/session.ts';
 import type { SessionEnv } from '../replay/observer.ts';
 import { endpointText, type PlannedSession, type SessionDriver } from '../replay/plan.ts';
 import {
@@ -206,8 +206,7 @@ export class SocketSession implements SessionDriver {
 
   /** Moves past requests the capture holds no byte of: `next` never rests on one. */
   private skipUncaptured(): void {
-    const requests = this.requests;
-    while (this.next < requests.length && isUncaptured(requests[this.next])) this.next++;
+    this.next = nextToSend(this.requests, this.next);
   }
 
   /**

@@ -48,7 +48,7 @@ import { seqAdd, seqDiff, seqLe, seqLt } from '../../flow/seq.ts';
 import {
   type CapturedRequest,
   type CapturedSession,
-  isUncaptured,
+  nextToSend,
   requestsToSend,
 } from '../../flow/session.ts';
 import { TcpFlag, type TcpOptions } from '../../packet/view.ts';
@@ -468,7 +468,10 @@ export class SessionEngine {
       if (!this.options.noWait && !this.responseOver(nowUs)) return;
       const request = requests[this.nextRequest++];
       this.flushResponse();
-      this.response.begin(request.index, answerExpected(request, parseHttpRequestLine(request.data)));
+      this.response.begin(
+        request.index,
+        answerExpected(request, () => parseHttpRequestLine(request.data)),
+      );
       const released = this.tcb.stream.release(request.index, request.data);
       if (released.start === released.end) this.onRequestSent(nowUs, released);
     }
@@ -480,8 +483,7 @@ export class SessionEngine {
    * rests on one and "requests left" means requests to send.
    */
   private skipUncaptured(): void {
-    const requests = this.requests;
-    while (this.nextRequest < requests.length && isUncaptured(requests[this.nextRequest])) this.nextRequest++;
+    this.nextRequest = nextToSend(this.requests, this.nextRequest);
   }
 
   private sendData(nowUs: number): void {
