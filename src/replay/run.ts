@@ -257,17 +257,23 @@ export class ReplayRun {
       }
     }
     this.readingDone = true;
-    this.warnings.push(...this.transferTally.unusedEntries());
-    const tls = this.tlsTally.warning();
-    if (tls !== undefined) this.warnings.push(tls);
-    if (this.planned === 0 && this.excluded.sampledOut > 0 && !this.stopped) {
-      this.warnings.push(
-        `--sample ${this.options.samplePercent} chose none of the ${plural(this.excluded.sampledOut, 'session')} -x selected ` +
-          '(the choice is by session and --seed)',
-      );
-    }
+    this.warnings.push(...this.planWarnings());
     this.readAheadDone();
     this.checkDone();
+  }
+
+  /** What the user should hear about the plan once the captures are read. */
+  private planWarnings(): string[] {
+    const warnings = this.transferTally.unusedEntries();
+    const tls = this.tlsTally.warning();
+    if (tls !== undefined) warnings.push(tls);
+    if (this.planned === 0 && this.excluded.sampledOut > 0 && !this.stopped) {
+      const sessions = plural(this.excluded.sampledOut, 'session');
+      warnings.push(
+        `--sample ${this.options.samplePercent} chose none of the ${sessions} -x selected (the choice is by session and --seed)`,
+      );
+    }
+    return warnings;
   }
 
   private async readCapture(captureIndex: number, loop: number): Promise<void> {
