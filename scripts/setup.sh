@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what reprise needs on a Debian/Ubuntu machine: apt packages (libpcap for capture,
 # tcpdump/tshark/redis/nginx for tests and benchmarks, wrk for the raw benchmark, iproute2 for
-# test hosts), npm dependencies, and reprise's native addon (native/pcap: the libpcap binding and
-# the raw sender) built against the local Node headers.
+# test hosts, nftables for the packet-loss test), npm dependencies, and reprise's native addon
+# (native/pcap: the libpcap binding and the raw sender) built against the local Node headers.
 # Quick when everything is already there. Pass --quiet to print only what it does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,7 @@ need_apt=()
 command -v tcpdump >/dev/null || need_apt+=(tcpdump)
 command -v tshark >/dev/null || need_apt+=(tshark)
 command -v ip >/dev/null || need_apt+=(iproute2)
+command -v nft >/dev/null || need_apt+=(nftables)
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v nginx >/dev/null || need_apt+=(nginx-light)
 command -v wrk >/dev/null || need_apt+=(wrk)
