@@ -185,10 +185,10 @@ export class ReplayRun {
     this.checkDone();
   }
 
-  /** Once the capture is read (not stopped): why the transfer map (-x) selected none of its sessions, if it did not. */
+  /** Once the captures are read (not stopped): why no session was selected to replay, if none was. */
   get nothingSelected(): string | undefined {
     return this.readingDone && !this.stopped && this.transferTally.selectedNone
-      ? this.transferTally.nothingSelected()
+      ? this.transferTally.nothingSelected(this.options.captures)
       : undefined;
   }
 

@@ -1,6 +1,7 @@
 /**
  * Which entries of the transfer map (-x) selected captured sessions, and the server ports of the
- * sessions none selected: what a user who mistyped -x needs to hear, rather than an empty run.
+ * sessions none selected: what a user who mistyped -x, or gave a capture without TCP sessions,
+ * needs to hear, rather than an empty run.
  */
 import type { Endpoint } from '../flow/session.ts';
 import { hostPort } from '../packet/address.ts';
@@ -27,13 +28,17 @@ export class TransferTally {
     }
   }
 
-  /** The capture had TCP sessions and the map selected none of them. */
+  /** The map selected no session: the captures had none, or none it names. */
   get selectedNone(): boolean {
-    return this.selected === 0 && this.unselectedByPort.size > 0;
+    return this.selected === 0;
   }
 
-  /** Says that -x selected nothing, and which server ports the capture has. */
-  nothingSelected(): string {
+  /** Says that -x selected nothing, and which server ports the captures have (`captures`: their paths). */
+  nothingSelected(captures: readonly string[]): string {
+    if (this.unselectedByPort.size === 0) {
+      const which = captures.length === 1 ? `${captures[0]} holds` : `${captures.join(', ')} hold`;
+      return `${which} no TCP session: nothing to replay (\`reprise inspect\` shows what a capture holds)`;
+    }
     const sessions = [...this.unselectedByPort.values()].reduce((sum, n) => sum + n, 0);
     const map = this.transfers.map(transferText).join(',');
     return `-x ${map} selected none of the capture's ${plural(sessions, 'TCP session')}; ${this.portsText()}`;

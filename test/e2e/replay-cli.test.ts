@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { forEachRecord } from '../../src/capture/index.ts';
+import { createPcapWriter, forEachRecord, LinkType } from '../../src/capture/index.ts';
 import { projectPath } from '../../src/paths.ts';
 import { replay } from '../../src/replay/replay.ts';
 import { UserError } from '../../src/util/user-error.ts';
@@ -112,6 +112,14 @@ describe('reprise replay on the command line', () => {
     const r = await runCli(['replay', '/nonexistent/x.pcap', '-x', '80-127.0.0.1:1']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /\/nonexistent\/x\.pcap: no such file/);
+  });
+
+  it('a capture without a TCP session: exit 2 naming it, not an empty run that looks fine', async () => {
+    const empty = join(dir.path, 'no-tcp.pcap');
+    await createPcapWriter(empty, { linkType: LinkType.ETHERNET }).close();
+    const r = await runCli(['replay', empty, '-x', '80-127.0.0.1:1', '--speed', 'max']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /no-tcp\.pcap holds no TCP session: nothing to replay/);
   });
 
   it('a capture corrupt halfway: exit 2 naming the file and offset, and a report of what was planned', async () => {

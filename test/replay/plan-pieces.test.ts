@@ -107,6 +107,16 @@ describe('idle cutter (--max-idle)', () => {
 });
 
 describe('transfer tally (-x that selects nothing)', () => {
+  it('captures without a TCP session: says so, naming them', () => {
+    const tally = new TransferTally(parseTransfers('80-10.0.0.9:8080'));
+    assert.ok(tally.selectedNone);
+    assert.equal(
+      tally.nothingSelected(['udp-only.pcap']),
+      'udp-only.pcap holds no TCP session: nothing to replay (`reprise inspect` shows what a capture holds)',
+    );
+    assert.match(tally.nothingSelected(['a.pcap', 'b.pcap']), /^a\.pcap, b\.pcap hold no TCP session/);
+  });
+
   it('names the busiest server ports of the sessions left out, five at most', () => {
     const transfers = parseTransfers('80-10.0.0.9:8080,[::1]:443-[::1]:8443');
     const tally = new TransferTally(transfers);
@@ -114,7 +124,7 @@ describe('transfer tally (-x that selects nothing)', () => {
     for (const port of ports) tally.count(undefined, { ip: '10.0.0.1', port });
     assert.ok(tally.selectedNone);
     assert.equal(
-      tally.nothingSelected(),
+      tally.nothingSelected(['a.pcap']),
       "-x 80-10.0.0.9:8080,[::1]:443-[::1]:8443 selected none of the capture's 9 TCP sessions; " +
         'server ports of the sessions left out: 143 (3 sessions), 22 (2 sessions), 21 (1 session), ' +
         '25 (1 session), 110 (1 session) and 1 more',
