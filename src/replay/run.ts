@@ -21,6 +21,7 @@ import { unitInterval } from '../util/seeded.ts';
 import { ReplayClock } from './clock.ts';
 import { DueQueue } from './due-queue.ts';
 import type { FlowFeed, OpenFlowFeed } from './flow-feed.ts';
+import { GapTally } from './gap-tally.ts';
 import { IdleCutter } from './idle-cutter.ts';
 import type { ReplayObserver, SessionEnv } from './observer.ts';
 import { type PlannedSession, type SessionDriver, sessionKey } from './plan.ts';
@@ -108,6 +109,7 @@ export class ReplayRun {
   private readonly excluded: Excluded = { noTransfer: 0, sampledOut: 0 };
   private readonly transferTally: TransferTally;
   private readonly tlsTally = new TlsTally();
+  private readonly gapTally = new GapTally();
   private readonly warnings: string[] = [];
   /** Planned sessions not yet handed to the transport (scheduled or in the start backlog). */
   private readonly pending = new Set<PlannedSession>();
@@ -265,8 +267,9 @@ export class ReplayRun {
   /** What the user should hear about the plan once the captures are read. */
   private planWarnings(): string[] {
     const warnings = this.transferTally.unusedEntries();
-    const tls = this.tlsTally.warning();
-    if (tls !== undefined) warnings.push(tls);
+    for (const warning of [this.tlsTally.warning(), this.gapTally.warning()]) {
+      if (warning !== undefined) warnings.push(warning);
+    }
     if (this.planned === 0 && this.excluded.sampledOut > 0 && !this.stopped) {
       const sessions = plural(this.excluded.sampledOut, 'session');
       warnings.push(
@@ -364,8 +367,10 @@ export class ReplayRun {
   private addRequest(session: CapturedSession, request: CapturedRequest, toTimeline: (us: number) => number) {
     const copies = this.copiesOf.get(session);
     if (!copies) return;
-    if (request.index === 0 && copies[0].loop === 0)
-      this.tlsTally.firstRequest(request.data, session.server.port);
+    if (copies[0].loop === 0) {
+      if (request.index === 0) this.tlsTally.firstRequest(request.data, session.server.port);
+      this.gapTally.request(session, request);
+    }
     const offsetUs = toTimeline(session.startUs + request.offsetUs) - toTimeline(session.startUs);
     for (const p of copies) {
       const backlogged = this.backlogBytesOf.get(p);
@@ -383,6 +388,7 @@ export class ReplayRun {
   private closeInput(session: CapturedSession): void {
     const copies = this.copiesOf.get(session);
     if (!copies) return;
+    if (copies[0].loop === 0) this.gapTally.sessionClosed(session);
     this.copiesOf.delete(session);
     for (const p of copies) {
       p.inputEnded = true;

@@ -122,6 +122,41 @@ describe('reprise replay on the command line', () => {
     assert.match(r.stderr, /no-tcp\.pcap holds no TCP session: nothing to replay/);
   });
 
+  it('a capture whose snap length cut the requests: replayed, with one warning naming the cause', async () => {
+    const cut = join(dir.path, 'snap80.pcap');
+    const writer = createPcapWriter(cut, { linkType: LinkType.ETHERNET, snapLength: 80 });
+    await forEachRecord(GET, (r) =>
+      writer.write(
+        r.tsSec,
+        r.tsNsec,
+        r.buf.subarray(r.offset, r.offset + r.capturedLength),
+        r.originalLength,
+      ),
+    );
+    await writer.close();
+    const server = await startRecordingServer('http');
+    try {
+      const args = [
+        'replay',
+        cut,
+        '-x',
+        `80-127.0.0.1:${server.port}`,
+        '--speed',
+        'max',
+        '--session-timeout',
+        '1',
+      ];
+      const r = await runCli(args);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stderr,
+        /warning: 1 captured request \(in 1 session\) misses bytes the capture does not hold .*snap length cut 1 client segment/,
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
   it('a capture corrupt halfway: exit 2 naming the file and offset, and a report of what was planned', async () => {
     const bytes = readFileSync(projectPath('recordings', 'demo-shop.pcap'));
     let offset = -1;
