@@ -36,9 +36,15 @@ export class LatencyHistogram {
     return this.count === 0 ? 0 : this.histogram.maxValue / MICROS_PER_MS;
   }
 
-  /** The value at `percentile` (0-100) in ms; 0 when empty. */
+  /**
+   * The value at `percentile` (0-100) in ms; 0 when empty. hdr-histogram answers with the top of
+   * the value's bucket, which can lie past the exact largest (or below the exact smallest) value
+   * recorded: clamped to them, so no percentile ever reads above max or below min.
+   */
   percentileMs(percentile: number): number {
-    return this.count === 0 ? 0 : this.histogram.getValueAtPercentile(percentile) / MICROS_PER_MS;
+    if (this.count === 0) return 0;
+    const us = this.histogram.getValueAtPercentile(percentile);
+    return Math.min(Math.max(us, this.minUs), this.histogram.maxValue) / MICROS_PER_MS;
   }
 
   summary(): Percentiles {
