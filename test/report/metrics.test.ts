@@ -115,6 +115,15 @@ describe('RunMetrics send lag and throughput', () => {
     assert.equal(throughput.meanRps, 1.5);
     assert.deepEqual(totals.bytes, { sent: 300, received: 5000 });
   });
+
+  it('never gives a peak rate below the mean rate, even for a run shorter than a second', () => {
+    const { metrics } = newMetrics();
+    const ref = plan(metrics, 0, { requestsPlanned: 400 });
+    for (let index = 0; index < 400; index++) exchange(metrics, ref, index, index, 0.5);
+    const { throughput } = metrics.measured(500);
+    assert.equal(throughput.meanRps, 800);
+    assert.equal(throughput.peakRps, 800);
+  });
 });
 
 describe('RunMetrics sessions', () => {
