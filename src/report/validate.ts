@@ -98,7 +98,9 @@ export function validateReport(value: unknown, file: string): RunReport {
     }
   });
   check.object(root.options, 'options');
-  check.array(root.targets, 'targets');
+  check.array(root.targets, 'targets').forEach((target, i) => {
+    if (typeof target !== 'string') check.fail(`targets[${i}]`, 'a string', target);
+  });
   check.string(root, 'transport', '(document)');
   for (const key of ['startedAt', 'endedAt']) {
     if (Number.isNaN(Date.parse(check.string(root, key, '(document)'))))
@@ -109,6 +111,8 @@ export function validateReport(value: unknown, file: string): RunReport {
   checkLatency(check, check.object(root.latency, 'latency'));
   const throughput = check.object(root.throughput, 'throughput');
   for (const key of ['intervalMs', 'meanRps', 'peakRps']) check.number(throughput, key, 'throughput');
+  if ((throughput.intervalMs as number) <= 0)
+    check.fail('throughput.intervalMs', 'a positive number', throughput.intervalMs);
   for (const key of ['sent', 'answered', 'bytesSent', 'bytesReceived'])
     check.numbers(throughput, key, 'throughput');
   const sendLag = check.object(root.sendLag, 'sendLag');
@@ -131,7 +135,8 @@ function checkTotals(check: FieldChecker, totals: Json): void {
   check.optionalNumber(requests, 'notCaptured', 'totals.requests');
   const bytes = check.object(totals.bytes, 'totals.bytes');
   for (const key of ['sent', 'received']) check.number(bytes, key, 'totals.bytes');
-  check.object(totals.httpStatus, 'totals.httpStatus');
+  const httpStatus = check.object(totals.httpStatus, 'totals.httpStatus');
+  for (const status of Object.keys(httpStatus)) check.number(httpStatus, status, 'totals.httpStatus');
 }
 
 function checkLatency(check: FieldChecker, latency: Json): void {
@@ -173,6 +178,8 @@ function checkSession(check: FieldChecker, item: unknown, path: string): void {
     check.number(request, 'index', requestPath);
     if (request.http !== undefined) {
       const http = check.object(request.http, `${requestPath}.http`);
+      check.string(http, 'method', `${requestPath}.http`);
+      check.string(http, 'path', `${requestPath}.http`);
       if (http.status !== undefined) check.number(http, 'status', `${requestPath}.http`);
     }
   });

@@ -126,6 +126,28 @@ describe('writeReport and readReport', () => {
         (r) => delete (r.latency as { overall: { lastByte: Record<string, unknown> } }).overall.lastByte.p99,
         /field 'latency\.overall\.lastByte\.p99' must be a number, found nothing/,
       ],
+      [
+        'status-count.json',
+        (r) => ((r.totals as { httpStatus: Record<string, unknown> }).httpStatus['404'] = '1'),
+        /field 'totals\.httpStatus\.404' must be a number, found "1"/,
+      ],
+      [
+        'interval.json',
+        (r) => ((r.throughput as { intervalMs: number }).intervalMs = 0),
+        /field 'throughput\.intervalMs' must be a positive number, found number 0/,
+      ],
+      [
+        'targets.json',
+        (r) => (r.targets = [8080]),
+        /field 'targets\[0\]' must be a string, found number 8080/,
+      ],
+      [
+        'method.json',
+        (r) =>
+          delete (r.sessions as Array<{ requests: Array<{ http: { method?: string } }> }>)[0].requests[0].http
+            .method,
+        /field 'sessions\[0\]\.requests\[0\]\.http\.method' must be a string, found nothing/,
+      ],
     ];
     for (const [name, damage, expected] of cases) {
       const path = join(dir, name);
