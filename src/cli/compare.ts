@@ -20,12 +20,15 @@ export function registerCompare(program: Command): void {
     .option(
       '--fail-on <rules>',
       'comma-separated rules that fail the comparison, e.g. p99=+10%,p50=+5ms,errors=+0,throughput=-5% ' +
-        '(metrics: p50 p90 p99 p99.9 max mean [ttlb.<p> for last byte], errors, lost, throughput, lag.p99)',
+        '(metrics: p50 p90 p99 p99.9 max mean [ttlb.<p> for last byte], errors, lost, throughput, lag.p99); ' +
+        'repeatable, every rule counts',
+      (rules: string, earlier: string[]) => [...earlier, rules],
+      [] as string[],
     )
     .option('--json', 'print the comparison as JSON instead of a table')
     .option('--html <file>', 'also write the comparison as a self-contained HTML page')
     .action(async (baselinePath, candidatePath, options) => {
-      const rules = options.failOn === undefined ? [] : parseRulesOption(options.failOn);
+      const rules = options.failOn.flatMap(parseRulesOption);
       const baseline = await readReportOption(baselinePath);
       const candidate = await readReportOption(candidatePath);
       const mismatch = captureMismatch(baseline, candidate, [baselinePath, candidatePath]);
@@ -36,6 +39,7 @@ export function registerCompare(program: Command): void {
       if (options.json) {
         const passed = verdicts.every((verdict) => !verdict.crossed);
         process.stdout.write(`${JSON.stringify({ ...comparison, rules: verdicts, passed }, null, 2)}\n`);
+        for (const warning of comparison.warnings) process.stderr.write(`reprise: warning: ${warning}\n`);
       } else {
         const colour = process.stdout.isTTY === true && !process.env.NO_COLOR;
         process.stdout.write(formatComparison(comparison, verdicts, { colour }));

@@ -3,8 +3,8 @@
  * percentile bars, throughput over time of both runs), no script and no external asset.
  */
 import type { Comparison, MetricRow } from './compare.ts';
-import { describeStatusChange, describeVerdict, formatValue } from './compare-text.ts';
-import { formatMs, formatPercent } from './format.ts';
+import { describeStatusChange, describeVerdict, rowChange, rowDelta, rowValue } from './compare-text.ts';
+import { formatMs, printable } from './format.ts';
 import type { RuleVerdict } from './rules.ts';
 
 const STYLE = `
@@ -26,6 +26,7 @@ export function renderComparisonHtml(comparison: Comparison, verdicts: RuleVerdi
     `<h1>reprise compare</h1>`,
     `<p><span class="legend-baseline">■</span> baseline <b>${escapeHtml(baseline.file)}</b> (reprise ${escapeHtml(baseline.version)}, ${escapeHtml(baseline.startedAt)})<br>`,
     `<span class="legend-candidate">■</span> candidate <b>${escapeHtml(candidate.file)}</b> (reprise ${escapeHtml(candidate.version)}, ${escapeHtml(candidate.startedAt)})</p>`,
+    ...comparison.warnings.map((warning) => `<p class="crossed">warning: ${escapeHtml(warning)}</p>`),
     verdicts.length > 0 ? rulesHtml(verdicts) : '',
     `<h2>Latency percentiles, first byte</h2>`,
     percentileChart(comparison.charts.percentiles),
@@ -55,9 +56,7 @@ function metricTable(rows: MetricRow[]): string {
     '<tr><th></th><th>baseline</th><th>candidate</th><th>delta</th><th>change</th><th></th></tr>';
   const lines = rows.map((row) => {
     const marker = row.verdict === 'worse' ? '▲ worse' : row.verdict === 'better' ? '▼ better' : '';
-    const delta =
-      row.delta === 0 ? '=' : `${row.delta > 0 ? '+' : '-'}${formatValue(row.unit, Math.abs(row.delta))}`;
-    return `<tr class="${row.verdict}"><td>${escapeHtml(row.label)}</td><td>${formatValue(row.unit, row.baseline)}</td><td>${formatValue(row.unit, row.candidate)}</td><td>${delta}</td><td>${row.delta === 0 ? '' : formatPercent(row.relative)}</td><td>${marker}</td></tr>`;
+    return `<tr class="${row.verdict}"><td>${escapeHtml(row.label)}</td><td>${rowValue(row, 'baseline')}</td><td>${rowValue(row, 'candidate')}</td><td>${rowDelta(row)}</td><td>${rowChange(row)}</td><td>${marker}</td></tr>`;
   });
   return `<table>\n${header}\n${lines.join('\n')}\n</table>`;
 }
@@ -85,7 +84,7 @@ const PLOT_WIDTH = CHART.width - CHART.left - CHART.right;
 const PLOT_HEIGHT = CHART.height - CHART.top - CHART.bottom;
 
 function percentileChart(bars: Comparison['charts']['percentiles']): string {
-  const top = niceCeiling(Math.max(...bars.flatMap((bar) => [bar.baseline, bar.candidate])));
+  const top = niceCeiling(largest(bars.flatMap((bar) => [bar.baseline, bar.candidate])));
   const groupWidth = PLOT_WIDTH / bars.length;
   const barWidth = groupWidth * 0.35;
   const y = (value: number) => CHART.top + PLOT_HEIGHT - (value / top) * PLOT_HEIGHT;
@@ -107,24 +106,50 @@ function percentileChart(bars: Comparison['charts']['percentiles']): string {
   return svg([axes(formatMs(top)), ...shapes, ...labels]);
 }
 
+/** A line has at most this many points: one per pixel of the plot, whatever the run's length. */
+const MAX_POINTS = PLOT_WIDTH;
+
 function throughputChart(series: Comparison['charts']['throughput']): string {
   const length = Math.max(series.baseline.length, series.candidate.length, 2);
-  const top = niceCeiling(Math.max(1, ...series.baseline, ...series.candidate) * (1000 / series.intervalMs));
-  const point = (value: number, i: number) => {
-    const x = CHART.left + (i / (length - 1)) * PLOT_WIDTH;
-    const y = CHART.top + PLOT_HEIGHT - ((value * 1000) / series.intervalMs / top) * PLOT_HEIGHT;
+  const group = Math.ceil(length / MAX_POINTS);
+  const [baseline, candidate] = [series.baseline, series.candidate].map((values) =>
+    ratesPerSecond(values, series.intervalMs, group),
+  );
+  const points = Math.max(Math.ceil(length / group), 2);
+  const top = niceCeiling(largest([1, largest(baseline), largest(candidate)]));
+  const point = (rate: number, i: number) => {
+    const x = CHART.left + (i / (points - 1)) * PLOT_WIDTH;
+    const y = CHART.top + PLOT_HEIGHT - (rate / top) * PLOT_HEIGHT;
     return `${fixed(x)},${fixed(y)}`;
   };
-  const line = (run: 'baseline' | 'candidate') =>
-    `<polyline class="series ${run}" points="${series[run].map(point).join(' ')}"><title>${run}</title></polyline>`;
+  const line = (run: 'baseline' | 'candidate', rates: number[]) =>
+    `<polyline class="series ${run}" points="${rates.map(point).join(' ')}"><title>${run}</title></polyline>`;
   const seconds = ((length - 1) * series.intervalMs) / 1000;
   return svg([
     axes(`${top} rps`),
-    line('baseline'),
-    line('candidate'),
+    line('baseline', baseline),
+    line('candidate', candidate),
     `<text x="${CHART.left}" y="${CHART.height - 10}">0 s</text>`,
     `<text x="${CHART.width - CHART.right}" y="${CHART.height - 10}" text-anchor="end">${seconds} s</text>`,
   ]);
+}
+
+/** Counts per interval as requests/s, averaged over groups of `group` intervals. */
+export function ratesPerSecond(values: number[], intervalMs: number, group: number): number[] {
+  const rates: number[] = [];
+  for (let from = 0; from < values.length; from += group) {
+    const slice = values.slice(from, from + group);
+    const sum = slice.reduce((total, value) => total + value, 0);
+    rates.push((sum * 1000) / (slice.length * intervalMs));
+  }
+  return rates;
+}
+
+/** Math.max without spreading: a long run's series outgrows the call stack's argument room. */
+function largest(values: number[]): number {
+  let top = Number.NEGATIVE_INFINITY;
+  for (const value of values) if (value > top) top = value;
+  return top;
 }
 
 function axes(topLabel: string): string {
@@ -154,5 +179,5 @@ function fixed(value: number): string {
 }
 
 function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+  return printable(text).replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }

@@ -1,6 +1,6 @@
 /** The comparison as a terminal table: colour only when asked, and a word marker either way. */
 import type { Comparison, MetricRow, RunHeader, StatusChange } from './compare.ts';
-import { formatDuration, formatMs, formatNumber, formatPercent } from './format.ts';
+import { formatDuration, formatMs, formatNumber, formatPercent, printable } from './format.ts';
 import type { RuleVerdict } from './rules.ts';
 
 const COLOURS = { worse: '\x1b[31m', better: '\x1b[32m', bold: '\x1b[1m', reset: '\x1b[0m' } as const;
@@ -21,6 +21,7 @@ export function formatComparison(
   const lines = [
     runLine('baseline ', comparison.baseline),
     runLine('candidate', comparison.candidate),
+    ...comparison.warnings.map((warning) => paint('worse', `warning: ${printable(warning)}`)),
     '',
     paint(
       'bold',
@@ -43,16 +44,18 @@ export function formatComparison(
 }
 
 function runLine(role: string, run: RunHeader): string {
-  return `${role}  ${run.file}  (reprise ${run.version}, ${run.startedAt}, ${formatDuration(run.durationMs)}, target ${run.targets.join(', ') || '-'})`;
+  return printable(
+    `${role}  ${run.file}  (reprise ${run.version}, ${run.startedAt}, ${formatDuration(run.durationMs)}, target ${run.targets.join(', ') || '-'})`,
+  );
 }
 
 function rowLine(metric: MetricRow, paint: (code: keyof typeof COLOURS, text: string) => string): string {
   const cells = [
-    `  ${metric.label}`.padEnd(WIDTHS.label),
-    formatValue(metric.unit, metric.baseline).padStart(WIDTHS.value),
-    formatValue(metric.unit, metric.candidate).padStart(WIDTHS.value),
-    formatDelta(metric.unit, metric.delta).padStart(WIDTHS.delta),
-    (metric.delta === 0 ? '' : formatPercent(metric.relative)).padStart(WIDTHS.percent),
+    `  ${printable(metric.label)}`.padEnd(WIDTHS.label),
+    rowValue(metric, 'baseline').padStart(WIDTHS.value),
+    rowValue(metric, 'candidate').padStart(WIDTHS.value),
+    rowDelta(metric).padStart(WIDTHS.delta),
+    rowChange(metric).padStart(WIDTHS.percent),
   ].join(' ');
   if (metric.verdict === 'same') return cells;
   return paint(metric.verdict, `${cells}  ${MARKERS[metric.verdict]}`);
@@ -62,10 +65,21 @@ export function formatValue(unit: MetricRow['unit'], value: number): string {
   return unit === 'ms' ? formatMs(value) : formatNumber(value);
 }
 
-function formatDelta(unit: MetricRow['unit'], delta: number): string {
-  if (delta === 0) return '=';
-  const sign = delta > 0 ? '+' : '-';
-  return `${sign}${formatValue(unit, Math.abs(delta))}`;
+/** A run's figure in a row, `none` where the run measured nothing. */
+export function rowValue(metric: MetricRow, run: 'baseline' | 'candidate'): string {
+  const none = metric.unmeasured === run || metric.unmeasured === 'both';
+  return none ? 'none' : formatValue(metric.unit, metric[run]);
+}
+
+export function rowDelta(metric: MetricRow): string {
+  if (metric.unmeasured) return metric.unmeasured === 'both' ? '=' : 'n/a';
+  if (metric.delta === 0) return '=';
+  const sign = metric.delta > 0 ? '+' : '-';
+  return `${sign}${formatValue(metric.unit, Math.abs(metric.delta))}`;
+}
+
+export function rowChange(metric: MetricRow): string {
+  return metric.delta === 0 || metric.unmeasured ? '' : formatPercent(metric.relative);
 }
 
 function statusLines(changes: Comparison['statusChanges']): string[] {
@@ -80,7 +94,9 @@ function statusLines(changes: Comparison['statusChanges']): string[] {
 export function describeStatusChange(change: StatusChange): string {
   const where = `session ${change.sessionId}${change.copy ? ` copy ${change.copy}` : ''}${change.loop ? ` loop ${change.loop}` : ''} request ${change.index}`;
   const status = (value: number | undefined) => (value === undefined ? 'none' : String(value));
-  return `${where}  ${change.method ?? ''} ${change.path ?? ''}  ${status(change.baseline)} → ${status(change.candidate)}`;
+  return printable(
+    `${where}  ${change.method ?? ''} ${change.path ?? ''}  ${status(change.baseline)} → ${status(change.candidate)}`,
+  );
 }
 
 function ruleLines(
@@ -98,7 +114,15 @@ function ruleLines(
 /** `p99=+10%: first byte p99 12.0 ms → 15.0 ms (+25.0%)`. */
 export function describeVerdict(verdict: RuleVerdict): string {
   const { baseline, candidate } = verdict;
+  if (verdict.unmeasured)
+    return `${printable(verdict.rule.text)}: ${verdict.description} ${formatValue(verdict.unit, baseline)} → none (the candidate measured none)`;
   const relative = baseline === 0 ? null : (candidate - baseline) / baseline;
-  const change = candidate === baseline ? 'unchanged' : formatPercent(relative);
-  return `${verdict.rule.text}: ${verdict.description} ${formatValue(verdict.unit, baseline)} → ${formatValue(verdict.unit, candidate)} (${change})`;
+  const delta = candidate - baseline;
+  const change =
+    delta === 0
+      ? 'unchanged'
+      : relative === null
+        ? `${delta > 0 ? '+' : '-'}${formatValue(verdict.unit, Math.abs(delta))}`
+        : formatPercent(relative);
+  return `${printable(verdict.rule.text)}: ${verdict.description} ${formatValue(verdict.unit, baseline)} → ${formatValue(verdict.unit, candidate)} (${change})`;
 }

@@ -3,11 +3,13 @@
  * absolute and relative change, whether the change is for the worse, and the requests whose HTTP
  * status changed. Pure: the CLI reads the files and prints.
  */
+import { loadDifferences } from './load-differences.ts';
 import type { SessionOutcome } from './outcome.ts';
 import {
   FAILED_OUTCOMES,
   type LatencyPair,
   PERCENTILE_KEYS,
+  type PercentileKey,
   type Percentiles,
   type RunReport,
 } from './schema.ts';
@@ -27,6 +29,11 @@ export interface MetricRow {
   relative: number | null;
   better: Better;
   verdict: Verdict;
+  /**
+   * The run(s) that measured nothing here (a latency with no response, an endpoint a run did not
+   * request): their figure is 0 and means none, so the delta is no change for better or worse.
+   */
+  unmeasured?: 'baseline' | 'candidate' | 'both';
 }
 
 export interface ComparisonSection {
@@ -57,6 +64,8 @@ export interface RunHeader {
 export interface Comparison {
   baseline: RunHeader;
   candidate: RunHeader;
+  /** Why the two runs may not have put the same load on their targets (different options, a stopped run). */
+  warnings: string[];
   sections: ComparisonSection[];
   statusChanges: { count: number; listed: StatusChange[] };
   charts: {
@@ -157,6 +166,7 @@ export function compareReports(
   return {
     baseline: header(baseline, names[0]),
     candidate: header(candidate, names[1]),
+    warnings: loadDifferences(baseline, candidate),
     sections,
     statusChanges: { count: changes.length, listed: changes.slice(0, LISTED_STATUS_CHANGES) },
     charts: {
@@ -225,7 +235,33 @@ function percentileRows(
   b: LatencyPair,
   side: keyof LatencyPair,
 ): MetricRow[] {
-  return PERCENTILE_KEYS.map((key) => row(`${prefix}${key}`, 'ms', 'lower', a[side][key], b[side][key]));
+  return PERCENTILE_KEYS.map((key) => latencyRow(`${prefix}${key}`, a[side], b[side], key));
+}
+
+/**
+ * A latency figure of both runs. A run without a response there has no latency: not 0 ms, which
+ * would read as the best ever. Without one in the candidate only, the row is worse.
+ */
+function latencyRow(
+  label: string,
+  a: Percentiles | undefined,
+  b: Percentiles | undefined,
+  key: PercentileKey,
+): MetricRow {
+  const [before, after] = [a?.count ? a : undefined, b?.count ? b : undefined];
+  if (before && after) return row(label, 'ms', 'lower', before[key], after[key]);
+  const unmeasured = !before && !after ? 'both' : before ? 'candidate' : 'baseline';
+  return {
+    label,
+    unit: 'ms',
+    baseline: before?.[key] ?? 0,
+    candidate: after?.[key] ?? 0,
+    delta: 0,
+    relative: null,
+    better: 'lower',
+    verdict: unmeasured === 'candidate' ? 'worse' : 'same',
+    unmeasured,
+  };
 }
 
 function portRows(baseline: RunReport, candidate: RunReport): MetricRow[] {
@@ -249,11 +285,9 @@ function endpointRows(baseline: RunReport, candidate: RunReport): MetricRow[] {
   });
 }
 
-/** p50 and p99 of one slice of the traffic; a slice one run lacks counts as zero there. */
+/** p50 and p99 of one slice of the traffic. */
 function pairRows(label: string, a: Percentiles | undefined, b: Percentiles | undefined): MetricRow[] {
-  return (['p50', 'p99'] as const).map((key) =>
-    row(`${label} ${key}`, 'ms', 'lower', a?.[key] ?? 0, b?.[key] ?? 0),
-  );
+  return (['p50', 'p99'] as const).map((key) => latencyRow(`${label} ${key}`, a, b, key));
 }
 
 /** Requests whose HTTP status differs, matched by session id, copy, loop and request index. */

@@ -28,9 +28,10 @@ export function formatNumber(value: number): string {
 
 export function formatDuration(ms: number): string {
   const seconds = ms / 1000;
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min ${Math.round(seconds % 60)} s`;
+  if (seconds < 59.95) return `${seconds.toFixed(1)} s`;
+  const wholeSeconds = Math.round(seconds);
+  const minutes = Math.floor(wholeSeconds / 60);
+  if (minutes < 60) return `${minutes} min ${wholeSeconds % 60} s`;
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
@@ -39,4 +40,15 @@ export function formatPercent(relative: number | null): string {
   if (relative === null) return 'n/a';
   const percent = relative * 100;
   return `${percent >= 0 ? '+' : ''}${percent.toFixed(1)}%`;
+}
+
+/**
+ * Text from a capture or a report file made safe for one line of a terminal or a page: control
+ * characters (an ESC that would drive the terminal, CR, LF, C1 codes) are shown as `\xNN`.
+ */
+export function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
 }

@@ -35,6 +35,8 @@ export interface RuleVerdict {
   baseline: number;
   candidate: number;
   crossed: boolean;
+  /** The candidate measured nothing for this metric (no response, nothing sent) where the baseline did: crossed. */
+  unmeasured?: true;
 }
 
 interface MetricDefinition {
@@ -43,6 +45,8 @@ interface MetricDefinition {
   /** The direction that is a regression, used when a rule gives no sign. */
   worse: 'increase' | 'decrease';
   read(report: RunReport): number;
+  /** Whether the run measured the metric at all (a latency needs a response); always when absent. */
+  measured?(report: RunReport): boolean;
 }
 
 const LATENCY_SCOPES = {
@@ -82,6 +86,7 @@ function metricDefinition(name: string): MetricDefinition | undefined {
       description: `send lag ${key}`,
       worse: 'increase',
       read: (r) => r.sendLag[key],
+      measured: (r) => r.sendLag.count > 0,
     };
   }
   const latency = /^(?:(ttfb|ttlb)\.)?(.+)$/.exec(name);
@@ -93,6 +98,7 @@ function metricDefinition(name: string): MetricDefinition | undefined {
     description: `${scope.words} ${key}`,
     worse: 'increase',
     read: (r) => r.latency.overall[scope.side][key],
+    measured: (r) => r.latency.overall[scope.side].count > 0,
   };
 }
 
@@ -147,12 +153,24 @@ export function evaluateRules(rules: FailRule[], baseline: RunReport, candidate:
     const before = definition.read(baseline);
     const after = definition.read(candidate);
     const change = rule.direction === 'increase' ? after - before : before - after;
+    const measured = definition.measured ?? (() => true);
+    const unmeasured = measured(baseline) && !measured(candidate);
     let crossed: boolean;
-    if (!rule.relative) crossed = beyond(change, rule.threshold);
+    if (unmeasured) crossed = true;
+    else if (!rule.relative) crossed = beyond(change, rule.threshold);
     else if (before === 0) crossed = change > 0;
     else crossed = beyond(change / Math.abs(before), rule.threshold);
     const unit = definition.kind === 'latency' ? 'ms' : definition.kind === 'rate' ? 'rps' : 'count';
-    return { rule, description: definition.description, unit, baseline: before, candidate: after, crossed };
+    const verdict: RuleVerdict = {
+      rule,
+      description: definition.description,
+      unit,
+      baseline: before,
+      candidate: after,
+      crossed,
+    };
+    if (unmeasured) verdict.unmeasured = true;
+    return verdict;
   });
 }
 

@@ -154,4 +154,45 @@ describe('reprise compare (CLI)', () => {
     assert.match(html, /class="series candidate"/);
     assert.doesNotMatch(html, /https?:/);
   });
+
+  it('applies every --fail-on when the flag is given more than once', async () => {
+    const run = await reprise(
+      'compare',
+      file('base.json'),
+      file('slow.json'),
+      '--fail-on',
+      'errors=+0',
+      '--fail-on',
+      'p99=+1000%',
+    );
+    assert.equal(run.code, 1);
+    assert.match(run.stdout, /✗ errors=\+0: failed sessions 0 → 1 \(\+1\)/);
+    assert.match(run.stdout, /✓ p99=\+1000%/);
+  });
+
+  it('exits 2 with one line, not a stack trace, on a report whose status counts are not numbers', async () => {
+    const report = JSON.parse(await readFile(file('slow.json'), 'utf8')) as {
+      totals: { httpStatus: Record<string, unknown> };
+    };
+    report.totals.httpStatus['503'] = '1';
+    await writeFile(file('status.json'), JSON.stringify(report));
+    const run = await reprise('compare', file('base.json'), file('status.json'));
+    assert.equal(run.code, 2);
+    assert.equal(
+      run.stderr,
+      `reprise: ${file('status.json')}: field 'totals.httpStatus.503' must be a number, found "1"\n`,
+    );
+  });
+
+  it('warns on stderr with --json when the runs were replayed at different speeds', async () => {
+    const report = JSON.parse(await readFile(file('base.json'), 'utf8')) as { options: object };
+    report.options = { speed: 'max' };
+    await writeFile(file('max.json'), JSON.stringify(report));
+    const run = await reprise('compare', file('base.json'), file('max.json'), '--json');
+    assert.equal(run.code, 0);
+    assert.deepEqual((JSON.parse(run.stdout) as { warnings: string[] }).warnings, [
+      'the runs used different --speed: 1 and max',
+    ]);
+    assert.equal(run.stderr, 'reprise: warning: the runs used different --speed: 1 and max\n');
+  });
 });

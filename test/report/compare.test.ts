@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { buildReport } from '../../src/report/build.ts';
 import { captureMismatch, compareReports, statusChanges } from '../../src/report/compare.ts';
 import { renderComparisonHtml } from '../../src/report/compare-html.ts';
-import { formatComparison } from '../../src/report/compare-text.ts';
+import { describeVerdict, formatComparison } from '../../src/report/compare-text.ts';
+import { formatDuration } from '../../src/report/format.ts';
 import { evaluateRules, parseRules } from '../../src/report/rules.ts';
-import { runReport } from './fixtures.ts';
+import { exchange, newMetrics, plan, runReport } from './fixtures.ts';
 
 // Below 2.048 ms the histogram is exact to the µs, so these figures come back unchanged.
 const steady = Array.from({ length: 100 }, () => 1.6);
@@ -183,6 +185,85 @@ describe('--fail-on rules', () => {
   });
 });
 
+describe('a run without responses', () => {
+  const answered = runReport({ latenciesMs: steady });
+  const silent = runReport({ latenciesMs: [], failed: 100 });
+
+  it('has no latency, which is worse, not 0 ms and better', () => {
+    const comparison = compareReports(answered, silent);
+    const p99 = rowOf('Latency, first byte', 'p99', comparison);
+    assert.deepEqual([p99.verdict, p99.unmeasured], ['worse', 'candidate']);
+    const endpoint = rowOf('First byte by endpoint (top 10)', 'GET /item/0 p50', comparison);
+    assert.equal(endpoint.verdict, 'worse');
+    assert.match(
+      formatComparison(comparison, [], { colour: false }),
+      /^ {2}p99 +0\.800 ms +none +n\/a +▲ worse$/m,
+    );
+    assert.match(
+      renderComparisonHtml(comparison, []),
+      /<td>p99<\/td><td>0\.800 ms<\/td><td>none<\/td><td>n\/a<\/td>/,
+    );
+    const back = rowOf('Latency, first byte', 'p99', compareReports(silent, answered));
+    assert.deepEqual([back.verdict, back.unmeasured], ['same', 'baseline']);
+  });
+
+  it('crosses every latency and send lag rule, whatever its threshold', () => {
+    const verdicts = evaluateRules(parseRules('p99=+1000%,ttlb.max=+10s,lag.p99=+1s'), answered, silent);
+    assert.deepEqual(
+      verdicts.map((verdict) => [verdict.crossed, verdict.unmeasured]),
+      [
+        [true, true],
+        [true, true],
+        [true, true],
+      ],
+    );
+    assert.match(describeVerdict(verdicts[0]), /p99=\+1000%: first byte p99 0\.800 ms → none/);
+    assert.match(
+      describeVerdict(evaluateRules(parseRules('errors=+0'), answered, silent)[0]),
+      /0 → 100 \(\+100\)$/,
+    );
+    const same = evaluateRules(parseRules('p99=+10%'), silent, silent);
+    assert.equal(same[0].crossed, false, 'two runs without a response: nothing got worse');
+  });
+});
+
+describe('load differences', () => {
+  it('warns when the runs were not replayed alike, and only then', () => {
+    const baseline = runReport({ latenciesMs: steady });
+    assert.deepEqual(compareReports(baseline, runReport({ latenciesMs: slower })).warnings, []);
+    const faster = runReport({ latenciesMs: steady });
+    faster.options = { speed: 'max', multiply: '2' };
+    assert.deepEqual(compareReports(baseline, faster).warnings, [
+      'the runs used different --speed: 1 and max',
+      'the runs used different --multiply: not given and 2',
+    ]);
+  });
+
+  it('warns when a run was stopped before its end, in the table and the page', () => {
+    const { metrics } = newMetrics();
+    const refs = [0, 1, 2].map((id) => plan(metrics, id));
+    metrics.sessionStarted(refs[0], 0);
+    exchange(metrics, refs[0], 0, 0, 1.6);
+    metrics.sessionEnded(refs[0], { outcome: 'completed', endedMs: 2 });
+    const stopped = buildReport(metrics, {
+      captures: [{ name: 'capture.pcap', sha256: 'c'.repeat(64), bytes: 1000 }],
+      options: { speed: 1 },
+      targets: ['127.0.0.1:8080'],
+      transport: 'socket',
+      endedAt: new Date(metrics.startedAt.getTime() + 10),
+    });
+    const comparison = compareReports(runReport({ latenciesMs: [1.6, 1.6, 1.6] }), stopped);
+    assert.deepEqual(comparison.warnings, [
+      'the candidate run was stopped before 2 of its sessions finished',
+    ]);
+    assert.match(
+      formatComparison(comparison, [], { colour: false }),
+      /^warning: the candidate run was stopped/m,
+    );
+    assert.match(renderComparisonHtml(comparison, []), /warning: the candidate run was stopped/);
+  });
+});
+
 describe('comparison output', () => {
   const baseline = runReport({ latenciesMs: steady });
   const candidate = runReport({ latenciesMs: slower, failed: 1, durationMs: 12_000 });
@@ -211,10 +292,54 @@ describe('comparison output', () => {
     }
   });
 
+  it('draws a day-long run (86,400 intervals a run) at most one point per pixel', () => {
+    const day = (perSecond: number) => {
+      const report = runReport({ latenciesMs: steady });
+      report.throughput.answered = Array.from({ length: 86_400 }, () => perSecond);
+      return report;
+    };
+    const html = renderComparisonHtml(compareReports(day(40), day(50)), []);
+    const lines = [...html.matchAll(/<polyline class="series (\w+)" points="([^"]*)"/g)];
+    assert.equal(lines.length, 2);
+    for (const [, run, points] of lines) {
+      const count = points.split(' ').length;
+      assert.ok(count > 100 && count <= 720, `${run}: ${count} points`);
+    }
+    assert.match(html, />50 rps</, 'the axis top is the rate per second, not per group');
+  });
+
+  it('keeps control characters from a capture out of the terminal, and shows them escaped', () => {
+    const hostile = '/x\x1b[2J\x1b]0;owned\x07<script>';
+    const before = runReport({ latenciesMs: [1.6], statuses: [200] });
+    const after = runReport({ latenciesMs: [1.6], statuses: [500] });
+    for (const report of [before, after]) {
+      const http = report.sessions[0].requests[0].http;
+      if (http) http.path = hostile;
+      report.latency.byEndpoint[0].path = hostile;
+    }
+    const text = formatComparison(compareReports(before, after, ['a\x1b[31m.json', 'b.json']), [], {
+      colour: false,
+    });
+    assert.doesNotMatch(text, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+    assert.match(text, /GET \/x\\x1b\[2J\\x1b\]0;owned\\x07<script> {2}200 → 500/);
+    assert.match(text, /a\\x1b\[31m\.json/);
+    const html = renderComparisonHtml(compareReports(before, after), []);
+    assert.doesNotMatch(html, /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|<script/);
+  });
+
   it('escapes file names in the page', () => {
     const named = compareReports(baseline, candidate, ['<b>.json', 'a&b.json']);
     const html = renderComparisonHtml(named, []);
     assert.match(html, /&#60;b&#62;\.json/);
     assert.doesNotMatch(html, /<b>\.json/);
+  });
+});
+
+describe('formatDuration', () => {
+  it('never shows 60 seconds or 60.0 s', () => {
+    assert.equal(formatDuration(59_960), '1 min 0 s');
+    assert.equal(formatDuration(119_700), '2 min 0 s');
+    assert.equal(formatDuration(59_900), '59.9 s');
+    assert.equal(formatDuration(3_599_800), '1 h 0 min');
   });
 });
