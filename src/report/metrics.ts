@@ -43,6 +43,11 @@ export interface SentRequest {
   bytesSent: number;
   /** The request line when the request is HTTP/1.x (`parseHttpRequestLine`). */
   http?: HttpRequestLine;
+  /**
+   * The capture holds no answer to it and nothing says one is due (`answerExpected` is false: a
+   * Postgres Terminate, a client's last words before its FIN): without an answer it is not lost.
+   */
+  unansweredInCapture?: boolean;
 }
 
 export interface AnsweredRequest {
@@ -192,6 +197,9 @@ export class RunMetrics {
   private requestsNotCaptured = 0;
   private requestsSent = 0;
   private requestsAnswered = 0;
+  /** Requests sent, and answered, of those the capture has no answer to (SentRequest.unansweredInCapture). */
+  private sentUnansweredInCapture = 0;
+  private answeredUnansweredInCapture = 0;
   private bytesSent = 0;
   private bytesReceived = 0;
   private readonly httpStatus = new Map<number, number>();
@@ -320,9 +328,11 @@ export class RunMetrics {
       lastByteMs: undefined,
       responseBytes: 0,
       http: sent.http ? { method: sent.http.method, path: sent.http.path } : undefined,
+      unansweredInCapture: sent.unansweredInCapture === true ? true : undefined,
     };
     this.sessions[ref]?.result.requests.push(request);
     this.requestsSent++;
+    if (sent.unansweredInCapture === true) this.sentUnansweredInCapture++;
     this.sentSeries.add(sent.sentMs, 1);
     this.sendLag.record(Math.max(0, sent.sentMs - sent.scheduledMs));
   }
@@ -341,6 +351,7 @@ export class RunMetrics {
       this.httpStatus.set(answer.status, (this.httpStatus.get(answer.status) ?? 0) + 1);
     }
     this.requestsAnswered++;
+    if (request.unansweredInCapture) this.answeredUnansweredInCapture++;
     tracked.answered++;
     this.answeredSeries.add((request.sentMs ?? 0) + answer.lastByteMs, 1);
     this.firstByte.record(answer.firstByteMs);
@@ -451,6 +462,7 @@ export class RunMetrics {
     const answered = this.answeredSeries.toArray(durationMs);
     const seconds = durationMs / 1000;
     const meanRps = seconds > 0 ? round2(this.requestsAnswered / seconds) : 0;
+    const unansweredAsCaptured = this.sentUnansweredInCapture - this.answeredUnansweredInCapture;
     return {
       durationMs,
       totals: {
@@ -466,7 +478,8 @@ export class RunMetrics {
           planned: this.requestsPlanned,
           sent: this.requestsSent,
           answered: this.requestsAnswered,
-          lost: this.requestsSent - this.requestsAnswered,
+          lost: this.requestsSent - this.requestsAnswered - unansweredAsCaptured,
+          unansweredAsCaptured,
           notCaptured: this.requestsNotCaptured,
         },
         bytes: { sent: this.bytesSent, received: this.bytesReceived },

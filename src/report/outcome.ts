@@ -40,6 +40,8 @@ export interface RequestResult {
   lastByteMs?: number;
   responseBytes: number;
   http?: HttpRequestInfo;
+  /** The capture holds no answer to it either, and none was due (not HTTP): unanswered, it is not lost. */
+  unansweredInCapture?: true;
 }
 
 export interface SessionResult {

@@ -85,8 +85,13 @@ export interface RequestTotals {
   planned: number;
   sent: number;
   answered: number;
-  /** Sent but never answered (no response byte). */
+  /** Sent but never answered (no response byte), leaving out those unansweredAsCaptured. */
   lost: number;
+  /**
+   * Sent and never answered, as in the capture: it holds no answer to them and none was due (not
+   * HTTP), e.g. a Postgres Terminate (absent in older reports, whose lost counts them).
+   */
+  unansweredAsCaptured?: number;
   /** Planned requests none of whose bytes are in the capture: never sent (absent in older reports). */
   notCaptured?: number;
 }

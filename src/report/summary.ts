@@ -12,10 +12,15 @@ export function formatSummary(report: RunReport): string {
     .join('  ');
   const reconnects = totals.sessions.reconnects ?? 0;
   const notCaptured = totals.requests.notCaptured ?? 0;
+  const unansweredAsCaptured = totals.requests.unansweredAsCaptured ?? 0;
+  const requestNotes = [
+    ...(unansweredAsCaptured > 0 ? [`${unansweredAsCaptured} unanswered as in the capture`] : []),
+    ...(notCaptured > 0 ? [`${notCaptured} not in the capture`] : []),
+  ];
   const lines = [
     `replay    ${formatDuration(report.durationMs)} over ${report.transport} to ${report.targets.join(', ') || '(no target)'}`,
     `sessions  ${totals.sessions.planned} planned: ${outcomes || 'none'}${reconnects > 0 ? `; ${reconnects} reconnects` : ''}`,
-    `requests  ${totals.requests.sent}/${totals.requests.planned} sent, ${totals.requests.answered} answered, ${totals.requests.lost} lost${notCaptured > 0 ? `, ${notCaptured} not in the capture` : ''}; ${formatNumber(throughput.meanRps)} rps (peak ${formatNumber(throughput.peakRps)})`,
+    `requests  ${totals.requests.sent}/${totals.requests.planned} sent, ${totals.requests.answered} answered, ${totals.requests.lost} lost${requestNotes.map((note) => `, ${note}`).join('')}; ${formatNumber(throughput.meanRps)} rps (peak ${formatNumber(throughput.peakRps)})`,
     `latency   first byte ${percentileLine(latency.overall.firstByte)}`,
     `          last byte  ${percentileLine(latency.overall.lastByte)}`,
     `send lag  p50 ${formatMs(sendLag.p50)}  p99 ${formatMs(sendLag.p99)}  max ${formatMs(sendLag.max)}`,

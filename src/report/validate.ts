@@ -133,6 +133,7 @@ function checkTotals(check: FieldChecker, totals: Json): void {
   const requests = check.object(totals.requests, 'totals.requests');
   for (const key of ['planned', 'sent', 'answered', 'lost']) check.number(requests, key, 'totals.requests');
   check.optionalNumber(requests, 'notCaptured', 'totals.requests');
+  check.optionalNumber(requests, 'unansweredAsCaptured', 'totals.requests');
   const bytes = check.object(totals.bytes, 'totals.bytes');
   for (const key of ['sent', 'received']) check.number(bytes, key, 'totals.bytes');
   const httpStatus = check.object(totals.httpStatus, 'totals.httpStatus');

@@ -157,7 +157,14 @@ describe('RunMetrics sessions', () => {
     assert.equal(sessions.completed, 1);
     assert.equal(sessions.failed, 1);
     assert.equal(sessions.byOutcome.stopped, 2);
-    assert.deepEqual(requests, { planned: 10, sent: 3, answered: 3, lost: 0, notCaptured: 0 });
+    assert.deepEqual(requests, {
+      planned: 10,
+      sent: 3,
+      answered: 3,
+      lost: 0,
+      unansweredAsCaptured: 0,
+      notCaptured: 0,
+    });
   });
 
   it('counts requests the capture holds no byte of, per session and in all, apart from lost ones', () => {
@@ -178,6 +185,38 @@ describe('RunMetrics sessions', () => {
     assert.equal(measured.totals.requests.planned, 6);
     assert.equal(measured.totals.requests.notCaptured, 3);
     assert.equal(measured.totals.requests.lost, 0);
+  });
+
+  it('a request the capture has no answer to either is not lost when unanswered, and counted apart', () => {
+    const { metrics } = newMetrics();
+    const ref = plan(metrics, 0, { requestsPlanned: 4 });
+    exchange(metrics, ref, 0, 0, 1);
+    metrics.requestSent(ref, { index: 1, scheduledMs: 1, sentMs: 1, bytesSent: 5 });
+    metrics.requestSent(ref, {
+      index: 2,
+      scheduledMs: 2,
+      sentMs: 2,
+      bytesSent: 5,
+      unansweredInCapture: true,
+    });
+    metrics.requestSent(ref, {
+      index: 3,
+      scheduledMs: 3,
+      sentMs: 3,
+      bytesSent: 5,
+      unansweredInCapture: true,
+    });
+    metrics.requestAnswered(ref, { index: 3, firstByteMs: 1, lastByteMs: 1, responseBytes: 9 });
+    const measured = metrics.measured(10);
+    const { requests } = measured.totals;
+    assert.deepEqual(
+      [requests.sent, requests.answered, requests.lost, requests.unansweredAsCaptured],
+      [4, 2, 1, 1],
+    );
+    assert.deepEqual(
+      measured.sessions[0].requests.map((r) => r.unansweredInCapture),
+      [undefined, undefined, true, true],
+    );
   });
 
   it('orders sessions by id, copy and loop whatever the order they were planned in', () => {
