@@ -15,7 +15,8 @@
  * a request limit), the session reconnects as a client would, and a request that got no response
  * byte goes again first (its latency still counts from its first send). At most `maxReconnects`
  * reconnects in a row without a response in between; then the session ends closed-early or
- * reset-by-target.
+ * reset-by-target. So does a connection lost in the middle of an HTTP response whose framing says
+ * more is due: the target broke that response.
  */
 
 import net from 'node:net';
@@ -31,7 +32,7 @@ import {
 import { parseHttpRequestLine } from '../report/http.ts';
 import type { SentRequest } from '../report/metrics.ts';
 import type { SessionOutcome } from '../report/outcome.ts';
-import { HttpResponseFraming } from './http-response.ts';
+import { type FramingState, HttpResponseFraming } from './http-response.ts';
 
 export interface SocketSessionOptions {
   /** Do not wait for a response before sending the next request (tcpcopy -W). */
@@ -54,9 +55,28 @@ export const defaultSocketSessionOptions: SocketSessionOptions = {
   maxReconnects: 3,
 };
 
+/** Node fires a timer longer than 2^31 - 1 ms after 1 ms; a longer wait sleeps again for the rest. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function timerDelayMs(ms: number): number {
+  return Math.min(ms, MAX_TIMER_MS);
+}
+
+/**
+ * A final HTTP response whose head came and whose framing (Content-Length, chunked) says more body
+ * is due: it is over when the framing says so, however long the target pauses, not after a quiet.
+ * An interim 100 Continue is not: the final response waits for the request body.
+ */
+function httpBodyPending(flight: InFlight): boolean {
+  const status = flight.framing.statusCode;
+  return flight.framingState === 'incomplete' && status !== undefined && status >= 200;
+}
+
 interface InFlight {
   sent: SentRequest;
   framing: HttpResponseFraming;
+  /** What the framing said after the latest response byte. */
+  framingState: FramingState;
   complete: boolean;
   responseBytes: number;
   firstByteMs: number | undefined;
@@ -171,8 +191,8 @@ export class SocketSession implements SessionDriver {
     if (!previousOver) return;
     const resend = this.resend;
     if (this.next >= this.requests.length && !resend) {
-      if (this.planned.inputEnded) this.closeNormally();
-      else this.env.needInput(this.planned);
+      if (!this.planned.inputEnded) this.env.needInput(this.planned);
+      else if (this.lastResponseOver()) this.closeNormally();
       return;
     }
     const nowMs = this.env.nowMs();
@@ -202,6 +222,17 @@ export class SocketSession implements SessionDriver {
     this.armedForUs = undefined;
     this.send(this.next++, nowMs, lagMs);
     this.pump();
+  }
+
+  /**
+   * Whether the session may close: with --no-wait the last request went out without waiting, but
+   * the connection stays open for its response, as the captured client's did.
+   */
+  private lastResponseOver(): boolean {
+    const flight = this.inFlight;
+    if (!flight || flight.complete) return true;
+    if (this.awaiting !== flight.sent.index) this.awaitTarget(flight.sent.index, this.env.nowMs());
+    return false;
   }
 
   /** Moves past requests the capture holds no byte of: `next` never rests on one. */
@@ -247,12 +278,14 @@ export class SocketSession implements SessionDriver {
     this.inFlight = {
       sent,
       framing: new HttpResponseFraming(http?.method),
+      framingState: 'incomplete',
       complete: !expectsAnswer,
       responseBytes: 0,
       firstByteMs: undefined,
       lastByteMs: undefined,
     };
     if (expectsAnswer && !this.options.noWait) this.awaitTarget(index, nowMs);
+    else this.awaiting = undefined;
   }
 
   /** A request whose connection closed before any answer, written again on the new one. */
@@ -280,10 +313,11 @@ export class SocketSession implements SessionDriver {
     flight.firstByteMs ??= elapsed;
     flight.lastByteMs = elapsed;
     flight.responseBytes += chunk.length;
-    const state = flight.framing.push(chunk);
+    flight.framingState = flight.framing.push(chunk);
     if (flight.complete) return;
     this.awaiting = undefined;
-    if (state === 'complete') this.responseOver(flight);
+    if (flight.framingState === 'complete') this.responseOver(flight);
+    else if (httpBodyPending(flight)) this.awaitTarget(flight.sent.index, nowMs);
     else this.armQuiet(flight);
   }
 
@@ -369,6 +403,13 @@ export class SocketSession implements SessionDriver {
     if (!this.connectionDone || how === 'reset-by-target') this.lostAs = how;
     this.connectionDone = true;
     const flight = this.inFlight;
+    if (flight && !flight.complete && httpBodyPending(flight)) {
+      this.answerInFlight();
+      this.endLost(
+        `in the middle of the response to request ${flight.sent.index} (${flight.responseBytes} bytes of it came)`,
+      );
+      return;
+    }
     if (flight && !flight.complete && flight.responseBytes === 0 && !this.options.noWait) {
       if (this.sentOnConnection === 1) {
         this.answerInFlight();
@@ -431,7 +472,7 @@ export class SocketSession implements SessionDriver {
   private awaitTarget(what: 'connection' | 'greeting' | number, nowMs: number): void {
     this.awaiting = what;
     this.awaitingSinceMs = nowMs;
-    this.answerTimer ??= setTimeout(() => this.onAnswerTimer(), this.options.sessionTimeoutMs);
+    this.answerTimer ??= setTimeout(() => this.onAnswerTimer(), timerDelayMs(this.options.sessionTimeoutMs));
   }
 
   private onAnswerTimer(): void {
@@ -439,7 +480,7 @@ export class SocketSession implements SessionDriver {
     if (this.awaiting === undefined || this.phase === 'done') return;
     const leftMs = this.awaitingSinceMs + this.options.sessionTimeoutMs - this.env.nowMs();
     if (leftMs > 0) {
-      this.answerTimer = setTimeout(() => this.onAnswerTimer(), leftMs);
+      this.answerTimer = setTimeout(() => this.onAnswerTimer(), timerDelayMs(leftMs));
       return;
     }
     const what =
@@ -447,7 +488,9 @@ export class SocketSession implements SessionDriver {
         ? `no connection to ${endpointText(this.planned.target)}`
         : this.awaiting === 'greeting'
           ? 'no greeting from the target (it spoke first in the capture)'
-          : `no response to request ${this.awaiting}`;
+          : this.inFlight?.sent.index === this.awaiting && this.inFlight.responseBytes > 0
+            ? `the response to request ${this.awaiting} stopped after ${this.inFlight.responseBytes} bytes: no more`
+            : `no response to request ${this.awaiting}`;
     this.socket.destroy();
     this.finish('timed-out', `${what} within ${this.options.sessionTimeoutMs / 1000}s`);
   }
