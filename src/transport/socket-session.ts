@@ -263,18 +263,19 @@ export class SocketSession implements SessionDriver {
     const request = this.requests[index];
     this.answerInFlight();
     const http = parseHttpRequestLine(request.data);
+    const expectsAnswer = answerExpected(request, http);
     const sent: SentRequest = {
       index,
       scheduledMs: nowMs - lagMs,
       sentMs: nowMs,
       bytesSent: request.data.length,
       http,
+      ...(expectsAnswer ? {} : { unansweredInCapture: true }),
     };
     this.socket.write(request.data);
     this.sentOnConnection++;
     this.env.observer.requestSent(this.planned, sent);
     this.env.observer.bytes(this.planned, request.data.length, 0, nowMs);
-    const expectsAnswer = answerExpected(request, http);
     this.inFlight = {
       sent,
       framing: new HttpResponseFraming(http?.method),

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { replay } from '../../src/replay/replay.ts';
 import type { SessionOutcome } from '../../src/report/outcome.ts';
+import { corpusFile } from '../helpers/corpus.ts';
 import { listenForTest } from '../helpers/listen.ts';
 import { type FaultMode, startRecordingServer, unusedPort } from '../helpers/recording-server.ts';
 import { capturedOutput, replayConfig } from '../helpers/replay-config.ts';
@@ -171,6 +172,26 @@ describe('socket replay against faulty targets', () => {
       );
       assert.equal(report.totals.requests.sent, 9);
       assert.equal(report.totals.requests.answered, 0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a silent target is no fault for requests the capture has no answer to either: not lost', async () => {
+    const server = await startRecordingServer('silent');
+    try {
+      const smtp = corpusFile('zeek_smtp-one-side-only.pcap');
+      const { report } = await replay(
+        replayConfig([smtp], server.port, 25, { sessionTimeoutMs: 1000 }),
+        capturedOutput(),
+      );
+      const { requests } = report.totals;
+      assert.deepEqual(
+        [requests.sent, requests.answered, requests.lost, requests.unansweredAsCaptured],
+        [10, 0, 0, 10],
+      );
+      assert.ok(report.sessions[0].requests.every((r) => r.unansweredInCapture === true));
+      assert.equal(report.sessions[0].outcome, 'completed', report.sessions[0].reason);
     } finally {
       await server.close();
     }
