@@ -7,6 +7,7 @@ import { formatTotals, type InterceptSnapshot } from '../intercept/stats.ts';
 import { DEFAULT_INTERCEPT_PORT } from '../intercept/wire.ts';
 import { startInterceptLiveView } from '../tui/live-views.ts';
 import type { InterceptProgress } from '../tui/progress.ts';
+import { TerminalLog } from '../tui/terminal-log.ts';
 import { UserError } from '../util/user-error.ts';
 import { integerInRange } from './parse.ts';
 
@@ -66,7 +67,13 @@ interface InterceptCommandOptions {
 async function runIntercept(opts: InterceptCommandOptions): Promise<void> {
   if (opts.filter.trim() === '')
     throw new UserError('-F: the filter is empty; give one, e.g. "tcp and src port 8080"');
-  const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  const terminalLog = new TerminalLog();
+  const log = terminalLog.write;
+  let stopRequested: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    stopRequested = resolve;
+  });
+  let captureFailure: Error | undefined;
   let server: InterceptServer;
   try {
     server = await InterceptServer.start({
@@ -75,22 +82,21 @@ async function runIntercept(opts: InterceptCommandOptions): Promise<void> {
       allow: opts.allow,
       source: new LiveResponseSource(opts.device, opts.filter, opts.pcapBufferMiB * 1024 * 1024),
       log,
+      onFailure: (error) => {
+        captureFailure = error;
+        stopRequested();
+      },
     });
   } catch (err) {
     if (err instanceof LiveCaptureError || err instanceof InterceptListenError)
       throw new UserError(err.message);
     throw err;
   }
-  const address = server.address();
   log(
-    `intercept listening on ${address.address}:${address.port}, capturing on ${opts.device} with filter '${opts.filter}'` +
+    `intercept listening on ${server.snapshot().listening}, capturing on ${opts.device} with filter '${opts.filter}'` +
       (opts.allow ? `, allowing ${opts.allow.text}` : ''),
   );
 
-  let stopRequested: () => void = () => {};
-  const stopped = new Promise<void>((resolve) => {
-    stopRequested = resolve;
-  });
   const view = startInterceptLiveView(
     () => toProgress(server.snapshot()),
     { onStop: () => stopRequested() },
@@ -98,13 +104,17 @@ async function runIntercept(opts: InterceptCommandOptions): Promise<void> {
       ...(opts.tui ? {} : { interactive: false }),
     },
   );
+  // Logs redirected away from the terminal (2>intercept.log) are not in the view's way.
+  if (view.interactive && process.stderr.isTTY) terminalLog.hold();
   const onSigterm = () => stopRequested();
   process.on('SIGTERM', onSigterm);
   await stopped;
   process.off('SIGTERM', onSigterm);
   await view.stop();
+  terminalLog.release();
   await server.close();
   process.stderr.write(`${formatTotals(server.snapshot())}\n`);
+  if (captureFailure) throw new UserError(`${captureFailure.message}; intercept stopped`, 1);
 }
 
 /** The live view's props, from the intercept's snapshot. */

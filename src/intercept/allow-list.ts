@@ -36,9 +36,10 @@ export function parseAllowList(text: string): AllowList {
     }
     const prefix = Number(prefixText);
     const max = family === 4 ? 32 : 128;
-    if (!/^\d+$/.test(prefixText) || prefix > max) {
-      throw new AllowListError(entry, `has a prefix length outside 0-${max}`);
+    if (!/^\d+$/.test(prefixText)) {
+      throw new AllowListError(entry, `has prefix length "${prefixText}", expected a whole number 0-${max}`);
     }
+    if (prefix > max) throw new AllowListError(entry, `has a prefix length outside 0-${max}`);
     list.addSubnet(address, prefix, type);
   }
   return {

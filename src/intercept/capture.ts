@@ -33,7 +33,7 @@ export class LiveResponseSource implements ResponseSource {
   ) {}
 
   /** Opens the device; throws LiveCaptureError (unknown device, bad filter, no privilege). */
-  start(onPacket: (record: CaptureRecord) => void): void {
+  start(onPacket: (record: CaptureRecord) => void, onFailure: (error: Error) => void): void {
     this.capture = openLiveCapture(
       {
         device: this.device,
@@ -42,6 +42,10 @@ export class LiveResponseSource implements ResponseSource {
         bufferSize: this.bufferBytes,
         immediate: false,
         timeoutMs: BATCH_TIMEOUT_MS,
+        onError: (error) => {
+          this.capture = undefined;
+          onFailure(error);
+        },
       },
       onPacket,
     );

@@ -42,12 +42,23 @@ function parseEndpoint(entry: string): InterceptEndpoint {
     portText = colon < 0 ? undefined : entry.slice(colon + 1);
   }
   if (host === '' || /\s/.test(host)) throw new InterceptEndpointError(entry, 'has no host name or address');
+  if (/[[\]]/.test(host)) {
+    throw new InterceptEndpointError(
+      entry,
+      'has a stray bracket (an IPv6 intercept is written [address]:port)',
+    );
+  }
   if (portText === undefined) return { host, port: DEFAULT_INTERCEPT_PORT };
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port < 1 || port > 65535) {
     throw new InterceptEndpointError(entry, `has port "${portText}", expected 1-65535`);
   }
   return { host, port };
+}
+
+/** The peer of an accepted socket, as `address:port` (IPv6 in brackets). */
+export function peerName(socket: { remoteAddress?: string; remotePort?: number }): string {
+  return endpointName({ host: socket.remoteAddress ?? 'unknown', port: socket.remotePort ?? 0 });
 }
 
 export function endpointName(endpoint: InterceptEndpoint): string {

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { peerName } from './endpoints.ts';
 import { FrameQueue } from './frame-queue.ts';
 import { type ClientMessage, ClientMessageDecoder, FrameEncoder, WireError } from './wire.ts';
 
@@ -44,7 +45,7 @@ export class ReplayerConnection {
     options: ReplayerConnectionOptions,
     private readonly events: ReplayerConnectionEvents,
   ) {
-    this.name = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.name = peerName(socket);
     this.queue = new FrameQueue(options.maxQueuedBytes);
     socket.setNoDelay(true);
     this.helloTimer = setTimeout(
@@ -62,6 +63,11 @@ export class ReplayerConnection {
 
   get ready(): boolean {
     return this.decoder.sawHello && !this.closed;
+  }
+
+  /** It sent its hello: a replayer, not a port scan or a health check. */
+  get greeted(): boolean {
+    return this.decoder.sawHello;
   }
 
   /** Queues a 64-byte record for this replayer. */
@@ -83,9 +89,19 @@ export class ReplayerConnection {
     this.socket.destroy();
   }
 
+  /** Sends what is pending, then closes our side; the peer is expected to close its own. */
   close(): void {
     this.flush();
+    // The backlog goes out before our FIN: a 'drain' after end() could no longer write it.
+    while (this.queue.length > 0) this.socket.write(joined(this.queue.shiftUpTo(DRAIN_WRITE_BYTES)));
     this.socket.end();
+  }
+
+  /** Closes at once, without blaming the peer (shutdown: it did not close its side in time). */
+  destroy(): void {
+    if (this.closed) return;
+    this.finish();
+    this.socket.destroy();
   }
 
   get queuedBytes(): number {

@@ -8,6 +8,10 @@ export interface ResponseSource {
   /** Describes the source for logs and the live view (device and filter). */
   readonly device: string;
   readonly filter: string;
-  start(onPacket: (record: CaptureRecord) => void): void;
+  /**
+   * Starts delivering records. `onFailure` runs once if the source dies after starting (the device
+   * went away); no record follows it.
+   */
+  start(onPacket: (record: CaptureRecord) => void, onFailure: (error: Error) => void): void;
   stop(): void;
 }

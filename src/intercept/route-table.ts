@@ -33,12 +33,21 @@ export function endpointKey(ip: number, port: number): number {
 
 export class RouteTable<P> {
   private readonly byClient = new Map<number, Map<number, Entry<P>>>();
+  /** Routes per peer: a peer without any (a probe, a storm of short connections) leaves without a scan. */
+  private readonly perPeer = new Map<P, number>();
   private count = 0;
+  /** Where expireSome() resumes (a Map iterator stays valid while entries are added and deleted). */
+  private sweep: MapIterator<[number, Map<number, Entry<P>>]> | undefined;
 
   constructor(private readonly options: RouteTableOptions = DEFAULT_ROUTE_OPTIONS) {}
 
   get size(): number {
     return this.count;
+  }
+
+  /** How many routes lead to `peer`. */
+  routesOf(peer: P): number {
+    return this.perPeer.get(peer) ?? 0;
   }
 
   /** Returns false when the table is full and the route was not added. */
@@ -48,6 +57,8 @@ export class RouteTable<P> {
     let targets = this.byClient.get(clientKey);
     const existing = targets?.get(targetKey);
     if (existing) {
+      this.uncount(existing.peer);
+      this.countPeer(peer);
       existing.peer = peer;
       existing.expiresAt = now + this.options.idleMs;
       existing.closing = false;
@@ -60,6 +71,7 @@ export class RouteTable<P> {
     }
     targets.set(targetKey, { peer, expiresAt: now + this.options.idleMs, closing: false });
     this.count++;
+    this.countPeer(peer);
     return true;
   }
 
@@ -92,26 +104,75 @@ export class RouteTable<P> {
 
   /** Removes every route of a peer (it disconnected). Returns how many. */
   removePeer(peer: P): number {
-    return this.removeWhere((e) => e.peer === peer);
+    const routes = this.routesOf(peer);
+    if (routes === 0) return 0;
+    return this.removeWhere((e) => e.peer === peer, routes);
   }
 
   /** Removes expired routes. Returns how many. */
   expire(now: number): number {
-    return this.removeWhere((e) => e.expiresAt <= now);
+    return this.removeWhere((e) => e.expiresAt <= now, this.count);
   }
 
-  private removeWhere(test: (e: Entry<P>) => boolean): number {
+  /**
+   * Removes expired routes among the next `budget` or so routes, resuming where the previous call
+   * stopped and starting over after the last: a large table is swept in slices that never hold
+   * the event loop long, instead of in one walk. Returns how many were removed.
+   */
+  expireSome(now: number, budget: number): number {
+    const expired = (e: Entry<P>) => e.expiresAt <= now;
     let removed = 0;
-    for (const [clientKey, targets] of this.byClient) {
-      for (const [targetKey, entry] of targets) {
-        if (test(entry)) {
-          targets.delete(targetKey);
-          removed++;
-        }
+    let visited = 0;
+    this.sweep ??= this.byClient.entries();
+    while (visited < budget) {
+      const next = this.sweep.next();
+      if (next.done) {
+        this.sweep = undefined;
+        break;
       }
-      if (targets.size === 0) this.byClient.delete(clientKey);
+      visited += next.value[1].size;
+      removed += this.removeInBucket(next.value[0], next.value[1], expired);
     }
     this.count -= removed;
     return removed;
+  }
+
+  /** Removes the entries that pass `test`, stopping once `atMost` are gone. */
+  private removeWhere(test: (e: Entry<P>) => boolean, atMost: number): number {
+    let removed = 0;
+    for (const [clientKey, targets] of this.byClient) {
+      if (removed === atMost) break;
+      removed += this.removeInBucket(clientKey, targets, test);
+    }
+    this.count -= removed;
+    return removed;
+  }
+
+  /** Removes one client endpoint's entries that pass `test` (the caller adjusts the count). */
+  private removeInBucket(
+    clientKey: number,
+    targets: Map<number, Entry<P>>,
+    test: (e: Entry<P>) => boolean,
+  ): number {
+    let removed = 0;
+    for (const [targetKey, entry] of targets) {
+      if (test(entry)) {
+        targets.delete(targetKey);
+        this.uncount(entry.peer);
+        removed++;
+      }
+    }
+    if (targets.size === 0) this.byClient.delete(clientKey);
+    return removed;
+  }
+
+  private countPeer(peer: P): void {
+    this.perPeer.set(peer, this.routesOf(peer) + 1);
+  }
+
+  private uncount(peer: P): void {
+    const left = this.routesOf(peer) - 1;
+    if (left > 0) this.perPeer.set(peer, left);
+    else this.perPeer.delete(peer);
   }
 }

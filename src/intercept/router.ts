@@ -104,6 +104,12 @@ export class Router<S extends RecordSink> {
     this.totals.heldExpired += this.held.expire(now);
   }
 
+  /** One slice of the periodic sweep: about `routeBudget` routes, and every held response. */
+  sweep(now: number, routeBudget: number): void {
+    this.routes.expireSome(now, routeBudget);
+    this.totals.heldExpired += this.held.expire(now);
+  }
+
   dropped(records: number): void {
     this.totals.dropped += records;
   }

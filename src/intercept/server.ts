@@ -1,6 +1,7 @@
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import type { AllowList } from './allow-list.ts';
 import { ResponseDecoder } from './decode-response.ts';
+import { endpointName, peerName } from './endpoints.ts';
 import { ReplayerConnection, type ReplayerConnectionOptions } from './replayer-connection.ts';
 import type { ResponseSource } from './response-source.ts';
 import { DEFAULT_ROUTER_OPTIONS, Router, type RouterOptions } from './router.ts';
@@ -18,9 +19,19 @@ export interface InterceptServerOptions {
   maxReplayers?: number;
   connection?: Partial<ReplayerConnectionOptions>;
   router?: Partial<RouterOptions>;
-  /** How often expired routes and held responses are swept. */
+  /** How often a slice of the routes, and the held responses, are swept for expired ones. */
   sweepIntervalMs?: number;
+  /** The capture died while running (its device went away): nothing more will be routed. */
+  onFailure?: (error: Error) => void;
 }
+
+/**
+ * Each sweep looks at this share of the route table (and at least SWEEP_MIN_ROUTES): a pass over
+ * any table takes 100 sweeps (10 s), and no sweep holds the event loop for more than a few ms
+ * (a walk of 2 million routes at once takes ~230 ms: responses would wait that long).
+ */
+const SWEEP_SLICES_PER_PASS = 100;
+const SWEEP_MIN_ROUTES = 5000;
 
 const DEFAULT_CONNECTION: ReplayerConnectionOptions = {
   helloTimeoutMs: 5000,
@@ -43,6 +54,8 @@ export class InterceptServer {
   private readonly startedAt = Date.now();
   private sweepTimer: NodeJS.Timeout | undefined;
   private listening = '';
+  /** Resolves close() once the last replayer connection has closed. */
+  private allGone: (() => void) | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -62,11 +75,17 @@ export class InterceptServer {
     const server = createServer({ noDelay: true });
     const intercept = new InterceptServer(server, options);
     server.on('connection', (socket) => intercept.accept(socket));
-    options.source.start((record) => {
-      const view = intercept.decoder.decode(record);
-      if (view) intercept.router.response(view, Date.now());
-      else intercept.router.unsupported();
-    });
+    options.source.start(
+      (record) => {
+        const view = intercept.decoder.decode(record);
+        if (view) intercept.router.response(view, Date.now());
+        else intercept.router.unsupported();
+      },
+      (error) => {
+        intercept.log(error.message);
+        options.onFailure?.(error);
+      },
+    );
     const host = options.host ?? '0.0.0.0';
     const port = options.port ?? DEFAULT_INTERCEPT_PORT;
     try {
@@ -80,11 +99,8 @@ export class InterceptServer {
     }
     server.on('error', (err) => intercept.log(`listening socket error: ${err.message}`));
     const address = server.address() as AddressInfo;
-    intercept.listening = `${address.address}:${address.port}`;
-    intercept.sweepTimer = setInterval(
-      () => intercept.router.expire(Date.now()),
-      options.sweepIntervalMs ?? 1000,
-    );
+    intercept.listening = endpointName({ host: address.address, port: address.port });
+    intercept.sweepTimer = setInterval(() => intercept.sweep(), options.sweepIntervalMs ?? 100);
     intercept.sweepTimer.unref();
     return intercept;
   }
@@ -118,13 +134,25 @@ export class InterceptServer {
       this.server.close(() => resolve());
       // Replayers that do not close their side would keep server.close() waiting.
       setTimeout(() => {
-        for (const replayer of this.replayers) replayer.drop('intercept shutting down');
+        for (const replayer of this.replayers) replayer.destroy();
       }, 500).unref();
     });
+    // The listening socket closes before its connections report their own close: wait for them,
+    // so that every disconnect is logged and counted before the caller prints the totals.
+    if (this.replayers.size > 0) {
+      await new Promise<void>((resolve) => {
+        this.allGone = resolve;
+      });
+    }
+  }
+
+  private sweep(): void {
+    const budget = Math.max(SWEEP_MIN_ROUTES, Math.ceil(this.router.routesActive / SWEEP_SLICES_PER_PASS));
+    this.router.sweep(Date.now(), budget);
   }
 
   private accept(socket: Socket): void {
-    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    const peer = peerName(socket);
     const allow = this.options.allow;
     if (allow && !allow.allows(socket.remoteAddress ?? '')) {
       this.router.totals.peersRefused++;
@@ -134,10 +162,15 @@ export class InterceptServer {
     }
     const max = this.options.maxReplayers ?? 256;
     if (this.replayers.size >= max) {
-      this.router.totals.peersRefused++;
-      this.log(`refused replayer ${peer}: already ${max} replayers connected`);
-      socket.destroy();
-      return;
+      // Peers that never said hello must not lock replayers out: the oldest of them makes room.
+      const silent = [...this.replayers].find((r) => !r.ready);
+      if (silent) silent.drop(`no hello yet, and its slot was needed (at most ${max} connections)`);
+      else {
+        this.router.totals.peersRefused++;
+        this.log(`refused replayer ${peer}: already ${max} replayers connected`);
+        socket.destroy();
+        return;
+      }
     }
     const replayer = new ReplayerConnection(socket, this.connectionOptions, {
       onMessage: (conn, message) => this.onMessage(conn, message),
@@ -148,7 +181,9 @@ export class InterceptServer {
         if (problem) {
           this.router.totals.peersDropped++;
           this.log(`dropped replayer ${conn.name}: ${problem}`);
-        } else this.log(`replayer ${conn.name} disconnected`);
+        } else if (conn.greeted) this.log(`replayer ${conn.name} disconnected`);
+        else this.log(`peer ${conn.name} closed without a hello (not a replayer?)`);
+        if (this.replayers.size === 0) this.allGone?.();
       },
     });
     this.replayers.add(replayer);
@@ -198,6 +233,8 @@ function listenError(err: NodeJS.ErrnoException, host: string, port: number): In
         ? `no local interface has address ${host} (-b)`
         : err.code === 'EACCES'
           ? 'permission denied'
-          : err.message;
+          : err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN'
+            ? `cannot resolve ${host} (-b): give a local IP address`
+            : err.message;
   return new InterceptListenError(address, err.code, problem);
 }

@@ -121,5 +121,7 @@ describe('-s intercept list', () => {
   it('names the bad entry', () => {
     assert.throws(() => parseInterceptList('10.77.0.3:99999'), /-s: "10\.77\.0\.3:99999" has port "99999"/);
     assert.throws(() => parseInterceptList(','), /names no intercept/);
+    assert.throws(() => parseInterceptList('[::1'), /-s: "\[::1" has a stray bracket/);
+    assert.throws(() => parseInterceptList('[::1]5000'), /has a stray bracket/);
   });
 });

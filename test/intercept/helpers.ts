@@ -26,6 +26,7 @@ export class InjectedSource implements ResponseSource {
   readonly device = 'test';
   readonly filter = 'injected';
   private onPacket: ((record: CaptureRecord) => void) | undefined;
+  private onFailure: ((error: Error) => void) | undefined;
   private readonly record: CaptureRecord = {
     index: 0,
     fileOffset: -1,
@@ -39,12 +40,21 @@ export class InjectedSource implements ResponseSource {
     offset: 0,
   };
 
-  start(onPacket: (record: CaptureRecord) => void): void {
+  start(onPacket: (record: CaptureRecord) => void, onFailure: (error: Error) => void): void {
     this.onPacket = onPacket;
+    this.onFailure = onFailure;
   }
 
   stop(): void {
     this.onPacket = undefined;
+    this.onFailure = undefined;
+  }
+
+  /** Dies as a live capture does when its device goes away. */
+  fail(error: Error): void {
+    const onFailure = this.onFailure;
+    this.stop();
+    onFailure?.(error);
   }
 
   /** Delivers one captured frame, as libpcap would (the buffer is reused afterwards). */

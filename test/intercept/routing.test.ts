@@ -107,6 +107,53 @@ describe('route table', () => {
     assert.equal(table.removePeer('b'), 2);
     assert.equal(table.size, 0);
   });
+
+  it('counts the routes of each peer through moves, expiry and removal', () => {
+    const table = new RouteTable<string>({ idleMs: 1000, closeGraceMs: 100, maxRoutes: 10 });
+    table.add(routeFor(1), 'a', 0);
+    table.add(routeFor(2), 'a', 500);
+    table.add(routeFor(3), 'b', 0);
+    table.add(routeFor(1), 'b', 0);
+    assert.deepEqual([table.routesOf('a'), table.routesOf('b')], [1, 2]);
+    assert.equal(table.expire(1000), 2, 'the routes added at 0 expire');
+    assert.deepEqual([table.routesOf('a'), table.routesOf('b')], [1, 0]);
+    assert.equal(table.removePeer('b'), 0);
+    assert.equal(table.removePeer('a'), 1);
+    assert.equal(table.size, 0);
+  });
+
+  it('sweeps a large table in slices, resuming where it stopped, until every expired route is gone', () => {
+    const routes = 100_000;
+    const table = new RouteTable<string>({ idleMs: 1000, closeGraceMs: 100, maxRoutes: routes });
+    for (let i = 0; i < routes; i++)
+      table.add(routeFor(i & 0xffff, CLIENT + (i >>> 16)), 'a', i % 2 === 0 ? 0 : 5000);
+    const slices: number[] = [];
+    while (table.size > routes / 2) {
+      const removed = table.expireSome(1000, 5000);
+      assert.ok(removed <= 5000, `one slice removed ${removed}`);
+      slices.push(removed);
+      assert.ok(slices.length <= routes / 5000 + 1, 'one pass, no more');
+    }
+    assert.equal(table.size, routes / 2, 'the live half stays');
+    assert.equal(table.routesOf('a'), routes / 2);
+    assert.equal(table.expireSome(1000, 5000) + table.expireSome(1000, routes), 0);
+    assert.equal(table.lookup(CLIENT, 1, TARGET, 8080, 1000), 'a');
+    assert.equal(table.lookup(CLIENT, 0, TARGET, 8080, 1000), undefined);
+  });
+
+  it('forgets a peer that had no routes without walking the whole table (connect-and-close storms)', () => {
+    const routes = 200_000;
+    const table = new RouteTable<string>({ idleMs: 60_000, closeGraceMs: 100, maxRoutes: routes });
+    for (let i = 0; i < routes; i++) table.add(routeFor(i & 0xffff, CLIENT + (i >>> 16)), 'replayer', 0);
+    const started = performance.now();
+    // Each stranger (a port scan, a health check, a peer dropped before its hello) leaves at once.
+    for (let i = 0; i < 1000; i++) assert.equal(table.removePeer(`stranger ${i}`), 0);
+    const elapsedMs = performance.now() - started;
+    // A walk of the table per stranger takes seconds here (about 15 ms each); the lookup takes microseconds.
+    assert.ok(elapsedMs < 500, `1000 strangers took ${elapsedMs.toFixed(0)} ms`);
+    assert.equal(table.size, routes);
+    assert.equal(table.removePeer('replayer'), routes);
+  });
 });
 
 describe('router', () => {

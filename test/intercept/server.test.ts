@@ -173,6 +173,8 @@ describe('intercept server', () => {
     wrongVersion.socket.write(encodeHello(9));
     const silent = await replayer(port, false);
     silent.socket.write(Buffer.from([0, 0, 0])); // a slowloris: starts a hello, never finishes it
+    const probe = await replayer(port, false); // a port scan or a load balancer's health check
+    probe.close();
     await waitFor('three dropped', () => garbage.closed && wrongVersion.closed && silent.closed);
     source.emit(response(43000, DATA));
     await waitFor('good replayer served', () => good.records.length === 1);
@@ -181,6 +183,8 @@ describe('intercept server', () => {
     assert.ok(logs.some((l) => /not a hello/.test(l)));
     assert.ok(logs.some((l) => /version 9/.test(l)));
     assert.ok(logs.some((l) => /no hello within 150 ms/.test(l)));
+    await waitFor('probe logged', () => logs.some((l) => /closed without a hello/.test(l)));
+    assert.ok(!logs.some((l) => /replayer .* disconnected/.test(l)), 'a probe is not called a replayer');
   });
 
   it('skips unknown message types like intercept 1.0, logging once', async () => {
@@ -235,5 +239,103 @@ describe('intercept server', () => {
     assert.equal(slow.records.length + s.totals.dropped, sent);
     assert.equal(fieldsOf(slow.records.at(-1)!).seq, sent - 1, 'the newest responses survive');
     assert.ok(slow.records.every((rec) => rec.length === RECORD_SIZE));
+  });
+
+  it('lets a replayer in when peers that never said hello hold every slot', async () => {
+    const { source, server, port, logs } = await setup({ maxReplayers: 3 });
+    const silent = [await replayer(port, false), await replayer(port, false), await replayer(port, false)];
+    await settle();
+    const good = await replayer(port);
+    good.add(routeFor(45000));
+    await settle();
+    source.emit(response(45000, DATA));
+    await waitFor('good replayer served', () => good.records.length === 1);
+    assert.equal(silent.filter((p) => p.closed).length, 1, 'the oldest silent peer made room');
+    assert.ok(silent[0].closed);
+    assert.equal(totals(server).peersRefused, 0);
+    assert.ok(logs.some((l) => /no hello yet, and its slot was needed \(at most 3 connections\)/.test(l)));
+  });
+
+  it('refuses a peer when every slot holds a replayer that said hello', async () => {
+    const { server, port, logs } = await setup({ maxReplayers: 1 });
+    const first = await replayer(port);
+    await settle();
+    const second = await replayer(port);
+    await waitFor('second refused', () => second.closed);
+    assert.equal(first.closed, false);
+    assert.equal(totals(server).peersRefused, 1);
+    assert.ok(logs.some((l) => /already 1 replayers connected/.test(l)));
+  });
+
+  it('names IPv6 peers and its IPv6 address in brackets', async () => {
+    const { server, port, logs } = await setup({ host: '::1' });
+    assert.equal(server.snapshot().listening, `[::1]:${port}`);
+    const socket = connect({ host: '::1', port });
+    socket.on('error', () => {});
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(encodeHello());
+    await waitFor('hello', () => server.snapshot().replayers === 1);
+    socket.destroy();
+    assert.ok(
+      logs.some((l) => /^replayer \[::1\]:\d+ connected/.test(l)),
+      logs.join('\n'),
+    );
+  });
+
+  it('reports a capture that dies while running (its device went away)', async () => {
+    const failures: Error[] = [];
+    const { source, logs } = await setup({ onFailure: (error) => failures.push(error) });
+    source.fail(new Error("capture on 'veth9' failed: polling the capture failed: bad file descriptor"));
+    assert.deepEqual(
+      failures.map((e) => e.message),
+      ["capture on 'veth9' failed: polling the capture failed: bad file descriptor"],
+    );
+    assert.ok(logs.some((l) => /capture on 'veth9' failed/.test(l)));
+  });
+
+  it('on shutdown, has logged each replayer disconnecting by the time close() resolves', async () => {
+    const { server, port, logs } = await setup();
+    const r = await replayer(port);
+    await waitFor('hello', () => server.snapshot().replayers === 1);
+    await server.close();
+    assert.equal(logs.filter((l) => /replayer 127\.0\.0\.1:\d+ disconnected/.test(l)).length, 1);
+    assert.equal(server.snapshot().replayers, 0);
+    await waitFor('replayer told', () => r.closed);
+  });
+
+  it('on shutdown, neither blames a replayer that keeps its side open nor loses its backlog', async () => {
+    const { source, server, port, logs } = await setup({ connection: { maxQueuedBytes: 1024 * 1024 } });
+    const lingering = connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+    lingering.on('error', () => {});
+    await new Promise((resolve) => lingering.once('connect', resolve));
+    lingering.write(encodeHello());
+    const slow = await replayer(port);
+    slow.add(routeFor(46000));
+    await settle();
+    slow.socket.pause();
+    const template = response(46000, DATA);
+    const frame = Buffer.alloc(template.length);
+    const sent = 100_000;
+    for (let i = 0; i < sent; i++) {
+      template.copy(frame);
+      frame.writeUInt32BE(i, 24);
+      source.emit(frame);
+      if (i % 1000 === 999) await new Promise((r) => setImmediate(r));
+    }
+    await settle(50);
+    assert.ok(server.snapshot().queuedBytes > 0, 'a backlog waits for the slow replayer');
+    const closing = server.close();
+    await settle(100);
+    slow.socket.resume(); // a replayer a little behind: it reads its backlog while the intercept stops
+    await closing;
+    assert.equal(logs.filter((l) => /disconnected/.test(l)).length, 2, 'both logged before close() resolves');
+    await waitFor('backlog delivered', () => slow.closed, 5000);
+    assert.equal(slow.records.length, totals(server).routed - totals(server).dropped);
+    assert.equal(totals(server).peersDropped, 0);
+    assert.deepEqual(
+      logs.filter((l) => /dropped replayer/.test(l)),
+      [],
+    );
+    lingering.destroy();
   });
 });
