@@ -74,7 +74,6 @@ async function replayWith(
   out: ReplayOutput,
   spill: SessionSpill | undefined,
 ): Promise<ReplayResult> {
-  const transport = await createTransport(config, out);
   // The view is on screen before the run exists, so that loading it cannot delay the first sends.
   let live: { run: ReplayRun; metrics: RunMetrics } | undefined;
   let stopped = false;
@@ -82,6 +81,13 @@ async function replayWith(
     stopped = true;
     live?.run.stop();
   };
+  /** Why the transport cannot go on (it ended the sessions it had); the run stops with it. */
+  let fatal: string | undefined;
+  const onFatal = (reason: string) => {
+    fatal ??= reason;
+    live?.run.stop(`the replay stopped on ${reason}`);
+  };
+  const transport = await createTransport(config, out, onFatal);
   const view = startReplayLiveView(
     () => (live ? progressOf(live.run, live.metrics) : startingProgress(config)),
     {
@@ -101,6 +107,7 @@ async function replayWith(
   const run: ReplayRun = new ReplayRun(config, transport, metricsObserver(metrics), openCaptureFeed);
   live = { run, metrics };
   if (stopped) run.stop();
+  if (fatal !== undefined) run.stop(`the replay stopped on ${fatal}`);
   let failure: unknown;
   try {
     await run.run();
@@ -131,6 +138,8 @@ async function replayWith(
   out.stdout.write(`${formatSummary(report)}\n`);
   if (written) out.stdout.write(`report written to ${written}\n`);
   if (failure !== undefined) throw failure;
+  if (fatal !== undefined)
+    throw new UserError(`${fatal}: the replay stopped early (the report has what it did)`, 1);
   const nothingSelected = run.nothingSelected;
   if (nothingSelected !== undefined) throw new UserError(nothingSelected);
   if (config.reportPath && written !== config.reportPath) {
@@ -193,7 +202,11 @@ async function saveReport(
   }
 }
 
-async function createTransport(config: ReplayConfig, out: ReplayOutput): Promise<Transport> {
+async function createTransport(
+  config: ReplayConfig,
+  out: ReplayOutput,
+  onFatal: (reason: string) => void,
+): Promise<Transport> {
   if (config.transport === 'raw') {
     if (!config.raw) throw new UserError('--transport raw: give the intercepts with -s <host[:port],...>');
     return createRawTransport({
@@ -206,6 +219,7 @@ async function createTransport(config: ReplayConfig, out: ReplayOutput): Promise
         sessionTimeoutUs: config.sessionTimeoutMs * 1000,
       },
       warn: (message) => out.stderr.write(`reprise: ${message}\n`),
+      onFatal,
     });
   }
   return new SocketTransport({

@@ -42,6 +42,8 @@ export interface RawTransportConfig extends RawOptions {
   /** Session engine options from the shared replay flags (noWait, onlyComplete, sessionTimeoutUs, ...). */
   engine: Partial<EngineOptions>;
   warn(message: string): void;
+  /** The replay cannot go on (an intercept went away without --keep-going): `reason` says why. */
+  onFatal?: (reason: string) => void;
   tap?: (packet: Buffer) => void;
   noFeedbackWarnMs?: number;
 }
@@ -81,9 +83,10 @@ export async function createRawTransport(config: RawTransportConfig): Promise<Ra
         } else if (event.reconnecting) {
           config.warn(`lost intercept ${event.intercept} (${event.reason}); reconnecting (--keep-going)`);
         } else {
-          const reason = `lost intercept ${event.intercept} (${event.reason}); without --keep-going the replay stops`;
-          config.warn(reason);
+          const reason = `lost intercept ${event.intercept} (${event.reason})`;
+          config.warn(`${reason}; without --keep-going the replay stops`);
           transport?.fail(reason);
+          config.onFatal?.(reason);
         }
       },
     });
