@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
 import { linkTypeName } from '../capture/link-type-name.ts';
 import { DEFAULT_BUFFER_SIZE, LiveCaptureError } from '../capture/live.ts';
@@ -45,7 +45,7 @@ export function registerRecord(program: Command): void {
 
 async function runRecord(filterWords: string[], flags: RecordFlags & { tui: boolean }): Promise<number> {
   const options = resolveRecordOptions(flags, filterWords, new Date());
-  if (flags.write === undefined) mkdirSync(dirname(options.output), { recursive: true });
+  if (flags.write === undefined) makeRecordingsDirectory(dirname(options.output));
   let recorder: Recorder;
   try {
     recorder = Recorder.start(options);
@@ -53,24 +53,66 @@ async function runRecord(filterWords: string[], flags: RecordFlags & { tui: bool
     if (err instanceof LiveCaptureError || err instanceof RecordOutputError) throw new UserError(err.message);
     throw err;
   }
+  keepRecordingWhenTheTerminalGoes();
   process.stderr.write(`reprise record: ${startLine(options, recorder)}\n`);
   const onTerminate = () => recorder.stop('terminated');
+  const onHangup = () => recorder.stop('hangup');
   process.on('SIGTERM', onTerminate);
+  process.on('SIGHUP', onHangup);
   const view = startRecordLiveView(
     () => toProgress(recorder.stats()),
     { onStop: () => recorder.stop('interrupted') },
     flags.tui ? {} : { interactive: false },
   );
   const result = await recorder.finished;
-  await view.stop();
+  // After a hangup the terminal is gone: giving it back fails (EIO), and nobody is there to care.
+  await view.stop().catch((err: unknown) => {
+    if (result.stopReason !== 'hangup') throw err;
+  });
   process.off('SIGTERM', onTerminate);
+  process.off('SIGHUP', onHangup);
   for (const line of formatRecordingSummary(result)) process.stderr.write(`reprise record: ${line}\n`);
   for (const file of result.files) {
-    if (file.deleted || file.path === '-' || file.packets === 0) continue;
+    // Not /dev/null, nor a FIFO, whose reading would wait forever for a writer.
+    if (file.deleted || file.packets === 0 || !isRegularFile(file.path)) continue;
     const report = await inspectCapture(file.path);
     process.stderr.write(`reprise record: ${formatInspectLine(report)}\n`);
   }
-  return result.stopReason === 'write-failed' ? 1 : 0;
+  if (result.stopReason === 'hangup') dieOfHangup();
+  return result.error === null ? 0 : 1;
+}
+
+function makeRecordingsDirectory(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new UserError(
+      `cannot create the recordings directory ${resolve(dir)} (${(err as Error).message}); name the output file with -w`,
+    );
+  }
+}
+
+function isRegularFile(path: string): boolean {
+  return path !== '-' && (statSync(path, { throwIfNoEntry: false })?.isFile() ?? false);
+}
+
+/**
+ * Writes to a terminal that hung up (or a closed stderr pipe) fail with EIO or EPIPE; unheard, the
+ * stream's 'error' event would crash the recorder before it closes its files. The recording itself
+ * does not go through these events: the stdout sink sees its failures in write callbacks.
+ */
+function keepRecordingWhenTheTerminalGoes(): void {
+  const ignore = () => {};
+  process.stdout.on('error', ignore);
+  process.stderr.on('error', ignore);
+}
+
+/**
+ * Ends the process the way SIGHUP does by default, now that the files are closed. A normal exit
+ * would abort in Node 20 when the terminal is gone (restoring its mode fails: nodejs/node#51519).
+ */
+function dieOfHangup(): void {
+  process.kill(process.pid, 'SIGHUP');
 }
 
 function startLine(options: RecorderOptions, recorder: Recorder): string {

@@ -13,8 +13,12 @@ export type StopReason =
   | 'interrupted'
   /** SIGTERM. */
   | 'terminated'
+  /** SIGHUP: the terminal or session went away. */
+  | 'hangup'
   /** Writing the output failed (not writable, disk full). */
-  | 'write-failed';
+  | 'write-failed'
+  /** The capture failed while recording (the device went away). */
+  | 'capture-failed';
 
 export interface RecordLimits {
   /** Stop after this many packets. */
@@ -46,6 +50,8 @@ export class RecordControl {
   packets = 0;
   /** Why recording stopped; null while it runs. The first reason given wins. */
   stopReason: StopReason | null = null;
+  /** Packets stamped at or after this (ms since the epoch) are discarded. */
+  private admitBeforeMs = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly limits: RecordLimits,
@@ -63,9 +69,17 @@ export class RecordControl {
     return this.stopReason !== null;
   }
 
-  /** Decides where a packet whose record (header included) takes `recordBytes` goes. */
-  admit(recordBytes: number): PacketAction {
-    if (this.stopReason !== null) return PacketAction.Discard;
+  /** Stopped, and no packet can be admitted any more, whatever its timestamp. */
+  get closed(): boolean {
+    return this.admitBeforeMs === Number.NEGATIVE_INFINITY;
+  }
+
+  /**
+   * Decides where a packet whose record (header included) takes `recordBytes` goes. `timestampMs`
+   * (capture time, ms since the epoch) matters only after a stop that still admits earlier packets.
+   */
+  admit(recordBytes: number, timestampMs = Number.POSITIVE_INFINITY): PacketAction {
+    if (this.stopReason !== null && !(timestampMs < this.admitBeforeMs)) return PacketAction.Discard;
     let action: PacketAction = PacketAction.Write;
     const rotateBytes = this.limits.rotateBytes;
     // A file always takes at least one packet, so that one oversized packet cannot spin rotation.
@@ -90,7 +104,12 @@ export class RecordControl {
     return expired >= 1 ? expired : null;
   }
 
-  stop(reason: StopReason): void {
+  /**
+   * Stops recording. By default nothing more is admitted; with `admitBeforeMs`, packets stamped
+   * before that time still are: the kernel hands captured packets over up to a batch timeout late.
+   */
+  stop(reason: StopReason, admitBeforeMs = Number.NEGATIVE_INFINITY): void {
     if (this.stopReason === null) this.stopReason = reason;
+    this.admitBeforeMs = Math.min(this.admitBeforeMs, admitBeforeMs);
   }
 }

@@ -49,7 +49,8 @@ export function resolveRecordOptions(
     device,
     filter,
     output,
-    snapLength: snapLength === 0 ? DEFAULT_SNAP_LENGTH : snapLength,
+    // As tcpdump does: 0, or more than a pcap file can hold, means whole packets.
+    snapLength: snapLength === 0 || snapLength > PCAP_MAX_SNAPLEN ? DEFAULT_SNAP_LENGTH : snapLength,
     bufferSize:
       flags.bufferSize === undefined ? DEFAULT_BUFFER_SIZE : integer('-B', flags.bufferSize, 1) * 1024,
     nanosecond: flags.nano ?? false,

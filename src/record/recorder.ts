@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { type LiveCapture, openLiveCapture } from '../capture/live.ts';
+import { type LiveCapture, type LiveCaptureError, openLiveCapture } from '../capture/live.ts';
 import { PCAP_FILE_HEADER_BYTES, PCAP_RECORD_HEADER_BYTES } from '../capture/pcap-format.ts';
 import type { CaptureRecord } from '../capture/record.ts';
 import { DecodeContext } from '../packet/context.ts';
@@ -38,7 +38,7 @@ export interface RecordedFile {
 
 export interface RecordingResult {
   stopReason: StopReason;
-  /** What went wrong, for 'write-failed'. */
+  /** What went wrong, for 'write-failed' and 'capture-failed'. */
   error: string | null;
   files: RecordedFile[];
   packets: number;
@@ -57,6 +57,16 @@ export class RecordOutputError extends Error {
 }
 
 const STATS_PORTS = 5;
+/** The longest libpcap holds captured packets back (its batch timeout). */
+const BATCH_TIMEOUT_MS = 100;
+/**
+ * After a stop by signal, Ctrl-C or duration, how long the capture stays open to take the packets
+ * captured before the stop that libpcap still holds: two batch timeouts, for scheduling slack.
+ */
+const DRAIN_MS = 2 * BATCH_TIMEOUT_MS;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Stops that cut the recording at a moment in time, rather than at a packet. */
+const TIMED_STOPS: ReadonlySet<StopReason> = new Set(['interrupted', 'terminated', 'hangup', 'duration']);
 
 /**
  * Runs one recording: live capture in, pcap files out, under RecordControl's decisions. Packets
@@ -99,6 +109,8 @@ export class Recorder {
         // Batches of up to 100 ms instead of a wake-up per packet: ~15x less CPU per packet,
         // and well inside the flush interval.
         immediate: false,
+        timeoutMs: BATCH_TIMEOUT_MS,
+        onError: (error) => this.captureFailed(error),
       },
       (record) => this.onPacket(record),
     );
@@ -110,9 +122,7 @@ export class Recorder {
     }
     const flushEvery = options.flushIntervalMs ?? 500;
     this.timers.push(setInterval(() => this.flush(), flushEvery));
-    if (options.durationMs !== undefined) {
-      this.timers.push(setTimeout(() => this.stop('duration'), options.durationMs));
-    }
+    if (options.durationMs !== undefined) this.stopAfter(options.durationMs);
   }
 
   /** Starts recording. Throws LiveCaptureError (device, filter, privilege) or RecordOutputError. */
@@ -120,11 +130,37 @@ export class Recorder {
     return new Recorder(options);
   }
 
-  /** Stops recording (the first reason wins); `finished` resolves once the files are closed. */
+  /**
+   * Stops recording (the first reason wins); `finished` resolves once the files are closed. A
+   * timed stop (signal, Ctrl-C, duration) still writes the packets captured before it, which
+   * libpcap hands over up to a batch timeout later; the other stops end at once.
+   */
   stop(reason: StopReason): void {
     if (this.done) return;
+    if (!TIMED_STOPS.has(reason)) {
+      this.control.stop(reason);
+      this.finish();
+      return;
+    }
+    const draining = this.control.stopped;
+    this.control.stop(reason, Date.now() + 1);
+    if (!draining) this.timers.push(setTimeout(() => this.finish(), DRAIN_MS));
+  }
+
+  /** setTimeout fires at once past 2^31-1 ms (24.8 days): longer durations wait in steps. */
+  private stopAfter(durationMs: number): void {
+    const deadline = performance.now() + durationMs;
+    const wait = () => {
+      const left = deadline - performance.now();
+      if (left <= 0) this.stop('duration');
+      else this.timers.push(setTimeout(wait, Math.min(left, MAX_TIMER_MS)));
+    };
+    wait();
+  }
+
+  private finish(): void {
+    if (this.done) return;
     this.done = true;
-    this.control.stop(reason);
     this.capture.close();
     for (const timer of this.timers) clearInterval(timer);
     this.closing.push(this.closeFile(this.file, this.files.length - 1));
@@ -176,7 +212,8 @@ export class Recorder {
   }
 
   private onPacket(record: CaptureRecord): void {
-    const action = this.control.admit(PCAP_RECORD_HEADER_BYTES + record.capturedLength);
+    const timestampMs = record.tsSec * 1000 + record.tsNsec / 1e6;
+    const action = this.control.admit(PCAP_RECORD_HEADER_BYTES + record.capturedLength, timestampMs);
     if (action === PacketAction.Discard) return;
     try {
       if (action === PacketAction.RotateThenWrite) this.rotate();
@@ -187,7 +224,7 @@ export class Recorder {
     }
     if (decodeRecord(record, this.view, this.decodeContext) === DecodeStatus.TCP)
       this.tally.observe(this.view);
-    if (this.control.stopped) this.stop(this.control.stopReason ?? 'count');
+    if (this.control.closed) this.finish();
   }
 
   private rotate(): void {
@@ -240,9 +277,15 @@ export class Recorder {
     file.flush().catch((err: unknown) => this.fail(file, err));
   }
 
+  private captureFailed(error: LiveCaptureError): void {
+    this.error ??= error.message;
+    this.control.stop('capture-failed');
+    this.finish();
+  }
+
   private fail(file: RecordingFile, err: unknown): void {
     this.noteFailure(file, err);
-    this.stop('write-failed');
+    this.finish();
   }
 
   private noteFailure(file: RecordingFile, err: unknown): void {
@@ -269,6 +312,8 @@ function describe(err: unknown): string {
       return 'it is a directory';
     case 'EROFS':
       return 'read-only file system';
+    case 'EPIPE':
+      return 'the reading end of the pipe was closed';
     default:
       return text;
   }

@@ -9,7 +9,9 @@ const stopReasons: Record<StopReason, string> = {
   duration: 'duration reached',
   interrupted: 'interrupted',
   terminated: 'terminated (SIGTERM)',
+  hangup: 'hung up (SIGHUP)',
   'write-failed': 'writing failed',
+  'capture-failed': 'the capture failed',
 };
 
 /** The end-of-recording report (plain text, for stderr): why it stopped, what it wrote, what libpcap saw. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -22,7 +22,7 @@ describe('reprise record: bad input and faults', { skip }, () => {
   });
   after(() => hosts?.close());
 
-  function record(args: string[], asUser?: number) {
+  function record(args: string[], asUser?: number, cwd = ROOT) {
     const command =
       asUser === undefined ? [] : ['setpriv', `--reuid=${asUser}`, `--regid=${asUser}`, '--clear-groups'];
     const run = spawnSync(
@@ -40,7 +40,7 @@ describe('reprise record: bad input and faults', { skip }, () => {
         '1',
         ...args,
       ],
-      { cwd: ROOT, encoding: 'utf8', timeout: 60000 },
+      { cwd, encoding: 'utf8', timeout: 60000 },
     );
     return { code: run.status, stderr: run.stderr };
   }
@@ -83,6 +83,16 @@ describe('reprise record: bad input and faults', { skip }, () => {
     const run = record(['-i', hosts.serverDevice, '-w', '/proc/reprise-nope/x.pcap']);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /cannot write \/proc\/reprise-nope\/x\.pcap/);
+  });
+
+  it('says so, without a stack trace, when the default recordings directory cannot be made', () => {
+    const cwd = join(hosts.dir, 'no-recordings-dir');
+    mkdirSync(cwd);
+    writeFileSync(join(cwd, 'recordings'), 'a file in the way');
+    const run = record(['-i', hosts.serverDevice], undefined, cwd);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /cannot create the recordings directory .*no-recordings-dir\/recordings .*-w/);
+    assert.doesNotMatch(run.stderr, /at .*\(/);
   });
 
   it('stops with a clear error when the disk fills, and keeps a valid file', async (t) => {

@@ -57,6 +57,32 @@ describe('RecordControl', () => {
     assert.equal(control.admit(10), PacketAction.Discard);
   });
 
+  it('after a timed stop, still admits the packets captured before it, and only those', () => {
+    const control = new RecordControl({}, HEADER);
+    assert.equal(control.admit(100, 1000), PacketAction.Write);
+    control.stop('interrupted', 2000);
+    assert.equal(control.closed, false);
+    const late = [1999.5, 2000, 1500, 2500].map((ms) => control.admit(100, ms));
+    assert.deepEqual(late, [
+      PacketAction.Write,
+      PacketAction.Discard,
+      PacketAction.Write,
+      PacketAction.Discard,
+    ]);
+    assert.equal(control.packets, 3);
+    assert.equal(control.stopReason, 'interrupted');
+  });
+
+  it('closes at once when the count is reached while a timed stop drains', () => {
+    const control = new RecordControl({ count: 2 }, HEADER);
+    control.stop('duration', 2000);
+    assert.equal(control.admit(100, 1000), PacketAction.Write);
+    assert.equal(control.admit(100, 1001), PacketAction.Write);
+    assert.equal(control.closed, true);
+    assert.equal(control.admit(100, 1002), PacketAction.Discard);
+    assert.equal(control.stopReason, 'duration');
+  });
+
   it('rejects limits that cannot work', () => {
     assert.throws(() => new RecordControl({ count: 0 }, HEADER), /count/);
     assert.throws(() => new RecordControl({ ringFiles: 0 }, HEADER), /ringFiles/);
