@@ -34,7 +34,9 @@ if (bundleIsFresh()) {
   ({ main } = await import(bundle));
 } else {
   const { register } = await import('tsx/esm/api');
-  register();
+  // The project's tsconfig wherever reprise runs from (tsx would look in the working directory,
+  // and JSX would lose its settings).
+  register({ tsconfig: join(root, 'tsconfig.json') });
   ({ main } = await import('../src/cli/main.ts'));
 }
 process.exitCode = await main(process.argv);
