@@ -57,9 +57,14 @@ describe('socket replay of a server-speaks-first protocol', () => {
           session.requests.length,
         );
       }
+      // One new connection per command after the first; a command may also go out on a connection
+      // the target is closing (its FIN not in yet), get no answer, and go again on the next one.
       const reconnects = report.sessions.reduce((sum, s) => sum + (s.reconnects ?? 0), 0);
       const commandsAfterTheFirst = greeted.reduce((sum, s) => sum + s.requests.length - 1, 0);
-      assert.equal(reconnects, commandsAfterTheFirst, 'one new connection per command after the first');
+      assert.ok(
+        reconnects >= commandsAfterTheFirst,
+        `${reconnects} reconnects for ${commandsAfterTheFirst} commands`,
+      );
       const used = closer.connections.filter((c) => c.firstByteAtMs !== undefined);
       for (const conn of used) {
         assert.ok(
@@ -67,12 +72,10 @@ describe('socket replay of a server-speaks-first protocol', () => {
           'a command before the greeting',
         );
       }
-      const commands = (bytes: Buffer) => bytes.toString('latin1').split('\r\n').length - 1;
-      assert.equal(
-        used.reduce((sum, c) => sum + commands(Buffer.concat(c.bytes)), 0),
-        greeted.reduce((sum, s) => sum + commands(clientBytes(s)), 0),
-        'every command once',
-      );
+      const lines = (bytes: Buffer) => bytes.toString('latin1').split('\r\n').slice(0, -1);
+      const answered = used.map((c) => lines(Buffer.concat(c.bytes))[0]).sort();
+      const captured = greeted.flatMap((s) => s.requests.map((r) => lines(r.data)[0])).sort();
+      assert.deepEqual(answered, captured, 'every request answered once, each on a connection of its own');
     } finally {
       await closer.close();
     }
