@@ -188,7 +188,7 @@ export class Recorder {
       sessionsActive: this.tally.sessionsActive,
       serverPorts: this.tally.busiestServerPorts(STATS_PORTS),
       dropped: captureStats.dropped,
-      ifDropped: captureStats.ifDropped,
+      ifDropped: this.interfaceDrops(captureStats.ifDropped),
       file: this.file.path,
       fileBytes: this.file.bytesWritten,
       fileSequence: this.control.fileSequence,
@@ -208,7 +208,13 @@ export class Recorder {
       elapsedMs: performance.now() - this.startedAt,
       linkType: this.capture.linkType,
       ...this.capture.stats(),
+      ifDropped: this.interfaceDrops(this.capture.stats().ifDropped),
     };
+  }
+
+  /** libpcap reads interface drops from the device's counters: 'any' has none (it says 0). */
+  private interfaceDrops(reported: number): number | null {
+    return this.options.device === 'any' ? null : reported;
   }
 
   private onPacket(record: CaptureRecord): void {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readSessions } from '../../src/flow/pipeline.ts';
@@ -147,6 +148,18 @@ describe('reprise record on a veth between two namespaces', { skip }, () => {
     assert.match(timedRun.stderr, /stopped: duration reached/);
     assert.ok(Date.now() - before >= 1500);
     tcpdumpRead(timed);
+  });
+
+  it('-i any: records cooked (SLL) frames tcpdump reads, and does not claim to know interface drops', async () => {
+    const file = join(hosts.dir, 'any.pcap');
+    const recorder = await startRecorder(hosts, file, ['-i', 'any', '-c', '7', 'port 8080']);
+    const done = finished(recorder);
+    httpRequests(hosts, 8080, 3);
+    const run = await done;
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /interface drops unknown/);
+    assert.ok([113, 276].includes(readFileSync(file).readUInt32LE(20)), 'link type LINUX_SLL or LINUX_SLL2');
+    assert.equal(tcpdumpRead(file).lines.length, 7);
   });
 
   it('leaves a readable file when killed with SIGKILL mid-capture', async () => {
