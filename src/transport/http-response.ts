@@ -33,6 +33,11 @@ export class HttpResponseFraming {
     return this.status;
   }
 
+  /** Part of a response head came ("HTTP/1.1 200 OK\r\nContent-"), and not its end yet. */
+  get inHead(): boolean {
+    return this.state === 'incomplete' && this.head !== undefined && this.head.length > 0;
+  }
+
   /** The server ends the connection after this response (`Connection: close`, or HTTP/1.0 without keep-alive). */
   get closesConnection(): boolean {
     return this.closes;

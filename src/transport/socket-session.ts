@@ -64,12 +64,14 @@ function timerDelayMs(ms: number): number {
 
 /**
  * A final HTTP response whose head came and whose framing (Content-Length, chunked) says more body
- * is due: it is over when the framing says so, however long the target pauses, not after a quiet.
- * An interim 100 Continue is not: the final response waits for the request body.
+ * is due, or a head that came in part: it is over when the framing says so, however long the
+ * target pauses, not after a quiet. An interim 100 Continue is not: the final response waits for
+ * the request body.
  */
-function httpBodyPending(flight: InFlight): boolean {
+function httpResponsePending(flight: InFlight): boolean {
+  if (flight.framingState !== 'incomplete') return false;
   const status = flight.framing.statusCode;
-  return flight.framingState === 'incomplete' && status !== undefined && status >= 200;
+  return flight.framing.inHead || (status !== undefined && status >= 200);
 }
 
 interface InFlight {
@@ -318,8 +320,10 @@ export class SocketSession implements SessionDriver {
     if (flight.complete) return;
     this.awaiting = undefined;
     if (flight.framingState === 'complete') this.responseOver(flight);
-    else if (httpBodyPending(flight)) this.awaitTarget(flight.sent.index, nowMs);
-    else this.armQuiet(flight);
+    else if (httpResponsePending(flight)) {
+      this.clearQuiet();
+      this.awaitTarget(flight.sent.index, nowMs);
+    } else this.armQuiet(flight);
   }
 
   /** Bytes before the first request: the quiet wait for the greeting's end starts again. */
@@ -404,7 +408,7 @@ export class SocketSession implements SessionDriver {
     if (!this.connectionDone || how === 'reset-by-target') this.lostAs = how;
     this.connectionDone = true;
     const flight = this.inFlight;
-    if (flight && !flight.complete && httpBodyPending(flight)) {
+    if (flight && !flight.complete && httpResponsePending(flight)) {
       this.answerInFlight();
       this.endLost(
         `in the middle of the response to request ${flight.sent.index} (${flight.responseBytes} bytes of it came)`,

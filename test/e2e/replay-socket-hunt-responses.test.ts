@@ -17,12 +17,18 @@ import { syntheticCapture, tempDir } from '../helpers/synthetic.ts';
 const BODY_PART = 'x'.repeat(10);
 const STREAMED_HEAD = `HTTP/1.1 200 OK\r\nContent-Length: ${BODY_PART.length * 3}\r\n\r\n`;
 const STREAMED_BYTES = STREAMED_HEAD.length + BODY_PART.length * 3;
+const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 /** A head promising 1000 bytes of body, and 3 of them. */
 const CUT_SHORT = 'HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nabc';
 
-/** Answers each request with a head, then its body in three parts 30 ms apart (far over the 2 ms quiet). */
-async function startStreamingServer(): Promise<ListeningServer> {
+/**
+ * Answers each request with a head, then its body in three parts 30 ms apart (far over the 2 ms
+ * quiet). `headIn`: the writes the head goes in, 10 ms apart (a head split across segments, or
+ * an interim 100 Continue before it).
+ */
+async function startStreamingServer(headIn: string[] = [STREAMED_HEAD]): Promise<ListeningServer> {
   const server = net.createServer((socket) => {
+    socket.setNoDelay(true);
     socket.on('error', () => {});
     let pending = '';
     let queue = Promise.resolve();
@@ -31,7 +37,10 @@ async function startStreamingServer(): Promise<ListeningServer> {
       for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
         pending = pending.slice(end + 4);
         queue = queue.then(async () => {
-          socket.write(STREAMED_HEAD);
+          for (const [i, piece] of headIn.entries()) {
+            if (i > 0) await sleep(10);
+            socket.write(piece);
+          }
           for (let part = 0; part < 3; part++) {
             await sleep(30);
             if (!socket.destroyed) socket.write(BODY_PART);
@@ -64,6 +73,37 @@ describe('socket replay: how responses end', () => {
     capture = await syntheticCapture(join(dir.path, 'three.pcap'), { sessions: 3, requestsPerSession: 3 });
   });
   after(() => dir.cleanup());
+
+  for (const [what, headIn, extraBytes] of [
+    ['', [STREAMED_HEAD], 0],
+    [', its head split across segments', [STREAMED_HEAD.slice(0, 25), STREAMED_HEAD.slice(25)], 0],
+    [
+      ', after a 100 Continue',
+      [CONTINUE + STREAMED_HEAD.slice(0, 25), STREAMED_HEAD.slice(25)],
+      CONTINUE.length,
+    ],
+  ] as const) {
+    it(`an HTTP body streamed with pauses${what} is one response: every request gets its whole answer`, async () => {
+      const server = await startStreamingServer([...headIn]);
+      try {
+        const { report } = await replay(replayConfig([capture], server.port, 80), capturedOutput());
+        assert.equal(report.totals.sessions.completed, 3);
+        assert.equal(report.totals.requests.answered, 9);
+        for (const s of report.sessions) {
+          for (const r of s.requests) {
+            assert.equal(
+              r.responseBytes,
+              STREAMED_BYTES + extraBytes,
+              `session ${s.sessionId} request ${r.index}`,
+            );
+            assert.ok((r.lastByteMs ?? 0) >= 80, `last byte after the last body part: ${r.lastByteMs} ms`);
+          }
+        }
+      } finally {
+        await server.close();
+      }
+    });
+  }
 
   it('an HTTP body streamed with pauses is one response: every request gets its whole answer and status', async () => {
     const server = await startStreamingServer();
