@@ -89,6 +89,8 @@ export class Recorder {
   private bytesInEarlierFiles = 0;
   private error: string | null = null;
   private done = false;
+  /** A timed stop is taking the packets captured before it (see stop). */
+  private draining = false;
   private rate = { at: this.startedAt, packets: 0, perSecond: 0 };
 
   private constructor(private readonly options: RecorderOptions) {
@@ -142,9 +144,10 @@ export class Recorder {
       this.finish();
       return;
     }
-    const draining = this.control.stopped;
     this.control.stop(reason, Date.now() + 1);
-    if (!draining) this.timers.push(setTimeout(() => this.finish(), DRAIN_MS));
+    if (this.draining) return;
+    this.draining = true;
+    this.timers.push(setTimeout(() => this.finish(), DRAIN_MS));
   }
 
   /** setTimeout fires at once past 2^31-1 ms (24.8 days): longer durations wait in steps. */
@@ -225,7 +228,7 @@ export class Recorder {
       if (action === PacketAction.RotateThenWrite) this.rotate();
       this.file.write(record);
     } catch (err) {
-      this.fail(this.file, err);
+      this.noteFailure(this.file, err);
       return;
     }
     if (decodeRecord(record, this.view, this.decodeContext) === DecodeStatus.TCP)
@@ -280,7 +283,7 @@ export class Recorder {
 
   private flush(): void {
     const file = this.file;
-    file.flush().catch((err: unknown) => this.fail(file, err));
+    file.flush().catch((err: unknown) => this.noteFailure(file, err));
   }
 
   private captureFailed(error: LiveCaptureError): void {
@@ -289,14 +292,11 @@ export class Recorder {
     this.finish();
   }
 
-  private fail(file: RecordingFile, err: unknown): void {
-    this.noteFailure(file, err);
-    this.finish();
-  }
-
+  /** A write failed: recording ends (whatever file it was, a rotated one included). */
   private noteFailure(file: RecordingFile, err: unknown): void {
     this.error ??= `cannot write ${file.path === '-' ? 'to stdout' : file.path}: ${describe(err)}`;
     this.control.stop('write-failed');
+    this.finish();
   }
 }
 
