@@ -6,7 +6,7 @@
  * and above, so that a slow captured handshake does not stall every request. And whether a
  * response is waited for at all (`answerExpected`). One definition for both transports.
  */
-import type { CapturedRequest } from '../flow/session.ts';
+import type { CapturedRequest, CapturedSession } from '../flow/session.ts';
 import type { HttpRequestLine } from '../report/http.ts';
 
 export interface ResponseQuiet {
@@ -44,4 +44,19 @@ export function answerExpected(
 ): boolean {
   if (request.responseBytes > 0) return true;
   return (typeof http === 'function' ? http() : http) !== undefined;
+}
+
+/**
+ * The capture shows this request unanswered, and nothing says an answer was due (answerExpected
+ * is false), in a session whose server did answer or greet: the target not answering it either is
+ * as captured (a QUIT, a Postgres Terminate), not a loss. In a session without any server payload
+ * captured (a one-sided capture) nothing tells, and an unanswered request counts as lost.
+ */
+export function unansweredInCapture(
+  session: CapturedSession,
+  request: CapturedRequest,
+  http: HttpRequestLine | undefined,
+): boolean {
+  if (answerExpected(request, http)) return false;
+  return session.greetingBytes > 0 || session.requests.some((r) => r.responseBytes > 0);
 }

@@ -14,7 +14,7 @@ import type { EngineAction, EngineOptions, OutSegment, ResponseHeader } from '..
 import type { SessionEnv } from '../replay/observer.ts';
 import type { PlannedSession, SessionDriver } from '../replay/plan.ts';
 import type { RewrittenClient } from '../replay/port-shift.ts';
-import { answerExpected } from '../replay/response-quiet.ts';
+import { unansweredInCapture } from '../replay/response-quiet.ts';
 import { parseHttpRequestLine } from '../report/http.ts';
 import type { SessionEnd } from '../report/metrics.ts';
 
@@ -179,7 +179,9 @@ export class RawSession implements SessionDriver {
       sentMs,
       bytesSent: bytes,
       ...(http ? { http } : {}),
-      ...(request && !answerExpected(request, http) ? { unansweredInCapture: true } : {}),
+      ...(request && unansweredInCapture(this.planned.session, request, http)
+        ? { unansweredInCapture: true }
+        : {}),
     });
     this.env.observer.bytes(this.planned, bytes, 0);
   }

@@ -28,6 +28,7 @@ import {
   RESPONSE_QUIET,
   type ResponseQuiet,
   responseQuietUs,
+  unansweredInCapture,
 } from '../replay/response-quiet.ts';
 import { parseHttpRequestLine } from '../report/http.ts';
 import type { SentRequest } from '../report/metrics.ts';
@@ -272,7 +273,7 @@ export class SocketSession implements SessionDriver {
       sentMs: nowMs,
       bytesSent: request.data.length,
       http,
-      ...(expectsAnswer ? {} : { unansweredInCapture: true }),
+      ...(unansweredInCapture(this.planned.session, request, http) ? { unansweredInCapture: true } : {}),
     };
     this.socket.write(request.data);
     this.sentOnConnection++;
