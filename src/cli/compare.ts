@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from '@commander-js/extra-typings';
+import { withComparableLost } from '../report/comparable-lost.ts';
 import { captureMismatch, compareReports } from '../report/compare.ts';
 import { renderComparisonHtml } from '../report/compare-html.ts';
 import { describeVerdict, formatComparison } from '../report/compare-text.ts';
@@ -29,8 +30,10 @@ export function registerCompare(program: Command): void {
     .option('--html <file>', 'also write the comparison as a self-contained HTML page')
     .action(async (baselinePath, candidatePath, options) => {
       const rules = options.failOn.flatMap(parseRulesOption);
-      const baseline = await readReportOption(baselinePath);
-      const candidate = await readReportOption(candidatePath);
+      const [baseline, candidate] = withComparableLost(
+        await readReportOption(baselinePath),
+        await readReportOption(candidatePath),
+      );
       const mismatch = captureMismatch(baseline, candidate, [baselinePath, candidatePath]);
       if (mismatch) throw new UserError(mismatch);
 

@@ -31,7 +31,8 @@ export interface MetricRow {
   verdict: Verdict;
   /**
    * The run(s) that measured nothing here (a latency with no response, an endpoint a run did not
-   * request): their figure is 0 and means none, so the delta is no change for better or worse.
+   * request): their figure is 0 and means none, so the delta is 0; the row is worse when only the
+   * candidate measured nothing (it answered nothing), the same otherwise.
    */
   unmeasured?: 'baseline' | 'candidate' | 'both';
 }

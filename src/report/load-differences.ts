@@ -3,6 +3,7 @@
  * that shape the load differ, or one run planned other sessions or was stopped before its end.
  * `compare` still compares them, with these warnings, since such a comparison can be intended.
  */
+import { countsUnansweredApart } from './comparable-lost.ts';
 import type { RunReport } from './schema.ts';
 
 /** Replay options (as `options` keeps them) that change what is sent or when, with their flag. */
@@ -27,6 +28,12 @@ export function loadDifferences(baseline: RunReport, candidate: RunReport): stri
     const [a, b] = [baseline.options[key], candidate.options[key]];
     if (JSON.stringify(a) !== JSON.stringify(b))
       warnings.push(`the runs used different ${flag}: ${shown(a)} and ${shown(b)}`);
+  }
+  if (countsUnansweredApart(baseline) !== countsUnansweredApart(candidate)) {
+    const older = countsUnansweredApart(baseline) ? 'candidate' : 'baseline';
+    warnings.push(
+      `the ${older} report predates counting requests unanswered as in the capture apart: both sides count them in lost`,
+    );
   }
   const [a, b] = [baseline.totals.sessions, candidate.totals.sessions];
   if (a.planned !== b.planned)

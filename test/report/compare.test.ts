@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildReport } from '../../src/report/build.ts';
+import { withComparableLost } from '../../src/report/comparable-lost.ts';
 import { captureMismatch, compareReports, statusChanges } from '../../src/report/compare.ts';
 import { renderComparisonHtml } from '../../src/report/compare-html.ts';
 import { describeVerdict, formatComparison } from '../../src/report/compare-text.ts';
@@ -26,6 +27,26 @@ function rowOf(
 }
 
 describe('compareReports', () => {
+  it('an older report counted unanswered-as-captured requests in lost: both sides do, and a warning says so', () => {
+    const older = runReport({ latenciesMs: steady });
+    older.totals.requests.lost = 6;
+    delete older.totals.requests.unansweredAsCaptured;
+    const newer = runReport({ latenciesMs: steady });
+    newer.totals.requests.lost = 0;
+    newer.totals.requests.unansweredAsCaptured = 6;
+    const [a, b] = withComparableLost(older, newer);
+    const comparison = compareReports(a, b);
+    const row = rowOf('Requests', 'lost', comparison);
+    assert.deepEqual([row.baseline, row.candidate, row.verdict], [6, 6, 'same']);
+    assert.ok(
+      comparison.warnings.some((w) => /baseline report predates .* both sides count them in lost/.test(w)),
+    );
+    const [rule] = evaluateRules(parseRules('lost=+0'), a, b);
+    assert.equal(rule.crossed, false);
+    const [same] = withComparableLost(newer, newer);
+    assert.equal(same, newer, 'reports alike are left alone');
+  });
+
   it('shows requests the capture did not hold when a report counts them, e.g. against an older baseline', () => {
     const older = runReport({ latenciesMs: steady });
     delete older.totals.requests.notCaptured;
