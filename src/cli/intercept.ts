@@ -110,8 +110,11 @@ async function runIntercept(opts: InterceptCommandOptions): Promise<void> {
   process.on('SIGTERM', onSigterm);
   await stopped;
   process.off('SIGTERM', onSigterm);
-  await view.stop();
-  terminalLog.release();
+  try {
+    await view.stop();
+  } finally {
+    terminalLog.release();
+  }
   await server.close();
   process.stderr.write(`${formatTotals(server.snapshot())}\n`);
   if (captureFailure) throw new UserError(`${captureFailure.message}; intercept stopped`, 1);

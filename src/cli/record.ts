@@ -56,7 +56,12 @@ async function runRecord(filterWords: string[], flags: RecordFlags & { tui: bool
   keepRecordingWhenTheTerminalGoes();
   process.stderr.write(`reprise record: ${startLine(options, recorder)}\n`);
   const onTerminate = () => recorder.stop('terminated');
-  const onHangup = () => recorder.stop('hangup');
+  // A hangup may come while an earlier stop (Ctrl-C) drains: the terminal is gone all the same.
+  let hungUp = false;
+  const onHangup = () => {
+    hungUp = true;
+    recorder.stop('hangup');
+  };
   process.on('SIGTERM', onTerminate);
   process.on('SIGHUP', onHangup);
   const view = startRecordLiveView(
@@ -67,7 +72,7 @@ async function runRecord(filterWords: string[], flags: RecordFlags & { tui: bool
   const result = await recorder.finished;
   // After a hangup the terminal is gone: giving it back fails (EIO), and nobody is there to care.
   await view.stop().catch((err: unknown) => {
-    if (result.stopReason !== 'hangup') throw err;
+    if (!hungUp) throw err;
   });
   process.off('SIGTERM', onTerminate);
   process.off('SIGHUP', onHangup);
@@ -78,7 +83,7 @@ async function runRecord(filterWords: string[], flags: RecordFlags & { tui: bool
     const report = await inspectCapture(file.path);
     process.stderr.write(`reprise record: ${formatInspectLine(report)}\n`);
   }
-  if (result.stopReason === 'hangup') dieOfHangup();
+  if (hungUp) dieOfHangup();
   return result.error === null ? 0 : 1;
 }
 

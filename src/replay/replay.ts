@@ -138,8 +138,10 @@ async function replayWith(
   out.stdout.write(`${formatSummary(report)}\n`);
   if (written) out.stdout.write(`report written to ${written}\n`);
   if (failure !== undefined) throw failure;
-  if (fatal !== undefined)
-    throw new UserError(`${fatal}: the replay stopped early (the report has what it did)`, 1);
+  if (fatal !== undefined) {
+    const kept = config.reportPath ? 'the report has what it did' : 'the summary above has what it did';
+    throw new UserError(`${fatal}: the replay stopped early (${kept})`, 1);
+  }
   const nothingSelected = run.nothingSelected;
   if (nothingSelected !== undefined) throw new UserError(nothingSelected);
   if (config.reportPath && written !== config.reportPath) {

@@ -92,7 +92,7 @@ describe('raw replay faults: each ends with a clear message and every session ac
     );
     assert.match(
       result.stderr,
-      /reprise: lost intercept .*: the replay stopped early \(the report has what it did\)/,
+      /reprise: lost intercept .*: the replay stopped early \(the (report|summary above) has what it did\)/,
     );
     // The capture runs 3 s at --speed 1: the rest of it is not played out as a column of errors.
     assert.ok(stoppedAfterMs < 2000, `the replay ended ${stoppedAfterMs} ms after the intercept died`);
