@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { peerName } from './endpoints.ts';
 import { FrameQueue } from './frame-queue.ts';
-import { type ClientMessage, ClientMessageDecoder, FrameEncoder, WireError } from './wire.ts';
+import { type ClientMessage, ClientMessageDecoder, FrameEncoder, RECORD_SIZE, WireError } from './wire.ts';
 
 /** How much of a slow replayer's backlog goes into one write once its socket drains. */
 const DRAIN_WRITE_BYTES = 64 * 1024;
@@ -97,11 +97,16 @@ export class ReplayerConnection {
     this.socket.end();
   }
 
-  /** Closes at once, without blaming the peer (shutdown: it did not close its side in time). */
+  /**
+   * Closes at once, without blaming the peer (shutdown: it did not close its side in time). What
+   * it had not read yet is lost: counted as dropped (about, frame headers included).
+   */
   destroy(): void {
     if (this.closed) return;
+    const unsent = Math.floor(this.queuedBytes / RECORD_SIZE);
     this.finish();
     this.socket.destroy();
+    if (unsent > 0) this.events.onDropped(this, unsent);
   }
 
   get queuedBytes(): number {

@@ -31,6 +31,9 @@ export function endpointKey(ip: number, port: number): number {
   return (ip >>> 0) * 65536 + port;
 }
 
+/** Routes a full table looks at for expired ones before it refuses a new route. */
+const FULL_TABLE_SWEEP_ROUTES = 5000;
+
 export class RouteTable<P> {
   private readonly byClient = new Map<number, Map<number, Entry<P>>>();
   /** Routes per peer: a peer without any (a probe, a storm of short connections) leaves without a scan. */
@@ -64,7 +67,12 @@ export class RouteTable<P> {
       existing.closing = false;
       return true;
     }
-    if (this.count >= this.options.maxRoutes) return false;
+    if (this.count >= this.options.maxRoutes) {
+      // Expired routes the periodic sweep has not reached yet must not hold a new one out.
+      this.expireSome(now, FULL_TABLE_SWEEP_ROUTES);
+      if (this.count >= this.options.maxRoutes) return false;
+      targets = this.byClient.get(clientKey);
+    }
     if (!targets) {
       targets = new Map();
       this.byClient.set(clientKey, targets);

@@ -99,11 +99,6 @@ export class Router<S extends RecordSink> {
     this.routes.removePeer(sink);
   }
 
-  expire(now: number): void {
-    this.routes.expire(now);
-    this.totals.heldExpired += this.held.expire(now);
-  }
-
   /** One slice of the periodic sweep: about `routeBudget` routes, and every held response. */
   sweep(now: number, routeBudget: number): void {
     this.routes.expireSome(now, routeBudget);

@@ -6,6 +6,7 @@ import { DecodeContext } from '../packet/context.ts';
 import { decodeRecord } from '../packet/decode.ts';
 import { DecodeStatus } from '../packet/status.ts';
 import { newPacketView } from '../packet/view.ts';
+import { timerDelayMs } from '../util/timer-delay.ts';
 import { PacketAction, RecordControl, type StopReason } from './control.ts';
 import { rotatedPath } from './file-names.ts';
 import { openRecordingFile, type RecordingFile } from './output.ts';
@@ -64,7 +65,6 @@ const BATCH_TIMEOUT_MS = 100;
  * captured before the stop that libpcap still holds: two batch timeouts, for scheduling slack.
  */
 const DRAIN_MS = 2 * BATCH_TIMEOUT_MS;
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Stops that cut the recording at a moment in time, rather than at a packet. */
 const TIMED_STOPS: ReadonlySet<StopReason> = new Set(['interrupted', 'terminated', 'hangup', 'duration']);
 
@@ -150,13 +150,13 @@ export class Recorder {
     this.timers.push(setTimeout(() => this.finish(), DRAIN_MS));
   }
 
-  /** setTimeout fires at once past 2^31-1 ms (24.8 days): longer durations wait in steps. */
+  /** Waits `durationMs`, in steps where it is longer than a timer holds (timerDelayMs). */
   private stopAfter(durationMs: number): void {
     const deadline = performance.now() + durationMs;
     const wait = () => {
       const left = deadline - performance.now();
       if (left <= 0) this.stop('duration');
-      else this.timers.push(setTimeout(wait, Math.min(left, MAX_TIMER_MS)));
+      else this.timers.push(setTimeout(wait, timerDelayMs(left)));
     };
     wait();
   }

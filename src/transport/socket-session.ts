@@ -33,6 +33,7 @@ import {
 import { parseHttpRequestLine } from '../report/http.ts';
 import type { SentRequest } from '../report/metrics.ts';
 import type { SessionOutcome } from '../report/outcome.ts';
+import { timerDelayMs } from '../util/timer-delay.ts';
 import { type FramingState, HttpResponseFraming } from './http-response.ts';
 
 export interface SocketSessionOptions {
@@ -55,13 +56,6 @@ export const defaultSocketSessionOptions: SocketSessionOptions = {
   closeGraceMs: 2_000,
   maxReconnects: 3,
 };
-
-/** Node fires a timer longer than 2^31 - 1 ms after 1 ms; a longer wait sleeps again for the rest. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-function timerDelayMs(ms: number): number {
-  return Math.min(ms, MAX_TIMER_MS);
-}
 
 /**
  * A final HTTP response whose head came and whose framing (Content-Length, chunked) says more body

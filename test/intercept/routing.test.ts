@@ -108,6 +108,15 @@ describe('route table', () => {
     assert.equal(table.size, 0);
   });
 
+  it('a full table makes room from expired routes the sweep has not reached yet', () => {
+    const table = new RouteTable<string>(options);
+    assert.ok(table.add(routeFor(1), 'a', 0));
+    assert.ok(table.add(routeFor(2), 'a', 0));
+    assert.equal(table.add(routeFor(3), 'a', 500), false, 'full, nothing expired');
+    assert.ok(table.add(routeFor(3), 'a', 1000), 'the routes of 0 expired at 1000');
+    assert.equal(table.size, 1);
+  });
+
   it('counts the routes of each peer through moves, expiry and removal', () => {
     const table = new RouteTable<string>({ idleMs: 1000, closeGraceMs: 100, maxRoutes: 10 });
     table.add(routeFor(1), 'a', 0);
@@ -167,7 +176,7 @@ describe('router', () => {
     router.add(sink, routeFor(40001), 0);
     router.response(decode(response(40001, TcpFlag.RST)), 10);
     router.response(decode(response(40001, TcpFlag.ACK)), 50);
-    router.expire(200);
+    router.sweep(200, 1000);
     router.response(decode(response(40001, TcpFlag.ACK)), 200);
     assert.deepEqual(got, [TcpFlag.RST, TcpFlag.ACK]);
     assert.equal(router.totals.unroutable, 1);

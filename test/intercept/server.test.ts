@@ -338,4 +338,27 @@ describe('intercept server', () => {
     );
     lingering.destroy();
   });
+
+  it('on shutdown, the backlog of a replayer that never reads again counts as dropped', async () => {
+    const { source, server, port } = await setup({ connection: { maxQueuedBytes: 1024 * 1024 } });
+    const stuck = await replayer(port);
+    stuck.add(routeFor(46001));
+    await settle();
+    stuck.socket.pause();
+    const template = response(46001, DATA);
+    for (let i = 0; i < 300_000; i++) {
+      const frame = Buffer.from(template);
+      frame.writeUInt32BE(i, 24);
+      source.emit(frame);
+      if (i % 1000 === 999) await new Promise((r) => setImmediate(r));
+    }
+    await settle(50);
+    const queued = server.snapshot().queuedBytes;
+    assert.ok(queued > 0, 'a backlog waits');
+    const droppedBefore = totals(server).dropped;
+    await server.close();
+    const droppedAtClose = totals(server).dropped - droppedBefore;
+    assert.ok(droppedAtClose >= Math.floor(queued / 64) - 16, `${droppedAtClose} for ${queued} bytes queued`);
+    stuck.socket.destroy();
+  });
 });
