@@ -5,13 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { test } from 'node:test';
 import { stripVTControlCharacters } from 'node:util';
 import { encodeHello } from '../../src/intercept/wire.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
-const PORT = 36533;
 const WAIT_MS = 30_000;
 
 const hasScript = spawnSync('script', ['--version']).status === 0;
@@ -26,6 +25,7 @@ test('intercept view in a pty: replayer logs appear after the view, not torn int
   skip,
   timeout: 90_000,
 }, async () => {
+  const PORT = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color' };
   delete env.CI;
   delete env.CONTINUOUS_INTEGRATION;
@@ -74,5 +74,16 @@ test('intercept view in a pty: replayer logs appear after the view, not torn int
     assert.ok(out.indexOf('intercept stopped after') > disconnected, 'then the totals');
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    // The intercept runs in the pty's own session, out of reach of the kill above.
+    spawnSync('pkill', ['-KILL', '-f', `reprise.js intercept .* -p ${PORT}$`]);
   }
 });
+
+/** A port nothing listens on now (the kernel's choice of an ephemeral one). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
