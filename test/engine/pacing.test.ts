@@ -134,6 +134,52 @@ describe('session engine: request pacing', () => {
   });
 });
 
+describe('session engine: a replay path slower than the captured one', () => {
+  it('waits two measured round trips before calling a response over, not the captured loopback RTT', () => {
+    // Captured on loopback (50 µs RTT); replayed over a path with intercept feedback 8 ms away.
+    // The target sends its congestion window of the response, waits for our ACKs, then the rest.
+    const d = new Drive({
+      session: capturedSession([{ data: 'GET /big HTTP/1.1\r\n\r\n', responseBytes: 28_960 }], {
+        rttUs: 50,
+      }),
+    });
+    const requestEnd = CLIENT_ISN + 1 + 'GET /big HTTP/1.1\r\n\r\n'.length;
+    d.start(0);
+    d.synAck(8_000);
+    d.feed(16_000, { seq: T1, ack: requestEnd, flags: PSH | ACK, payloadLength: 14_480 });
+    d.advance(24_000); // our ACK reached the target 4 ms ago; the next flight is on its way
+    d.feed(24_000, { seq: T1 + 14_480, ack: requestEnd, flags: PSH | ACK, payloadLength: 14_480 });
+    d.advance(200_000);
+    const fins = segments(d.log).filter((s) => s.flags & FIN);
+    assert.ok(fins.length > 0, 'the session ends with a FIN');
+    assert.ok(
+      d.times[d.log.findIndex((a) => a.kind === 'send' && a.segment.flags & FIN)] >= 24_000 + 16_000,
+      'no FIN before the response went quiet for two path RTTs',
+    );
+    assert.deepEqual(ofKind(d.log, 'response'), [
+      { kind: 'response', index: 0, firstUs: 16_000, lastUs: 24_000, bytes: 28_960 },
+    ]);
+  });
+
+  it('waits four path round trips while the response is shorter than the captured one (feedback jitter)', () => {
+    const request = 'GET /big HTTP/1.1\r\n\r\n';
+    const d = new Drive({
+      session: capturedSession([{ data: request, responseBytes: 28_960 }], { rttUs: 50 }),
+    });
+    const requestEnd = CLIENT_ISN + 1 + request.length;
+    d.start(0);
+    d.synAck(8_000);
+    d.feed(16_000, { seq: T1, ack: requestEnd, flags: PSH | ACK, payloadLength: 14_480 });
+    d.advance(40_000); // the next flight's feedback is 24 ms late: three path RTTs
+    d.feed(40_000, { seq: T1 + 14_480, ack: requestEnd, flags: PSH | ACK, payloadLength: 14_480 });
+    d.advance(200_000);
+    assert.deepEqual(
+      ofKind(d.log, 'response').map((r) => r.bytes),
+      [28_960],
+    );
+  });
+});
+
 describe('session engine: a target that speaks first', () => {
   const greeted = (greetingBytes: number) => ({
     ...capturedSession([{ data: 'HELO x\r\n', responseBytes: 20 }], { rttUs: 10_000 }),

@@ -23,7 +23,8 @@
  * - Response over: every request byte acknowledged, at least one response byte seen when one is
  *   expected (the capture had one, or the request is HTTP), then no response data or ACK progress
  *   for the quiet time (captured RTT / speed, bounded). Both from ../response-quiet.ts, the socket
- *   transport's rules too.
+ *   transport's rules too. The quiet is never under two measured round trips of the replay path
+ *   (four while the response is shorter than the captured one).
  * - Greeting: when the server spoke first in the capture (session.greetingBytes), the first
  *   request on each connection waits for target bytes and then the quiet time, as for a response;
  *   the greeting is no request's response. Not with --no-wait.
@@ -104,7 +105,8 @@ export class SessionEngine {
   private readonly synWindow: number;
   /** The MSS we announce and never exceed. */
   private readonly ourMss: number;
-  private readonly quietUs: number;
+  /** The response-quiet time from the capture (its RTT scaled by the speed); see quietUs. */
+  private readonly capturedQuietUs: number;
   private readonly rtt: RttEstimator;
   private readonly tsBase: number;
 
@@ -151,7 +153,7 @@ export class SessionEngine {
     this.synWindow = Math.min(MAX_WINDOW_FIELD, handshake.synWindow ?? MAX_WINDOW_FIELD);
     this.tcb = new ControlBlock(initialSeq(input.session));
     this.tsBase = input.tsBase ?? captured.tsVal ?? 1;
-    this.quietUs = responseQuietUs(this.options, handshake.rttUs);
+    this.capturedQuietUs = responseQuietUs(this.options, handshake.rttUs);
     this.rtt = new RttEstimator(
       initialRtoUs(this.options, handshake.rttUs),
       this.options.minRtoUs,
@@ -634,6 +636,22 @@ export class SessionEngine {
   private responseOver(nowUs: number): boolean {
     if (this.response.index === undefined) return true;
     return this.tcb.allDataAcked && this.response.answered && nowUs >= this.lastActivityUs + this.quietUs;
+  }
+
+  /**
+   * How long the target must stay silent for its response to be over: the captured quiet, but at
+   * least two round trips of the replay path as measured (via intercept, often slower than the
+   * captured one), four while fewer bytes came than the capture's response had: a response larger
+   * than the target's congestion window pauses one path RTT (plus the feedback's jitter) for our
+   * ACKs, and that pause is not its end.
+   */
+  private get quietUs(): number {
+    const pathRttUs = this.rtt.minUs;
+    if (pathRttUs === undefined) return this.capturedQuietUs;
+    const index = this.response.index;
+    const short = index !== undefined && this.response.bytes < (this.requests[index]?.responseBytes ?? 0);
+    const pathQuietUs = (short ? 4 : 2) * pathRttUs;
+    return Math.max(this.capturedQuietUs, Math.min(this.options.responseQuiet.maxUs, pathQuietUs));
   }
 
   private get greetingExpected(): boolean {

@@ -10,6 +10,8 @@ export class RttEstimator {
   private rttvarUs = 0;
   /** Current RTO before backoff. */
   private baseRtoUs: number;
+  /** The shortest round trip measured: the path's own, without the target's think time. */
+  private minRttUs: number | undefined;
 
   constructor(
     initialRtoUs: number,
@@ -23,8 +25,13 @@ export class RttEstimator {
     return this.srttUs;
   }
 
+  get minUs(): number | undefined {
+    return this.minRttUs;
+  }
+
   sample(rttUs: number): void {
     const r = Math.max(0, rttUs);
+    if (this.minRttUs === undefined || r < this.minRttUs) this.minRttUs = r;
     if (this.srttUs === undefined) {
       this.srttUs = r;
       this.rttvarUs = r / 2;
