@@ -148,6 +148,19 @@ describe('session engine: handshake and a whole session', () => {
     assert.deepEqual(d.engine.stats.ignored, { 'bad-syn-ack': 1 });
   });
 
+  it('a challenge ACK instead of a SYN-ACK (a stale connection on the tuple) gets an RST at its ack', () => {
+    const d = new Drive({ session: capturedSession([{ data: GET, responseBytes: 10 }]) });
+    d.start(0);
+    const stale = 777_000;
+    const answer = d.feed(500, { seq: 123_456, ack: stale, flags: ACK });
+    assert.deepEqual(segments(answer).map(wire), [{ seq: stale, ack: 0, flags: RST, len: 0 }]);
+    assert.equal(d.engine.state, 'syn-sent', 'the SYN is retried as usual');
+    assert.deepEqual(d.engine.stats.ignored, { 'before-syn-ack': 1 });
+    assert.deepEqual(segments(d.advance(1_000_000)).map(wire), [
+      { seq: CLIENT_ISN, ack: 0, flags: SYN, len: 0 },
+    ]);
+  });
+
   it('stop() resets the target side and ends as stopped', () => {
     const d = new Drive({ session: capturedSession([{ data: GET, offsetUs: 1_000_000 }]) });
     d.start(0);

@@ -241,6 +241,7 @@ export class SessionEngine {
       this.end('refused', `${which}the target reset the SYN (nothing listening?)`, false);
       return undefined;
     }
+    if ((h.flags & TcpFlag.ACK) !== 0 && !acksSyn) this.resetStaleConnection(h.ack);
     if ((h.flags & TcpFlag.SYN) === 0) return 'before-syn-ack';
     if ((h.flags & TcpFlag.ACK) === 0) return 'unexpected-syn';
     if (!acksSyn) return 'bad-syn-ack';
@@ -255,6 +256,16 @@ export class SessionEngine {
     this.greetingWait = true;
     this.greetingBytes = 0;
     return undefined;
+  }
+
+  /**
+   * An ACK that does not answer our SYN: the target still holds a connection on this tuple (an
+   * earlier session or connection of ours whose final RST was lost) and answers our SYN with a
+   * challenge ACK instead of a SYN-ACK. As RFC 793 has a client in SYN-SENT do, an RST at the
+   * acknowledged sequence number ends that connection, and the next SYN gets its SYN-ACK.
+   */
+  private resetStaleConnection(ack: number): void {
+    this.emitSegment({ seq: ack, ack: 0, flags: TcpFlag.RST, window: 0, options: {}, payload: EMPTY });
   }
 
   private onConnectedFeedback(nowUs: number, h: ResponseHeader): IgnoreReason | undefined {

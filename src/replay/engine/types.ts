@@ -119,9 +119,12 @@ export type IgnoreReason =
   | 'not-started'
   /** Feedback after the session ended, or while no connection is open. */
   | 'session-over'
-  /** In syn-sent, a segment that is not the answer to our SYN (e.g. from a previous connection). */
+  /**
+   * In syn-sent, a segment that is not the answer to our SYN (e.g. from a previous connection); an
+   * ACK among them is answered with an RST at its ack (RFC 793), which ends a stale connection.
+   */
   | 'before-syn-ack'
-  /** A SYN-ACK (or RST) whose ack is not our ISN + 1. */
+  /** A SYN-ACK (or RST) whose ack is not our ISN + 1 (a SYN-ACK gets an RST, as above). */
   | 'bad-syn-ack'
   /** The SYN-ACK again (our ACK was lost): re-acknowledged. */
   | 'duplicate-syn-ack'
