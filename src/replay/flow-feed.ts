@@ -27,9 +27,21 @@ export type OpenFlowFeed = (
 const STEP_US = 20_000;
 
 export const openCaptureFeed: OpenFlowFeed = async (path, sink, onPacketTime) => {
-  const flow = await CaptureFlow.open(path, sink, { keepPayload: true, onPacketTime });
+  // A step reads on from the earlier of the last two packet times: from the newest alone, one
+  // packet stamped years ahead of the rest (a clock glitch) would make one step read the whole
+  // rest of the capture.
+  let previousUs = Number.NEGATIVE_INFINITY;
+  let latestUs = Number.NEGATIVE_INFINITY;
+  const flow = await CaptureFlow.open(path, sink, {
+    keepPayload: true,
+    onPacketTime: (us) => {
+      previousUs = latestUs;
+      latestUs = us;
+      onPacketTime(us);
+    },
+  });
   return {
-    step: () => flow.pump(Number.isNaN(flow.currentUs) ? Number.NEGATIVE_INFINITY : flow.currentUs + STEP_US),
+    step: () => flow.pump(Math.min(previousUs, latestUs) + STEP_US),
     fractionRead: () => flow.fractionDone(),
     warnings: () => flow.reader.warnings.map((w) => `${w.file}: at byte ${w.offset}: ${w.problem}`),
     close: () => (flow.done ? Promise.resolve() : flow.close()),

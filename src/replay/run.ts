@@ -244,9 +244,12 @@ export class ReplayRun {
     };
   }
 
-  /** The timeline's end: known once reading is done, else extrapolated from the capture being read. */
+  /**
+   * The timeline's end: known once reading is done, else (or when a stop cut the reading short)
+   * extrapolated from the capture being read.
+   */
   private timelineEstimateUs(): number | undefined {
-    if (this.readingDone) return this.readTimelineUs;
+    if (this.readingDone && !this.stopped) return this.readTimelineUs;
     if (this.fractionRead <= 0) return undefined;
     return this.timelineBaseUs + (this.readTimelineUs - this.timelineBaseUs) / this.fractionRead;
   }
@@ -291,10 +294,26 @@ export class ReplayRun {
       requestCompleted: (s, r) => this.addRequest(s, r, toTimeline),
       sessionClosed: (s) => this.closeInput(s),
     };
+    let unconfirmedUs: number | undefined;
+    let packets = 0;
     const feed: FlowFeed = await this.openFeed(this.options.captures[captureIndex], sink, (us) => {
+      packets++;
       firstUs ??= us;
       cutter.observe(us);
-      this.readTimelineUs = Math.max(this.readTimelineUs, toTimeline(us));
+      // A packet time counts once the next packet does not step back far behind it: one packet
+      // stamped years ahead (a clock glitch) would otherwise end the timeline there, holding
+      // the read-ahead, the progress and the captures and loops after this one that long.
+      let timelineUs = toTimeline(us);
+      const glitch =
+        unconfirmedUs !== undefined && timelineUs < unconfirmedUs - this.options.lookaheadMs * 1000;
+      if (glitch && packets === 2) {
+        // The first packet was the glitch: the timeline starts here, or every session would be due at once.
+        firstUs = us;
+        timelineUs = toTimeline(us);
+      } else if (unconfirmedUs !== undefined && !glitch) {
+        this.readTimelineUs = Math.max(this.readTimelineUs, unconfirmedUs);
+      }
+      unconfirmedUs = timelineUs;
     });
     try {
       while (!this.stopped) {
@@ -311,7 +330,9 @@ export class ReplayRun {
     } finally {
       await feed.close();
     }
-    this.timelineBaseUs = this.readTimelineUs;
+    if (unconfirmedUs !== undefined) this.readTimelineUs = Math.max(this.readTimelineUs, unconfirmedUs);
+    // A stop leaves the base where this capture starts, for the estimate of its end.
+    if (!this.stopped) this.timelineBaseUs = this.readTimelineUs;
   }
 
   /** Plans the copies of a captured session; false when none is (its payload is then not kept). */

@@ -3,12 +3,17 @@
  * what matters here is the bookkeeping, not the network.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import { projectPath } from '../../src/paths.ts';
 import { type OpenFlowFeed, openCaptureFeed } from '../../src/replay/flow-feed.ts';
 import type { ReplayObserver } from '../../src/replay/observer.ts';
 import type { PlannedSession, SessionDriver } from '../../src/replay/plan.ts';
 import { type ReplayPlanOptions, ReplayRun, type Transport } from '../../src/replay/run.ts';
+import { type SyntheticPacket, syntheticHttpTraffic } from '../../src/synth/http-traffic.ts';
+import { writeSyntheticCapture } from '../../src/synth/write.ts';
 
 const DEMO = projectPath('recordings', 'demo-shop.pcap');
 
@@ -141,6 +146,22 @@ describe('replay run', () => {
     assert.equal(run.progress().paused, false);
   });
 
+  it('a run stopped part way still estimates the whole timeline, not the part read', async () => {
+    const h = harness();
+    const run = new ReplayRun(options({ speed: 1 }), h.transport, h.observer, openCaptureFeed);
+    const done = run.run();
+    await new Promise((r) => setTimeout(r, 600));
+    run.stop();
+    await done;
+    // The demo recording spans about 12 s; a 2 s look-ahead had been read.
+    const { timelineUs, timelineEstimateUs } = run.progress();
+    assert.ok(
+      timelineEstimateUs !== undefined && timelineEstimateUs > 9e6,
+      `estimate ${timelineEstimateUs} µs`,
+    );
+    assert.ok(timelineUs < timelineEstimateUs / 2, `at ${timelineUs} µs of ${timelineEstimateUs}`);
+  });
+
   it('--multiply and --loop plan every copy of every session, each under its own key', async () => {
     const h = harness();
     const run = new ReplayRun(
@@ -156,5 +177,105 @@ describe('replay run', () => {
     const keys = new Set(h.planned.map((p) => p.key));
     assert.equal(keys.size, h.planned.length);
     assert.equal(h.planned.length, 150 * 2 * 2);
+  });
+
+  describe('a capture with one packet stamped 20 years ahead of the rest (a clock glitch)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rp-run-glitch-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const TWENTY_YEARS_US = 20 * 365 * 86_400 * 1e6;
+    const TRAFFIC = {
+      sessions: 200,
+      requestsPerSession: 1,
+      sessionSpacingMs: 100,
+      thinkTimeMs: 10,
+      serverLatencyMs: 5,
+      rttMs: 1,
+      serverPort: 8080,
+    };
+    /** 200 sessions, one every 100 ms (20 s); packet 50 (an ACK in the first second) is 20 years off. */
+    const glitched = join(dir, 'glitch.pcap');
+    const written = writeSyntheticCapture(
+      glitched,
+      (function* (): Generator<SyntheticPacket> {
+        let index = 0;
+        for (const p of syntheticHttpTraffic(TRAFFIC))
+          yield index++ === 50 ? { ...p, tsUs: p.tsUs + TWENTY_YEARS_US } : p;
+      })(),
+    );
+
+    it('reads ahead only its window and keeps the timeline to the other packets', async () => {
+      await written;
+      const h = harness();
+      const run = new ReplayRun(
+        options({ captures: [glitched], speed: 1 }),
+        h.transport,
+        h.observer,
+        openCaptureFeed,
+      );
+      const done = run.run();
+      // The clock starts once the first look-ahead is read (at most a second); then 300 ms more.
+      for (let waited = 0; run.progress().timelineUs <= 0 && waited < 5000; waited += 50) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      const planned = h.planned.length;
+      const estimateUs = run.progress().timelineEstimateUs;
+      run.stop();
+      await done;
+      // 2 s of look-ahead past a clock still under a second: about 25 sessions, neither all 200 nor
+      // only those before the glitch.
+      assert.ok(planned >= 20 && planned < 60, `${planned} sessions read ahead`);
+      assert.ok(estimateUs !== undefined && estimateUs < 60e6, `timeline end estimated at ${estimateUs} µs`);
+    });
+
+    it('when the first packet is the one 20 years off, the sessions still start on their own schedule', async () => {
+      const firstGlitched = join(dir, 'first-glitch.pcap');
+      await writeSyntheticCapture(
+        firstGlitched,
+        (function* (): Generator<SyntheticPacket> {
+          let first = true;
+          for (const p of syntheticHttpTraffic({ ...TRAFFIC, sessions: 20 })) {
+            yield first ? { ...p, tsUs: p.tsUs + TWENTY_YEARS_US } : p;
+            first = false;
+          }
+        })(),
+      );
+      const h = harness();
+      const run = new ReplayRun(
+        options({ captures: [firstGlitched], speed: 1000 }),
+        h.transport,
+        h.observer,
+        openCaptureFeed,
+      );
+      const done = run.run();
+      await new Promise((r) => setTimeout(r, 600));
+      run.stop();
+      await done;
+      const starts = h.planned.map((p) => p.startUs);
+      assert.equal(starts.length, 20);
+      // One every 100 ms of capture time from the start, as captured (the first at 0 either way).
+      assert.deepEqual(
+        starts.slice(1).map((us) => Math.round(us / 1000)),
+        Array.from({ length: 19 }, (_, i) => 100 * (i + 1)),
+      );
+    });
+
+    it('--loop starts the next round when the capture ends, not 20 years later', async () => {
+      await written;
+      const h = harness();
+      const run = new ReplayRun(
+        options({ captures: [glitched], speed: 1000, loop: 2 }),
+        h.transport,
+        h.observer,
+        openCaptureFeed,
+      );
+      const done = run.run();
+      await new Promise((r) => setTimeout(r, 600));
+      run.stop();
+      await done;
+      const secondRound = h.planned.filter((p) => p.loop === 1);
+      assert.equal(secondRound.length, 200);
+      assert.ok(secondRound[0].startUs < 60e6, `round 2 starts at ${secondRound[0].startUs} µs`);
+    });
   });
 });
