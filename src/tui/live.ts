@@ -8,7 +8,7 @@
 
 import type { ComponentType } from 'react';
 import type { StopHandlers } from './progress.ts';
-import { isInteractiveTerminal } from './terminal.ts';
+import { colourRefused, isInteractiveTerminal } from './terminal.ts';
 
 export interface LiveViewOptions<P, H extends StopHandlers> {
   /** Called on every refresh: keep it cheap and side-effect free. */
@@ -101,6 +101,8 @@ function mountView<P, H extends StopHandlers>(
   stderr: NodeJS.WriteStream,
   onStop: () => void,
 ): Display {
+  // Ink colours through chalk, which heeds FORCE_COLOR but not NO_COLOR, when it is first loaded.
+  if (colourRefused()) process.env.FORCE_COLOR = '0';
   const mounted = (async () => {
     const [{ render }, { createElement }, View] = await Promise.all([
       import('ink'),

@@ -1,5 +1,5 @@
 import { Box, Text, useInput } from 'ink';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { sessionEndings } from './failures.ts';
 import {
   formatCount,
@@ -26,13 +26,26 @@ const ERRORS_SHOWN = 3;
 
 export function ReplayView({ progress, onStop, onPauseToggle, onSpeedChange }: ReplayViewProps) {
   const [showSessions, setShowSessions] = useState(false);
+  /**
+   * The speed last asked for, and the shown speed it was asked from. Until a snapshot shows the
+   * change, the next step goes from the speed asked, so that keys pressed between refreshes add up.
+   */
+  const asked = useRef<{ from: number; to: number } | undefined>(undefined);
+  const stepSpeedBy = (direction: 'faster' | 'slower') => {
+    const last = asked.current;
+    const current = last !== undefined && last.from === progress.speed ? last.to : progress.speed;
+    const next = stepSpeed(current, direction);
+    if (next === undefined) return;
+    asked.current = { from: progress.speed, to: next };
+    onSpeedChange(next);
+  };
   useInput((input, key) => {
-    if (isStopKey(input, key)) onStop();
-    else if (input === 'p') onPauseToggle();
-    else if (input === 's') setShowSessions((shown) => !shown);
-    else if (input === '+' || input === '-') {
-      const next = stepSpeed(progress.speed, input === '+' ? 'faster' : 'slower');
-      if (next !== undefined) onSpeedChange(next);
+    // Keys that arrive in one read (a held key, a paste) each count.
+    for (const char of input) {
+      if (isStopKey(char, key)) onStop();
+      else if (char === 'p') onPauseToggle();
+      else if (char === 's') setShowSessions((shown) => !shown);
+      else if (char === '+' || char === '-') stepSpeedBy(char === '+' ? 'faster' : 'slower');
     }
   });
   return (

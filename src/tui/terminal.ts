@@ -14,3 +14,8 @@ function isCi(env: NodeJS.ProcessEnv): boolean {
   const set = (name: string) => name in env && env[name] !== '0' && env[name] !== 'false';
   return set('CI') || set('CONTINUOUS_INTEGRATION');
 }
+
+/** NO_COLOR (no-color.org) is set and not empty, and FORCE_COLOR does not overrule it. */
+export function colourRefused(env: NodeJS.ProcessEnv = process.env): boolean {
+  return (env.NO_COLOR ?? '') !== '' && !('FORCE_COLOR' in env);
+}

@@ -15,17 +15,25 @@ const HIDE_CURSOR = '\x1b[?25l';
 
 const hasScript = spawnSync('script', ['--version']).status === 0;
 
-test('replay view in a pty: draws, pauses on p, stops on q and restores the terminal', {
-  skip: hasScript ? false : 'util-linux `script` is not installed',
-  timeout: 60_000,
-}, async () => {
-  const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color' };
+const ptyTest = { skip: hasScript ? false : 'util-linux `script` is not installed', timeout: 60_000 };
+/** Matches an SGR sequence that sets a foreground or background colour. */
+const COLOUR = /\x1b\[(?:\d+;)*(?:3|4|9|10)[0-9](?:;\d+)*m/;
+
+/** Starts test/tui/pty-demo.ts in a pty (script); `extraEnv` is added to a colour terminal's environment. */
+function startDemo(extraEnv: NodeJS.ProcessEnv = {}) {
+  const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color', ...extraEnv };
   delete env.CI;
   delete env.CONTINUOUS_INTEGRATION;
+  if (!('NO_COLOR' in extraEnv)) delete env.NO_COLOR;
+  delete env.FORCE_COLOR;
   // A fresh pty is 0x0; a real terminal has a size, and Ink lays out to its width.
   const command = `stty cols 120 rows 40 && ${process.execPath} --import tsx test/tui/pty-demo.ts`;
   const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: ROOT, env });
-  const output = collect(child);
+  return { child, output: collect(child) };
+}
+
+test('replay view in a pty: draws, pauses on p, stops on q and restores the terminal', ptyTest, async () => {
+  const { child, output } = startDemo();
   try {
     await output.waitFor(/reprise replay ▶ running/, 'the view');
     await output.waitFor(/%/, 'the progress percentage');
@@ -43,10 +51,33 @@ test('replay view in a pty: draws, pauses on p, stops on q and restores the term
       'the cursor is shown again at exit',
     );
     assert.match(text, /pty-demo stopped paused=true speed=1 raw=false/);
+    assert.match(text, COLOUR, 'a colour terminal gets colours');
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
 });
+
+test(
+  'replay view in a pty: NO_COLOR draws without colours; speed keys typed at once all count',
+  ptyTest,
+  async () => {
+    const { child, output } = startDemo({ NO_COLOR: '1' });
+    try {
+      await output.waitFor(/reprise replay ▶ running/, 'the view');
+      await delay(300);
+      child.stdin.write('+++');
+      await output.waitFor(/speed 8x/, 'speed 8x after three +');
+      child.stdin.write('q');
+      const exitCode = await exited(child);
+      const text = output.text();
+      assert.equal(exitCode, 0, `exit code; output:\n${JSON.stringify(text.slice(-2000))}`);
+      assert.match(text, /pty-demo stopped paused=false speed=8 raw=false/);
+      assert.doesNotMatch(text, COLOUR, 'no colour under NO_COLOR');
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  },
+);
 
 function collect(child: ChildProcessWithoutNullStreams) {
   let text = '';

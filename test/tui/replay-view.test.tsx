@@ -70,11 +70,29 @@ test('p toggles pause, + and - ask for double and half the current speed', async
   await settle();
   view.stdin.write('p');
   view.stdin.write('+');
+  await settle();
   view.stdin.write('-');
   await settle();
   assert.equal(calls.pause, 1);
-  assert.deepEqual(calls.speeds, [8, 2]);
+  assert.deepEqual(calls.speeds, [8, 4], '+ then - comes back to the speed it started from');
   assert.equal(calls.stop, 0);
+});
+
+test('keys pressed faster than the view refreshes each take a step from the last speed asked', async () => {
+  // The progress prop still says 4x: no snapshot has come in since the keys were pressed.
+  const { view, calls } = mount(replayProgress({ speed: 4 }));
+  await settle();
+  for (const key of ['+', '+', '-', '-', '-']) view.stdin.write(key);
+  await settle();
+  assert.deepEqual(calls.speeds, [8, 16, 8, 4, 2]);
+});
+
+test('keys that arrive in one read (a held key, a paste) each count', async () => {
+  const { view, calls } = mount(replayProgress({ speed: 1 }));
+  await settle();
+  view.stdin.write('+++');
+  await settle();
+  assert.deepEqual(calls.speeds, [2, 4, 8]);
 });
 
 test('at --speed max, + and - change nothing', async () => {
