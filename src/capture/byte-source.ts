@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { CaptureError } from './record.ts';
@@ -100,7 +100,8 @@ export class GzipByteSource implements ByteSource {
 export async function openFileHandle(path: string): Promise<{ handle: FileHandle; size: number }> {
   let handle: FileHandle;
   try {
-    handle = await open(path, 'r');
+    // Non-blocking, so that a FIFO is refused below rather than waiting for a writer forever.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     throw new CaptureError(path, -1, describeOpenError(error));
   }

@@ -142,9 +142,12 @@ class StreamingCaptureReader implements CaptureReader {
     if (this.source.endedEarly) {
       this.warn(chunk.fileOffset(chunk.end), 'gzip data ends early (the compressed file is truncated)');
     }
-    if (chunk.available > 0) {
-      this.warn(chunk.fileOffset(chunk.start), this.parser.describeTruncation(chunk.available));
-    }
+    if (chunk.available === 0) return;
+    const offset = chunk.fileOffset(chunk.start);
+    const problem = this.parser.describeTruncation(chunk.available);
+    // Cut inside its first block (pcapng's section header), a file holds nothing usable.
+    if (offset === 0) throw new CaptureError(this.file, 0, problem);
+    this.warn(offset, problem);
   }
 
   private warn(offset: number, problem: string): void {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -38,6 +39,22 @@ describe('openCapture', () => {
     const path = join(tmp.path, 'dir.pcap');
     mkdirSync(path);
     await assert.rejects(openCapture(path), fileError(path, -1, 'is a directory, not a capture file'));
+  });
+
+  it('refuses a FIFO at once instead of waiting for a writer', async () => {
+    const path = join(tmp.path, 'fifo.pcap');
+    execFileSync('mkfifo', [path]);
+    const waited = new Promise<string>((resolve) =>
+      setTimeout(() => resolve('still waiting after 2 s'), 2000).unref(),
+    );
+    const outcome = await Promise.race([
+      openCapture(path).then(
+        () => 'opened',
+        (error: unknown) => (error instanceof CaptureError ? error.problem : String(error)),
+      ),
+      waited,
+    ]);
+    assert.equal(outcome, 'is not a regular file');
   });
 
   it('refuses an empty file', async () => {

@@ -131,6 +131,22 @@ describe('pcapng reader', () => {
     assert.equal(short.reader.warnings[0].problem, 'truncated block header at end of file: 6 of 12 bytes');
   });
 
+  it('refuses a file cut inside its section header block, which leaves nothing usable', async () => {
+    const header = shb(true);
+    for (const length of [4, 11, 12, header.length - 1]) {
+      const problem =
+        length < 12
+          ? `truncated block header at end of file: ${length} of 12 bytes`
+          : `truncated section header block at end of file: ${length} of ${header.length} bytes`;
+      await assert.rejects(
+        readBack(tmp.file(header.subarray(0, length))),
+        captureError(0, new RegExp(`^${problem}$`)),
+      );
+    }
+    const { records } = await readBack(tmp.file(header));
+    assert.equal(records.length, 0, 'a whole section header block alone is an empty capture');
+  });
+
   describe('rejects corrupt lengths with the offset of the block', () => {
     const le = true;
     const head = Buffer.concat([shb(le), idb(le, 1, 0)]);
