@@ -1,7 +1,9 @@
 import type { Command } from '@commander-js/extra-typings';
 import { readSessions } from '../flow/pipeline.ts';
-import { renderText } from '../inspect/render-text.ts';
+import { renderJson } from '../inspect/render-json.ts';
+import { renderTextLines } from '../inspect/render-text.ts';
 import { buildReport, InspectCollector, type InspectReport } from '../inspect/report.ts';
+import { writePieces } from '../inspect/write-out.ts';
 
 export interface InspectOptions {
   /** List every session. */
@@ -25,6 +27,12 @@ export function registerInspect(program: Command): void {
     .option('--sessions', 'list every TCP session')
     .action(async (capture, options) => {
       const report = await inspectCapture(capture, { sessions: options.sessions });
-      process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderText(report));
+      // In pieces: a capture of a million sessions makes a listing longer than a string can be.
+      const pieces = options.json ? renderJson(report) : withNewlines(renderTextLines(report));
+      await writePieces(process.stdout, pieces);
     });
+}
+
+function* withNewlines(lines: readonly string[]): Generator<string, void, undefined> {
+  for (const line of lines) yield `${line}\n`;
 }

@@ -23,6 +23,11 @@ function labelled(lines: Array<[string, string]>, indent = ''): string[] {
 }
 
 export function renderText(report: InspectReport): string {
+  return `${renderTextLines(report).join('\n')}\n`;
+}
+
+/** The lines of renderText (without newlines), for writing a long session listing in pieces. */
+export function renderTextLines(report: InspectReport): string[] {
   const { tcp } = report;
   const start = report.startUs === null ? '' : ` (from ${new Date(report.startUs / 1000).toISOString()})`;
   const lines = labelled([
@@ -52,8 +57,9 @@ export function renderText(report: InspectReport): string {
   ]);
   const anomalies = anomalyLines(report);
   lines.push('', anomalies.length === 0 ? 'anomalies: none' : 'anomalies:', ...labelled(anomalies, '  '));
-  if (report.sessions !== undefined) lines.push('', ...sessionTable(report.sessions, report.startUs ?? 0));
-  return `${lines.join('\n')}\n`;
+  if (report.sessions === undefined) return lines;
+  // concat, not push(...rows): spreading 100,000s of rows overflows the stack.
+  return lines.concat('', sessionTable(report.sessions, report.startUs ?? 0));
 }
 
 function anomalyLines(report: InspectReport): Array<[string, string]> {
@@ -110,11 +116,15 @@ function sessionTable(rows: SessionRow[], captureStartUs: number): string[] {
     r.handshake ? 'yes' : 'no',
     r.endedBy === null ? r.ending : `${r.ending} (${r.endedBy})`,
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  // A loop, not Math.max(...column): spreading a column of 100,000s of sessions overflows the stack.
+  const widths = header.map((h) => h.length);
+  for (const row of cells) {
+    for (let i = 0; i < row.length; i++) if (row[i].length > widths[i]) widths[i] = row[i].length;
+  }
   const format = (row: string[]) =>
     row
       .map((cell, i) => (right.has(i) ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
       .join('  ')
       .trimEnd();
-  return [format(header), ...cells.map(format)];
+  return [format(header)].concat(cells.map(format));
 }

@@ -1,11 +1,13 @@
 /** `reprise inspect` run as a user runs it: the real CLI in a child process. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { pcapFile } from '../capture/build.ts';
 import { CORPUS_FILES } from '../helpers/corpus.ts';
+import { ethernet, tcp4 } from '../packet/build.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const corpus = CORPUS_FILES;
@@ -78,5 +80,40 @@ describe('reprise inspect: human output', () => {
     assert.match(stdout, /^server ports\s{2,}80 \(1 session\)$/m);
     assert.match(stdout, /^requests\s{2,}1$/m);
     assert.match(stdout, /^anomalies: none$/m);
+  });
+});
+
+describe('reprise inspect: output into a pipe closed early', () => {
+  it('stops quietly, with exit code 0, when the reader goes away (| head)', async () => {
+    // 5,000 SYNs from as many ports: the session listing is far bigger than a pipe's buffer.
+    const syns = Array.from({ length: 5000 }, (_, i) => ({
+      tsSec: 1_700_000_000,
+      tsNsec: i * 1000,
+      data: ethernet(
+        0x0800,
+        tcp4({ srcPort: 10000 + i, seq: i, ack: 0, flags: 0x02, payload: Buffer.alloc(0) }),
+      ),
+    }));
+    const capture = join(scratch, 'syns.pcap');
+    writeFileSync(capture, pcapFile(syns));
+    for (const format of [['--json'], []]) {
+      const child = spawn(
+        process.execPath,
+        [join(root, 'bin/reprise.js'), 'inspect', '--sessions', ...format, capture],
+        {
+          cwd: root,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      await new Promise((resolve) => child.stdout.once('data', resolve));
+      child.stdout.destroy();
+      const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+      assert.equal(stderr, '', `${format.join(' ') || 'text'}: ${stderr}`);
+      assert.equal(code, 0);
+    }
   });
 });

@@ -66,6 +66,18 @@ describe('inspect report', () => {
     assert.match(renderText(report), /truncated record\s+at byte \d+: /);
   });
 
+  it('lists hundreds of thousands of sessions as text, in aligned columns', async () => {
+    const report = await inspectCapture(join(corpus, 'zeek_http_get.pcap'), { sessions: true });
+    const [row] = report.sessions ?? [];
+    const count = 200_000;
+    report.sessions = Array.from({ length: count }, (_, id) => ({ ...row, id }));
+    const lines = renderText(report).trimEnd().split('\n');
+    const table = lines.slice(lines.findIndex((line) => /^ *id {2}client/.test(line)));
+    assert.equal(table.length, 1 + count);
+    assert.match(table[1], /^ {5}0 {2}141\.142\.228\.5:59856 {2}-> {2}192\.150\.187\.43:80 /);
+    assert.equal(table[count].indexOf('->'), table[1].indexOf('->'));
+  });
+
   it('gives bytes each way, server ports and the capture duration', async () => {
     const report = await inspectCapture(join(corpus, 'zeek_http_methods.pcap'));
     assert.deepEqual(report.tcp.serverPorts, [{ port: 80, sessions: 49 }]);

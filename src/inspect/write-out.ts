@@ -1,0 +1,56 @@
+import type { Writable } from 'node:stream';
+
+/** Characters gathered before each write: few writes, and none of them huge. */
+const BATCH_CHARS = 1 << 20;
+
+/**
+ * Writes `pieces` to `out` in batches, waiting for it to drain. Resolves to false, quietly, when
+ * the reader went away (`reprise inspect ... | head`: EPIPE); other write errors reject.
+ */
+export async function writePieces(out: Writable, pieces: Iterable<string>): Promise<boolean> {
+  let failure: NodeJS.ErrnoException | undefined;
+  const onError = (error: NodeJS.ErrnoException) => {
+    failure ??= error;
+  };
+  out.on('error', onError);
+  try {
+    let batch = '';
+    for (const piece of pieces) {
+      batch += piece;
+      if (batch.length < BATCH_CHARS) continue;
+      await writeBatch(out, batch);
+      batch = '';
+      if (failure !== undefined) break;
+    }
+    if (failure === undefined && batch.length > 0) await writeBatch(out, batch);
+  } finally {
+    out.off('error', onError);
+    // A broken pipe noticed after the last write must not crash the process either.
+    out.on('error', ignoreBrokenPipe);
+  }
+  if (failure === undefined) return true;
+  if (failure.code === 'EPIPE') return false;
+  throw failure;
+}
+
+function ignoreBrokenPipe(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EPIPE') throw error;
+}
+
+/** Writes one batch, then waits for the stream to drain (or fail), or at least for a turn of the event loop. */
+function writeBatch(out: Writable, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (out.write(text)) {
+      // Errors of this write arrive through 'error' events; let them in before going on.
+      setImmediate(resolve);
+      return;
+    }
+    const done = () => {
+      out.off('drain', done);
+      out.off('error', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('error', done);
+  });
+}
