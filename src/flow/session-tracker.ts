@@ -180,6 +180,9 @@ export class SessionTracker implements StreamConsumer {
         this.synTsUs = tsUs;
         this.awaitingHandshakeAck = true;
         this.stream.startAt(seqAdd(seq, 1));
+      } else if (!(flags & TcpFlag.ACK) && this.awaitingHandshakeAck && seq === handshake.clientIsn) {
+        // A retransmitted SYN: time the handshake from it, the one answered (as tshark's initial_rtt).
+        this.synTsUs = tsUs;
       }
       seq = seqAdd(seq, 1);
     } else if (flags & TcpFlag.ACK && this.awaitingHandshakeAck) {

@@ -279,3 +279,15 @@ describe('flow table: sessions and requests', () => {
     assert.equal(segments.at(-1)?.flags, FIN | ACK);
   });
 });
+
+describe('flow table: a retransmitted SYN', () => {
+  it('times the handshake RTT from the SYN that was answered, as tshark does', () => {
+    const [first, ...rest] = exchange(1000, 5000, 'GET / HTTP/1.0\r\n\r\n', 'HTTP/1.0 200 OK\r\n\r\nhi');
+    // The first SYN was lost; the client sent it again a second later (its RTO).
+    const lost = { ...first, tsUs: first.tsUs - 1_000_000 };
+    const out = run([lost, first, ...rest]);
+    const [session] = out.sessions;
+    assert.equal(session.handshake.rttUs, 200);
+    assert.equal(session.startUs, lost.tsUs, 'the session still starts at the first SYN');
+  });
+});
