@@ -9,6 +9,7 @@ import type { RecordStats } from '../record/stats.ts';
 import { formatInspectLine, formatRecordingSummary } from '../record/summary.ts';
 import { startRecordLiveView } from '../tui/live-views.ts';
 import type { RecordProgress } from '../tui/progress.ts';
+import { dieOfHangup, ignoreTerminalWriteErrors } from '../util/hangup.ts';
 import { UserError } from '../util/user-error.ts';
 import { inspectCapture } from './inspect.ts';
 
@@ -53,7 +54,7 @@ async function runRecord(filterWords: string[], flags: RecordFlags & { tui: bool
     if (err instanceof LiveCaptureError || err instanceof RecordOutputError) throw new UserError(err.message);
     throw err;
   }
-  keepRecordingWhenTheTerminalGoes();
+  ignoreTerminalWriteErrors();
   process.stderr.write(`reprise record: ${startLine(options, recorder)}\n`);
   const onTerminate = () => recorder.stop('terminated');
   // A hangup may come while an earlier stop (Ctrl-C) drains: the terminal is gone all the same.
@@ -99,25 +100,6 @@ function makeRecordingsDirectory(dir: string): void {
 
 function isRegularFile(path: string): boolean {
   return path !== '-' && (statSync(path, { throwIfNoEntry: false })?.isFile() ?? false);
-}
-
-/**
- * Writes to a terminal that hung up (or a closed stderr pipe) fail with EIO or EPIPE; unheard, the
- * stream's 'error' event would crash the recorder before it closes its files. The recording itself
- * does not go through these events: the stdout sink sees its failures in write callbacks.
- */
-function keepRecordingWhenTheTerminalGoes(): void {
-  const ignore = () => {};
-  process.stdout.on('error', ignore);
-  process.stderr.on('error', ignore);
-}
-
-/**
- * Ends the process the way SIGHUP does by default, now that the files are closed. A normal exit
- * would abort in Node 20 when the terminal is gone (restoring its mode fails: nodejs/node#51519).
- */
-function dieOfHangup(): void {
-  process.kill(process.pid, 'SIGHUP');
 }
 
 function startLine(options: RecorderOptions, recorder: Recorder): string {

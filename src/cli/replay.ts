@@ -1,6 +1,7 @@
 import type { Command } from '@commander-js/extra-typings';
 import { MAX_COPIES, MAX_PORT_SHIFT } from '../replay/port-shift.ts';
 import { parseTransfers } from '../replay/transfer.ts';
+import { dieOfHangup } from '../util/hangup.ts';
 import { UserError } from '../util/user-error.ts';
 import { integerInRange, percentage, positiveNumber, speedFactor } from './parse.ts';
 
@@ -66,7 +67,7 @@ export function registerReplay(program: Command): void {
       }
       // Loaded on use: the replay machinery (metrics, histograms, transports) is not needed by other commands.
       const { replay } = await import('../replay/replay.ts');
-      await replay({
+      const { hungUp } = await replay({
         captures,
         transfers: parseTransfers(o.transfer, '--transfer'),
         transport,
@@ -99,5 +100,6 @@ export function registerReplay(program: Command): void {
         ...(o.tui === false ? { interactive: false } : {}),
         given: { ...o, captures },
       });
+      if (hungUp) dieOfHangup();
     });
 }

@@ -19,6 +19,7 @@ import { defaultSocketSessionOptions } from '../transport/socket-session.ts';
 import { startReplayLiveView } from '../tui/live-views.ts';
 import type { ReplayProgress } from '../tui/progress.ts';
 import { errorCode } from '../util/error-code.ts';
+import { ignoreTerminalWriteErrors } from '../util/hangup.ts';
 import { UserError } from '../util/user-error.ts';
 import { openCaptureFeed } from './flow-feed.ts';
 import { metricsObserver } from './metrics-observer.ts';
@@ -53,6 +54,8 @@ export interface ReplayResult {
   report: RunReport;
   /** The run was stopped by the user or a signal. */
   stopped: boolean;
+  /** It was stopped by a hangup (SIGHUP): the terminal is gone (see util/hangup.ts). */
+  hungUp: boolean;
 }
 
 export async function replay(
@@ -97,7 +100,14 @@ async function replayWith(
     },
     config.interactive !== undefined ? { interactive: config.interactive } : {},
   );
+  let hungUp = false;
+  const hangUp = () => {
+    hungUp = true;
+    ignoreTerminalWriteErrors();
+    stop();
+  };
   process.once('SIGTERM', stop);
+  process.once('SIGHUP', hangUp);
   await view.ready;
   const metrics = new RunMetrics({
     startedAt: new Date(),
@@ -115,7 +125,11 @@ async function replayWith(
     failure = err;
   } finally {
     process.removeListener('SIGTERM', stop);
-    await view.stop();
+    process.removeListener('SIGHUP', hangUp);
+    // After a hangup the terminal is gone: giving it back fails (EIO), and nobody is there to care.
+    await view.stop().catch((err: unknown) => {
+      if (!hungUp) throw err;
+    });
   }
   const endedAt = new Date();
   const report = buildReport(metrics, {
@@ -147,7 +161,7 @@ async function replayWith(
   if (config.reportPath && written !== config.reportPath) {
     throw new UserError(`--report ${config.reportPath}: the report could not be written there`, 1);
   }
-  return { report, stopped };
+  return { report, stopped, hungUp };
 }
 
 /** The file ended sessions wait in, beside the report (see SessionSpill). */

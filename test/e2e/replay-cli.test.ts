@@ -157,6 +157,33 @@ describe('reprise replay on the command line', () => {
     }
   });
 
+  it('a hangup (terminal closed) stops the run with its report written, then ends by SIGHUP', async () => {
+    const server = await startRecordingServer('http');
+    const out = join(dir.path, 'hup');
+    mkdirSync(out);
+    try {
+      const report = join(out, 'hup.json');
+      const r = await runCli(
+        [
+          'replay',
+          projectPath('recordings', 'demo-shop.pcap'),
+          '-x',
+          `8080-127.0.0.1:${server.port}`,
+          '--report',
+          report,
+        ],
+        { onSpawn: (child) => setTimeout(() => child.kill('SIGHUP'), 2000) },
+      );
+      assert.equal(r.signal, 'SIGHUP', r.stderr);
+      const json = JSON.parse(readFileSync(report, 'utf8'));
+      assert.equal(json.sessions.length, json.totals.sessions.planned);
+      assert.ok(json.totals.sessions.byOutcome.stopped > 0, 'sessions still to come were stopped');
+      assert.deepEqual(readdirSync(out), ['hup.json'], 'no spill file left beside it');
+    } finally {
+      await server.close();
+    }
+  });
+
   it('a capture corrupt halfway: exit 2 naming the file and offset, and a report of what was planned', async () => {
     const bytes = readFileSync(projectPath('recordings', 'demo-shop.pcap'));
     let offset = -1;
