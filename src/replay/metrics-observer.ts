@@ -16,6 +16,7 @@ export function metricsObserver(metrics: RunMetrics): ReplayObserver {
     sessionPlanned(p) {
       const { session } = p;
       refs[p.ordinal] = metrics.sessionPlanned({
+        capture: p.captureIndex,
         sessionId: session.id,
         copy: p.copy,
         loop: p.loop,

@@ -92,7 +92,7 @@ function statusLines(changes: Comparison['statusChanges']): string[] {
 }
 
 export function describeStatusChange(change: StatusChange): string {
-  const where = `session ${change.sessionId}${change.copy ? ` copy ${change.copy}` : ''}${change.loop ? ` loop ${change.loop}` : ''} request ${change.index}`;
+  const where = `${change.capture ? `capture ${change.capture} ` : ''}session ${change.sessionId}${change.copy ? ` copy ${change.copy}` : ''}${change.loop ? ` loop ${change.loop}` : ''} request ${change.index}`;
   const status = (value: number | undefined) => (value === undefined ? 'none' : String(value));
   return printable(
     `${where}  ${change.method ?? ''} ${change.path ?? ''}  ${status(change.baseline)} → ${status(change.candidate)}`,

@@ -4,7 +4,7 @@
  * status changed. Pure: the CLI reads the files and prints.
  */
 import { loadDifferences } from './load-differences.ts';
-import type { SessionOutcome } from './outcome.ts';
+import type { SessionOutcome, SessionResult } from './outcome.ts';
 import {
   FAILED_OUTCOMES,
   type LatencyPair,
@@ -43,6 +43,8 @@ export interface ComparisonSection {
 }
 
 export interface StatusChange {
+  /** The capture of the run it came from, absent for the first (SessionResult.capture). */
+  capture?: number;
   sessionId: number;
   copy: number;
   loop: number;
@@ -293,19 +295,18 @@ function pairRows(label: string, a: Percentiles | undefined, b: Percentiles | un
 
 /** Requests whose HTTP status differs, matched by session id, copy, loop and request index. */
 export function statusChanges(baseline: RunReport, candidate: RunReport): StatusChange[] {
-  const key = (sessionId: number, copy: number, loop: number, index: number) =>
-    `${sessionId}/${copy}/${loop}/${index}`;
+  type Where = Pick<SessionResult, 'capture' | 'sessionId' | 'copy' | 'loop'>;
+  const key = (s: Where, index: number) => `${s.capture ?? 0}/${s.sessionId}/${s.copy}/${s.loop}/${index}`;
   const before = new Map<string, { status?: number; method: string; path: string }>();
   for (const session of baseline.sessions) {
     for (const request of session.requests) {
-      if (request.http)
-        before.set(key(session.sessionId, session.copy, session.loop, request.index), request.http);
+      if (request.http) before.set(key(session, request.index), request.http);
     }
   }
   const changes: StatusChange[] = [];
   for (const session of candidate.sessions) {
     for (const request of session.requests) {
-      const id = key(session.sessionId, session.copy, session.loop, request.index);
+      const id = key(session, request.index);
       const old = before.get(id);
       before.delete(id);
       const http = request.http ?? old;
@@ -315,8 +316,9 @@ export function statusChanges(baseline: RunReport, candidate: RunReport): Status
   }
   for (const [id, old] of before) {
     if (old.status === undefined) continue;
-    const [sessionId, copy, loop, index] = id.split('/').map(Number);
-    changes.push(statusChange({ sessionId, copy, loop }, index, old, old.status, undefined));
+    const [capture, sessionId, copy, loop, index] = id.split('/').map(Number);
+    const where = { ...(capture > 0 ? { capture } : {}), sessionId, copy, loop };
+    changes.push(statusChange(where, index, old, old.status, undefined));
   }
   return changes.sort(
     (x, y) => x.sessionId - y.sessionId || x.copy - y.copy || x.loop - y.loop || x.index - y.index,
@@ -324,13 +326,14 @@ export function statusChanges(baseline: RunReport, candidate: RunReport): Status
 }
 
 function statusChange(
-  session: { sessionId: number; copy: number; loop: number },
+  session: { capture?: number; sessionId: number; copy: number; loop: number },
   index: number,
   http: { method: string; path: string },
   baseline: number | undefined,
   candidate: number | undefined,
 ): StatusChange {
   const change: StatusChange = {
+    ...(session.capture ? { capture: session.capture } : {}),
     sessionId: session.sessionId,
     copy: session.copy,
     loop: session.loop,

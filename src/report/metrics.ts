@@ -30,7 +30,15 @@ import { BucketSeries } from './series.ts';
  */
 export type PlannedSession = Pick<
   SessionResult,
-  'sessionId' | 'copy' | 'loop' | 'client' | 'server' | 'target' | 'requestsPlanned' | 'requestsNotCaptured'
+  | 'capture'
+  | 'sessionId'
+  | 'copy'
+  | 'loop'
+  | 'client'
+  | 'server'
+  | 'target'
+  | 'requestsPlanned'
+  | 'requestsNotCaptured'
 >;
 
 /** Returned by `sessionPlanned`, passed back with every later event of that session. */
@@ -245,11 +253,13 @@ export class RunMetrics {
   sessionPlanned(session: PlannedSession): SessionRef {
     const { sessionId, copy, loop, client, server, target, requestsPlanned } = session;
     const requestsNotCaptured = session.requestsNotCaptured ?? 0;
+    const capture = session.capture ?? 0;
     this.requestsPlanned += requestsPlanned;
     this.requestsNotCaptured += requestsNotCaptured;
     return (
       this.sessions.push({
         result: {
+          ...(capture > 0 ? { capture } : {}),
           sessionId,
           copy,
           loop,
@@ -643,7 +653,9 @@ function portOf(address: string): number {
 }
 
 function bySessionOrder(a: SessionResult, b: SessionResult): number {
-  return a.sessionId - b.sessionId || a.copy - b.copy || a.loop - b.loop;
+  return (
+    (a.capture ?? 0) - (b.capture ?? 0) || a.sessionId - b.sessionId || a.copy - b.copy || a.loop - b.loop
+  );
 }
 
 function round2(value: number): number {

@@ -45,7 +45,9 @@ export interface RequestResult {
 }
 
 export interface SessionResult {
-  /** The captured session's id (CapturedSession.id). */
+  /** Which capture of the run it came from (index into the report's captures), absent for the first. */
+  capture?: number;
+  /** The captured session's id (CapturedSession.id), numbered per capture. */
   sessionId: number;
   /** Which copy (0..n-1 with --multiply) and which loop (0.. with --loop). */
   copy: number;

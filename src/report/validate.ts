@@ -169,7 +169,8 @@ function checkSession(check: FieldChecker, item: unknown, path: string): void {
   for (const key of ['sessionId', 'copy', 'loop', 'requestsPlanned', 'bytesSent', 'bytesReceived']) {
     check.number(session, key, path);
   }
-  for (const key of ['reconnects', 'requestsNotCaptured']) check.optionalNumber(session, key, path);
+  for (const key of ['capture', 'reconnects', 'requestsNotCaptured'])
+    check.optionalNumber(session, key, path);
   if (!SESSION_OUTCOMES.includes(session.outcome as SessionOutcome)) {
     check.fail(`${path}.outcome`, `one of ${SESSION_OUTCOMES.join(', ')}`, session.outcome);
   }

@@ -65,6 +65,7 @@ describe('socket replay options', () => {
     );
     assert.equal(report.sessions.length, 2);
     const [withSyn, withoutSyn] = report.sessions;
+    assert.deepEqual([withSyn.capture, withoutSyn.capture], [undefined, 1], 'which capture each came from');
     assert.equal(withSyn.outcome, 'completed', withSyn.reason);
     assert.equal(withSyn.requests.length, 1);
     assert.equal(withoutSyn.outcome, 'not-replayable');

@@ -4,7 +4,7 @@ import { buildReport } from '../../src/report/build.ts';
 import { withComparableLost } from '../../src/report/comparable-lost.ts';
 import { captureMismatch, compareReports, statusChanges } from '../../src/report/compare.ts';
 import { renderComparisonHtml } from '../../src/report/compare-html.ts';
-import { describeVerdict, formatComparison } from '../../src/report/compare-text.ts';
+import { describeStatusChange, describeVerdict, formatComparison } from '../../src/report/compare-text.ts';
 import { formatDuration } from '../../src/report/format.ts';
 import { evaluateRules, parseRules } from '../../src/report/rules.ts';
 import { exchange, newMetrics, plan, runReport } from './fixtures.ts';
@@ -133,6 +133,23 @@ describe('compareReports', () => {
       ],
     );
     assert.equal(statusChanges(baseline, baseline).length, 0);
+  });
+
+  it('tells sessions of a run of several captures apart: the same session id in two captures', () => {
+    const statuses = steady.map(() => 200);
+    const baseline = runReport({ latenciesMs: steady, statuses });
+    const second = structuredClone(baseline.sessions[5]);
+    second.capture = 1;
+    baseline.sessions.push(second);
+    const candidate = structuredClone(baseline);
+    candidate.sessions.at(-1)!.requests[0].http!.status = 503;
+    const changes = statusChanges(baseline, candidate);
+    assert.deepEqual(
+      changes.map((c) => [c.capture, c.sessionId, c.baseline, c.candidate]),
+      [[1, 5, 200, 503]],
+      'the change is in capture 1, and session 5 of capture 0 is not confused with it',
+    );
+    assert.match(describeStatusChange(changes[0]), /^capture 1 session 5 request 0/);
   });
 
   it('refuses runs of different captures', () => {
