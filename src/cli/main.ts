@@ -1,5 +1,6 @@
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { CaptureError } from '../capture/record.ts';
+import { ignoreBrokenPipe } from '../util/broken-pipe.ts';
 import { UserError } from '../util/user-error.ts';
 import { version } from '../version.ts';
 import { registerCompare } from './compare.ts';
@@ -29,6 +30,7 @@ function buildProgram(): Command {
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  process.stdout.on('error', ignoreBrokenPipe);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { ignoreBrokenPipe } from '../util/broken-pipe.ts';
 
 /** Characters gathered before each write: few writes, and none of them huge. */
 const BATCH_CHARS = 1 << 20;
@@ -31,10 +32,6 @@ export async function writePieces(out: Writable, pieces: Iterable<string>): Prom
   if (failure === undefined) return true;
   if (failure.code === 'EPIPE') return false;
   throw failure;
-}
-
-function ignoreBrokenPipe(error: NodeJS.ErrnoException): void {
-  if (error.code !== 'EPIPE') throw error;
 }
 
 /** Writes one batch, then waits for the stream to drain (or fail), or at least for a turn of the event loop. */

@@ -264,4 +264,15 @@ describe('reprise replay on the command line', () => {
     assert.equal(json.totals.sessions.completed, 150);
     assert.ok(json.totals.requests.answered > 700);
   });
+
+  it('output into a pipe closed early (| head): the run finishes and writes its report, exit 0', async () => {
+    const report = join(dir.path, 'demo-head.json');
+    const r = await runCli(['demo', '--speed', 'max', '--report', report], {
+      timeoutMs: 120_000,
+      onSpawn: (child) => child.stdout?.once('data', () => child.stdout?.destroy()),
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /EPIPE|Unhandled 'error' event/);
+    assert.equal(JSON.parse(readFileSync(report, 'utf8')).totals.sessions.completed, 150);
+  });
 });
