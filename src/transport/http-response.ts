@@ -47,7 +47,8 @@ export class HttpResponseFraming {
     if (this.state !== 'incomplete') return this.state;
     if (this.head === undefined) return this.consumeBody(data);
     const head = this.head.length === 0 ? data : Buffer.concat([this.head, data]);
-    if (head.length >= HTTP_SLASH.length && !startsWith(head, HTTP_SLASH)) return this.settle('unknown');
+    // Not HTTP as soon as a byte differs from "HTTP/" (a 4-byte Redis ":1\r\n" included).
+    if (!startsWith(head, HTTP_SLASH)) return this.settle('unknown');
     const end = head.indexOf(HEAD_END);
     if (end < 0) {
       this.head = head;
@@ -112,7 +113,9 @@ export class HttpResponseFraming {
   }
 }
 
+/** `data` begins with `prefix`, or, shorter than it, with its first bytes. */
 function startsWith(data: Buffer, prefix: Buffer): boolean {
-  for (let i = 0; i < prefix.length; i++) if (data[i] !== prefix[i]) return false;
+  const n = Math.min(data.length, prefix.length);
+  for (let i = 0; i < n; i++) if (data[i] !== prefix[i]) return false;
   return true;
 }

@@ -21,6 +21,17 @@ describe('HTTP response framing', () => {
     });
   }
 
+  it('a reply shorter than "HTTP/" that differs from it is not HTTP at once; a prefix of it is a head begun', () => {
+    for (const reply of [':1\r\n', '+OK', 'H1']) {
+      const framing = new HttpResponseFraming();
+      assert.equal(framing.push(Buffer.from(reply, 'latin1')), 'unknown', reply);
+      assert.equal(framing.inHead, false, reply);
+    }
+    const begun = new HttpResponseFraming();
+    assert.equal(begun.push(Buffer.from('HTT', 'latin1')), 'incomplete');
+    assert.equal(begun.inHead, true);
+  });
+
   it('chunked: complete at the zero-length chunk, even when it is split', () => {
     const text = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n';
     for (const cut of [1, 4, 100]) assert.equal(feed(text, cut).at(-1), 'complete');
