@@ -202,6 +202,7 @@ export class Recorder {
   }
 
   private result(): RecordingResult {
+    const captureStats = this.capture.stats();
     return {
       stopReason: this.control.stopReason ?? 'interrupted',
       error: this.error,
@@ -210,8 +211,8 @@ export class Recorder {
       bytes: this.files.reduce((sum, f) => sum + f.bytes, 0),
       elapsedMs: performance.now() - this.startedAt,
       linkType: this.capture.linkType,
-      ...this.capture.stats(),
-      ifDropped: this.interfaceDrops(this.capture.stats().ifDropped),
+      ...captureStats,
+      ifDropped: this.interfaceDrops(captureStats.ifDropped),
     };
   }
 

@@ -47,16 +47,13 @@ export function answerExpected(
 }
 
 /**
- * The capture shows this request unanswered, and nothing says an answer was due (answerExpected
- * is false), in a session whose server did answer or greet: the target not answering it either is
- * as captured (a QUIT, a Postgres Terminate), not a loss. In a session without any server payload
- * captured (a one-sided capture) nothing tells, and an unanswered request counts as lost.
+ * The capture shows a request unanswered, and nothing says an answer was due (`expectsAnswer`,
+ * from answerExpected, is false), in a session whose server did answer or greet: the target not
+ * answering it either is as captured (a QUIT, a Postgres Terminate), not a loss. In a session
+ * without any server payload captured (a one-sided capture) nothing tells, and an unanswered
+ * request counts as lost.
  */
-export function unansweredInCapture(
-  session: CapturedSession,
-  request: CapturedRequest,
-  http: HttpRequestLine | undefined,
-): boolean {
-  if (answerExpected(request, http)) return false;
+export function unansweredInCapture(session: CapturedSession, expectsAnswer: boolean): boolean {
+  if (expectsAnswer) return false;
   return session.greetingBytes > 0 || session.requests.some((r) => r.responseBytes > 0);
 }

@@ -14,7 +14,7 @@ import type { EngineAction, EngineOptions, OutSegment, ResponseHeader } from '..
 import type { SessionEnv } from '../replay/observer.ts';
 import type { PlannedSession, SessionDriver } from '../replay/plan.ts';
 import type { RewrittenClient } from '../replay/port-shift.ts';
-import { unansweredInCapture } from '../replay/response-quiet.ts';
+import { answerExpected, unansweredInCapture } from '../replay/response-quiet.ts';
 import { parseHttpRequestLine } from '../report/http.ts';
 import type { SessionEnd } from '../report/metrics.ts';
 
@@ -179,7 +179,7 @@ export class RawSession implements SessionDriver {
       sentMs,
       bytesSent: bytes,
       ...(http ? { http } : {}),
-      ...(request && unansweredInCapture(this.planned.session, request, http)
+      ...(request && unansweredInCapture(this.planned.session, answerExpected(request, http))
         ? { unansweredInCapture: true }
         : {}),
     });

@@ -267,7 +267,7 @@ export class SocketSession implements SessionDriver {
       sentMs: nowMs,
       bytesSent: request.data.length,
       http,
-      ...(unansweredInCapture(this.planned.session, request, http) ? { unansweredInCapture: true } : {}),
+      ...(unansweredInCapture(this.planned.session, expectsAnswer) ? { unansweredInCapture: true } : {}),
     };
     this.socket.write(request.data);
     this.sentOnConnection++;

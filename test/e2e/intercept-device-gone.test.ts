@@ -4,11 +4,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  createNamespaces,
   finished,
-  type Namespaces,
+  type HostWithDevice,
+  hostWithDevice,
   skipWithoutNetns,
-  uniqueNames,
   waitForOutput,
 } from '../helpers/netns.ts';
 
@@ -26,19 +25,15 @@ const REPLAYER = `
 `;
 
 describe('reprise intercept when its capture device goes away', { skip }, () => {
-  let group: Namespaces | undefined;
-  let ns = '';
+  let group: HostWithDevice | undefined;
   before(() => {
-    ns = uniqueNames('icptgone', ['host']).names.host;
-    group = createNamespaces([ns]);
-    group.run(ns, 'ip', ['link', 'add', 'rpcap0', 'type', 'veth', 'peer', 'name', 'rpcap1']);
-    group.run(ns, 'ip', ['link', 'set', 'rpcap0', 'up']);
-    group.run(ns, 'ip', ['link', 'set', 'rpcap1', 'up']);
+    group = hostWithDevice('icptgone', 'rpcap0');
   });
   after(() => group?.close());
 
   it('says which capture failed, prints its totals, tells the replayers and exits 1', async () => {
     const g = group!;
+    const ns = g.ns;
     const intercept = g.spawn(ns, process.execPath, [
       'bin/reprise.js',
       'intercept',

@@ -15,11 +15,10 @@ import {
   tcpdumpRead,
 } from '../helpers/capture-hosts.ts';
 import {
-  createNamespaces,
   finished,
-  type Namespaces,
+  type HostWithDevice,
+  hostWithDevice,
   skipWithoutNetns,
-  uniqueNames,
   waitForOutput,
 } from '../helpers/netns.ts';
 
@@ -124,13 +123,9 @@ describe('reprise record: stopping right after the traffic', { skip }, () => {
 });
 
 describe('reprise record: the device goes away while recording', { skip }, () => {
-  const { names } = uniqueNames('rgone', ['h']);
-  let host: Namespaces;
+  let host: HostWithDevice;
   before(() => {
-    host = createNamespaces([names.h]);
-    host.run(names.h, 'ip', ['link', 'add', 'gone0', 'type', 'veth', 'peer', 'name', 'gone1']);
-    host.run(names.h, 'ip', ['link', 'set', 'gone0', 'up']);
-    host.run(names.h, 'ip', ['link', 'set', 'gone1', 'up']);
+    host = hostWithDevice('rgone', 'gone0');
   });
   after(() => host?.close());
 
@@ -139,14 +134,14 @@ describe('reprise record: the device goes away while recording', { skip }, () =>
     try {
       const file = join(dir, 'gone.pcap');
       const recorder = host.spawn(
-        names.h,
+        host.ns,
         process.execPath,
         [REPRISE, 'record', '--no-tui', '-i', 'gone0', '-w', file],
         ROOT,
       );
       const done = finished(recorder);
       await waitForOutput(recorder, /capturing on|reprise: /, 30000);
-      host.run(names.h, 'ip', ['link', 'del', 'gone0']);
+      host.run(host.ns, 'ip', ['link', 'del', 'gone0']);
       const run = await done;
       assert.equal(run.code, 1, run.stderr);
       assert.match(run.stderr, /stopped: the capture failed/);

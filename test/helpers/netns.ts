@@ -128,6 +128,25 @@ export function addVethPair([nsA, devA]: Endpoint, [nsB, devB]: Endpoint): void 
   ip('-n', nsA, 'link', 'add', devA, 'type', 'veth', 'peer', 'name', devB, 'netns', nsB);
 }
 
+/** One host in a namespace of its own, with a device to capture on (see hostWithDevice). */
+export interface HostWithDevice extends Namespaces {
+  ns: string;
+}
+
+/**
+ * One host with `device`, one end of a veth pair whose both ends are up: a capture device that a
+ * test may delete under a running capture.
+ */
+export function hostWithDevice(purpose: string, device: string): HostWithDevice {
+  const ns = uniqueNames(purpose, ['host']).names.host;
+  const host = { ...createNamespaces([ns]), ns };
+  return buildOrClose(host, () => {
+    const peer = `${device}p`;
+    addVethPair([ns, device], [ns, peer]);
+    for (const dev of [device, peer]) ip('-n', ns, 'link', 'set', dev, 'up');
+  });
+}
+
 /**
  * Two hosts joined by a veth pair: `server` (10.79.<n>.1 on <tag>s) and `client` (10.79.<n>.2 on
  * <tag>c), each on a /24.

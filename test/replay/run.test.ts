@@ -34,6 +34,21 @@ function options(over: Partial<ReplayPlanOptions> = {}): ReplayPlanOptions {
 }
 
 /** Sessions that run until stopped; records what the run told the observer. */
+/** The packets, the `at`-th of them (from 0) stamped 20 years ahead: a clock glitch. */
+function* stampedYearsAhead(packets: Iterable<SyntheticPacket>, at: number): Generator<SyntheticPacket> {
+  const twentyYearsUs = 20 * 365 * 86_400 * 1e6;
+  let index = 0;
+  for (const p of packets) yield index++ === at ? { ...p, tsUs: p.tsUs + twentyYearsUs } : p;
+}
+
+/** Runs the replay for `ms`, then stops it and waits for every session to end. */
+async function stopAfter(run: ReplayRun, ms: number): Promise<void> {
+  const done = run.run();
+  await new Promise((r) => setTimeout(r, ms));
+  run.stop();
+  await done;
+}
+
 function harness() {
   const ended = new Map<string, string>();
   const planned: PlannedSession[] = [];
@@ -75,10 +90,7 @@ describe('replay run', () => {
   it('stopping ends every planned session exactly once, started or not', async () => {
     const h = harness();
     const run = new ReplayRun(options(), h.transport, h.observer, openCaptureFeed);
-    const done = run.run();
-    await new Promise((r) => setTimeout(r, 300));
-    run.stop();
-    await done;
+    await stopAfter(run, 300);
     assert.ok(h.planned.length > 10);
     assert.equal(h.ended.size, h.planned.length);
     assert.ok([...h.ended.values()].every((o) => o === 'stopped'));
@@ -106,10 +118,7 @@ describe('replay run', () => {
       },
     };
     const run = new ReplayRun(options(), transport, h.observer, openCaptureFeed);
-    const done = run.run();
-    await new Promise((r) => setTimeout(r, 300));
-    run.stop();
-    await done;
+    await stopAfter(run, 300);
     assert.equal(readAtFirstStart, true);
     assert.equal(h.planned.length, 150);
   });
@@ -138,10 +147,7 @@ describe('replay run', () => {
       },
     };
     const run = new ReplayRun(options({ speed: 1 }), transport, h.observer, slowFeed);
-    const done = run.run();
-    await new Promise((r) => setTimeout(r, 900));
-    run.stop();
-    await done;
+    await stopAfter(run, 900);
     assert.ok(firstLateMs !== undefined && firstLateMs < 200, `first session ${firstLateMs} ms late`);
     assert.equal(run.progress().paused, false);
   });
@@ -149,10 +155,7 @@ describe('replay run', () => {
   it('a run stopped part way still estimates the whole timeline, not the part read', async () => {
     const h = harness();
     const run = new ReplayRun(options({ speed: 1 }), h.transport, h.observer, openCaptureFeed);
-    const done = run.run();
-    await new Promise((r) => setTimeout(r, 600));
-    run.stop();
-    await done;
+    await stopAfter(run, 600);
     // The demo recording spans about 12 s; a 2 s look-ahead had been read.
     const { timelineUs, timelineEstimateUs } = run.progress();
     assert.ok(
@@ -170,10 +173,7 @@ describe('replay run', () => {
       h.observer,
       openCaptureFeed,
     );
-    const done = run.run();
-    await new Promise((r) => setTimeout(r, 1000));
-    run.stop();
-    await done;
+    await stopAfter(run, 1000);
     const keys = new Set(h.planned.map((p) => p.key));
     assert.equal(keys.size, h.planned.length);
     assert.equal(h.planned.length, 150 * 2 * 2);
@@ -182,7 +182,6 @@ describe('replay run', () => {
   describe('a capture with one packet stamped 20 years ahead of the rest (a clock glitch)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rp-run-glitch-'));
     after(() => rmSync(dir, { recursive: true, force: true }));
-    const TWENTY_YEARS_US = 20 * 365 * 86_400 * 1e6;
     const TRAFFIC = {
       sessions: 200,
       requestsPerSession: 1,
@@ -194,14 +193,7 @@ describe('replay run', () => {
     };
     /** 200 sessions, one every 100 ms (20 s); packet 50 (an ACK in the first second) is 20 years off. */
     const glitched = join(dir, 'glitch.pcap');
-    const written = writeSyntheticCapture(
-      glitched,
-      (function* (): Generator<SyntheticPacket> {
-        let index = 0;
-        for (const p of syntheticHttpTraffic(TRAFFIC))
-          yield index++ === 50 ? { ...p, tsUs: p.tsUs + TWENTY_YEARS_US } : p;
-      })(),
-    );
+    const written = writeSyntheticCapture(glitched, stampedYearsAhead(syntheticHttpTraffic(TRAFFIC), 50));
 
     it('reads ahead only its window and keeps the timeline to the other packets', async () => {
       await written;
@@ -232,13 +224,7 @@ describe('replay run', () => {
       const firstGlitched = join(dir, 'first-glitch.pcap');
       await writeSyntheticCapture(
         firstGlitched,
-        (function* (): Generator<SyntheticPacket> {
-          let first = true;
-          for (const p of syntheticHttpTraffic({ ...TRAFFIC, sessions: 20 })) {
-            yield first ? { ...p, tsUs: p.tsUs + TWENTY_YEARS_US } : p;
-            first = false;
-          }
-        })(),
+        stampedYearsAhead(syntheticHttpTraffic({ ...TRAFFIC, sessions: 20 }), 0),
       );
       const h = harness();
       const run = new ReplayRun(
@@ -247,10 +233,7 @@ describe('replay run', () => {
         h.observer,
         openCaptureFeed,
       );
-      const done = run.run();
-      await new Promise((r) => setTimeout(r, 600));
-      run.stop();
-      await done;
+      await stopAfter(run, 600);
       const starts = h.planned.map((p) => p.startUs);
       assert.equal(starts.length, 20);
       // One every 100 ms of capture time from the start, as captured (the first at 0 either way).
@@ -269,10 +252,7 @@ describe('replay run', () => {
         h.observer,
         openCaptureFeed,
       );
-      const done = run.run();
-      await new Promise((r) => setTimeout(r, 600));
-      run.stop();
-      await done;
+      await stopAfter(run, 600);
       const secondRound = h.planned.filter((p) => p.loop === 1);
       assert.equal(secondRound.length, 200);
       assert.ok(secondRound[0].startUs < 60e6, `round 2 starts at ${secondRound[0].startUs} µs`);
