@@ -1,8 +1,10 @@
 /**
- * A set of conversations keyed by 4-tuple. IPv4 tuples live in chained buckets of our own (a
- * power of two of them, at least one per entry) rather than a Map: every packet looks its tuple
- * up, and one array load then the entry itself costs fewer cache misses than a Map lookup. IPv6
- * tuples, rarer, are keyed by text in a Map.
+ * A set of conversations keyed by 4-tuple, which also keeps them in the order they were added.
+ * IPv4 tuples live in chained buckets of our own (a power of two of them, at least one per entry)
+ * rather than a Map: every packet looks its tuple up, and one array load then the entry itself
+ * costs fewer cache misses than a Map lookup. IPv6 tuples, rarer, are keyed by text in a Map.
+ * The order is a doubly linked list through the entries: the flow table closes open sessions in
+ * order of opening and forgets closed ones oldest first, without sorting or scanning.
  */
 import { type Conversation, hashIpv4 } from './conversation.ts';
 
@@ -12,6 +14,19 @@ export class ConversationTable {
   private buckets: Array<Conversation | undefined> = new Array(INITIAL_BUCKETS).fill(undefined);
   private count4 = 0;
   private readonly byKey6 = new Map<string, Conversation>();
+  private oldestEntry: Conversation | undefined;
+  private newestEntry: Conversation | undefined;
+  private entries = 0;
+
+  /** Conversations in the table. */
+  get size(): number {
+    return this.entries;
+  }
+
+  /** The conversation added longest ago, if any. */
+  get oldest(): Conversation | undefined {
+    return this.oldestEntry;
+  }
 
   /** The IPv4 conversation of a tuple (addresses as int32, see Conversation). */
   find4(lo4: number, hi4: number, loPort: number, hiPort: number): Conversation | undefined {
@@ -30,7 +45,9 @@ export class ConversationTable {
     return this.byKey6.get(key6);
   }
 
+  /** Adds a conversation that is in no table, as the newest. */
   add(conversation: Conversation): void {
+    this.append(conversation);
     if (conversation.ipVersion === 6) {
       this.byKey6.set(conversation.key6, conversation);
       return;
@@ -39,8 +56,9 @@ export class ConversationTable {
     this.link(conversation);
   }
 
-  /** Removes the conversation if it is here. */
+  /** Removes a conversation that is in this table. */
   remove(conversation: Conversation): void {
+    this.unlinkFromOrder(conversation);
     if (conversation.ipVersion === 6) {
       this.byKey6.delete(conversation.key6);
       return;
@@ -51,21 +69,40 @@ export class ConversationTable {
       this.buckets[bucket] = conversation.nextInBucket;
     } else {
       while (c !== undefined && c.nextInBucket !== conversation) c = c.nextInBucket;
-      if (c === undefined) return;
-      c.nextInBucket = conversation.nextInBucket;
+      if (c !== undefined) c.nextInBucket = conversation.nextInBucket;
     }
     conversation.nextInBucket = undefined;
     this.count4--;
   }
 
-  /** Every conversation, in no particular order. */
-  values(): Conversation[] {
-    const out: Conversation[] = [];
-    for (const head of this.buckets) {
-      for (let c = head; c !== undefined; c = c.nextInBucket) out.push(c);
-    }
-    out.push(...this.byKey6.values());
-    return out;
+  /** Empties the table (its entries keep stale links: drop them too). */
+  clear(): void {
+    this.buckets = new Array(INITIAL_BUCKETS).fill(undefined);
+    this.count4 = 0;
+    this.byKey6.clear();
+    this.oldestEntry = undefined;
+    this.newestEntry = undefined;
+    this.entries = 0;
+  }
+
+  private append(conversation: Conversation): void {
+    conversation.older = this.newestEntry;
+    conversation.newer = undefined;
+    if (this.newestEntry === undefined) this.oldestEntry = conversation;
+    else this.newestEntry.newer = conversation;
+    this.newestEntry = conversation;
+    this.entries++;
+  }
+
+  private unlinkFromOrder(conversation: Conversation): void {
+    const { older, newer } = conversation;
+    if (older === undefined) this.oldestEntry = newer;
+    else older.newer = newer;
+    if (newer === undefined) this.newestEntry = older;
+    else newer.older = older;
+    conversation.older = undefined;
+    conversation.newer = undefined;
+    this.entries--;
   }
 
   private link(conversation: Conversation): void {

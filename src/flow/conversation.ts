@@ -30,13 +30,14 @@ export interface Conversation {
   hiBase: number;
   /** The open session on this tuple; undefined once it closed (the entry stays to absorb late packets). */
   tracker: SessionTracker | undefined;
-  /** Set when the session closed (the flow table forgets closed tuples oldest first); -1 while open. */
-  closedSerial: number;
   clientIsLo: boolean;
   /** Packets of the open session still to take in before the sink is told of it (FlowTable). */
   packetsBeforeOpened: number;
-  /** Next entry whose IPv4 tuple has the same hash. */
+  /** Next entry whose IPv4 tuple has the same hash (ConversationTable). */
   nextInBucket: Conversation | undefined;
+  /** The entries added just before and after this one to the table it is in (ConversationTable). */
+  older: Conversation | undefined;
+  newer: Conversation | undefined;
 }
 
 /** Whether the view's source is the "lo" endpoint of its tuple. */

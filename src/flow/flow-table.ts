@@ -37,12 +37,6 @@ export class FlowTable {
    */
   private readonly openConversations = new ConversationTable();
   private readonly closedConversations = new ConversationTable();
-  /** Conversations whose session closed, oldest first, each with its close serial (stale once reused). */
-  private readonly closedQueue: Conversation[] = [];
-  private readonly closedSerials: number[] = [];
-  private closedHead = 0;
-  private closedCount = 0;
-  private closeSerial = 0;
   private readonly maxClosed: number;
   private readonly trackerOptions: TrackerOptions;
   private nextId = 0;
@@ -111,9 +105,10 @@ export class FlowTable {
 
   /** The capture is over: every open session closes (ending 'capture-end' unless a FIN or RST came), in order of id. */
   end(): void {
-    const open = this.openConversations.values();
-    open.sort((a, b) => a.tracker!.session.id - b.tracker!.session.id);
-    for (const conversation of open) this.close(conversation, conversation.tracker!);
+    // The open table keeps the order sessions opened in (of id). No packet follows: the tuples
+    // need not move to the closed table.
+    for (let c = this.openConversations.oldest; c !== undefined; c = c.newer) this.finish(c, c.tracker!);
+    this.openConversations.clear();
   }
 
   private find(view: PacketView, srcIsLo: boolean): Conversation | undefined {
@@ -143,10 +138,11 @@ export class FlowTable {
       loBase: NO_BASE,
       hiBase: NO_BASE,
       tracker: undefined,
-      closedSerial: -1,
       clientIsLo: true,
       packetsBeforeOpened: 0,
       nextInBucket: undefined,
+      older: undefined,
+      newer: undefined,
     };
     this.startSession(conversation, view, srcIsLo, tsUs);
     return conversation;
@@ -155,8 +151,6 @@ export class FlowTable {
   /** A new connection on a known tuple: the session there (if still open) is over. */
   private reuse(conversation: Conversation, view: PacketView, srcIsLo: boolean, tsUs: number): void {
     if (conversation.tracker !== undefined) this.close(conversation, conversation.tracker);
-    this.closedCount--;
-    conversation.closedSerial = -1;
     this.closedConversations.remove(conversation);
     conversation.loBase = srcIsLo ? view.seq : NO_BASE;
     conversation.hiBase = srcIsLo ? NO_BASE : view.seq;
@@ -196,58 +190,24 @@ export class FlowTable {
     return { ip: ipv4Text.text, port };
   }
 
+  /** The session is over: its tuple stays (closed) to absorb late packets. */
   private close(conversation: Conversation, tracker: SessionTracker): void {
+    this.openConversations.remove(conversation);
+    this.closedConversations.add(conversation);
+    if (this.closedConversations.size > this.maxClosed) {
+      this.closedConversations.remove(this.closedConversations.oldest!);
+    }
+    this.finish(conversation, tracker);
+  }
+
+  private finish(conversation: Conversation, tracker: SessionTracker): void {
     if (conversation.packetsBeforeOpened > 0) {
       conversation.packetsBeforeOpened = 0;
       this.announceOpened(tracker);
     }
     tracker.finish();
     conversation.tracker = undefined;
-    this.openConversations.remove(conversation);
-    this.closedConversations.add(conversation);
-    conversation.closedSerial = ++this.closeSerial;
-    this.closedQueue.push(conversation);
-    this.closedSerials.push(conversation.closedSerial);
-    this.closedCount++;
-    if (this.closedCount > this.maxClosed) this.forgetOldestClosed();
-    else if (this.closedQueue.length - this.closedHead > 2 * this.maxClosed + 1024) this.compactClosedQueue();
     this.sink.sessionClosed?.(tracker.session);
-  }
-
-  /** Removes the conversation closed longest ago (skipping queue entries of conversations reused since). */
-  private forgetOldestClosed(): void {
-    const queue = this.closedQueue;
-    let oldest: Conversation | undefined;
-    while (oldest === undefined && this.closedHead < queue.length) {
-      const candidate = queue[this.closedHead];
-      if (candidate.closedSerial === this.closedSerials[this.closedHead]) oldest = candidate;
-      this.closedHead++;
-    }
-    if (this.closedHead > 4096 && this.closedHead * 2 > queue.length) {
-      queue.splice(0, this.closedHead);
-      this.closedSerials.splice(0, this.closedHead);
-      this.closedHead = 0;
-    }
-    if (oldest === undefined) return;
-    this.closedCount--;
-    oldest.closedSerial = -1;
-    this.closedConversations.remove(oldest);
-  }
-
-  /** Drops queue entries of conversations reused since they closed. */
-  private compactClosedQueue(): void {
-    const queue = this.closedQueue;
-    const serials = this.closedSerials;
-    let kept = 0;
-    for (let i = this.closedHead; i < queue.length; i++) {
-      if (queue[i].closedSerial !== serials[i]) continue;
-      queue[kept] = queue[i];
-      serials[kept] = serials[i];
-      kept++;
-    }
-    queue.length = kept;
-    serials.length = kept;
-    this.closedHead = 0;
   }
 }
 

@@ -291,3 +291,75 @@ describe('flow table: a retransmitted SYN', () => {
     assert.equal(session.startUs, lost.tsUs, 'the session still starts at the first SYN');
   });
 });
+
+describe('flow table: open sessions at the end, and closed tuples remembered', () => {
+  const syn = (clientPort: number, seq: number, tsUs: number): Segment => ({
+    from: 'client',
+    flags: SYN,
+    seq,
+    tsUs,
+    clientPort,
+  });
+  const rst = (clientPort: number, seq: number, tsUs: number): Segment => ({
+    from: 'client',
+    flags: RST,
+    seq,
+    tsUs,
+    clientPort,
+  });
+  const lateAck = (clientPort: number, tsUs: number): Segment => ({
+    from: 'client',
+    flags: ACK,
+    seq: 5000,
+    ack: 1,
+    tsUs,
+    clientPort,
+  });
+  const closes = (out: { events: string[] }) => out.events.filter((e) => e.startsWith('close'));
+
+  it('closes the sessions still open at the end in order of id, whatever closed or reopened before', () => {
+    const segments: Segment[] = [];
+    for (let port = 1; port <= 40; port++) segments.push(syn(port, 100, port));
+    for (let port = 2; port <= 40; port += 3) segments.push(rst(port, 101, 100 + port));
+    for (let port = 1; port <= 40; port += 4) segments.push(syn(port, 7000, 200 + port));
+    const out = run(segments);
+    const lastOnPort = new Map(out.sessions.map((s) => [s.client.port, s]));
+    const openAtEnd = [...lastOnPort.values()].filter((s) => s.ending === 'capture-end').map((s) => s.id);
+    assert.equal(out.sessions.length, 50, '40 opened, 10 reopened on a reused port');
+    assert.equal(openAtEnd.length, 40 - 13 + 3, 'ports 5, 17 and 29 were reset, then reopened');
+    assert.deepEqual(
+      closes(out).slice(-openAtEnd.length),
+      openAtEnd.sort((a, b) => a - b).map((id) => `close ${id}`),
+    );
+  });
+
+  it('absorbs late packets of the newest closed tuples and forgets the oldest beyond its limit', () => {
+    const out = run(
+      [
+        syn(1, 100, 1),
+        syn(2, 100, 2),
+        syn(3, 100, 3),
+        rst(1, 101, 10),
+        rst(2, 101, 11),
+        syn(1, 900, 12), // reopens tuple 1: it leaves the closed ones
+        rst(1, 901, 13),
+        rst(3, 101, 14), // closed now: 2, 1, 3; the limit of 2 forgets tuple 2
+        lateAck(1, 20),
+        lateAck(3, 21),
+        lateAck(2, 22),
+      ],
+      { keepPayload: false, maxClosedConversations: 2 },
+    );
+    assert.deepEqual(
+      out.sessions.map((s) => [s.id, Math.min(s.client.port, s.server.port)]),
+      [
+        [0, 1],
+        [1, 2],
+        [3, 1],
+        [2, 3],
+        [4, 2],
+      ],
+      'only the late packet of the forgotten tuple 2 opens a session',
+    );
+  });
+});
