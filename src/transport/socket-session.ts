@@ -91,7 +91,10 @@ export class SocketSession implements SessionDriver {
   private reportedStart = false;
   /** The due time a clock timer is armed for, so that one request arms it only once. */
   private armedForUs: number | undefined;
-  /** When the current next request became ready to go, apart from its schedule. */
+  /**
+   * When the current next request became ready to go, apart from its schedule: for the first, when
+   * the session was due to start (a session started late shows that delay as send lag).
+   */
   private readySinceMs: number | undefined;
   private quietTimer: NodeJS.Timeout | undefined;
   /** The session timeout's timer: armed once, and checked against `awaitingSinceMs` when it fires. */
@@ -120,6 +123,7 @@ export class SocketSession implements SessionDriver {
     private readonly options: SocketSessionOptions,
   ) {
     this.startedMs = env.nowMs();
+    this.readySinceMs = this.startedMs - Math.max(0, env.lateMs(planned.startUs));
     this.socket = this.connect(this.startedMs);
   }
 

@@ -1,0 +1,47 @@
+/**
+ * A SessionEnv for driving one transport session in a test: a real ReplayClock (speed 1) over a
+ * wall clock the test moves by hand, and an observer that keeps what the session reported.
+ */
+import assert from 'node:assert/strict';
+import { ReplayClock } from '../../src/replay/clock.ts';
+import type { ReplayObserver, SessionEnv } from '../../src/replay/observer.ts';
+import type { AnsweredRequest, SentRequest, SessionEnd } from '../../src/report/metrics.ts';
+
+export interface ManualEnv {
+  env: SessionEnv;
+  sent: SentRequest[];
+  answered: AnsweredRequest[];
+  /** Resolves with the session's end. */
+  ended: Promise<SessionEnd>;
+  setNow(ms: number): void;
+}
+
+export function manualEnv(): ManualEnv {
+  let wallMs = 0;
+  const clock = new ReplayClock(() => wallMs, 1);
+  const sent: SentRequest[] = [];
+  const answered: AnsweredRequest[] = [];
+  let onEnd: (end: SessionEnd) => void = () => {};
+  const ended = new Promise<SessionEnd>((resolve) => {
+    onEnd = resolve;
+  });
+  const observer: ReplayObserver = {
+    sessionPlanned() {},
+    requestPlanned() {},
+    inputEnded() {},
+    sessionStarted() {},
+    requestSent: (_p, s) => sent.push(s),
+    requestAnswered: (_p, a) => answered.push(a),
+    bytes() {},
+    sessionEnded: (_p, end) => onEnd(end),
+  };
+  const env: SessionEnv = {
+    nowMs: () => wallMs,
+    at: () => assert.fail('nothing here is due in the future'),
+    lateMs: (us) => clock.lateMs(us),
+    speed: () => clock.speed,
+    needInput() {},
+    observer,
+  };
+  return { env, sent, answered, ended, setNow: (ms) => (wallMs = ms) };
+}
