@@ -16,6 +16,7 @@ import { formatSummary } from '../report/summary.ts';
 import { createRawTransport, type RawOptions } from '../transport/raw-create.ts';
 import { SocketTransport } from '../transport/socket.ts';
 import { defaultSocketSessionOptions } from '../transport/socket-session.ts';
+import type { LiveViewHandle } from '../tui/live.ts';
 import { startReplayLiveView } from '../tui/live-views.ts';
 import type { ReplayProgress } from '../tui/progress.ts';
 import { errorCode } from '../util/error-code.ts';
@@ -79,55 +80,62 @@ async function replayWith(
 ): Promise<ReplayResult> {
   // The view is on screen before the run exists, so that loading it cannot delay the first sends.
   let live: { run: ReplayRun; metrics: RunMetrics } | undefined;
-  let stopped = false;
-  const stop = () => {
-    stopped = true;
-    live?.run.stop();
+  /** Why the run was stopped before the end of the captures, if it was; a stop may come before the run exists. */
+  let stoppedBy: string | undefined;
+  const stopBy = (by: string) => {
+    stoppedBy ??= by;
+    live?.run.stop(`the run was stopped ${stoppedBy}`);
+  };
+  const stop = () => stopBy('by the user');
+  let hungUp = false;
+  const hangUp = () => {
+    hungUp = true;
+    ignoreTerminalWriteErrors();
+    stopBy('by a hangup');
   };
   /** Why the transport cannot go on (it ended the sessions it had); the run stops with it. */
   let fatal: string | undefined;
   const onFatal = (reason: string) => {
     fatal ??= reason;
-    live?.run.stop(`the replay stopped on ${reason}`);
-  };
-  const transport = await createTransport(config, out, onFatal);
-  const view = startReplayLiveView(
-    () => (live ? progressOf(live.run, live.metrics) : startingProgress(config)),
-    {
-      onStop: stop,
-      onPauseToggle: () => (live?.run.paused ? live.run.resume() : live?.run.pause()),
-      onSpeedChange: (factor) => live?.run.setSpeed(factor),
-    },
-    config.interactive !== undefined ? { interactive: config.interactive } : {},
-  );
-  let hungUp = false;
-  const hangUp = () => {
-    hungUp = true;
-    ignoreTerminalWriteErrors();
-    stop();
+    stopBy(`on ${reason}`);
   };
   process.once('SIGTERM', stop);
   process.once('SIGHUP', hangUp);
-  await view.ready;
-  const metrics = new RunMetrics({
-    startedAt: new Date(),
-    clock: () => run.nowMs(),
-    ...(spill ? { endedSessions: spill } : {}),
-  });
-  const run: ReplayRun = new ReplayRun(config, transport, metricsObserver(metrics), openCaptureFeed);
-  live = { run, metrics };
-  if (stopped) run.stop();
-  if (fatal !== undefined) run.stop(`the replay stopped on ${fatal}`);
+  let view: LiveViewHandle | undefined;
   let failure: unknown;
+  let transport: Transport;
+  let metrics: RunMetrics;
+  let run: ReplayRun;
   try {
-    await run.run();
-  } catch (err) {
-    failure = err;
+    transport = await createTransport(config, out, onFatal);
+    view = startReplayLiveView(
+      () => (live ? progressOf(live.run, live.metrics) : startingProgress(config)),
+      {
+        onStop: stop,
+        onPauseToggle: () => (live?.run.paused ? live.run.resume() : live?.run.pause()),
+        onSpeedChange: (factor) => live?.run.setSpeed(factor),
+      },
+      config.interactive !== undefined ? { interactive: config.interactive } : {},
+    );
+    await view.ready;
+    metrics = new RunMetrics({
+      startedAt: new Date(),
+      clock: () => run.nowMs(),
+      ...(spill ? { endedSessions: spill } : {}),
+    });
+    run = new ReplayRun(config, transport, metricsObserver(metrics), openCaptureFeed);
+    live = { run, metrics };
+    if (stoppedBy !== undefined) run.stop(`the run was stopped ${stoppedBy}`);
+    try {
+      await run.run();
+    } catch (err) {
+      failure = err;
+    }
   } finally {
     process.removeListener('SIGTERM', stop);
     process.removeListener('SIGHUP', hangUp);
     // After a hangup the terminal is gone: giving it back fails (EIO), and nobody is there to care.
-    await view.stop().catch((err: unknown) => {
+    await view?.stop().catch((err: unknown) => {
       if (!hungUp) throw err;
     });
   }
@@ -139,6 +147,7 @@ async function replayWith(
     transport: transport.name,
     endedAt,
     ...(transport.counters ? { transportCounters: transport.counters() } : {}),
+    ...(stoppedBy !== undefined ? { stopped: stoppedBy } : {}),
   });
   if (spill?.error) {
     out.stderr.write(
@@ -161,7 +170,7 @@ async function replayWith(
   if (config.reportPath && written !== config.reportPath) {
     throw new UserError(`--report ${config.reportPath}: the report could not be written there`, 1);
   }
-  return { report, stopped, hungUp };
+  return { report, stopped: stoppedBy !== undefined && fatal === undefined, hungUp };
 }
 
 /** The file ended sessions wait in, beside the report (see SessionSpill). */

@@ -12,6 +12,8 @@ export interface RunInfo {
   transportCounters?: Record<string, number>;
   /** Defaults to the metrics' start plus their clock. */
   endedAt?: Date;
+  /** Why the run ended before the end of its captures, if it did. */
+  stopped?: string;
 }
 
 /** The run report of a finished (or stopped) replay. Ends every session still open as 'stopped'. */
@@ -29,6 +31,7 @@ export function buildReport(metrics: RunMetrics, run: RunInfo): RunReport {
     ...(run.transportCounters ? { transportCounters: run.transportCounters } : {}),
     startedAt: metrics.startedAt.toISOString(),
     endedAt: new Date(startedMs + durationMs).toISOString(),
+    ...(run.stopped !== undefined ? { stopped: run.stopped } : {}),
     ...measured,
   };
 }

@@ -138,6 +138,8 @@ export interface RunReport {
   startedAt: string;
   endedAt: string;
   durationMs: number;
+  /** Why the run ended before the end of its captures (`by the user`, ...); absent when it did not. */
+  stopped?: string;
   totals: Totals;
   latency: {
     overall: LatencyPair;

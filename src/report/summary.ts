@@ -26,6 +26,14 @@ export function formatSummary(report: RunReport): string {
     `send lag  p50 ${formatMs(sendLag.p50)}  p99 ${formatMs(sendLag.p99)}  max ${formatMs(sendLag.max)}`,
     `bytes     ${formatBytes(totals.bytes.sent)} sent, ${formatBytes(totals.bytes.received)} received`,
   ];
+  if (report.stopped !== undefined) {
+    // Second, as it says how to read the rest.
+    lines.splice(
+      1,
+      0,
+      `stopped   ${report.stopped}, before the end of the captures: sessions not read by then are not counted`,
+    );
+  }
   if (statuses) lines.push(`http      ${statuses}`);
   return `${lines.join('\n')}\n`;
 }
