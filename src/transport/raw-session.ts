@@ -43,6 +43,8 @@ export class RawSession implements SessionDriver {
   private timerAtUs: number | undefined;
   private inputEndedSent = false;
   private done = false;
+  /** Target payload bytes reported with a response (the engine counts every byte). */
+  private answeredBytes = 0;
   /** The outcome to report instead of the engine's, when the transport gave up (abort). */
   private abortedWith: SessionEnd | undefined;
 
@@ -190,6 +192,7 @@ export class RawSession implements SessionDriver {
     this.readyMs = this.env.nowMs();
     const sentUs = this.sentAtUs[index];
     if (sentUs === undefined) return;
+    this.answeredBytes += bytes;
     this.env.observer.bytes(this.planned, 0, bytes);
     this.env.observer.requestAnswered(this.planned, {
       index,
@@ -227,6 +230,9 @@ export class RawSession implements SessionDriver {
     clearTimeout(this.timer);
     this.host.ended(this);
     const reconnects = this.engine?.stats.reconnects ?? 0;
+    // Target bytes no response took: greetings, and what came after the last response was over.
+    const unattributed = (this.engine?.stats.responseBytes ?? 0) - this.answeredBytes;
+    if (unattributed > 0) this.env.observer.bytes(this.planned, 0, unattributed);
     this.env.observer.sessionEnded(this.planned, {
       ...(this.abortedWith ?? end),
       ...(reconnects > 0 ? { reconnects } : {}),
