@@ -68,6 +68,11 @@ export class RequestSplitter implements StreamConsumer {
     answered.responseLastUs = Math.max(answered.responseLastUs ?? 0, sinceRequest);
   }
 
+  /** The client's FIN: an open request (not answered yet) is one the client half-closed after. */
+  clientClosed(): void {
+    if (this.open !== undefined) this.open.halfClosed = true;
+  }
+
   /** Closes the open request: the server answered, or the session is over. */
   complete(): void {
     const request = this.open;
@@ -99,6 +104,7 @@ export class RequestSplitter implements StreamConsumer {
       // Present from the start (see SessionTracker): one object shape for every request.
       responseFirstUs: undefined,
       responseLastUs: undefined,
+      halfClosed: undefined,
     };
     this.openTsUs = tsUs;
     return this.open;

@@ -143,6 +143,7 @@ export class SessionTracker implements StreamConsumer {
       session.ending = 'rst';
       session.endedBy ??= fromClient ? 'client' : 'server';
     } else if (flags & TcpFlag.FIN) {
+      if (fromClient && !this.clientFin) this.splitter.clientClosed();
       if (fromClient) this.clientFin = true;
       else this.serverFin = true;
       if (session.ending !== 'rst') session.ending = 'fin';

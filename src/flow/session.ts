@@ -41,6 +41,11 @@ export interface CapturedRequest {
   /** From the request's first segment to the first and last captured response byte (µs). */
   responseFirstUs?: number;
   responseLastUs?: number;
+  /**
+   * The client shut its sending side (FIN) after this request and before any answer to it (it
+   * reads to the end: a server may answer only at end of input). The replay half-closes there too.
+   */
+  halfClosed?: boolean;
 }
 
 /**

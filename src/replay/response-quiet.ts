@@ -32,6 +32,20 @@ export function responseQuietUs(
 }
 
 /**
+ * How long after its request the captured response ended (µs; 0 when the capture saw no
+ * response), at most the quiet's upper bound. A response that has brought fewer bytes than the
+ * captured one is not over before then, however quiet the target: a reply sent in parts (held back
+ * by Nagle's algorithm and a delayed ACK, 40 ms apart even on loopback) is one reply. The target's
+ * time: the speed does not scale it.
+ */
+export function capturedResponseEndUs(
+  request: CapturedRequest,
+  quiet: Readonly<ResponseQuiet> = RESPONSE_QUIET,
+): number {
+  return Math.min(quiet.maxUs, request.responseLastUs ?? 0);
+}
+
+/**
  * Whether the next request waits for a response byte to this one (then for the quiet): when the
  * capture had a response, or the request is HTTP, which is always answered. Otherwise only the
  * quiet is waited for, and a request the server did not answer does not hold the next one back.

@@ -25,6 +25,7 @@ import type { SessionEnv } from '../replay/observer.ts';
 import { endpointText, type PlannedSession, type SessionDriver } from '../replay/plan.ts';
 import {
   answerExpected,
+  capturedResponseEndUs,
   RESPONSE_QUIET,
   type ResponseQuiet,
   responseQuietUs,
@@ -34,6 +35,7 @@ import { parseHttpRequestLine } from '../report/http.ts';
 import type { SentRequest } from '../report/metrics.ts';
 import type { SessionOutcome } from '../report/outcome.ts';
 import { timerDelayMs } from '../util/timer-delay.ts';
+import { continuationOf } from './connection-opener.ts';
 import { type FramingState, HttpResponseFraming } from './http-response.ts';
 
 export interface SocketSessionOptions {
@@ -114,6 +116,8 @@ export class SocketSession implements SessionDriver {
   private connectionDone = false;
   private lostAs: 'closed-early' | 'reset-by-target' = 'closed-early';
   private reconnects = 0;
+  /** The target ended (FIN) or reset the current connection: nothing more can be written on it. */
+  private targetEnded = false;
   private reconnectsInARow = 0;
   private awaitingSinceMs = 0;
 
@@ -193,6 +197,7 @@ export class SocketSession implements SessionDriver {
     const resend = this.resend;
     if (this.next >= this.requests.length && !resend) {
       if (!this.planned.inputEnded) this.env.needInput(this.planned);
+      else if (this.sentOnConnection === 0 && !this.greetingOver(this.env.nowMs())) return;
       else if (this.lastResponseOver()) this.closeNormally();
       return;
     }
@@ -210,7 +215,20 @@ export class SocketSession implements SessionDriver {
     }
     // A new connection only once a request is due, as a client opens one.
     if (this.connectionDone) {
-      this.reconnectOrGiveUp();
+      const index = resend ? resend.sent.index : this.next;
+      const continues = continuationOf(this.requests, index);
+      if (continues === undefined) this.reconnectOrGiveUp();
+      else if (!this.targetEnded && !resend) {
+        // The target said it will close (Connection: close) but still reads: the rest goes as captured.
+        this.send(this.next++, nowMs, 0);
+        this.pump();
+      } else {
+        const what =
+          continues === 'tls'
+            ? 'a TLS session, which cannot go on over a new connection'
+            : 'an HTTP message it answered early (no request line of its own)';
+        this.endLost(`before request ${index}, the rest of ${what}`);
+      }
       return;
     }
     if (this.sentOnConnection === 0 && !this.greetingOver(nowMs)) return;
@@ -274,6 +292,7 @@ export class SocketSession implements SessionDriver {
       ...(unansweredInCapture(this.planned.session, expectsAnswer) ? { unansweredInCapture: true } : {}),
     };
     this.socket.write(request.data);
+    if (request.halfClosed && index === this.requests.length - 1) this.socket.end();
     this.sentOnConnection++;
     this.env.observer.requestSent(this.planned, sent);
     this.env.observer.bytes(this.planned, request.data.length, 0, nowMs);
@@ -335,7 +354,16 @@ export class SocketSession implements SessionDriver {
 
   private armQuiet(flight: InFlight): void {
     this.clearQuiet();
-    this.quietTimer = setTimeout(() => this.responseOver(flight), this.quietMs());
+    const delayMs = Math.max(this.quietMs(), this.shortResponseWaitMs(flight));
+    this.quietTimer = setTimeout(() => this.responseOver(flight), delayMs);
+  }
+
+  /** While the response is shorter than the captured one: the time left until that one ended. */
+  private shortResponseWaitMs(flight: InFlight): number {
+    const captured = this.requests[flight.sent.index];
+    if (captured === undefined || flight.responseBytes >= captured.responseBytes) return 0;
+    const endMs = flight.sent.sentMs + capturedResponseEndUs(captured, this.options.responseQuiet) / 1000;
+    return endMs - this.env.nowMs();
   }
 
   private clearQuiet(): void {
@@ -405,6 +433,7 @@ export class SocketSession implements SessionDriver {
    */
   private onConnectionLost(how: 'closed-early' | 'reset-by-target'): void {
     if (!this.connectionDone || how === 'reset-by-target') this.lostAs = how;
+    this.targetEnded = true;
     this.connectionDone = true;
     const flight = this.inFlight;
     if (flight && !flight.complete && httpResponsePending(flight)) {
@@ -446,6 +475,7 @@ export class SocketSession implements SessionDriver {
     this.answerInFlight();
     this.inFlight = undefined;
     this.connectionDone = false;
+    this.targetEnded = false;
     this.lostAs = 'closed-early';
     this.sentOnConnection = 0;
     this.greetingLastMs = undefined;
