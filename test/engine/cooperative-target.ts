@@ -1,14 +1,20 @@
 // A well-behaved target for engine tests: answers the SYN, acknowledges every segment and sends
-// each request's captured number of response bytes, all after a fixed one-way delay.
+// each request's captured number of response bytes, all after a fixed one-way delay. With
+// `answerAtEof` it answers like `sort`: nothing until the client's FIN, then every answer and its FIN.
 import type { EngineAction, ResponseHeader } from '../../src/replay/engine/types.ts';
 import { ACK, type Drive, FIN, PSH, SYN } from './script.ts';
 
 const ONE_WAY_US = 200;
 const TARGET_ISN = 3_000_000_000;
 
+export interface TargetBehaviour {
+  answerAtEof?: boolean;
+}
+
 /** Runs the session to its end (or `limitUs`); returns the engine's outcome. */
-export function serve(d: Drive, limitUs = 600_000_000): string | undefined {
+export function serve(d: Drive, limitUs = 600_000_000, behaviour: TargetBehaviour = {}): string | undefined {
   const pending: Array<{ atUs: number; header: ResponseHeader }> = [];
+  let unanswered: number[] = [];
   let rcvNxt = 0;
   let sndNxt = TARGET_ISN + 1;
   let deliveredNxt = TARGET_ISN + 1;
@@ -24,6 +30,13 @@ export function serve(d: Drive, limitUs = 600_000_000): string | undefined {
     };
     pending.push({ atUs: atUs + ONE_WAY_US, header });
   };
+  const answer = (bytes: number) => {
+    for (let left = bytes; left > 0; left -= 1448) {
+      const n = Math.min(1448, left);
+      reply(d.nowUs + 1_000, { payloadLength: n, flags: left === n ? PSH | ACK : ACK });
+      sndNxt = (sndNxt + n) >>> 0;
+    }
+  };
   const react = (actions: EngineAction[]) => {
     for (const a of actions) {
       if (a.kind === 'send') {
@@ -38,15 +51,15 @@ export function serve(d: Drive, limitUs = 600_000_000): string | undefined {
           reply(d.nowUs, {});
         } else if (s.flags & FIN) {
           rcvNxt = (s.seq + 1) >>> 0;
-          reply(d.nowUs, { flags: FIN | ACK });
+          const finDelayUs = unanswered.length > 0 ? 1_000 : 0;
+          for (const bytes of unanswered) answer(bytes);
+          unanswered = [];
+          reply(d.nowUs + finDelayUs, { flags: FIN | ACK });
         }
       } else if (a.kind === 'request-sent') {
         const bytes = d.engineSession.requests[a.index].responseBytes;
-        for (let left = bytes; left > 0; left -= 1448) {
-          const n = Math.min(1448, left);
-          reply(d.nowUs + 1_000, { payloadLength: n, flags: left === n ? PSH | ACK : ACK });
-          sndNxt = (sndNxt + n) >>> 0;
-        }
+        if (behaviour.answerAtEof) unanswered.push(bytes);
+        else answer(bytes);
       } else if (a.kind === 'done') {
         return a.outcome;
       }

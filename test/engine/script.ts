@@ -14,6 +14,8 @@ export interface RequestSpec {
   responseBytes?: number;
   /** Bytes of the request after `data` that the capture misses (a gap at its end). */
   missing?: number;
+  /** The captured client sent its FIN after this request, before the answer. */
+  halfClosed?: boolean;
 }
 
 export function capturedSession(
@@ -33,6 +35,7 @@ export function capturedSession(
       data,
       gaps: missing > 0 ? [[data.length, missing]] : [],
       responseBytes: spec.responseBytes ?? 100,
+      ...(spec.halfClosed ? { halfClosed: true } : {}),
     };
     streamOffset += request.length;
     return request;

@@ -37,6 +37,13 @@
  *   closed it, then a SYN on the same port with ISN = previous highest seq + 64000; the first
  *   request not wholly acknowledged is sent again, whole. 'request-sent' is reported once per request.
  *   At most `maxReconnects` in a row: response data on a connection starts the count again.
+ * - Half-close: when the captured client sent its FIN before the answer to its last request
+ *   (CapturedRequest.halfClosed: it reads to the end, and the server may answer only at end of
+ *   input), our FIN follows as soon as that request is acknowledged, and the session stays
+ *   'half-closed', receiving the response as in 'established', until the target's FIN (completed)
+ *   or the response is over (then 'fin-sent', ended by the ACK of our FIN as usual). Invariant: in
+ *   'half-closed' every request is released and acknowledged and finOffset is set. A half-closed
+ *   request is the client's last (nothing follows a FIN), so its FIN does not wait for inputEnded.
  * - Ending: RST at the highest acknowledged seq (what Linux accepts, RFC 5961), and also at the
  *   highest sent seq when they differ, unless the target already reset the connection.
  * - Session timeout: counts only while the target owes us something (an ACK, window space, a
@@ -192,6 +199,7 @@ export class SessionEngine {
         ignored = this.onSynSentFeedback(nowUs, header);
         break;
       case 'established':
+      case 'half-closed':
       case 'fin-sent':
         ignored = this.onConnectedFeedback(nowUs, header);
         break;
@@ -377,7 +385,8 @@ export class SessionEngine {
   private onTargetClose(nowUs: number, how: 'fin' | 'rst'): void {
     this.lastClose = how;
     const delivered = this.tcb.allDataAcked && this.nextRequest >= this.requests.length;
-    if (this.stateValue === 'fin-sent' || (delivered && this.noMoreInput)) {
+    const closing = this.stateValue === 'fin-sent' || this.stateValue === 'half-closed';
+    if (closing || (delivered && this.noMoreInput)) {
       this.end('completed', undefined, how === 'fin');
       return;
     }
@@ -434,7 +443,7 @@ export class SessionEngine {
       if (tcb.rtxAtUs !== undefined && nowUs >= tcb.rtxAtUs) this.onSynTimeout(nowUs);
       return;
     }
-    if (this.stateValue !== 'established' && this.stateValue !== 'fin-sent') return;
+    if (!this.connected) return;
     if (this.waitingOnTarget() && nowUs >= this.lastProgressUs + this.options.sessionTimeoutUs) {
       const seconds = this.options.sessionTimeoutUs / 1e6;
       this.end('timed-out', `no progress from the target for ${seconds} s`, true);
@@ -530,17 +539,34 @@ export class SessionEngine {
 
   private sendFinIfDue(nowUs: number): void {
     const tcb = this.tcb;
-    if (this.stateValue === 'fin-sent') {
-      if (tcb.sndNxt === tcb.finOffset) this.emitFin(nowUs);
-      return;
+    if (this.stateValue === 'established') this.closeIfDue(nowUs);
+    else if (tcb.sndNxt === tcb.finOffset) this.emitFin(nowUs);
+    if (this.stateValue === 'half-closed' && this.responseOver(nowUs)) this.closeAfterHalfClose();
+  }
+
+  /**
+   * Our FIN, once every request is acknowledged: right away after a half-closed last request
+   * (its response comes after), else when no request can follow and the last response is over.
+   */
+  private closeIfDue(nowUs: number): void {
+    const tcb = this.tcb;
+    if (this.nextRequest < this.requests.length || !tcb.allDataAcked) return;
+    const halfClose = this.requests.at(-1)?.halfClosed === true;
+    if (!halfClose) {
+      if (!this.noMoreInput || !this.responseOver(nowUs)) return;
+      this.flushResponse();
     }
-    if (!this.noMoreInput || this.nextRequest < this.requests.length) return;
-    if (!tcb.allDataAcked || !this.responseOver(nowUs)) return;
-    this.flushResponse();
-    this.stateValue = 'fin-sent';
+    this.stateValue = halfClose ? 'half-closed' : 'fin-sent';
     tcb.finOffset = tcb.sndNxt;
     this.lastProgressUs = nowUs;
     this.emitFin(nowUs);
+  }
+
+  /** The response after our half-close is over: the session ends as any other, on the ACK of our FIN. */
+  private closeAfterHalfClose(): void {
+    this.flushResponse();
+    this.stateValue = 'fin-sent';
+    if (this.tcb.sndUna === this.tcb.sndMax) this.end('completed', undefined, true);
   }
 
   private emitFin(nowUs: number): void {
@@ -599,7 +625,7 @@ export class SessionEngine {
   /** RST at the highest acknowledged seq, and at the highest sent one if the target may be there. */
   private sendReset(): void {
     const tcb = this.tcb;
-    const established = this.stateValue === 'established' || this.stateValue === 'fin-sent';
+    const established = this.connected;
     const flags = established ? TcpFlag.RST | TcpFlag.ACK : TcpFlag.RST;
     const ack = established ? tcb.rcvNxt : 0;
     const offsets = [Math.max(1, tcb.sndUna)];
@@ -674,6 +700,12 @@ export class SessionEngine {
     return this.greetingBytes > 0 && nowUs >= this.lastActivityUs + this.quietUs;
   }
 
+  /** A connection is up (handshake done, not closed by the target). */
+  private get connected(): boolean {
+    const state = this.stateValue;
+    return state === 'established' || state === 'half-closed' || state === 'fin-sent';
+  }
+
   /** The target owes us something: an ACK, window space, a greeting or an expected response. */
   private waitingOnTarget(): boolean {
     const tcb = this.tcb;
@@ -692,10 +724,11 @@ export class SessionEngine {
     at = later(at, tcb.persistAtUs, nowUs);
     at = later(at, tcb.ackAtUs, nowUs);
     if (this.waitingOnTarget()) at = later(at, this.lastProgressUs + this.options.sessionTimeoutUs, nowUs);
-    if (this.stateValue !== 'established') return at;
+    const halfClosed = this.stateValue === 'half-closed';
+    if (this.stateValue !== 'established' && !halfClosed) return at;
     const moreRequests = this.nextRequest < this.requests.length;
     if (moreRequests) at = later(at, this.dueUs(this.nextRequest), nowUs);
-    const mayEnd = moreRequests || this.noMoreInput;
+    const mayEnd = moreRequests || this.noMoreInput || halfClosed;
     if (mayEnd && this.response.index !== undefined && tcb.allDataAcked && this.response.answered) {
       at = later(at, this.lastActivityUs + this.quietUs, nowUs);
     }

@@ -109,6 +109,13 @@ export type EngineState =
   | 'established'
   /** Every request delivered and answered; our FIN sent, waiting for its ACK. */
   | 'fin-sent'
+  /**
+   * The captured client shut its sending side after its last request (CapturedRequest.halfClosed):
+   * our FIN went out as soon as that request was acknowledged, and its response is still owed, so
+   * the target's ACK of our FIN does not end the session. The target's FIN ends it 'completed';
+   * once the response is over, the state becomes fin-sent.
+   */
+  | 'half-closed'
   /** The target closed with no request known yet, and more may come: reconnect when one does. */
   | 'awaiting-input'
   | 'done';
