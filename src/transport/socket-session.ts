@@ -21,6 +21,7 @@
 
 import net from 'node:net';
 import { nextToSend, requestsToSend } from '../flow/session.ts';
+import { continuationOf, continuationReason } from '../replay/continuation.ts';
 import type { SessionEnv } from '../replay/observer.ts';
 import { endpointText, type PlannedSession, type SessionDriver } from '../replay/plan.ts';
 import {
@@ -35,7 +36,6 @@ import { parseHttpRequestLine } from '../report/http.ts';
 import type { SentRequest } from '../report/metrics.ts';
 import type { SessionOutcome } from '../report/outcome.ts';
 import { timerDelayMs } from '../util/timer-delay.ts';
-import { continuationOf } from './connection-opener.ts';
 import { type FramingState, HttpResponseFraming } from './http-response.ts';
 
 export interface SocketSessionOptions {
@@ -222,13 +222,7 @@ export class SocketSession implements SessionDriver {
         // The target said it will close (Connection: close) but still reads: the rest goes as captured.
         this.send(this.next++, nowMs, 0);
         this.pump();
-      } else {
-        const what =
-          continues === 'tls'
-            ? 'a TLS session, which cannot go on over a new connection'
-            : 'an HTTP message it answered early (no request line of its own)';
-        this.endLost(`before request ${index}, the rest of ${what}`);
-      }
+      } else this.endLost(continuationReason(continues, index));
       return;
     }
     if (this.sentOnConnection === 0 && !this.greetingOver(nowMs)) return;

@@ -165,3 +165,52 @@ describe('session engine: the target closes or resets mid-session', () => {
     assert.deepEqual(d.inputEnded(4_000), [{ kind: 'done', outcome: 'completed' }]);
   });
 });
+
+describe('session engine: a request that cannot open a connection of its own', () => {
+  const hello = Buffer.from([0x16, 3, 1, 0, 4, 1, 0, 0]);
+  const record = Buffer.from([0x17, 3, 3, 0, 4, 1, 2, 3]);
+
+  it('ends a TLS session the target closed instead of sending its records to a new connection', () => {
+    const session = capturedSession([
+      { data: hello, responseBytes: 10 },
+      { data: record, responseBytes: 10 },
+      { data: record, responseBytes: 10 },
+    ]);
+    const d = new Drive({ session, options: { maxReconnects: 3 } });
+    d.start(0);
+    d.synAck(1_000);
+    d.feed(2_000, { seq: T1, ack: CLIENT_ISN + 9, flags: PSH | ACK, payloadLength: 10 });
+    d.advance(20_000); // quiet: request 1 goes
+    const end = d.feed(30_000, { seq: T1 + 10, ack: CLIENT_ISN + 9, flags: FIN | ACK });
+    assert.equal(d.engine.stats.reconnects, 0);
+    assert.ok(!segments(end).some((s) => wire(s).flags === SYN), 'no new connection');
+    assert.deepEqual(ofKind(end, 'done'), [
+      {
+        kind: 'done',
+        outcome: 'closed-early',
+        reason:
+          'the target closed the connection before request 1, the rest of a TLS session, which cannot go on over a new connection',
+      },
+    ]);
+  });
+
+  it('ends an HTTP upload whose rest has no request line of its own, and reconnects for a new request', () => {
+    const upload = capturedSession([
+      { data: 'POST /up HTTP/1.1\r\nContent-Length: 8\r\n\r\n', responseBytes: 10 },
+      { data: 'bodybody', responseBytes: 0 },
+    ]);
+    const d = new Drive({ session: upload, options: { maxReconnects: 3 } });
+    d.start(0);
+    d.synAck(1_000);
+    const headLength = 40;
+    d.feed(2_000, { seq: T1, ack: CLIENT_ISN + 1 + headLength, flags: PSH | ACK, payloadLength: 10 });
+    d.advance(20_000);
+    const end = d.feed(30_000, { seq: T1 + 10, ack: CLIENT_ISN + 1 + headLength, flags: RST });
+    assert.equal(ofKind(end, 'done')[0]?.outcome, 'reset-by-target');
+    assert.match(String(ofKind(end, 'done')[0]?.reason), /before request 1, the rest of an HTTP message/);
+
+    const d2 = midSession(3);
+    d2.feed(30_000, { seq: T1 + 10, ack: 0, flags: RST });
+    assert.equal(d2.engine.stats.reconnects, 1, 'a request of its own still reconnects');
+  });
+});

@@ -62,6 +62,7 @@ import {
 import { TcpFlag, type TcpOptions } from '../../packet/view.ts';
 import { parseHttpRequestLine } from '../../report/http.ts';
 import type { SessionOutcome } from '../../report/outcome.ts';
+import { continuationOf, continuationReason } from '../continuation.ts';
 import { answerExpected } from '../response-quiet.ts';
 import { ControlBlock, MAX_WINDOW_FIELD, MAX_WINDOW_SCALE } from './control-block.ts';
 import { initialRtoUs, resolveEngineOptions, responseQuietUs } from './options.ts';
@@ -401,11 +402,20 @@ export class SessionEngine {
   /** From awaiting-input with requests to send: a new connection on the same port, if allowed. */
   private reconnectOrGiveUp(nowUs: number): void {
     this.flushResponse();
+    const verb = this.lastClose === 'rst' ? 'reset' : 'closed';
+    const outcome = this.lastClose === 'rst' ? 'reset-by-target' : 'closed-early';
+    const continues = continuationOf(this.requests, this.nextRequest);
+    if (continues !== undefined) {
+      this.end(
+        outcome,
+        `the target ${verb} the connection ${continuationReason(continues, this.nextRequest)}`,
+        false,
+      );
+      return;
+    }
     if (this.reconnectsUsed >= this.options.maxReconnects) {
       const left = requestsToSend(this.requests, this.nextRequest);
-      const verb = this.lastClose === 'rst' ? 'reset' : 'closed';
       const tries = this.reconnectsUsed > 0 ? ` after ${this.reconnectsUsed} reconnect(s)` : '';
-      const outcome = this.lastClose === 'rst' ? 'reset-by-target' : 'closed-early';
       this.end(outcome, `the target ${verb} the connection with ${left} request(s) left${tries}`, false);
       return;
     }

@@ -2,11 +2,12 @@
  * Whether a captured request can be the first bytes of a new connection, when the target closed
  * the one it followed on. Not the rest of a message begun on the old one: the body of an HTTP
  * request the target answered early (413), or a TLS record, which only the session's own
- * handshake can decrypt. Other protocols cannot tell, and are sent as captured.
+ * handshake can decrypt. Other protocols cannot tell, and are sent as captured. Both transports
+ * ask before they reconnect.
  */
 import type { CapturedRequest } from '../flow/session.ts';
-import { startsWithClientHello } from '../replay/tls-tally.ts';
 import { parseHttpRequestLine } from '../report/http.ts';
+import { startsWithClientHello } from './tls-tally.ts';
 
 export type Continuation = 'tls' | 'http-body' | undefined;
 
@@ -17,4 +18,13 @@ export function continuationOf(requests: readonly CapturedRequest[], index: numb
   if (startsWithClientHello(first)) return 'tls';
   if (parseHttpRequestLine(first) && !parseHttpRequestLine(requests[index].data)) return 'http-body';
   return undefined;
+}
+
+/** Why the session cannot go on over a new connection, for its outcome's reason. */
+export function continuationReason(continues: 'tls' | 'http-body', index: number): string {
+  const what =
+    continues === 'tls'
+      ? 'a TLS session, which cannot go on over a new connection'
+      : 'an HTTP message it answered early (no request line of its own)';
+  return `before request ${index}, the rest of ${what}`;
 }
