@@ -55,7 +55,6 @@ async function runRecord(filterWords: string[], flags: RecordFlags & { tui: bool
     throw err;
   }
   ignoreTerminalWriteErrors();
-  process.stderr.write(`reprise record: ${startLine(options, recorder)}\n`);
   const onTerminate = () => recorder.stop('terminated');
   // A hangup may come while an earlier stop (Ctrl-C) drains: the terminal is gone all the same.
   let hungUp = false;
@@ -63,13 +62,19 @@ async function runRecord(filterWords: string[], flags: RecordFlags & { tui: bool
     hungUp = true;
     recorder.stop('hangup');
   };
+  const onInterrupt = () => recorder.stop('interrupted');
   process.on('SIGTERM', onTerminate);
   process.on('SIGHUP', onHangup);
+  // Caught from the moment the start line is out, before the live view takes Ctrl-C over: a signal
+  // is handed to the listeners there are when the event loop gets to it.
+  process.on('SIGINT', onInterrupt);
+  process.stderr.write(`reprise record: ${startLine(options, recorder)}\n`);
   const view = startRecordLiveView(
     () => toProgress(recorder.stats()),
-    { onStop: () => recorder.stop('interrupted') },
+    { onStop: onInterrupt },
     flags.tui ? {} : { interactive: false },
   );
+  process.off('SIGINT', onInterrupt);
   const result = await recorder.finished;
   // After a hangup the terminal is gone: giving it back fails (EIO), and nobody is there to care.
   await view.stop().catch((err: unknown) => {

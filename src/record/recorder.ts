@@ -8,6 +8,7 @@ import { DecodeStatus } from '../packet/status.ts';
 import { newPacketView } from '../packet/view.ts';
 import { timerDelayMs } from '../util/timer-delay.ts';
 import { PacketAction, RecordControl, type StopReason } from './control.ts';
+import { DrainEnd, type DrainLimits, StopDrain } from './drain.ts';
 import { rotatedPath } from './file-names.ts';
 import { openRecordingFile, type RecordingFile } from './output.ts';
 import { SessionTally } from './session-tally.ts';
@@ -27,6 +28,8 @@ export interface RecorderOptions {
   ringFiles?: number;
   /** How often buffered records reach the file (default 500 ms: a killed recorder loses less than that). */
   flushIntervalMs?: number;
+  /** The longest the capture stays open after a timed stop to read what came before it (default 5 s). */
+  drainLimitMs?: number;
 }
 
 export interface RecordedFile {
@@ -50,6 +53,11 @@ export interface RecordingResult {
   received: number;
   dropped: number;
   ifDropped: number | null;
+  /**
+   * Packets the kernel still held, unread, when the drain after a timed stop ran out of time: not
+   * written, and some may have been stamped before the stop. 0 when the drain read all it had to.
+   */
+  unread: number;
 }
 
 /** The output could not be created; nothing was recorded. */
@@ -61,10 +69,12 @@ const STATS_PORTS = 5;
 /** The longest libpcap holds captured packets back (its batch timeout). */
 const BATCH_TIMEOUT_MS = 100;
 /**
- * After a stop by signal, Ctrl-C or duration, how long the capture stays open to take the packets
- * captured before the stop that libpcap still holds: two batch timeouts, for scheduling slack.
+ * After a stop by signal, Ctrl-C or duration, the capture stays open to take the packets captured
+ * before the stop that libpcap still holds (see drain.ts): until it is quiet for two batch
+ * timeouts (scheduling slack), or for at most 5 s.
  */
-const DRAIN_MS = 2 * BATCH_TIMEOUT_MS;
+const DRAIN_QUIET_MS = 2 * BATCH_TIMEOUT_MS;
+const DRAIN_LIMIT_MS = 5000;
 /** Stops that cut the recording at a moment in time, rather than at a packet. */
 const TIMED_STOPS: ReadonlySet<StopReason> = new Set(['interrupted', 'terminated', 'hangup', 'duration']);
 
@@ -89,8 +99,10 @@ export class Recorder {
   private bytesInEarlierFiles = 0;
   private error: string | null = null;
   private done = false;
-  /** A timed stop is taking the packets captured before it (see stop). */
-  private draining = false;
+  /** Set while a timed stop takes the packets captured before it (see stop). */
+  private drain: StopDrain | null = null;
+  private drainEndPending = false;
+  private unread = 0;
   private rate = { at: this.startedAt, packets: 0, perSecond: 0 };
 
   private constructor(private readonly options: RecorderOptions) {
@@ -135,27 +147,75 @@ export class Recorder {
   /**
    * Stops recording (the first reason wins); `finished` resolves once the files are closed. A
    * timed stop (signal, Ctrl-C, duration) still writes the packets captured before it, which
-   * libpcap hands over up to a batch timeout later; the other stops end at once.
+   * libpcap hands over a batch timeout later, or later still when the recorder is behind; the
+   * other stops end at once.
    */
   stop(reason: StopReason): void {
+    // Packet timestamps are whole microseconds or nanoseconds, the clock whole milliseconds: a
+    // packet of the stop's own millisecond is kept.
+    this.stopAt(reason, Date.now() + 1);
+  }
+
+  /** Stops recording as `stop` does; a timed stop writes the packets stamped before `stopAtMs` (ms since the epoch). */
+  private stopAt(reason: StopReason, stopAtMs: number): void {
     if (this.done) return;
     if (!TIMED_STOPS.has(reason)) {
       this.control.stop(reason);
       this.finish();
       return;
     }
-    this.control.stop(reason, Date.now() + 1);
-    if (this.draining) return;
-    this.draining = true;
-    this.timers.push(setTimeout(() => this.finish(), DRAIN_MS));
+    this.control.stop(reason, stopAtMs);
+    if (this.drain !== null) return;
+    const limits: DrainLimits = {
+      quietMs: DRAIN_QUIET_MS,
+      limitMs: this.options.drainLimitMs ?? DRAIN_LIMIT_MS,
+    };
+    this.drain = new StopDrain(stopAtMs, performance.now(), limits);
+    this.checkDrainLater(this.drain);
   }
 
-  /** Waits `durationMs`, in steps where it is longer than a timer holds (timerDelayMs). */
+  private checkDrainLater(drain: StopDrain): void {
+    // A timer runs before the event loop looks at the capture: when the recorder was busy, the
+    // backlog waits there. The check comes after that look (setImmediate), once per timer.
+    const check = () =>
+      setImmediate(() => {
+        if (this.done) return;
+        const end = drain.endAt(performance.now());
+        if (end === null) this.checkDrainLater(drain);
+        else this.endDrain(end);
+      });
+    this.timers.push(setTimeout(check, drain.nextCheckInMs(performance.now())));
+  }
+
+  /** A packet arrived while draining; a packet from after the stop ends the drain once its batch is written. */
+  private drainArrived(drain: StopDrain, timestampMs: number): void {
+    const now = performance.now();
+    drain.arrived(timestampMs, now);
+    if (this.drainEndPending || drain.endAt(now) !== DrainEnd.CaughtUp) return;
+    this.drainEndPending = true;
+    setImmediate(() => this.endDrain(DrainEnd.CaughtUp));
+  }
+
+  private endDrain(end: DrainEnd): void {
+    if (this.done) return;
+    if (end === DrainEnd.TimeLimit) {
+      const { received, dropped, delivered } = this.capture.stats();
+      this.unread = Math.max(0, received - dropped - delivered);
+    }
+    this.finish();
+  }
+
+  /**
+   * Waits `durationMs`, in steps where it is longer than a timer holds (timerDelayMs); the
+   * recording ends at the deadline, also when the timer fires late.
+   */
   private stopAfter(durationMs: number): void {
     const deadline = performance.now() + durationMs;
     const wait = () => {
       const left = deadline - performance.now();
-      if (left <= 0) this.stop('duration');
+      // Back from now by how late the timer is, rather than start + duration on the wall clock,
+      // which may have been stepped meanwhile.
+      if (left <= 0) this.stopAt('duration', Date.now() + 1 + left);
       else this.timers.push(setTimeout(wait, timerDelayMs(left)));
     };
     wait();
@@ -202,7 +262,7 @@ export class Recorder {
   }
 
   private result(): RecordingResult {
-    const captureStats = this.capture.stats();
+    const { received, dropped, ifDropped } = this.capture.stats();
     return {
       stopReason: this.control.stopReason ?? 'interrupted',
       error: this.error,
@@ -211,8 +271,10 @@ export class Recorder {
       bytes: this.files.reduce((sum, f) => sum + f.bytes, 0),
       elapsedMs: performance.now() - this.startedAt,
       linkType: this.capture.linkType,
-      ...captureStats,
-      ifDropped: this.interfaceDrops(captureStats.ifDropped),
+      received,
+      dropped,
+      ifDropped: this.interfaceDrops(ifDropped),
+      unread: this.unread,
     };
   }
 
@@ -223,6 +285,7 @@ export class Recorder {
 
   private onPacket(record: CaptureRecord): void {
     const timestampMs = record.tsSec * 1000 + record.tsNsec / 1e6;
+    if (this.drain !== null) this.drainArrived(this.drain, timestampMs);
     const action = this.control.admit(PCAP_RECORD_HEADER_BYTES + record.capturedLength, timestampMs);
     if (action === PacketAction.Discard) return;
     try {

@@ -27,6 +27,10 @@ export function formatRecordingSummary(result: RecordingResult): string[] {
   lines.push(
     `libpcap: ${result.received} packets received, ${result.dropped} dropped, ${result.ifDropped === null ? 'interface drops unknown' : `${result.ifDropped} dropped by the interface`}`,
   );
+  if (result.unread > 0)
+    lines.push(
+      `unread: ${plural(result.unread, 'packet')} still in the kernel's buffer when the drain after the stop ran out of time: not written (some may be from before the stop)`,
+    );
   if (result.error !== null)
     lines.push(`error: ${result.error}; the files hold every complete record written before it`);
   return lines;

@@ -14,6 +14,7 @@ const base: RecordingResult = {
   received: 10,
   dropped: 3,
   ifDropped: 0,
+  unread: 0,
 };
 
 describe('formatRecordingSummary', () => {
@@ -23,6 +24,16 @@ describe('formatRecordingSummary', () => {
     assert.match(lines[1], /^wrote 10 packets, .* in 1 file$/);
     assert.match(lines[2], /a\.pcap: 10 packets/);
     assert.match(lines[3], /10 packets received, 3 dropped, 0 dropped by the interface/);
+    assert.equal(lines.length, 4);
+  });
+
+  it('says how many packets were left unread when the drain after a stop ran out of time', () => {
+    const lines = formatRecordingSummary({ ...base, stopReason: 'interrupted', received: 90, unread: 80 });
+    assert.match(lines[3], /90 packets received, 3 dropped/);
+    assert.match(
+      lines[4],
+      /^unread: 80 packets still in the kernel's buffer when the drain after the stop ran out of time: not written/,
+    );
   });
 
   it('counts ring deletions, lists only the files kept, and ends with the error', () => {
