@@ -1,6 +1,5 @@
-import { constants, createReadStream } from 'node:fs';
+import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
 import { CaptureError } from './record.ts';
 
 /** A sequential source of (decompressed) file bytes. */
@@ -11,6 +10,8 @@ export interface ByteSource {
   readonly fileBytesRead: number;
   /** True when the data ended before its format said it would (a cut gzip stream). */
   readonly endedEarly: boolean;
+  /** File offset of trailing bytes that are not part of the data and were ignored (after gzip members). */
+  readonly garbageAt: number | null;
   close(): Promise<void>;
 }
 
@@ -18,6 +19,7 @@ export interface ByteSource {
 export class FileByteSource implements ByteSource {
   fileBytesRead = 0;
   readonly endedEarly = false;
+  readonly garbageAt = null;
 
   constructor(private readonly handle: FileHandle) {}
 
@@ -29,70 +31,6 @@ export class FileByteSource implements ByteSource {
 
   close(): Promise<void> {
     return this.handle.close();
-  }
-}
-
-/**
- * Inflates a gzip file as a stream (never the whole file in memory). A gzip stream cut short
- * (the capture was still being written) ends the data like a short file does; the record
- * readers then report the truncated record. Other zlib failures are CaptureErrors.
- */
-export class GzipByteSource implements ByteSource {
-  private readonly chunks: AsyncIterator<Buffer>;
-  private pending: Buffer | null = null;
-  private pendingOffset = 0;
-  private inflatedBytes = 0;
-  private readonly file: ReturnType<typeof createReadStream>;
-  endedEarly = false;
-
-  constructor(
-    private readonly path: string,
-    handle: FileHandle,
-  ) {
-    this.file = createReadStream(path, { fd: handle, start: 0, highWaterMark: 1024 * 1024 });
-    const gunzip = createGunzip({ chunkSize: 1024 * 1024 });
-    this.file.on('error', (error) => gunzip.destroy(error));
-    this.chunks = this.file.pipe(gunzip)[Symbol.asyncIterator]();
-  }
-
-  get fileBytesRead(): number {
-    return this.file.bytesRead;
-  }
-
-  async read(buf: Buffer, offset: number, length: number): Promise<number> {
-    while (this.pending === null) {
-      const chunk = await this.nextChunk();
-      if (chunk === null) return 0;
-      if (chunk.length > 0) {
-        this.pending = chunk;
-        this.pendingOffset = 0;
-      }
-    }
-    const count = this.pending.copy(buf, offset, this.pendingOffset, this.pendingOffset + length);
-    this.pendingOffset += count;
-    this.inflatedBytes += count;
-    if (this.pendingOffset === this.pending.length) this.pending = null;
-    return count;
-  }
-
-  private async nextChunk(): Promise<Buffer | null> {
-    try {
-      const step = await this.chunks.next();
-      return step.done ? null : step.value;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'Z_BUF_ERROR') {
-        this.endedEarly = true;
-        return null;
-      }
-      const message = error instanceof Error ? error.message : String(error);
-      throw new CaptureError(this.path, this.inflatedBytes, `gzip data is corrupt: ${message}`);
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.chunks.return?.();
-    this.file.destroy();
   }
 }
 

@@ -1,7 +1,9 @@
-import { type ByteSource, FileByteSource, GzipByteSource, openFileHandle } from './byte-source.ts';
+import { type ByteSource, FileByteSource, openFileHandle } from './byte-source.ts';
 import { hexBytes } from './bytes.ts';
 import { ChunkBuffer } from './chunk-buffer.ts';
 import type { RecordCursor, RecordParser } from './cursor.ts';
+import { GZIP_MAGIC } from './gzip-header.ts';
+import { GzipByteSource } from './gzip-source.ts';
 import { DEFAULT_CHUNK_BYTES } from './limits.ts';
 import { PCAP_FILE_HEADER_BYTES } from './pcap-format.ts';
 import { PcapRecordParser, parsePcapFileHeader, pcapInterface, pcapMagic } from './pcap-reader.ts';
@@ -42,8 +44,6 @@ export interface CaptureReader {
   close(): Promise<void>;
 }
 
-const GZIP_MAGIC = [0x1f, 0x8b];
-
 /** Opens a pcap or pcapng file, gzip-compressed or not, telling the format by its magic. */
 export async function openCapture(path: string, options: OpenCaptureOptions = {}): Promise<CaptureReader> {
   const { handle, size } = await openFileHandle(path);
@@ -53,7 +53,7 @@ export async function openCapture(path: string, options: OpenCaptureOptions = {}
     const head = Buffer.alloc(2);
     await handle.read(head, 0, 2, 0);
     const compressed = head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
-    if (compressed) source = new GzipByteSource(path, handle);
+    if (compressed) source = new GzipByteSource(path, handle, size);
     const chunk = new ChunkBuffer(source, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
     await chunk.ensure(PCAP_FILE_HEADER_BYTES);
     const { format, parser, interfaces } = detectFormat(path, chunk, compressed);
@@ -141,6 +141,11 @@ class StreamingCaptureReader implements CaptureReader {
     const { chunk } = this;
     if (this.source.endedEarly) {
       this.warn(chunk.fileOffset(chunk.end), 'gzip data ends early (the compressed file is truncated)');
+    }
+    if (this.source.garbageAt !== null) {
+      const problem =
+        'trailing garbage after the gzip data, from this offset in the compressed file: ignored, as gzip -d does';
+      this.warn(this.source.garbageAt, problem);
     }
     if (chunk.available === 0) return;
     const offset = chunk.fileOffset(chunk.start);

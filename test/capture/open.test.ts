@@ -3,9 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { gzipSync } from 'node:zlib';
+import { crc32, gzipSync } from 'node:zlib';
 import { CaptureError, forEachRecord, openCapture } from '../../src/capture/index.ts';
-import { epb, idb, pcapFile, readBack, shb, TempDir } from './build.ts';
+import { epb, idb, pcapFile, type ReadBack, readBack, shb, TempDir } from './build.ts';
 
 const tmp = new TempDir();
 after(() => tmp.remove());
@@ -122,6 +122,97 @@ describe('openCapture', () => {
         'not a capture file: gzip-compressed, but the first bytes inside 68 65 6c 6c are neither a pcap nor a pcapng magic',
       ),
     );
+  });
+
+  describe('gzip members and what follows them', () => {
+    const plain = pcapFile(packets);
+    const GARBAGE =
+      'trailing garbage after the gzip data, from this offset in the compressed file: ignored, as gzip -d does';
+    /** The capture cut in three, each part its own gzip member (as `cat a.gz b.gz` makes). */
+    const members = Buffer.concat(
+      [plain.subarray(0, 100), plain.subarray(100, 700), plain.subarray(700)].map((part) => gzipSync(part)),
+    );
+
+    async function readsAll(path: string): Promise<ReadBack['reader']> {
+      let last: ReadBack['reader'] | undefined;
+      for (const chunkBytes of [undefined, 10]) {
+        const { reader, records } = await readBack(path, { chunkBytes });
+        assert.equal(records.length, 50);
+        assert.ok(records.every((r, i) => r.data.equals(packets[i].data)));
+        assert.equal(reader.bytesRead, reader.fileSize);
+        last = reader;
+      }
+      return last as ReadBack['reader'];
+    }
+
+    it('reads every member of a concatenated gzip file', async () => {
+      assert.deepEqual((await readsAll(tmp.file(members))).warnings, []);
+    });
+
+    it('reads the records before trailing garbage and warns at its compressed offset', async () => {
+      for (const data of [gzipSync(plain), members]) {
+        const path = tmp.file(Buffer.concat([data, Buffer.from('\n-- not gzip --\n')]));
+        const reader = await readsAll(path);
+        assert.deepEqual(reader.warnings, [{ file: path, offset: data.length, problem: GARBAGE }]);
+      }
+    });
+
+    it('skips zero padding after the last member without a word, but not garbage after the zeros', async () => {
+      const padded = Buffer.concat([members, Buffer.alloc(4096)]);
+      assert.deepEqual((await readsAll(tmp.file(padded))).warnings, []);
+      const path = tmp.file(Buffer.concat([padded, Buffer.from([7])]));
+      assert.deepEqual((await readsAll(path)).warnings, [
+        { file: path, offset: members.length, problem: GARBAGE },
+      ]);
+    });
+
+    it('reads members with a file name, comment, extra field and header CRC', async () => {
+      const deflated = gzipSync(plain).subarray(10);
+      const fields = Buffer.concat([
+        Buffer.from([4, 0, 0x41, 0x42, 0x43, 0x44]),
+        Buffer.from('capture.pcap\0comment\0'),
+      ]);
+      const head = Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0x1e, 0, 0, 0, 0, 0, 3]), fields]);
+      const headerCrc = Buffer.alloc(2);
+      headerCrc.writeUInt16LE(crc32(head) & 0xffff);
+      const path = tmp.file(Buffer.concat([head, headerCrc, deflated, Buffer.from('junk')]));
+      const reader = await readsAll(path);
+      assert.equal(reader.warnings[0]?.offset, head.length + 2 + deflated.length);
+    });
+
+    it('still refuses corrupt data inside a later member, a bad checksum and a bad member header', async () => {
+      const firstTwo = gzipSync(plain.subarray(0, 100)).length + gzipSync(plain.subarray(100, 700)).length;
+      const corrupt = Buffer.from(members);
+      corrupt.fill(0x55, firstTwo + 15, firstTwo + 60);
+      await assert.rejects(readBack(tmp.file(corrupt)), (error: unknown) => {
+        assert.ok(error instanceof CaptureError);
+        assert.match(
+          error.problem,
+          new RegExp(`^gzip data is corrupt: .* \\(the member at byte ${firstTwo} `),
+        );
+        return true;
+      });
+      const badCrc = Buffer.from(members);
+      badCrc[badCrc.length - 8] ^= 0xff;
+      await assert.rejects(readBack(tmp.file(badCrc)), /gzip data is corrupt: incorrect data check/);
+      const badMethod = Buffer.concat([members, Buffer.from([0x1f, 0x8b, 7, 0, 0, 0, 0, 0, 0, 3])]);
+      await assert.rejects(
+        readBack(tmp.file(badMethod)),
+        /gzip data is corrupt: unknown compression method 7/,
+      );
+    });
+
+    it('warns that the data ends early when the file stops inside a member header or trailer', async () => {
+      for (const cut of [members.length - 3, members.length + 1]) {
+        const data =
+          cut > members.length ? Buffer.concat([members, Buffer.from([0x1f])]) : members.subarray(0, cut);
+        const { reader } = await readBack(tmp.file(data));
+        assert.deepEqual(
+          reader.warnings.map((w) => w.problem),
+          ['gzip data ends early (the compressed file is truncated)'],
+        );
+      }
+    });
   });
 
   it('reports progress in file bytes and closes the file when iteration stops early', async () => {

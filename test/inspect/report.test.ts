@@ -63,7 +63,7 @@ describe('inspect report', () => {
     const report = await inspectCapture(join(scratch, 'cut.pcap'));
     assert.equal(report.packets, 13);
     assert.equal(report.anomalies.truncatedRecords.length, 1);
-    assert.match(renderText(report), /truncated record\s+at byte \d+: /);
+    assert.match(renderText(report), /capture file\s+at byte \d+: truncated record/);
   });
 
   it('lists hundreds of thousands of sessions as text, in aligned columns', async () => {
