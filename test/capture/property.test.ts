@@ -98,10 +98,18 @@ describe('capture properties', () => {
         kind: fc.constant('garbage' as const),
         bytes: fc.uint8Array({ minLength: 1, maxLength: 400 }),
       }),
+      fc.record({
+        kind: fc.constant('append' as const),
+        bytes: fc.uint8Array({ minLength: 1, maxLength: 400 }),
+        member: fc.boolean(),
+      }),
     );
 
     function apply(bytes: Buffer, d: DamageSpec): Buffer {
       if (d.kind === 'truncate') return bytes.subarray(0, d.at % (bytes.length + 1));
+      // Bytes after the end (gzip: trailing garbage), or a second gzip member of them.
+      if (d.kind === 'append')
+        return Buffer.concat([bytes, d.member ? gzipSync(d.bytes) : Buffer.from(d.bytes)]);
       if (d.kind === 'garbage') {
         const headerLength = bytes.readUInt32LE(0) === 0x0a0d0d0a ? 28 : 24;
         return Buffer.concat([bytes.subarray(0, headerLength), Buffer.from(d.bytes)]);
@@ -157,4 +165,5 @@ describe('capture properties', () => {
 type DamageSpec =
   | { kind: 'flip'; at: number; bit: number; count: number }
   | { kind: 'truncate'; at: number }
-  | { kind: 'garbage'; bytes: Uint8Array };
+  | { kind: 'garbage'; bytes: Uint8Array }
+  | { kind: 'append'; bytes: Uint8Array; member: boolean };
