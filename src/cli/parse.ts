@@ -1,4 +1,6 @@
 /** Flag value parsers that name the flag and the value when they refuse it. */
+
+import { checkSegmentSizes, MSS_LIMITS, MTU_LIMITS } from '../transport/segment-size.ts';
 import { UserError } from '../util/user-error.ts';
 
 export function positiveNumber(flag: string, text: string): number {
@@ -29,4 +31,17 @@ export function percentage(flag: string, text: string): number {
 export function speedFactor(flag: string, text: string): number {
   if (text === 'max') return Number.POSITIVE_INFINITY;
   return positiveNumber(flag, text);
+}
+
+/** The raw transport's `-M` (MTU) and `-D` (MSS), as tcpcopy reads them: the MSS must fit the MTU. */
+export function mtuAndMss(
+  mtuText: string | undefined,
+  mssText: string | undefined,
+): { mtu?: number; mss?: number } {
+  const mtu =
+    mtuText === undefined ? undefined : integerInRange('-M', mtuText, MTU_LIMITS.min, MTU_LIMITS.max);
+  const mss =
+    mssText === undefined ? undefined : integerInRange('-D', mssText, MSS_LIMITS.min, MSS_LIMITS.max);
+  checkSegmentSizes(mtu, mss);
+  return { ...(mtu !== undefined ? { mtu } : {}), ...(mss !== undefined ? { mss } : {}) };
 }

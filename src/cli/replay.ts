@@ -1,9 +1,10 @@
 import type { Command } from '@commander-js/extra-typings';
+import { REPLAY_DEFAULTS } from '../replay/option-defaults.ts';
 import { MAX_COPIES, MAX_PORT_SHIFT } from '../replay/port-shift.ts';
 import { parseTransfers } from '../replay/transfer.ts';
 import { dieOfHangup } from '../util/hangup.ts';
 import { UserError } from '../util/user-error.ts';
-import { integerInRange, percentage, positiveNumber, speedFactor } from './parse.ts';
+import { integerInRange, mtuAndMss, percentage, positiveNumber, speedFactor } from './parse.ts';
 
 /** Registers `reprise replay`. */
 export function registerReplay(program: Command): void {
@@ -20,7 +21,11 @@ export function registerReplay(program: Command): void {
       '-s, --intercepts <list>',
       'raw: intercepts as host[:port],... (reprise intercept or intercept 1.0; port 36524 by default)',
     )
-    .option('-C, --intercept-connections <n>', 'raw: connections to each intercept', '1')
+    .option(
+      '-C, --intercept-connections <n>',
+      'raw: connections to each intercept',
+      REPLAY_DEFAULTS.interceptConnections,
+    )
     .option(
       '-c, --client-ips <pool>',
       'raw: client pool: 10.78.0.x, 10.78.0.0/24, 10.78.0.10-10.78.0.99, or a comma list',
@@ -28,7 +33,7 @@ export function registerReplay(program: Command): void {
     .option(
       '-f, --port-shift <k>',
       `raw: this replayer's port shift (0-${MAX_PORT_SHIFT}): replayers with different k never collide`,
-      '0',
+      REPLAY_DEFAULTS.portShift,
     )
     .option('-M, --mtu <bytes>', 'raw: MTU toward the target; segments are cut to MTU - 40 (tcpcopy -M)')
     .option('-D, --mss <bytes>', 'raw: MSS announced and cut to (tcpcopy -D)')
@@ -37,17 +42,25 @@ export function registerReplay(program: Command): void {
     .option(
       '--speed <factor>',
       "timing: 1 = as captured, 2 = twice as fast, 'max' = as fast as possible",
-      '1',
+      REPLAY_DEFAULTS.speed,
     )
-    .option('--concurrency <n>', 'with --speed max: sessions at once, at most', '100')
+    .option('--concurrency <n>', 'with --speed max: sessions at once, at most', REPLAY_DEFAULTS.concurrency)
     .option('--max-idle <ms>', 'cut stretches of the capture with no packet longer than this')
-    .option('--loop <n>', 'replay the captures this many times, one after the other', '1')
-    .option('--sample <percent>', 'replay this share of the sessions (chosen by session and seed)', '100')
+    .option('--loop <n>', 'replay the captures this many times, one after the other', REPLAY_DEFAULTS.loop)
+    .option(
+      '--sample <percent>',
+      'replay this share of the sessions (chosen by session and seed)',
+      REPLAY_DEFAULTS.sample,
+    )
     .option('--only-complete', 'replay only sessions whose handshake was captured')
     .option('--no-wait', 'send requests on schedule without waiting for responses')
-    .option('--session-timeout <seconds>', 'give a session up when the target is silent this long', '30')
-    .option('-n, --multiply <n>', 'replay each session n times', '1')
-    .option('--seed <n>', 'seed of every random choice (sampling, ...)', '1')
+    .option(
+      '--session-timeout <seconds>',
+      'give a session up when the target is silent this long',
+      REPLAY_DEFAULTS.sessionTimeout,
+    )
+    .option('-n, --multiply <n>', 'replay each session n times', REPLAY_DEFAULTS.multiply)
+    .option('--seed <n>', 'seed of every random choice (sampling, ...)', REPLAY_DEFAULTS.seed)
     .option('--report <file>', 'write the run report (JSON) here')
     .option('--no-tui', 'print plain progress lines even on a terminal')
     .action(async (captures, o) => {
@@ -79,8 +92,7 @@ export function registerReplay(program: Command): void {
                 keepGoing: o.keepGoing === true,
                 ...(o.clientIps !== undefined ? { clientIps: o.clientIps } : {}),
                 portShift: integerInRange('-f', o.portShift, 0, MAX_PORT_SHIFT),
-                ...(o.mtu !== undefined ? { mtu: integerInRange('-M', o.mtu, 576, 65535) } : {}),
-                ...(o.mss !== undefined ? { mss: integerInRange('-D', o.mss, 64, 65495) } : {}),
+                ...mtuAndMss(o.mtu, o.mss),
                 ...(o.sendLink !== undefined ? { sendLink: o.sendLink } : {}),
               },
             }

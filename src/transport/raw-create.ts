@@ -14,6 +14,7 @@ import { UserError } from '../util/user-error.ts';
 import { LinkSender } from './link-sender.ts';
 import { RawTransport } from './raw.ts';
 import { type PacketSender, RawSenderError, RawSocketSender } from './raw-sender.ts';
+import { checkSegmentSizes, segmentSize } from './segment-size.ts';
 
 /** The raw transport's own flags (tcpcopy's letters). */
 export interface RawOptions {
@@ -48,14 +49,13 @@ export interface RawTransportConfig extends RawOptions {
   noFeedbackWarnMs?: number;
 }
 
-const IP_TCP_HEADERS = 40;
-
 export async function createRawTransport(config: RawTransportConfig): Promise<RawTransport> {
   const pool = config.clientIps !== undefined ? parseClientPool(config.clientIps, '-c') : undefined;
   if (!(Number.isInteger(config.portShift) && config.portShift >= 0 && config.portShift <= MAX_PORT_SHIFT)) {
     throw new UserError(`-f: '${config.portShift}' is not a whole number from 0 to ${MAX_PORT_SHIFT}`);
   }
-  const mss = segmentSize(config);
+  checkSegmentSizes(config.mtu, config.mss);
+  const mss = segmentSize(config.mtu, config.mss);
   const endpoints = parseEndpoints(config.intercepts);
   const sender = openSender(config.sendLink);
   if (sender instanceof LinkSender) {
@@ -107,24 +107,6 @@ export async function createRawTransport(config: RawTransportConfig): Promise<Ra
     ...(config.noFeedbackWarnMs !== undefined ? { noFeedbackWarnMs: config.noFeedbackWarnMs } : {}),
   });
   return transport;
-}
-
-function segmentSize(config: RawTransportConfig): number | undefined {
-  if (
-    config.mtu !== undefined &&
-    !(Number.isInteger(config.mtu) && config.mtu >= 576 && config.mtu <= 65535)
-  ) {
-    throw new UserError(`-M: MTU '${config.mtu}' is not a whole number from 576 to 65535`);
-  }
-  if (
-    config.mss !== undefined &&
-    !(Number.isInteger(config.mss) && config.mss >= 64 && config.mss <= 65495)
-  ) {
-    throw new UserError(`-D: MSS '${config.mss}' is not a whole number from 64 to 65495`);
-  }
-  const fromMtu = config.mtu !== undefined ? config.mtu - IP_TCP_HEADERS : undefined;
-  if (fromMtu === undefined) return config.mss;
-  return config.mss === undefined ? fromMtu : Math.min(fromMtu, config.mss);
 }
 
 function parseEndpoints(text: string) {
