@@ -8,6 +8,7 @@ import { readReport } from '../report/io.ts';
 import { evaluateRules, type FailRule, parseRules, RuleError } from '../report/rules.ts';
 import type { RunReport } from '../report/schema.ts';
 import { ReportError } from '../report/validate.ts';
+import { colourWanted } from '../tui/terminal.ts';
 import { errorCode } from '../util/error-code.ts';
 import { UserError } from '../util/user-error.ts';
 
@@ -44,8 +45,7 @@ export function registerCompare(program: Command): void {
         process.stdout.write(`${JSON.stringify({ ...comparison, rules: verdicts, passed }, null, 2)}\n`);
         for (const warning of comparison.warnings) process.stderr.write(`reprise: warning: ${warning}\n`);
       } else {
-        const colour = process.stdout.isTTY === true && !process.env.NO_COLOR;
-        process.stdout.write(formatComparison(comparison, verdicts, { colour }));
+        process.stdout.write(formatComparison(comparison, verdicts, { colour: colourWanted() }));
       }
       if (options.html !== undefined)
         await writeHtml(options.html, renderComparisonHtml(comparison, verdicts));

@@ -3,31 +3,56 @@
  * that shape the load differ, or one run planned other sessions or was stopped before its end.
  * `compare` still compares them, with these warnings, since such a comparison can be intended.
  */
+import { REPLAY_DEFAULTS } from '../replay/option-defaults.ts';
+import { parseTransfers } from '../replay/transfer.ts';
 import { countsUnansweredApart } from './comparable-lost.ts';
 import type { RunReport } from './schema.ts';
 
-/** Replay options (as `options` keeps them) that change what is sent or when, with their flag. */
-const LOAD_OPTIONS: ReadonlyArray<readonly [key: string, flag: string]> = [
-  ['speed', '--speed'],
-  ['concurrency', '--concurrency'],
-  ['maxIdle', '--max-idle'],
-  ['loop', '--loop'],
-  ['sample', '--sample'],
-  ['onlyComplete', '--only-complete'],
-  ['wait', '--no-wait'],
-  ['sessionTimeout', '--session-timeout'],
-  ['multiply', '--multiply'],
-  ['seed', '--seed'],
+/** A replay option as `options` keeps it (the text given, or commander's default), with its flag. */
+interface LoadOption {
+  key: string;
+  flag: string;
+  /** What `reprise replay` uses when the flag is not given; older reports may lack the key. */
+  fallback?: string | boolean;
+}
+
+/** Options that change what is sent or when, whatever the transport. */
+const LOAD_OPTIONS: readonly LoadOption[] = [
+  { key: 'speed', flag: '--speed', fallback: REPLAY_DEFAULTS.speed },
+  { key: 'concurrency', flag: '--concurrency', fallback: REPLAY_DEFAULTS.concurrency },
+  { key: 'maxIdle', flag: '--max-idle' },
+  { key: 'loop', flag: '--loop', fallback: REPLAY_DEFAULTS.loop },
+  { key: 'sample', flag: '--sample', fallback: REPLAY_DEFAULTS.sample },
+  { key: 'onlyComplete', flag: '--only-complete', fallback: false },
+  { key: 'wait', flag: '--no-wait', fallback: true },
+  { key: 'sessionTimeout', flag: '--session-timeout', fallback: REPLAY_DEFAULTS.sessionTimeout },
+  { key: 'multiply', flag: '--multiply', fallback: REPLAY_DEFAULTS.multiply },
+  { key: 'seed', flag: '--seed', fallback: REPLAY_DEFAULTS.seed },
+];
+
+/** The raw transport's options that change what the target sees (compared when both runs are raw). */
+const RAW_LOAD_OPTIONS: readonly LoadOption[] = [
+  { key: 'interceptConnections', flag: '-C', fallback: REPLAY_DEFAULTS.interceptConnections },
+  { key: 'clientIps', flag: '-c' },
+  { key: 'mtu', flag: '-M' },
+  { key: 'mss', flag: '-D' },
 ];
 
 export function loadDifferences(baseline: RunReport, candidate: RunReport): string[] {
   const warnings: string[] = [];
-  const shown = (value: unknown) =>
-    value === undefined ? 'not given' : typeof value === 'string' ? value : JSON.stringify(value);
-  for (const [key, flag] of LOAD_OPTIONS) {
-    const [a, b] = [baseline.options[key], candidate.options[key]];
-    if (JSON.stringify(a) !== JSON.stringify(b))
-      warnings.push(`the runs used different ${flag}: ${shown(a)} and ${shown(b)}`);
+  if (baseline.transport !== candidate.transport) {
+    warnings.push(`the runs used different transports: ${baseline.transport} and ${candidate.transport}`);
+  }
+  const [sourcesA, sourcesB] = [capturedServers(baseline), capturedServers(candidate)];
+  if (sourcesA !== undefined && sourcesB !== undefined && sourcesA !== sourcesB) {
+    warnings.push(`the runs replayed different captured servers (-x): ${sourcesA} and ${sourcesB}`);
+  }
+  const bothRaw = baseline.transport === 'raw' && candidate.transport === 'raw';
+  for (const option of bothRaw ? [...LOAD_OPTIONS, ...RAW_LOAD_OPTIONS] : LOAD_OPTIONS) {
+    const [a, b] = [effective(baseline, option), effective(candidate, option)];
+    if (a !== b) {
+      warnings.push(`the runs used different ${option.flag}: ${shown(a, option)} and ${shown(b, option)}`);
+    }
   }
   if (countsUnansweredApart(baseline) !== countsUnansweredApart(candidate)) {
     const older = countsUnansweredApart(baseline) ? 'candidate' : 'baseline';
@@ -45,5 +70,49 @@ export function loadDifferences(baseline: RunReport, candidate: RunReport): stri
     const stopped = totals.byOutcome.stopped;
     if (stopped > 0) warnings.push(`the ${role} run was stopped before ${stopped} of its sessions finished`);
   }
+  for (const [role, report] of [
+    ['baseline', baseline],
+    ['candidate', candidate],
+  ] as const) {
+    // A run stopped before it read all its sessions: those are in neither its totals nor `stopped`.
+    if (report.stopped !== undefined && report.totals.sessions.byOutcome.stopped === 0) {
+      warnings.push(`the ${role} run was stopped ${report.stopped}, before the end of its captures`);
+    }
+  }
   return warnings;
+}
+
+type Canonical = string | number | boolean | undefined;
+
+/** The option's value in one spelling: numbers as numbers ('1.0' is 1, '50%' is 50), the default when absent. */
+function effective(report: RunReport, option: LoadOption): Canonical {
+  const value = report.options[option.key] ?? option.fallback;
+  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined) return value;
+  if (typeof value !== 'string') return JSON.stringify(value);
+  const text = value.trim().replace(/%$/, '');
+  const n = Number(text);
+  return text !== '' && Number.isFinite(n) ? n : text;
+}
+
+/** A switch (--only-complete, --no-wait) reads as given or not; a value as itself. */
+function shown(value: Canonical, option: LoadOption): string {
+  if (typeof value === 'boolean') return value === option.fallback ? 'not given' : 'given';
+  return value === undefined ? 'not given' : String(value);
+}
+
+/**
+ * The transfer map's sources (`[srcIP:]srcPort`), which select the sessions replayed; its targets
+ * are where each run sent them, which two runs compared usually differ in.
+ */
+function capturedServers(report: RunReport): string | undefined {
+  const map = report.options.transfer;
+  if (typeof map !== 'string') return undefined;
+  try {
+    const sources = parseTransfers(map).map(({ sourceIp: ip, sourcePort: port }) =>
+      ip === undefined ? `${port}` : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`,
+    );
+    return [...new Set(sources)].sort().join(',');
+  } catch {
+    return map;
+  }
 }

@@ -19,3 +19,17 @@ function isCi(env: NodeJS.ProcessEnv): boolean {
 export function colourRefused(env: NodeJS.ProcessEnv = process.env): boolean {
   return (env.NO_COLOR ?? '') !== '' && !('FORCE_COLOR' in env);
 }
+
+/**
+ * Whether text for `stream` gets colours: the rule of the live views (Ink's chalk, with NO_COLOR
+ * heeded): a non-empty NO_COLOR refuses them, FORCE_COLOR forces them ('0' and 'false' refuse
+ * them), and otherwise only a terminal that is not `TERM=dumb` gets them.
+ */
+export function colourWanted(
+  stream: { isTTY?: boolean } = process.stdout,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
+  if (colourRefused(env)) return false;
+  if ('FORCE_COLOR' in env) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
+  return stream.isTTY === true && env.TERM !== 'dumb';
+}

@@ -273,7 +273,7 @@ describe('load differences', () => {
     faster.options = { speed: 'max', multiply: '2' };
     assert.deepEqual(compareReports(baseline, faster).warnings, [
       'the runs used different --speed: 1 and max',
-      'the runs used different --multiply: not given and 2',
+      'the runs used different --multiply: 1 and 2',
     ]);
   });
 
