@@ -140,9 +140,20 @@ describe('raw replay variants', { skip, timeout: 240_000 }, () => {
         Buffer.from(conn.bytes, 'base64').equals(clientBytes(session)),
         `session ${session.id}: its commands`,
       );
+      // Bytes received hold the greeting too, not only the answers (as over the socket transport).
+      const reported = result.report.sessions.find((s) => s.sessionId === session.id);
+      const answers = reported?.requests.reduce((sum, r) => sum + (r.responseBytes ?? 0), 0) ?? 0;
+      assert.equal(
+        reported?.bytesReceived,
+        GREETING.length + answers,
+        `session ${session.id}: bytes received`,
+      );
     }
   });
 });
+
+/** What test/helpers/late-greeter.ts greets each connection with. */
+const GREETING = '+OK POP3 server ready\r\n';
 
 /** The distinct keys of the SET commands the capture's client sent (RESP arrays), sorted. */
 async function capturedRedisSetKeys(path: string): Promise<string[]> {
