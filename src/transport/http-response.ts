@@ -1,8 +1,12 @@
+import { ChunkedBody } from './chunked-body.ts';
+
 /**
  * Knows when an HTTP/1.x response is complete from its framing (Content-Length, chunked
  * encoding, or a status without a body), so that the next request can go out at once rather
  * than after a quiet period. Fed the response bytes as they arrive; says `unknown` for anything
  * that is not HTTP or has no framing (then the caller falls back to waiting for quiet).
+ * A captured request of several pipelined requests is answered by as many responses, one after
+ * another: complete after the last of them. Its status is the first one's.
  */
 export type FramingState = 'incomplete' | 'complete' | 'unknown';
 
@@ -15,19 +19,38 @@ const CONNECTION_CLOSE = /\r\nconnection:[^\r]*\bclose\b/i;
 const CONNECTION_KEEP_ALIVE = /\r\nconnection:[^\r]*\bkeep-alive\b/i;
 const CONTENT_LENGTH = /\r\ncontent-length:[ \t]*(\d+)[ \t]*\r\n/i;
 const CHUNKED = /\r\ntransfer-encoding:[^\r]*chunked/i;
-const LAST_CHUNK = /(^|\r\n)0\r\n(.*\r\n)?\r\n$/;
 
 export class HttpResponseFraming {
   /** Bytes of the head read so far (undefined once the head is parsed). */
   private head: Buffer | undefined = NOTHING_YET;
   private bodyRemaining = 0;
-  private chunked = false;
-  private chunkTail = '';
+  private chunked: ChunkedBody | undefined;
   private state: FramingState = 'incomplete';
   private status: number | undefined;
   private closes = false;
+  private readonly requestMethods: (string | undefined)[];
+  /** Final responses complete so far (of pipelined requests). */
+  private answered = 0;
 
-  constructor(private readonly requestMethod?: string) {}
+  /** One request method per request the responses answer (pipelined requests: several). */
+  constructor(...requestMethods: (string | undefined)[]) {
+    this.requestMethods = requestMethods.length > 0 ? requestMethods : [undefined];
+  }
+
+  /**
+   * More requests went out on the connection before the responses owed so far came (--no-wait):
+   * their responses follow those. The status is then the first final one whose head comes after.
+   */
+  expect(...requestMethods: (string | undefined)[]): FramingState {
+    if (this.state === 'unknown') return this.state;
+    this.requestMethods.push(...(requestMethods.length > 0 ? requestMethods : [undefined]));
+    this.status = undefined;
+    if (this.state === 'complete') {
+      this.state = 'incomplete';
+      this.head = NOTHING_YET;
+    }
+    return this.state;
+  }
 
   get statusCode(): number | undefined {
     return this.status;
@@ -36,6 +59,11 @@ export class HttpResponseFraming {
   /** Part of a response head came ("HTTP/1.1 200 OK\r\nContent-"), and not its end yet. */
   get inHead(): boolean {
     return this.state === 'incomplete' && this.head !== undefined && this.head.length > 0;
+  }
+
+  /** A response's head came and its framing says more body is due. */
+  get inBody(): boolean {
+    return this.state === 'incomplete' && this.head === undefined;
   }
 
   /** The server ends the connection after this response (`Connection: close`, or HTTP/1.0 without keep-alive). */
@@ -74,21 +102,23 @@ export class HttpResponseFraming {
       this.settle('unknown');
       return;
     }
-    this.status = Number(status[2]);
-    this.closes = status[1] === '0' ? !CONNECTION_KEEP_ALIVE.test(head) : CONNECTION_CLOSE.test(head);
-    if (this.status === 100) {
+    const code = Number(status[2]);
+    if (this.status === undefined || this.status < 200) this.status = code;
+    if (status[1] === '0' ? !CONNECTION_KEEP_ALIVE.test(head) : CONNECTION_CLOSE.test(head))
+      this.closes = true;
+    if (code === 100) {
       // An interim response: the real one follows.
       this.head = NOTHING_YET;
       return;
     }
     const noBody =
-      this.requestMethod === 'HEAD' || this.status === 204 || this.status === 304 || this.status < 200;
+      this.requestMethods[this.answered] === 'HEAD' || code === 204 || code === 304 || code < 200;
     if (noBody) {
-      this.settle('complete');
+      this.responseEnded();
       return;
     }
     if (CHUNKED.test(head)) {
-      this.chunked = true;
+      this.chunked = new ChunkedBody();
       return;
     }
     const length = CONTENT_LENGTH.exec(head);
@@ -97,19 +127,34 @@ export class HttpResponseFraming {
       return;
     }
     this.bodyRemaining = Number(length[1]);
-    if (this.bodyRemaining === 0) this.settle('complete');
+    if (this.bodyRemaining === 0) this.responseEnded();
   }
 
   /** Body bytes: `data` from `start` on. */
   private consumeBody(data: Buffer, start = 0): FramingState {
+    let end: number;
     if (this.chunked) {
-      // Only the terminating zero-length chunk matters; keep a short tail to find it across reads.
-      const tail = data.toString('latin1', Math.max(start, data.length - 16));
-      this.chunkTail = (this.chunkTail + tail).slice(-16);
-      return LAST_CHUNK.test(this.chunkTail) ? this.settle('complete') : this.state;
+      end = this.chunked.consume(data, start);
+      if (end < 0) return this.state;
+    } else {
+      this.bodyRemaining -= data.length - start;
+      if (this.bodyRemaining > 0) return this.state;
+      end = data.length + this.bodyRemaining;
     }
-    this.bodyRemaining -= data.length - start;
-    return this.bodyRemaining <= 0 ? this.settle('complete') : this.state;
+    this.responseEnded();
+    return this.state === 'incomplete' && end < data.length ? this.push(data.subarray(end)) : this.state;
+  }
+
+  /** A final response ended: complete, or the next pipelined one is due (unless the server closes). */
+  private responseEnded(): void {
+    this.answered++;
+    if (this.answered >= this.requestMethods.length || this.closes) {
+      this.settle('complete');
+      return;
+    }
+    this.head = NOTHING_YET;
+    this.bodyRemaining = 0;
+    this.chunked = undefined;
   }
 }
 

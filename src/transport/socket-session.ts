@@ -33,6 +33,7 @@ import {
   unansweredInCapture,
 } from '../replay/response-quiet.ts';
 import { parseHttpRequestLine } from '../report/http.ts';
+import { pipelinedRequestMethods } from '../report/http-pipelined.ts';
 import type { SentRequest } from '../report/metrics.ts';
 import type { SessionOutcome } from '../report/outcome.ts';
 import { timerDelayMs } from '../util/timer-delay.ts';
@@ -68,7 +69,7 @@ export const defaultSocketSessionOptions: SocketSessionOptions = {
 function httpResponsePending(flight: InFlight): boolean {
   if (flight.framingState !== 'incomplete') return false;
   const status = flight.framing.statusCode;
-  return flight.framing.inHead || (status !== undefined && status >= 200);
+  return flight.framing.inHead || flight.framing.inBody || (status !== undefined && status >= 200);
 }
 
 interface InFlight {
@@ -275,6 +276,9 @@ export class SocketSession implements SessionDriver {
   private send(index: number, nowMs: number, lagMs: number): void {
     const request = this.requests[index];
     this.answerInFlight();
+    // With --no-wait, responses owed for earlier requests on this connection come first.
+    const owing = this.options.noWait && this.sentOnConnection > 0 ? this.inFlight?.framing : undefined;
+    const methods = pipelinedRequestMethods(request.data);
     const http = parseHttpRequestLine(request.data);
     const expectsAnswer = answerExpected(request, http);
     const sent: SentRequest = {
@@ -292,8 +296,8 @@ export class SocketSession implements SessionDriver {
     this.env.observer.bytes(this.planned, request.data.length, 0, nowMs);
     this.inFlight = {
       sent,
-      framing: new HttpResponseFraming(http?.method),
-      framingState: 'incomplete',
+      framing: owing ?? new HttpResponseFraming(...methods),
+      framingState: owing ? owing.expect(...methods) : 'incomplete',
       complete: !expectsAnswer,
       responseBytes: 0,
       firstByteMs: undefined,

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { pipelinedRequestMethods } from '../../src/report/http-pipelined.ts';
+import { type FramingState, HttpResponseFraming } from '../../src/transport/http-response.ts';
+
+function feed(framing: HttpResponseFraming, text: string, cut: number): FramingState[] {
+  const bytes = Buffer.from(text, 'latin1');
+  const states: FramingState[] = [];
+  for (let at = 0; at < bytes.length; at += cut) states.push(framing.push(bytes.subarray(at, at + cut)));
+  return states;
+}
+
+const OK = 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello';
+const NOT_FOUND = 'HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nnop';
+const CHUNKED = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;x=1\r\nhello\r\n0\r\nX-T: 1\r\n\r\n';
+
+describe('HTTP response framing of pipelined requests', () => {
+  for (const cut of [1, 2, 7, 1000]) {
+    it(`three responses: complete only at the last byte of the third (pieces of ${cut})`, () => {
+      const states = feed(new HttpResponseFraming('GET', 'GET', 'GET'), OK + CHUNKED + NOT_FOUND, cut);
+      assert.equal(states.at(-1), 'complete');
+      assert.ok(states.slice(0, -1).every((s) => s === 'incomplete'));
+    });
+  }
+
+  it('the status is the first response’s; a HEAD among them has no body', () => {
+    const framing = new HttpResponseFraming('GET', 'HEAD', 'GET');
+    const head = 'HTTP/1.1 200 OK\r\nContent-Length: 999\r\n\r\n';
+    assert.equal(framing.push(Buffer.from(NOT_FOUND + head + OK)), 'complete');
+    assert.equal(framing.statusCode, 404);
+  });
+
+  it('a response that closes the connection ends the run: no more answers will come', () => {
+    const framing = new HttpResponseFraming('GET', 'GET', 'GET');
+    const closing = 'HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok';
+    assert.deepEqual(feed(framing, OK + closing, 1000), ['complete']);
+    assert.equal(framing.closesConnection, true);
+  });
+
+  it('counts the requests of a pipelined write, bodies skipped by their Content-Length', () => {
+    const post = 'POST /a HTTP/1.1\r\nContent-Length: 20\r\n\r\nGET /fake HTTP/1.1\r\n';
+    const get = 'GET /b HTTP/1.1\r\nHost: x\r\n\r\n';
+    const head = 'HEAD /c HTTP/1.1\r\n\r\n';
+    assert.deepEqual(pipelinedRequestMethods(Buffer.from(get + post + head)), ['GET', 'POST', 'HEAD']);
+    assert.deepEqual(pipelinedRequestMethods(Buffer.from(get)), ['GET']);
+    assert.deepEqual(
+      pipelinedRequestMethods(Buffer.from(`${get}GET /cut HTTP/1.1\r\nHo`)),
+      ['GET'],
+      'a request cut at the end is answered with the captured request its rest goes in',
+    );
+    assert.deepEqual(pipelinedRequestMethods(Buffer.from(`${post.slice(0, 50)}`)), ['POST']);
+    assert.deepEqual(
+      pipelinedRequestMethods(Buffer.from(`${get}${post.slice(0, 50)}`)),
+      ['GET'],
+      'nor one whose body is cut',
+    );
+    assert.deepEqual(pipelinedRequestMethods(Buffer.from('*1\r\n$4\r\nPING\r\n')), []);
+  });
+});
