@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { type FileHandle, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { type FileHandle, open, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
 import { errorCode } from '../util/error-code.ts';
 import type { RunReport } from './schema.ts';
 import { ReportError, validateReport } from './validate.ts';
@@ -31,20 +31,36 @@ export async function writeReport(
   report: RunReport,
   sessionLines?: () => Iterable<string>,
 ): Promise<void> {
-  const temporary = besideFile(path, 'tmp');
+  const target = await realpath(path).catch(() => path); // through a symlink, not over it
+  const existing = await stat(target).catch(() => undefined);
+  if (existing !== undefined && !existing.isFile()) {
+    // /dev/null, a FIFO, /dev/stdout: written into, never replaced by a regular file.
+    await writeReportInto(target, 'w', report, sessionLines);
+    return;
+  }
+  const temporary = besideFile(target, 'tmp');
   try {
-    const file = await open(temporary, 'wx');
-    try {
-      for (const piece of reportText(report, WRITE_PIECE_CHARS, sessionLines?.())) {
-        await writeAll(file, Buffer.from(piece));
-      }
-    } finally {
-      await file.close();
-    }
-    await rename(temporary, path);
+    await writeReportInto(temporary, 'wx', report, sessionLines);
+    await rename(temporary, target);
   } catch (err) {
     await rm(temporary, { force: true });
     throw err;
+  }
+}
+
+async function writeReportInto(
+  path: string,
+  flags: 'w' | 'wx',
+  report: RunReport,
+  sessionLines?: () => Iterable<string>,
+): Promise<void> {
+  const file = await open(path, flags);
+  try {
+    for (const piece of reportText(report, WRITE_PIECE_CHARS, sessionLines?.())) {
+      await writeAll(file, Buffer.from(piece));
+    }
+  } finally {
+    await file.close();
   }
 }
 
