@@ -7,24 +7,27 @@
  */
 import type { CapturedRequest } from '../flow/session.ts';
 import { parseHttpRequestLine } from '../report/http.ts';
+import { startsWithMysqlLogin } from './mysql-login.ts';
 import { startsWithClientHello } from './tls-tally.ts';
 
-export type Continuation = 'tls' | 'http-body' | undefined;
+export type Continuation = 'tls' | 'mysql-login' | 'http-body' | undefined;
 
 /** What request `index` continues, if it cannot open a connection of its own. */
 export function continuationOf(requests: readonly CapturedRequest[], index: number): Continuation {
   const first = requests[0]?.data;
   if (index === 0 || first === undefined) return undefined;
   if (startsWithClientHello(first)) return 'tls';
+  if (startsWithMysqlLogin(first)) return 'mysql-login';
   if (parseHttpRequestLine(first) && !parseHttpRequestLine(requests[index].data)) return 'http-body';
   return undefined;
 }
 
 /** Why the session cannot go on over a new connection, for its outcome's reason. */
-export function continuationReason(continues: 'tls' | 'http-body', index: number): string {
-  const what =
-    continues === 'tls'
-      ? 'a TLS session, which cannot go on over a new connection'
-      : 'an HTTP message it answered early (no request line of its own)';
+export function continuationReason(continues: Exclude<Continuation, undefined>, index: number): string {
+  const what = {
+    tls: 'a TLS session, which cannot go on over a new connection',
+    'mysql-login': 'a MySQL session, whose login (salted by its greeting) cannot go on over a new connection',
+    'http-body': 'an HTTP message it answered early (no request line of its own)',
+  }[continues];
   return `before request ${index}, the rest of ${what}`;
 }

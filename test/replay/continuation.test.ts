@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { projectPath } from '../../src/paths.ts';
+import { continuationOf } from '../../src/replay/continuation.ts';
+import { capturedSessions } from '../helpers/captured.ts';
+import { corpusFile } from '../helpers/corpus.ts';
+
+/** Requests of these payloads, for continuationOf (which reads only their bytes). */
+function requests(...payloads: Array<string | Buffer>) {
+  return payloads.map((p, index) => ({
+    index,
+    offsetUs: 0,
+    streamOffset: 0,
+    length: p.length,
+    data: Buffer.from(p),
+    gaps: [],
+    responseBytes: 0,
+  }));
+}
+
+describe('which requests cannot open a connection of their own', () => {
+  it('the commands after a recorded MariaDB login (salted by the greeting): the login cannot be replayed', async () => {
+    const [session] = await capturedSessions(projectPath('fixtures/recorded/mariadb-login.pcap'));
+    assert.ok(session && session.greetingBytes > 0 && session.requests.length >= 3);
+    assert.equal(continuationOf(session.requests, 0), undefined, 'the first request opens its own');
+    assert.equal(continuationOf(session.requests, 2), 'mysql-login');
+  });
+
+  it('the records of a TLS session, and the rest of an HTTP message', () => {
+    const hello = Buffer.from([0x16, 3, 1, 0, 4, 1, 0, 0, 0]);
+    assert.equal(continuationOf(requests(hello, Buffer.from([0x17, 3, 3, 0, 1, 0])), 1), 'tls');
+    const upload = requests('POST /up HTTP/1.1\r\nContent-Length: 9\r\n\r\n', 'rest of it');
+    assert.equal(continuationOf(upload, 1), 'http-body');
+  });
+
+  it('nothing in sessions whose requests stand alone: HTTP keep-alive, Redis', async () => {
+    assert.equal(continuationOf(requests('GET / HTTP/1.1\r\n\r\n', 'GET /b HTTP/1.1\r\n\r\n'), 1), undefined);
+    assert.equal(continuationOf(requests('*1\r\n$4\r\nPING\r\n', '*1\r\n$4\r\nPING\r\n'), 1), undefined);
+    const http = (await capturedSessions(corpusFile('zeek_http_bro.org.pcap'))).find(
+      (s) => s.requests.length > 1,
+    );
+    if (http) assert.equal(continuationOf(http.requests, 1), undefined);
+  });
+});
