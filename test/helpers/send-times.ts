@@ -7,7 +7,12 @@ import assert from 'node:assert/strict';
 import type { RunReport } from '../../src/report/schema.ts';
 import { capturedSessions } from './captured.ts';
 
-export const SEND_TOLERANCE_MS = 40;
+/**
+ * Well under the tests' spacing of requests (150 ms and more), so that a replay sending as fast as
+ * it can still fails; over what a loaded 2-core machine adds to a raw session's handshake through
+ * intercept (42 ms seen once with the whole suite and other work running).
+ */
+export const SEND_TOLERANCE_MS = 60;
 
 /** When each request of the capture was sent, in ms from `originUs` (capture time), in order. */
 export async function capturedSendTimesMs(path: string, originUs: number): Promise<number[]> {
