@@ -26,6 +26,11 @@ export interface PlannedSession {
   requestOffsetsUs: number[];
   /** No more requests will be appended. */
   inputEnded: boolean;
+  /**
+   * The captured session's last packet, from its start on the replay timeline (µs); set when
+   * `inputEnded` becomes true. The captured client held its connection open until then.
+   */
+  endOffsetUs?: number;
   /** When set, the session is not sent and ends with this reason ('not-replayable'). */
   notReplayable?: string;
 }

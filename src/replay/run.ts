@@ -292,7 +292,7 @@ export class ReplayRun {
     const sink: FlowSink = {
       sessionOpened: (s) => this.plan(s, captureIndex, loop, toTimeline(s.startUs)),
       requestCompleted: (s, r) => this.addRequest(s, r, toTimeline),
-      sessionClosed: (s) => this.closeInput(s),
+      sessionClosed: (s) => this.closeInput(s, toTimeline),
     };
     let unconfirmedUs: number | undefined;
     let packets = 0;
@@ -406,13 +406,15 @@ export class ReplayRun {
     }
   }
 
-  private closeInput(session: CapturedSession): void {
+  private closeInput(session: CapturedSession, toTimeline: (us: number) => number): void {
     const copies = this.copiesOf.get(session);
     if (!copies) return;
+    const endOffsetUs = toTimeline(session.endUs) - toTimeline(session.startUs);
     if (copies[0].loop === 0) this.gapTally.sessionClosed(session);
     this.copiesOf.delete(session);
     for (const p of copies) {
       p.inputEnded = true;
+      p.endOffsetUs = endOffsetUs;
       this.observer.inputEnded(p);
       this.starving.delete(p);
       this.drivers.get(p)?.inputEnded();

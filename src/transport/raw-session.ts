@@ -135,13 +135,29 @@ export class RawSession implements SessionDriver {
     if (added) this.apply(engine.requestAvailable(this.nowUs()));
     if (this.done || this.released.length < available) return;
     if (planned.inputEnded) {
-      if (!this.inputEndedSent) {
+      if (!this.inputEndedSent && this.capturedCloseDue()) {
         this.inputEndedSent = true;
         this.apply(engine.inputEnded(this.nowUs()));
       }
     } else if (added || available === 0) {
       env.needInput(planned);
     }
+  }
+
+  /**
+   * Whether the captured client had closed by now: until then it held the connection open, and a
+   * server may push more (a subscriber's messages). The engine sends no FIN before its input ends.
+   */
+  private capturedCloseDue(): boolean {
+    const { planned, env } = this;
+    if (planned.endOffsetUs === undefined) return true;
+    const closeUs = planned.startUs + planned.endOffsetUs;
+    if (env.lateMs(closeUs) >= 0) return true;
+    if (this.armedForUs !== closeUs) {
+      this.armedForUs = closeUs;
+      env.at(closeUs, () => this.release());
+    }
+    return false;
   }
 
   private apply(actions: EngineAction[]): void {

@@ -199,7 +199,7 @@ export class SocketSession implements SessionDriver {
     if (this.next >= this.requests.length && !resend) {
       if (!this.planned.inputEnded) this.env.needInput(this.planned);
       else if (this.sentOnConnection === 0 && !this.greetingOver(this.env.nowMs())) return;
-      else if (this.lastResponseOver()) this.closeNormally();
+      else if (this.lastResponseOver() && this.capturedCloseDue()) this.closeNormally();
       return;
     }
     const nowMs = this.env.nowMs();
@@ -246,6 +246,21 @@ export class SocketSession implements SessionDriver {
     const flight = this.inFlight;
     if (!flight || flight.complete) return true;
     if (this.awaiting !== flight.sent.index) this.awaitTarget(flight.sent.index, this.env.nowMs());
+    return false;
+  }
+
+  /**
+   * Whether the captured client had closed by now: until then it held the connection open, and a
+   * server may push more (a subscriber's messages), so the replay holds it open too.
+   */
+  private capturedCloseDue(): boolean {
+    if (this.planned.endOffsetUs === undefined) return true;
+    const closeUs = this.planned.startUs + this.planned.endOffsetUs;
+    if (this.env.lateMs(closeUs) >= 0) return true;
+    if (this.armedForUs !== closeUs) {
+      this.armedForUs = closeUs;
+      this.env.at(closeUs, () => this.pump());
+    }
     return false;
   }
 
