@@ -19,6 +19,8 @@ const CONNECTION_CLOSE = /\r\nconnection:[^\r]*\bclose\b/i;
 const CONNECTION_KEEP_ALIVE = /\r\nconnection:[^\r]*\bkeep-alive\b/i;
 const CONTENT_LENGTH = /\r\ncontent-length:[ \t]*(\d+)[ \t]*\r\n/i;
 const CHUNKED = /\r\ntransfer-encoding:[^\r]*chunked/i;
+/** The connection speaks another protocol after it (a WebSocket upgrade): a final response. */
+const SWITCHING_PROTOCOLS = 101;
 
 export class HttpResponseFraming {
   /** Bytes of the head read so far (undefined once the head is parsed). */
@@ -103,16 +105,19 @@ export class HttpResponseFraming {
       return;
     }
     const code = Number(status[2]);
-    if (this.status === undefined || this.status < 200) this.status = code;
-    if (status[1] === '0' ? !CONNECTION_KEEP_ALIVE.test(head) : CONNECTION_CLOSE.test(head))
-      this.closes = true;
-    if (code === 100) {
-      // An interim response: the real one follows.
+    if (code < 200 && code !== SWITCHING_PROTOCOLS) {
+      // An interim response (100 Continue, 102 Processing, 103 Early Hints): the final one follows.
       this.head = NOTHING_YET;
       return;
     }
+    this.status ??= code;
+    if (status[1] === '0' ? !CONNECTION_KEEP_ALIVE.test(head) : CONNECTION_CLOSE.test(head))
+      this.closes = true;
     const noBody =
-      this.requestMethods[this.answered] === 'HEAD' || code === 204 || code === 304 || code < 200;
+      this.requestMethods[this.answered] === 'HEAD' ||
+      code === 204 ||
+      code === 304 ||
+      code === SWITCHING_PROTOCOLS;
     if (noBody) {
       this.responseEnded();
       return;
@@ -148,13 +153,11 @@ export class HttpResponseFraming {
   /** A final response ended: complete, or the next pipelined one is due (unless the server closes). */
   private responseEnded(): void {
     this.answered++;
-    if (this.answered >= this.requestMethods.length || this.closes) {
-      this.settle('complete');
-      return;
-    }
+    // Ready for the next response, also after complete: expect() may reopen the framing.
     this.head = NOTHING_YET;
     this.bodyRemaining = 0;
     this.chunked = undefined;
+    if (this.answered >= this.requestMethods.length || this.closes) this.settle('complete');
   }
 }
 

@@ -56,4 +56,30 @@ describe('HTTP response framing of pipelined requests', () => {
     );
     assert.deepEqual(pipelinedRequestMethods(Buffer.from('*1\r\n$4\r\nPING\r\n')), []);
   });
+
+  it('a framing reopened for the next request (--no-wait) reads a Content-Length body after a chunked one', () => {
+    const framing = new HttpResponseFraming('GET');
+    assert.equal(framing.push(Buffer.from(CHUNKED)), 'complete');
+    assert.equal(framing.expect('GET'), 'incomplete');
+    assert.equal(framing.push(Buffer.from(OK)), 'complete');
+    assert.equal(framing.statusCode, 200);
+  });
+
+  it('interim responses (102, 103) are not answers: the final one is, and its status counts', () => {
+    const hints = 'HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n';
+    const single = new HttpResponseFraming('GET');
+    assert.deepEqual(feed(single, hints + OK, 1000), ['complete']);
+    assert.equal(single.statusCode, 200);
+    const processing = 'HTTP/1.1 102 Processing\r\n\r\n';
+    const two = new HttpResponseFraming('GET', 'GET');
+    assert.deepEqual(feed(two, processing + OK + hints + NOT_FOUND, 7).at(-1), 'complete');
+    assert.equal(feed(new HttpResponseFraming('GET', 'GET'), processing + OK, 1000).at(-1), 'incomplete');
+  });
+
+  it('101 Switching Protocols is a final answer: the connection speaks another protocol after it', () => {
+    const framing = new HttpResponseFraming('GET');
+    const upgrade = 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n';
+    assert.equal(framing.push(Buffer.from(upgrade)), 'complete');
+    assert.equal(framing.statusCode, 101);
+  });
 });
