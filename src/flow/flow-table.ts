@@ -150,8 +150,13 @@ export class FlowTable {
 
   /** A new connection on a known tuple: the session there (if still open) is over. */
   private reuse(conversation: Conversation, view: PacketView, srcIsLo: boolean, tsUs: number): void {
-    if (conversation.tracker !== undefined) this.close(conversation, conversation.tracker);
-    this.closedConversations.remove(conversation);
+    // Open, the tuple is in the open table; closed, in the closed one (found there, not forgotten).
+    if (conversation.tracker !== undefined) {
+      this.openConversations.remove(conversation);
+      this.finish(conversation, conversation.tracker);
+    } else {
+      this.closedConversations.remove(conversation);
+    }
     conversation.loBase = srcIsLo ? view.seq : NO_BASE;
     conversation.hiBase = srcIsLo ? NO_BASE : view.seq;
     this.startSession(conversation, view, srcIsLo, tsUs);

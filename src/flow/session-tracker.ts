@@ -143,7 +143,7 @@ export class SessionTracker implements StreamConsumer {
       session.ending = 'rst';
       session.endedBy ??= fromClient ? 'client' : 'server';
     } else if (flags & TcpFlag.FIN) {
-      if (fromClient && !this.clientFin) this.splitter.clientClosed();
+      if (fromClient && !this.clientFin) this.clientClosing(view.ack | 0, flags);
       if (fromClient) this.clientFin = true;
       else this.serverFin = true;
       if (session.ending !== 'rst') session.ending = 'fin';
@@ -209,6 +209,18 @@ export class SessionTracker implements StreamConsumer {
       this.session.handshake.rttUs = rtt;
       this.awaitingHandshakeAck = false;
     }
+  }
+
+  /**
+   * The client's first FIN: a request still open then (unanswered) is one the client half-closed
+   * after. In a one-sided capture an answer shows only in the client's acks: a FIN acknowledging
+   * more than the server's own FIN (one) beyond the ack of the client's last data means the answer
+   * came before it.
+   */
+  private clientClosing(ack: number, flags: number): void {
+    const answered = this.clientSentData && seqDiff(this.clientAckAtData, ack) > 1;
+    if (this.serverPackets === 0 && flags & TcpFlag.ACK && answered) this.splitter.complete();
+    this.splitter.clientClosed();
   }
 
   /** One-sided capture: the client acknowledging more server bytes than at its last data means the server answered. */

@@ -363,3 +363,70 @@ describe('flow table: open sessions at the end, and closed tuples remembered', (
     );
   });
 });
+
+describe('flow table: a client that half-closes before the answer', () => {
+  const halfClosed = (out: { requests: Array<{ halfClosed?: boolean }> }) =>
+    out.requests.map((r) => r.halfClosed === true);
+
+  it('marks the request its FIN followed before any answer, and only that one', () => {
+    const out = run([
+      { from: 'client', flags: SYN, seq: 0, tsUs: 0 },
+      { from: 'server', flags: SYN | ACK, seq: 0, ack: 1, tsUs: 1 },
+      { from: 'client', flags: PSH | ACK, seq: 1, ack: 1, payload: 'one\n', tsUs: 2 },
+      { from: 'server', flags: PSH | ACK, seq: 1, ack: 5, payload: 'ONE\n', tsUs: 3 },
+      { from: 'client', flags: PSH | ACK, seq: 5, ack: 5, payload: 'two\n', tsUs: 4 },
+      { from: 'client', flags: FIN | ACK, seq: 9, ack: 5, tsUs: 5 },
+      { from: 'server', flags: PSH | ACK, seq: 5, ack: 10, payload: 'TWO\n', tsUs: 6 },
+    ]);
+    assert.deepEqual(halfClosed(out), [false, true]);
+  });
+
+  it('does not mark a request that was answered before the FIN', () => {
+    const out = run([
+      { from: 'client', flags: SYN, seq: 0, tsUs: 0 },
+      { from: 'server', flags: SYN | ACK, seq: 0, ack: 1, tsUs: 1 },
+      { from: 'client', flags: PSH | ACK, seq: 1, ack: 1, payload: 'one\n', tsUs: 2 },
+      { from: 'server', flags: PSH | ACK, seq: 1, ack: 5, payload: 'ONE\n', tsUs: 3 },
+      { from: 'client', flags: FIN | ACK, seq: 5, ack: 5, tsUs: 4 },
+    ]);
+    assert.deepEqual(halfClosed(out), [false]);
+  });
+
+  it('in a capture of the client side only, reads the answer before the FIN from its ack', () => {
+    const clientOnly = (finAck: number) =>
+      run([
+        { from: 'client', flags: SYN, seq: 0, tsUs: 0 },
+        { from: 'client', flags: ACK, seq: 1, ack: 1, tsUs: 1 },
+        { from: 'client', flags: PSH | ACK, seq: 1, ack: 1, payload: 'GET / HTTP/1.0\r\n\r\n', tsUs: 2 },
+        { from: 'client', flags: FIN | ACK, seq: 19, ack: finAck, tsUs: 3 },
+      ]);
+    assert.deepEqual(halfClosed(clientOnly(500)), [false], '499 answer bytes and the server FIN acked');
+    assert.deepEqual(halfClosed(clientOnly(1)), [true], 'nothing acked: the FIN came before any answer');
+    assert.deepEqual(halfClosed(clientOnly(2)), [true], 'only the server FIN acked: no answer');
+  });
+});
+
+describe('flow table: remembering no closed tuple at all', () => {
+  it('still opens a new session on a reused port, and forgets every closed tuple', () => {
+    const out = run(
+      [
+        { from: 'client', flags: SYN, seq: 100, tsUs: 0, clientPort: 1 },
+        { from: 'client', flags: SYN, seq: 900, tsUs: 1, clientPort: 1 }, // reuses the open tuple
+        { from: 'client', flags: RST, seq: 901, tsUs: 2, clientPort: 1 },
+        { from: 'client', flags: SYN, seq: 100, tsUs: 3, clientPort: 2 },
+        { from: 'client', flags: RST, seq: 101, tsUs: 4, clientPort: 2 },
+        { from: 'client', flags: ACK, seq: 5000, ack: 1, tsUs: 5, clientPort: 2 }, // late: a new session
+      ],
+      { keepPayload: false, maxClosedConversations: 0 },
+    );
+    assert.deepEqual(
+      out.sessions.map((s) => [s.id, Math.min(s.client.port, s.server.port), s.ending]),
+      [
+        [0, 1, 'capture-end'],
+        [1, 1, 'rst'],
+        [2, 2, 'rst'],
+        [3, 2, 'capture-end'],
+      ],
+    );
+  });
+});
