@@ -119,6 +119,8 @@ export class SocketSession implements SessionDriver {
   private reconnects = 0;
   /** The target ended (FIN) or reset the current connection: nothing more can be written on it. */
   private targetEnded = false;
+  /** We shut our sending side after a halfClosed request, as the captured client did. */
+  private halfClosedSent = false;
   private reconnectsInARow = 0;
   private awaitingSinceMs = 0;
 
@@ -219,11 +221,9 @@ export class SocketSession implements SessionDriver {
       const index = resend ? resend.sent.index : this.next;
       const continues = continuationOf(this.requests, index);
       if (continues === undefined) this.reconnectOrGiveUp();
-      else if (!this.targetEnded && !resend) {
-        // The target said it will close (Connection: close) but still reads: the rest goes as captured.
-        this.send(this.next++, nowMs, 0);
-        this.pump();
-      } else this.endLost(continuationReason(continues, index));
+      // The target said it will close (Connection: close) but still reads: the rest goes as captured.
+      else if (!this.targetEnded && !resend) this.sendNext(nowMs, dueUs);
+      else this.endLost(continuationReason(continues, index));
       return;
     }
     if (this.sentOnConnection === 0 && !this.greetingOver(nowMs)) return;
@@ -231,6 +231,11 @@ export class SocketSession implements SessionDriver {
       this.sendAgain(resend, nowMs);
       return;
     }
+    this.sendNext(nowMs, dueUs);
+  }
+
+  /** Sends the next request, due at `dueUs`, and goes on. */
+  private sendNext(nowMs: number, dueUs: number): void {
     const lagMs = Math.max(0, Math.min(this.env.lateMs(dueUs), nowMs - (this.readySinceMs ?? nowMs)));
     this.readySinceMs = undefined;
     this.armedForUs = undefined;
@@ -305,7 +310,10 @@ export class SocketSession implements SessionDriver {
       ...(unansweredInCapture(this.planned.session, expectsAnswer) ? { unansweredInCapture: true } : {}),
     };
     this.socket.write(request.data);
-    if (request.halfClosed && index === this.requests.length - 1) this.socket.end();
+    if (request.halfClosed && index === this.requests.length - 1) {
+      this.socket.end();
+      this.halfClosedSent = true;
+    }
     this.sentOnConnection++;
     this.env.observer.requestSent(this.planned, sent);
     this.env.observer.bytes(this.planned, request.data.length, 0, nowMs);
@@ -456,6 +464,14 @@ export class SocketSession implements SessionDriver {
       );
       return;
     }
+    if (this.halfClosedSent) {
+      // We ended our side first: the target closing ends the exchange; nothing is retried.
+      const unanswered = flight !== undefined && !flight.complete && flight.responseBytes === 0;
+      this.answerInFlight();
+      if (unanswered) this.endLost(`without answering request ${flight.sent.index}`);
+      else this.finish('completed');
+      return;
+    }
     if (flight && !flight.complete && flight.responseBytes === 0 && !this.options.noWait) {
       if (this.sentOnConnection === 1) {
         this.answerInFlight();
@@ -489,6 +505,7 @@ export class SocketSession implements SessionDriver {
     this.inFlight = undefined;
     this.connectionDone = false;
     this.targetEnded = false;
+    this.halfClosedSent = false;
     this.lostAs = 'closed-early';
     this.sentOnConnection = 0;
     this.greetingLastMs = undefined;

@@ -174,4 +174,31 @@ describe('session engine: a client that half-closes after its request', () => {
     const notHalfClosed = new Drive({ session: capturedSession([{ ...spec, halfClosed: false }]) });
     assert.equal(serve(notHalfClosed, 600_000_000, { answerAtEof: true }), 'timed-out');
   });
+
+  it('a target that closes or resets on the half-close without answering ends the session so', () => {
+    for (const [flags, outcome, verb] of [
+      [FIN | ACK, 'closed-early', 'closed'],
+      [RST, 'reset-by-target', 'reset'],
+    ] as const) {
+      const d = halfClosedAndAcked();
+      d.feed(7_000, { seq: T1, ack: END });
+      const close = d.feed(9_000, { seq: T1, ack: END + 1, flags });
+      assert.deepEqual(ofKind(close, 'done'), [
+        { kind: 'done', outcome, reason: `the target ${verb} the connection without answering request 0` },
+      ]);
+    }
+  });
+
+  it('looks at the last request sent, not at one after it the capture holds no byte of', () => {
+    const session = capturedSession([
+      { data: LINES, responseBytes: 300 },
+      { data: '', missing: 10, responseBytes: 0, halfClosed: true },
+    ]);
+    const d = new Drive({ session, inputEnded: false });
+    d.start(0);
+    d.synAck(5_000);
+    const acked = d.feed(7_000, { seq: T1, ack: END });
+    assert.deepEqual(segments(acked), [], 'no FIN before the answer to the last request sent');
+    assert.equal(d.engine.state, 'established');
+  });
 });

@@ -130,6 +130,8 @@ export class SessionEngine {
   private readonly response = new ResponseWatch();
   /** Next request to release, and the highest one reported as sent. */
   private nextRequest = 0;
+  /** The last request released (requests the capture holds no byte of are never released). */
+  private lastReleased: CapturedRequest | undefined;
   private reportedThrough = -1;
   /** Last time the target moved forward (or we started waiting on it): the session timeout counts from here. */
   private lastProgressUs = 0;
@@ -386,6 +388,18 @@ export class SessionEngine {
   private onTargetClose(nowUs: number, how: 'fin' | 'rst'): void {
     this.lastClose = how;
     const delivered = this.tcb.allDataAcked && this.nextRequest >= this.requests.length;
+    const response = this.response;
+    if (this.stateValue === 'half-closed' && response.index !== undefined && !response.answered) {
+      // The target closed on our half-close without the answer the captured client read after it.
+      const outcome = how === 'rst' ? 'reset-by-target' : 'closed-early';
+      const verb = how === 'rst' ? 'reset' : 'closed';
+      this.end(
+        outcome,
+        `the target ${verb} the connection without answering request ${response.index}`,
+        how === 'fin',
+      );
+      return;
+    }
     const closing = this.stateValue === 'fin-sent' || this.stateValue === 'half-closed';
     if (closing || (delivered && this.noMoreInput)) {
       this.end('completed', undefined, how === 'fin');
@@ -499,6 +513,7 @@ export class SessionEngine {
       }
       if (!this.options.noWait && !this.responseOver(nowUs)) return;
       const request = requests[this.nextRequest++];
+      this.lastReleased = request;
       this.flushResponse();
       this.response.begin(
         request.index,
@@ -561,7 +576,7 @@ export class SessionEngine {
   private closeIfDue(nowUs: number): void {
     const tcb = this.tcb;
     if (this.nextRequest < this.requests.length || !tcb.allDataAcked) return;
-    const halfClose = this.requests.at(-1)?.halfClosed === true;
+    const halfClose = this.lastReleased?.halfClosed === true;
     if (!halfClose) {
       if (!this.noMoreInput || !this.responseOver(nowUs)) return;
       this.flushResponse();
