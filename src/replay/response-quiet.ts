@@ -32,17 +32,21 @@ export function responseQuietUs(
 }
 
 /**
- * How long after its request the captured response ended (µs; 0 when the capture saw no
- * response), at most the quiet's upper bound. A response that has brought fewer bytes than the
- * captured one is not over before then, however quiet the target: a reply sent in parts (held back
- * by Nagle's algorithm and a delayed ACK, 40 ms apart even on loopback) is one reply. The target's
- * time: the speed does not scale it.
+ * How long after its request a response shorter than the captured one may still grow (µs): the
+ * captured response's end and half as much again, for a target a little slower than the captured
+ * server; 0 when the capture saw no response, or all of it at one moment; at most the quiet's
+ * upper bound. Until then such a response is not over, however quiet the target: a reply sent in
+ * parts (held back by Nagle's algorithm and a delayed ACK, 40 ms apart even on loopback) is one
+ * reply. The target's time: the speed does not scale it.
  */
 export function capturedResponseEndUs(
   request: CapturedRequest,
   quiet: Readonly<ResponseQuiet> = RESPONSE_QUIET,
 ): number {
-  return Math.min(quiet.maxUs, request.responseLastUs ?? 0);
+  const { responseFirstUs: firstUs, responseLastUs: lastUs } = request;
+  // A response captured in one piece gives no reason to wait for more of it.
+  if (firstUs === undefined || lastUs === undefined || lastUs <= firstUs) return 0;
+  return Math.min(quiet.maxUs, lastUs * 1.5);
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { RESPONSE_QUIET, responseQuietUs } from '../../src/replay/response-quiet.ts';
+import { describe, it, test } from 'node:test';
+import { capturedResponseEndUs, RESPONSE_QUIET, responseQuietUs } from '../../src/replay/response-quiet.ts';
 
 test('a response is over after the captured RTT scaled by the speed', () => {
   assert.equal(responseQuietUs(40_000, 1), 40_000);
@@ -18,4 +18,28 @@ test('loopback RTTs and --speed max wait the floor; a slow handshake waits at mo
   assert.equal(responseQuietUs(40_000, Number.POSITIVE_INFINITY), RESPONSE_QUIET.minUs);
   assert.equal(responseQuietUs(3_000_000, 1), RESPONSE_QUIET.maxUs);
   assert.equal(responseQuietUs(3_000_000, 0.1, { defaultRttUs: 1, minUs: 1, maxUs: 60_000_000 }), 30_000_000);
+});
+
+describe('capturedResponseEndUs: how long a response shorter than the captured one is waited for', () => {
+  const request = (firstUs?: number, lastUs?: number) => ({
+    index: 0,
+    offsetUs: 0,
+    streamOffset: 0,
+    length: 4,
+    data: Buffer.from('EHLO'),
+    gaps: [],
+    responseBytes: 100,
+    responseFirstUs: firstUs,
+    responseLastUs: lastUs,
+  });
+
+  it('until the captured response ended and half as long again, when it came in parts', () => {
+    assert.equal(capturedResponseEndUs(request(300, 40_000)), 60_000);
+  });
+
+  it('not at all when it came at one moment, or not at all; never over the quiet’s bound', () => {
+    assert.equal(capturedResponseEndUs(request(300, 300)), 0);
+    assert.equal(capturedResponseEndUs(request()), 0);
+    assert.equal(capturedResponseEndUs(request(0, 5_000_000)), 1_000_000);
+  });
 });
