@@ -5,6 +5,7 @@
  */
 import { REPLAY_DEFAULTS } from '../replay/option-defaults.ts';
 import { parseTransfers } from '../replay/transfer.ts';
+import { segmentSize } from '../transport/segment-size.ts';
 import { countsUnansweredApart } from './comparable-lost.ts';
 import type { RunReport } from './schema.ts';
 
@@ -34,8 +35,6 @@ const LOAD_OPTIONS: readonly LoadOption[] = [
 const RAW_LOAD_OPTIONS: readonly LoadOption[] = [
   { key: 'interceptConnections', flag: '-C', fallback: REPLAY_DEFAULTS.interceptConnections },
   { key: 'clientIps', flag: '-c' },
-  { key: 'mtu', flag: '-M' },
-  { key: 'mss', flag: '-D' },
 ];
 
 export function loadDifferences(baseline: RunReport, candidate: RunReport): string[] {
@@ -53,6 +52,14 @@ export function loadDifferences(baseline: RunReport, candidate: RunReport): stri
     if (a !== b) {
       warnings.push(`the runs used different ${option.flag}: ${shown(a, option)} and ${shown(b, option)}`);
     }
+  }
+  // -M and -D by what they do: `-M 1500` and `-D 1460` cut requests alike.
+  const [segmentA, segmentB] = [cutTo(baseline), cutTo(candidate)];
+  if (bothRaw && segmentA !== segmentB) {
+    const shownSize = (size: number | undefined) => (size === undefined ? 'as captured' : `${size} bytes`);
+    warnings.push(
+      `the runs cut requests to different segment sizes (-M/-D): ${shownSize(segmentA)} and ${shownSize(segmentB)}`,
+    );
   }
   if (countsUnansweredApart(baseline) !== countsUnansweredApart(candidate)) {
     const older = countsUnansweredApart(baseline) ? 'candidate' : 'baseline';
@@ -76,7 +83,9 @@ export function loadDifferences(baseline: RunReport, candidate: RunReport): stri
   ] as const) {
     // A run stopped before it read all its sessions: those are in neither its totals nor `stopped`.
     if (report.stopped !== undefined && report.totals.sessions.byOutcome.stopped === 0) {
-      warnings.push(`the ${role} run was stopped ${report.stopped}, before the end of its captures`);
+      warnings.push(
+        `the ${role} run was stopped ${report.stopped}: sessions it had not read by then are not in it`,
+      );
     }
   }
   return warnings;
@@ -92,6 +101,15 @@ function effective(report: RunReport, option: LoadOption): Canonical {
   const text = value.trim().replace(/%$/, '');
   const n = Number(text);
   return text !== '' && Number.isFinite(n) ? n : text;
+}
+
+/** The segment size a raw run's -M and -D cut requests to (undefined: as captured). */
+function cutTo(report: RunReport): number | undefined {
+  const number = (key: string) => {
+    const value = effective(report, { key, flag: key });
+    return typeof value === 'number' ? value : undefined;
+  };
+  return segmentSize(number('mtu'), number('mss'));
 }
 
 /** A switch (--only-complete, --no-wait) reads as given or not; a value as itself. */

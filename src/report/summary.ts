@@ -31,7 +31,7 @@ export function formatSummary(report: RunReport): string {
     lines.splice(
       1,
       0,
-      `stopped   ${report.stopped}, before the end of the captures: sessions not read by then are not counted`,
+      `stopped   ${report.stopped}: sessions not read from the captures by then are not counted`,
     );
   }
   if (statuses) lines.push(`http      ${statuses}`);

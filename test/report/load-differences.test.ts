@@ -53,7 +53,7 @@ describe('load differences between two runs', () => {
     );
   });
 
-  it('warns when two raw runs used different -C, -c, -M or -D, and not for other intercepts', () => {
+  it('warns when two raw runs used different -C, -c, or segment sizes (-M/-D), and not for other intercepts', () => {
     const base = { intercepts: '10.77.0.3', interceptConnections: '1', mtu: '1500' };
     assert.deepEqual(loadDifferences(run('raw', base), run('raw', { ...base, intercepts: '10.77.0.4' })), []);
     assert.deepEqual(
@@ -70,11 +70,18 @@ describe('load differences between two runs', () => {
       [
         'the runs used different -C: 1 and 4',
         'the runs used different -c: not given and 10.78.0.0/24',
-        'the runs used different -M: 1500 and 1000',
-        'the runs used different -D: not given and 900',
+        'the runs cut requests to different segment sizes (-M/-D): 1460 bytes and 900 bytes',
       ],
     );
     assert.deepEqual(loadDifferences(run('raw', { mtu: '1000' }), run('raw', { mtu: '1000.0' })), []);
+    assert.deepEqual(
+      loadDifferences(run('raw', { mtu: '1500' }), run('raw', { mss: '1460' })),
+      [],
+      '-M 1500 and -D 1460 cut alike',
+    );
+    assert.deepEqual(loadDifferences(run('raw', {}), run('raw', { mss: '536' })), [
+      'the runs cut requests to different segment sizes (-M/-D): as captured and 536 bytes',
+    ]);
   });
 
   it('ignores raw-only flags between two socket runs (their defaults are recorded there too)', () => {
@@ -100,7 +107,7 @@ describe('load differences: a run stopped before it read all its sessions', () =
   it('warns from the report’s stopped, which a run stopped before its first session only has', () => {
     const stoppedEarly: RunReport = { ...run('socket', {}), stopped: 'by the user' };
     assert.deepEqual(loadDifferences(run('socket', {}), stoppedEarly), [
-      'the candidate run was stopped by the user, before the end of its captures',
+      'the candidate run was stopped by the user: sessions it had not read by then are not in it',
     ]);
   });
 });
