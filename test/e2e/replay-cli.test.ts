@@ -1,5 +1,6 @@
 /** `reprise replay` and `reprise demo` as a user runs them: flags, errors, report file, exit codes. */
 import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -172,7 +173,9 @@ describe('reprise replay on the command line', () => {
           '--report',
           report,
         ],
-        { onSpawn: (child) => setTimeout(() => child.kill('SIGHUP'), 2000) },
+        // Once the run is under way (its spill file beside the report exists): a fixed delay
+        // would race the start-up, which takes seconds when the sources run through tsx.
+        { onSpawn: (child) => hangUpOnceRunning(child, out) },
       );
       assert.equal(r.signal, 'SIGHUP', r.stderr);
       const json = JSON.parse(readFileSync(report, 'utf8'));
@@ -276,3 +279,13 @@ describe('reprise replay on the command line', () => {
     assert.equal(JSON.parse(readFileSync(report, 'utf8')).totals.sessions.completed, 150);
   });
 });
+
+/** Sends SIGHUP shortly after a file appears in `dir`, or after 20 s at the latest. */
+function hangUpOnceRunning(child: ChildProcess, dir: string): void {
+  const startedMs = Date.now();
+  const poll = setInterval(() => {
+    if (readdirSync(dir).length === 0 && Date.now() - startedMs < 20_000) return;
+    clearInterval(poll);
+    setTimeout(() => child.kill('SIGHUP'), 300);
+  }, 50);
+}
