@@ -230,7 +230,10 @@ export async function runInspectBench(
     const readerRuns: number[] = [];
     let packets = 0;
     for (let round = 0; round < rounds; round++) {
-      const t = await runChild('tcpdump', ['-r', path, '-w', '/dev/null']).catch(() => undefined);
+      // -Z root: as root, tcpdump hands the file it writes to its own user, /dev/null included.
+      const t = await runChild('tcpdump', ['-Z', 'root', '-r', path, '-w', '/dev/null']).catch(
+        () => undefined,
+      );
       if (t !== undefined) tcpdump.push(t);
       const read = await timed(() => forEachRecord(path, () => {}));
       readerRuns.push(read.seconds);
