@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { openCaptureFeed } from '../../src/replay/flow-feed.ts';
 import { capturedSessions, clientBytes } from '../helpers/captured.ts';
+import { lineProtocolCapture } from '../helpers/line-capture.ts';
 import {
   ASSIST_IP,
   buildTestHosts,
@@ -11,6 +14,7 @@ import {
   type TestHosts,
   waitForOutput,
 } from '../helpers/netns.ts';
+import { tempDir } from '../helpers/synthetic.ts';
 import {
   CORPUS,
   capturedHttpRequests,
@@ -86,6 +90,35 @@ describe('raw replay variants', { skip, timeout: 240_000 }, () => {
     const cli = (...args: string[]) => hosts.run(hosts.target, 'redis-cli', ['-p', '6379', ...args]).trim();
     assert.equal(Number(cli('DBSIZE')), keys.length);
     assert.deepEqual(cli('--raw', 'KEYS', '*').split('\n').sort(), keys);
+
+    // A subscriber that held its connection 3 s after SUBSCRIBE in the capture: the replay holds it
+    // as long (its FIN waits for the captured close), and gets what is published meanwhile.
+    const dir = tempDir('rp-rawsub-');
+    try {
+      const subscribed = '*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n';
+      const subscriber = await lineProtocolCapture(
+        join(dir.path, 'subscriber.pcap'),
+        6379,
+        [['*2\r\n$9\r\nSUBSCRIBE\r\n$4\r\nnews\r\n', subscribed]],
+        { holdUs: 3_000_000 },
+      );
+      const replaying = runReplay(hosts, {
+        captures: [subscriber],
+        transfer: `6379-${TARGET_IP}:6379`,
+        intercepts: ASSIST_IP,
+        clientIps: '10.78.0.x',
+        speed: 1,
+      });
+      await sleep(1500);
+      assert.equal(cli('PUBLISH', 'news', 'hello'), '1', 'the replayed subscriber is still there');
+      const replayed = await replaying;
+      const [session] = replayed.report.sessions;
+      assert.equal(session?.outcome, 'completed', session?.reason);
+      const message = '*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$5\r\nhello\r\n';
+      assert.equal(session.bytesReceived, subscribed.length + message.length);
+    } finally {
+      dir.cleanup();
+    }
   });
 
   it('POP3, where the server speaks first: each first command goes after the target greeted', async () => {

@@ -12,11 +12,15 @@ const CLIENT = 0x0a010001; // 10.1.0.1
 const SERVER = 0x0a020002; // 10.2.0.2
 const CLIENT_PORT = 40000;
 
-/** Writes the session to `path` (raw IP link type); `exchanges`: each request and its answer, if any. */
+/**
+ * Writes the session to `path` (raw IP link type); `exchanges`: each request and its answer, if
+ * any; `holdUs`: how long the client keeps the connection open after the last one (a subscriber).
+ */
 export async function lineProtocolCapture(
   path: string,
   serverPort: number,
   exchanges: Array<[request: string, answer: string | undefined]>,
+  { holdUs = 0 }: { holdUs?: number } = {},
 ): Promise<string> {
   const writer = createPcapWriter(path, { linkType: LinkType.RAW });
   const frame = Buffer.alloc(2048);
@@ -54,6 +58,7 @@ export async function lineProtocolCapture(
     else send(false, ACK);
     tsUs += 20_000;
   }
+  tsUs += holdUs;
   send(true, FIN | ACK);
   send(false, FIN | ACK);
   send(true, ACK);
