@@ -6,7 +6,7 @@
  * SUBSCRIBE. Each checks what a user reads in the report against what the target did.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { lstatSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -14,10 +14,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { replay } from '../../src/replay/replay.ts';
-import { REPRISE, ROOT } from '../helpers/capture-hosts.ts';
+import { ROOT } from '../helpers/capture-hosts.ts';
 import { capturedSessions } from '../helpers/captured.ts';
 import { runCli } from '../helpers/cli.ts';
 import { waitForOutput } from '../helpers/netns.ts';
+import { recordLoopback } from '../helpers/record-loopback.ts';
 import { unusedPort } from '../helpers/recording-server.ts';
 import { redisAvailable, startRedis } from '../helpers/redis.ts';
 import { capturedOutput, replayConfig } from '../helpers/replay-config.ts';
@@ -39,24 +40,6 @@ const skipMariadb = !root
     : false;
 if (skipRedis) console.log(`# skipped: redis subscriber recording: ${skipRedis}`);
 if (skipMariadb) console.log(`# skipped: MariaDB recording: ${skipMariadb}`);
-
-/** Records `tcp port <port>` on lo while `exchange` runs; stops the recorder by its PID. */
-async function recordLoopback(file: string, port: number, exchange: () => Promise<void>): Promise<void> {
-  const recorder: ChildProcess = spawn(
-    process.execPath,
-    [REPRISE, 'record', '--no-tui', '-i', 'lo', '-w', file, `tcp port ${port}`],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  try {
-    await waitForOutput(recorder, /capturing on/, 30_000);
-    await exchange();
-    await sleep(500); // libpcap hands the last packets over
-  } finally {
-    const closed = once(recorder, 'close');
-    recorder.kill('SIGINT');
-    await closed;
-  }
-}
 
 describe('socket replay of a Redis subscriber', { skip: skipRedis }, () => {
   let dir: { path: string; cleanup: () => void };

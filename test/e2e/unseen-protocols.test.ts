@@ -5,7 +5,7 @@
  * is over, and TLS. Each checks what a user reads in the report against what the target saw.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -14,33 +14,14 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import tls from 'node:tls';
 import { replay } from '../../src/replay/replay.ts';
-import { REPRISE, ROOT } from '../helpers/capture-hosts.ts';
 import { capturedSessions } from '../helpers/captured.ts';
 import { type ListeningServer, listenForTest } from '../helpers/listen.ts';
-import { waitForOutput } from '../helpers/netns.ts';
+import { recordLoopback } from '../helpers/record-loopback.ts';
 import { capturedOutput, replayConfig } from '../helpers/replay-config.ts';
 import { tempDir } from '../helpers/synthetic.ts';
 
 const skip = process.getuid?.() === 0 ? false : 'recording on lo needs root (libpcap)';
 if (skip) console.log(`# skipped: unseen-protocol recordings: ${skip}`);
-
-/** Records `tcp port <port>` on lo while `exchange` runs; stops the recorder by its PID. */
-async function recordLoopback(file: string, port: number, exchange: () => Promise<void>): Promise<void> {
-  const recorder: ChildProcess = spawn(
-    process.execPath,
-    [REPRISE, 'record', '--no-tui', '-i', 'lo', '-w', file, `tcp port ${port}`],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  try {
-    await waitForOutput(recorder, /capturing on/, 30_000);
-    await exchange();
-    await sleep(500); // libpcap hands the last packets over
-  } finally {
-    const closed = once(recorder, 'close');
-    recorder.kill('SIGINT');
-    await closed;
-  }
-}
 
 /** Every byte each accepted connection sent, in order of acceptance. */
 function keepBytes(socket: net.Socket, connections: Buffer[][]): void {

@@ -1,0 +1,28 @@
+/** Recordings of real clients made with `reprise record -i lo` itself, for the e2e tests. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { REPRISE, ROOT } from './capture-hosts.ts';
+import { waitForOutput } from './netns.ts';
+
+/** Records `tcp port <port>` on lo into `file` while `exchange` runs; stops the recorder by its PID. */
+export async function recordLoopback(
+  file: string,
+  port: number,
+  exchange: () => Promise<void>,
+): Promise<void> {
+  const recorder: ChildProcess = spawn(
+    process.execPath,
+    [REPRISE, 'record', '--no-tui', '-i', 'lo', '-w', file, `tcp port ${port}`],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  try {
+    await waitForOutput(recorder, /capturing on/, 30_000);
+    await exchange();
+    await sleep(500); // libpcap hands the last packets over
+  } finally {
+    const closed = once(recorder, 'close');
+    recorder.kill('SIGINT');
+    await closed;
+  }
+}
