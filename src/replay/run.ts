@@ -409,7 +409,14 @@ export class ReplayRun {
   private closeInput(session: CapturedSession, toTimeline: (us: number) => number): void {
     const copies = this.copiesOf.get(session);
     if (!copies) return;
-    const endOffsetUs = toTimeline(session.endUs) - toTimeline(session.startUs);
+    // The captured close, on the timeline. A packet of the session stamped far ahead (a clock
+    // glitch) moves its end no further than what has been read and the read-ahead: the replay
+    // holds a session open until then.
+    const readUs = this.readTimelineUs + this.options.lookaheadMs * 1000;
+    const endOffsetUs = Math.max(
+      0,
+      Math.min(toTimeline(session.endUs), readUs) - toTimeline(session.startUs),
+    );
     if (copies[0].loop === 0) this.gapTally.sessionClosed(session);
     this.copiesOf.delete(session);
     for (const p of copies) {

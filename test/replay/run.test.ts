@@ -243,6 +243,21 @@ describe('replay run', () => {
       );
     });
 
+    it('the session with the glitched packet is not held open 20 years: its end stays near what was read', async () => {
+      await written;
+      const h = harness();
+      const run = new ReplayRun(
+        options({ captures: [glitched], speed: 1000 }),
+        h.transport,
+        h.observer,
+        openCaptureFeed,
+      );
+      await stopAfter(run, 600);
+      const ends = h.planned.flatMap((p) => (p.endOffsetUs === undefined ? [] : [p.endOffsetUs]));
+      assert.ok(ends.length > 100, `${ends.length} sessions closed`);
+      assert.ok(Math.max(...ends) < 5e6, `a session held ${Math.max(...ends)} µs`);
+    });
+
     it('--loop starts the next round when the capture ends, not 20 years later', async () => {
       await written;
       const h = harness();
