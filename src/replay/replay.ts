@@ -5,9 +5,9 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { buildReport } from '../report/build.ts';
-import { besideFile, writeReport } from '../report/io.ts';
+import { besideFile, reportTarget, writeReport } from '../report/io.ts';
 import { RunMetrics } from '../report/metrics.ts';
 import type { RunReport } from '../report/schema.ts';
 import { SessionSpill } from '../report/session-spill.ts';
@@ -64,8 +64,8 @@ export async function replay(
   out: ReplayOutput = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<ReplayResult> {
   await checkCaptures(config.captures);
-  if (config.reportPath) await checkReportPath(config.reportPath);
-  const spill = config.reportPath && config.sessionsOnDisk ? openSpill(config.reportPath) : undefined;
+  const reportAt = config.reportPath ? await checkReportPath(config.reportPath) : undefined;
+  const spill = reportAt && config.sessionsOnDisk ? openSpill(config.reportPath!, reportAt) : undefined;
   try {
     return await replayWith(config, out, spill);
   } finally {
@@ -174,8 +174,10 @@ async function replayWith(
 }
 
 /** The file ended sessions wait in, beside the report (see SessionSpill). */
-function openSpill(reportPath: string): SessionSpill {
-  const path = besideFile(reportPath, 'sessions.jsonl');
+function openSpill(reportPath: string, reportAt: { target: string; into: boolean }): SessionSpill {
+  // Beside the report; in the temporary directory when it goes into a device (/dev/null) or FIFO.
+  const beside = reportAt.into ? join(tmpdir(), `reprise-${basename(reportAt.target)}`) : reportAt.target;
+  const path = besideFile(beside, 'sessions.jsonl');
   try {
     return new SessionSpill(path);
   } catch (err) {
@@ -184,15 +186,19 @@ function openSpill(reportPath: string): SessionSpill {
 }
 
 /** Before the run: a report that cannot be written should not cost a whole replay to find out. */
-async function checkReportPath(path: string): Promise<void> {
+/** Where the report will go (see reportTarget), checked before the run. */
+async function checkReportPath(path: string): Promise<{ target: string; into: boolean }> {
   const info = await stat(path).catch(() => undefined);
   if (info?.isDirectory()) throw new UserError(`--report ${path}: is a directory`);
-  const dir = dirname(path);
+  const at = await reportTarget(path);
+  if (at.into) return at;
+  const dir = dirname(at.target);
   try {
     await access(dir, constants.W_OK);
   } catch (err) {
     throw new UserError(`--report ${path}: cannot write in ${dir} (${errorCode(err)})`);
   }
+  return at;
 }
 
 /**

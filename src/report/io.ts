@@ -1,6 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { type FileHandle, open, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
+import {
+  type FileHandle,
+  lstat,
+  open,
+  readFile,
+  readlink,
+  realpath,
+  rename,
+  rm,
+  stat,
+} from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { errorCode } from '../util/error-code.ts';
 import type { RunReport } from './schema.ts';
 import { ReportError, validateReport } from './validate.ts';
@@ -31,11 +42,10 @@ export async function writeReport(
   report: RunReport,
   sessionLines?: () => Iterable<string>,
 ): Promise<void> {
-  const target = await realpath(path).catch(() => path); // through a symlink, not over it
-  const existing = await stat(target).catch(() => undefined);
-  if (existing !== undefined && !existing.isFile()) {
-    // /dev/null, a FIFO, /dev/stdout: written into, never replaced by a regular file.
-    await writeReportInto(target, 'w', report, sessionLines);
+  const { target, into } = await reportTarget(path);
+  if (into) {
+    // Appended to, so that a shell's `>>` behind /dev/stdout keeps what it had.
+    await writeReportInto(target, 'a', report, sessionLines);
     return;
   }
   const temporary = besideFile(target, 'tmp');
@@ -48,9 +58,26 @@ export async function writeReport(
   }
 }
 
+/**
+ * Where a report for `path` goes, and whether it is written into what is there (`into`) rather
+ * than replacing it. A device, a FIFO, and anything under /dev or /proc (/dev/stdout resolves to
+ * the file a shell redirected it to, which must not be replaced) are written into. A symbolic
+ * link is followed, also when what it names does not exist yet, so the link stays.
+ */
+export async function reportTarget(path: string): Promise<{ target: string; into: boolean }> {
+  if (/^\/(dev|proc)\//.test(resolve(path))) return { target: path, into: true };
+  const link = await lstat(path).catch(() => undefined);
+  let target = path;
+  if (link?.isSymbolicLink()) {
+    target = await realpath(path).catch(async () => resolve(dirname(path), await readlink(path)));
+  }
+  const existing = await stat(target).catch(() => undefined);
+  return { target, into: existing !== undefined && !existing.isFile() };
+}
+
 async function writeReportInto(
   path: string,
-  flags: 'w' | 'wx',
+  flags: 'a' | 'wx',
   report: RunReport,
   sessionLines?: () => Iterable<string>,
 ): Promise<void> {

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { replay } from '../../src/replay/replay.ts';
-import { ROOT } from '../helpers/capture-hosts.ts';
+import { REPRISE, ROOT } from '../helpers/capture-hosts.ts';
 import { capturedSessions } from '../helpers/captured.ts';
 import { runCli } from '../helpers/cli.ts';
 import { waitForOutput } from '../helpers/netns.ts';
@@ -240,5 +240,27 @@ describe('a run report path that is not a plain file', { skip: root ? false : 'm
     assert.equal(result.code, 0, result.stderr);
     assert.ok(lstatSync(link).isSymbolicLink(), 'still a link');
     assert.match(readFileSync(real, 'utf8'), /"schema"/, 'the report is where the link points');
+  });
+
+  it('--report through a link to a file not there yet creates that file, and keeps the link', async () => {
+    const link = join(dir.path, 'to-new.json');
+    symlinkSync('new.json', link);
+    const result = await replayTo(link);
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(lstatSync(link).isSymbolicLink(), 'still a link');
+    assert.match(readFileSync(join(dir.path, 'new.json'), 'utf8'), /"schema"/);
+  });
+
+  it('--report /dev/stdout appended to a file (>>) keeps what the file had', async () => {
+    const log = join(dir.path, 'log.txt');
+    writeFileSync(log, 'kept from before\n');
+    const port = await unusedPort();
+    const demo = join(ROOT, 'recordings/demo-shop.pcap');
+    const command = `"${process.execPath}" "${REPRISE}" replay "${demo}" -x 8080-127.0.0.1:${port} --speed max --sample 5 --no-tui --report /dev/stdout >> "${log}"`;
+    execFileSync('bash', ['-c', command], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const text = readFileSync(log, 'utf8');
+    assert.ok(text.startsWith('kept from before\n'), text.slice(0, 200));
+    assert.match(text, /"schema"/, 'the report');
+    assert.match(text, /^sessions +\d+ planned/m, 'the summary after it');
   });
 });
