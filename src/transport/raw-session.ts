@@ -93,6 +93,10 @@ export class RawSession implements SessionDriver {
 
   stop(): void {
     if (this.done) return;
+    // Held open only for the captured client's close, with every answer in: the run's stop does
+    // not make it a failure.
+    const held = this.planned.inputEnded && !this.inputEndedSent;
+    if (this.engine && held && this.engine.settled(this.nowUs())) this.abortedWith = { outcome: 'completed' };
     if (this.engine) this.apply(this.engine.stop(this.nowUs()));
     else this.finish({ outcome: 'stopped', reason: 'the run was stopped before it started' });
   }

@@ -121,6 +121,8 @@ export class SocketSession implements SessionDriver {
   private targetEnded = false;
   /** We shut our sending side after a halfClosed request, as the captured client did. */
   private halfClosedSent = false;
+  /** Every request sent and answered: the connection stays open only until the captured close. */
+  private holdingForCapturedClose = false;
   private reconnectsInARow = 0;
   private awaitingSinceMs = 0;
 
@@ -144,6 +146,11 @@ export class SocketSession implements SessionDriver {
 
   stop(reason = 'the run was stopped'): void {
     if (this.phase === 'done') return;
+    if (this.holdingForCapturedClose) {
+      // Every answer is in; only the captured client's close was awaited: not a failure.
+      this.closeNormally();
+      return;
+    }
     this.socket.destroy();
     this.finish('stopped', reason);
   }
@@ -262,6 +269,7 @@ export class SocketSession implements SessionDriver {
     if (this.planned.endOffsetUs === undefined) return true;
     const closeUs = this.planned.startUs + this.planned.endOffsetUs;
     if (this.env.lateMs(closeUs) >= 0) return true;
+    this.holdingForCapturedClose = true;
     if (this.armedForUs !== closeUs) {
       this.armedForUs = closeUs;
       this.env.at(closeUs, () => this.pump());

@@ -14,9 +14,13 @@ export interface ManualEnv {
   /** Resolves with the session's end. */
   ended: Promise<SessionEnd>;
   setNow(ms: number): void;
+  /** What the session scheduled on the replay clock (with allowFuture). */
+  due: Array<{ us: number; run: () => void }>;
 }
 
-export function manualEnv(): ManualEnv {
+/** `allowFuture`: what the session schedules (env.at) is kept in `due`, not refused. */
+export function manualEnv({ allowFuture = false } = {}): ManualEnv {
+  const due: Array<{ us: number; run: () => void }> = [];
   let wallMs = 0;
   const clock = new ReplayClock(() => wallMs, 1);
   const sent: SentRequest[] = [];
@@ -37,11 +41,14 @@ export function manualEnv(): ManualEnv {
   };
   const env: SessionEnv = {
     nowMs: () => wallMs,
-    at: () => assert.fail('nothing here is due in the future'),
+    at: (us, run) => {
+      if (!allowFuture) assert.fail('nothing here is due in the future');
+      due.push({ us, run });
+    },
     lateMs: (us) => clock.lateMs(us),
     speed: () => clock.speed,
     needInput() {},
     observer,
   };
-  return { env, sent, answered, ended, setNow: (ms) => (wallMs = ms) };
+  return { env, sent, answered, ended, due, setNow: (ms) => (wallMs = ms) };
 }

@@ -226,6 +226,19 @@ export class SessionEngine {
     return this.finish(nowUs);
   }
 
+  /**
+   * Everything released went out, was acknowledged and answered (the response is over): the
+   * session waits only for the end of its input, or the captured client's close.
+   */
+  settled(nowUs: number): boolean {
+    return (
+      this.stateValue === 'established' &&
+      this.nextRequest >= this.requests.length &&
+      this.tcb.allDataAcked &&
+      this.responseOver(nowUs)
+    );
+  }
+
   /** No more requests will be appended. */
   inputEnded(nowUs: number): EngineAction[] {
     this.noMoreInput = true;
