@@ -21,6 +21,7 @@ const CONTENT_LENGTH = /\r\ncontent-length:[ \t]*(\d+)[ \t]*\r\n/i;
 const CHUNKED = /\r\ntransfer-encoding:[^\r]*chunked/i;
 /** The connection speaks another protocol after it (a WebSocket upgrade): a final response. */
 const SWITCHING_PROTOCOLS = 101;
+const CONTINUE = 100;
 
 export class HttpResponseFraming {
   /** Bytes of the head read so far (undefined once the head is parsed). */
@@ -30,6 +31,8 @@ export class HttpResponseFraming {
   private state: FramingState = 'incomplete';
   private status: number | undefined;
   private closes = false;
+  /** A 102 or 103 came and no final response after it yet. */
+  private interim = false;
   private readonly requestMethods: (string | undefined)[];
   /** Final responses complete so far (of pipelined requests). */
   private answered = 0;
@@ -61,6 +64,15 @@ export class HttpResponseFraming {
   /** Part of a response head came ("HTTP/1.1 200 OK\r\nContent-"), and not its end yet. */
   get inHead(): boolean {
     return this.state === 'incomplete' && this.head !== undefined && this.head.length > 0;
+  }
+
+  /**
+   * A 102 Processing or 103 Early Hints came, and the final response is still due: however long
+   * the server takes, the response is not over. (After a 100 Continue the client sends its body,
+   * which the capture holds as a request of its own: that one is not waited for here.)
+   */
+  get awaitingFinal(): boolean {
+    return this.state === 'incomplete' && this.interim;
   }
 
   /** A response's head came and its framing says more body is due. */
@@ -108,8 +120,10 @@ export class HttpResponseFraming {
     if (code < 200 && code !== SWITCHING_PROTOCOLS) {
       // An interim response (100 Continue, 102 Processing, 103 Early Hints): the final one follows.
       this.head = NOTHING_YET;
+      if (code !== CONTINUE) this.interim = true;
       return;
     }
+    this.interim = false;
     this.status ??= code;
     if (status[1] === '0' ? !CONNECTION_KEEP_ALIVE.test(head) : CONNECTION_CLOSE.test(head))
       this.closes = true;

@@ -68,8 +68,9 @@ export const defaultSocketSessionOptions: SocketSessionOptions = {
  */
 function httpResponsePending(flight: InFlight): boolean {
   if (flight.framingState !== 'incomplete') return false;
-  const status = flight.framing.statusCode;
-  return flight.framing.inHead || flight.framing.inBody || (status !== undefined && status >= 200);
+  const framing = flight.framing;
+  const status = framing.statusCode;
+  return framing.inHead || framing.inBody || framing.awaitingFinal || (status !== undefined && status >= 200);
 }
 
 interface InFlight {

@@ -82,4 +82,15 @@ describe('HTTP response framing of pipelined requests', () => {
     assert.equal(framing.push(Buffer.from(upgrade)), 'complete');
     assert.equal(framing.statusCode, 101);
   });
+
+  it('after a 102 or 103 the final response is awaited however long it takes; after a 100 it is not', () => {
+    const framing = new HttpResponseFraming('GET');
+    framing.push(Buffer.from('HTTP/1.1 102 Processing\r\n\r\n'));
+    assert.equal(framing.awaitingFinal, true);
+    assert.equal(framing.push(Buffer.from(OK)), 'complete');
+    assert.equal(framing.awaitingFinal, false);
+    const upload = new HttpResponseFraming('POST');
+    upload.push(Buffer.from('HTTP/1.1 100 Continue\r\n\r\n'));
+    assert.equal(upload.awaitingFinal, false, 'the body goes next, as the capture has it');
+  });
 });
