@@ -3,11 +3,12 @@
  * pipeline.lua, a proxy) writes several before the first response, and the capture holds them as
  * one request. Each is a request line, a head, and a Content-Length body.
  */
-import { parseHttpRequestLine } from './http.ts';
-
-const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
-const CONTENT_LENGTH = /\r\ncontent-length:[ \t]*(\d+)[ \t]*\r\n/i;
-const CHUNKED = /\r\ntransfer-encoding:[^\r]*chunked/i;
+import {
+  CHUNKED_FIELD as CHUNKED,
+  CONTENT_LENGTH_FIELD as CONTENT_LENGTH,
+  HTTP_HEAD_END as HEAD_END,
+  parseHttpRequestLine,
+} from './http.ts';
 
 /**
  * The methods of the requests in `data`, in order: one for a single request, none when it does not

@@ -18,6 +18,11 @@ const CR = 0x0d;
 const LF = 0x0a;
 const HTTP_1_DOT = Buffer.from('HTTP/1.');
 
+/** The blank line that ends an HTTP/1.x head; the framing header fields of a head (as text). */
+export const HTTP_HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
+export const CONTENT_LENGTH_FIELD = /\r\ncontent-length:[ \t]*(\d+)[ \t]*\r\n/i;
+export const CHUNKED_FIELD = /\r\ntransfer-encoding:[^\r]*chunked/i;
+
 function isUpper(c: number): boolean {
   return c >= 0x41 && c <= 0x5a;
 }

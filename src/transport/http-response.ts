@@ -1,3 +1,8 @@
+import {
+  CHUNKED_FIELD as CHUNKED,
+  CONTENT_LENGTH_FIELD as CONTENT_LENGTH,
+  HTTP_HEAD_END as HEAD_END,
+} from '../report/http.ts';
 import { ChunkedBody } from './chunked-body.ts';
 
 /**
@@ -11,14 +16,11 @@ import { ChunkedBody } from './chunked-body.ts';
 export type FramingState = 'incomplete' | 'complete' | 'unknown';
 
 const MAX_HEAD = 64 * 1024;
-const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 const HTTP_SLASH = Buffer.from('HTTP/', 'latin1');
 const NOTHING_YET = Buffer.alloc(0);
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})/;
 const CONNECTION_CLOSE = /\r\nconnection:[^\r]*\bclose\b/i;
 const CONNECTION_KEEP_ALIVE = /\r\nconnection:[^\r]*\bkeep-alive\b/i;
-const CONTENT_LENGTH = /\r\ncontent-length:[ \t]*(\d+)[ \t]*\r\n/i;
-const CHUNKED = /\r\ntransfer-encoding:[^\r]*chunked/i;
 /** The connection speaks another protocol after it (a WebSocket upgrade): a final response. */
 const SWITCHING_PROTOCOLS = 101;
 const CONTINUE = 100;
