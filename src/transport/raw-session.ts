@@ -15,6 +15,7 @@ import type { SessionEnv } from '../replay/observer.ts';
 import type { PlannedSession, SessionDriver } from '../replay/plan.ts';
 import type { RewrittenClient } from '../replay/port-shift.ts';
 import { answerExpected, unansweredInCapture } from '../replay/response-quiet.ts';
+import { capturedCloseUs, WakeUp } from '../replay/wake-up.ts';
 import { parseHttpRequestLine } from '../report/http.ts';
 import type { SessionEnd } from '../report/metrics.ts';
 
@@ -36,7 +37,7 @@ export class RawSession implements SessionDriver {
   /** Per released request, when the run's schedule wanted it (ms since the run started). */
   private readonly dueMs: number[] = [];
   private readonly sentAtUs: number[] = [];
-  private armedForUs: number | undefined;
+  private readonly wakeUp: WakeUp;
   /** When the previous response ended: a request is not late while it waits for that. */
   private readyMs = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -53,7 +54,9 @@ export class RawSession implements SessionDriver {
     readonly client: RewrittenClient,
     private readonly env: SessionEnv,
     private readonly host: RawSessionHost,
-  ) {}
+  ) {
+    this.wakeUp = new WakeUp(env, () => this.release());
+  }
 
   get isDone(): boolean {
     return this.done;
@@ -125,10 +128,7 @@ export class RawSession implements SessionDriver {
       const dueUs = planned.startUs + planned.requestOffsetsUs[index];
       const lateMs = env.lateMs(dueUs);
       if (lateMs < 0) {
-        if (this.armedForUs !== dueUs) {
-          this.armedForUs = dueUs;
-          env.at(dueUs, () => this.release());
-        }
+        this.wakeUp.at(dueUs);
         break;
       }
       this.dueMs.push(env.nowMs() - lateMs);
@@ -148,20 +148,10 @@ export class RawSession implements SessionDriver {
     }
   }
 
-  /**
-   * Whether the captured client had closed by now: until then it held the connection open, and a
-   * server may push more (a subscriber's messages). The engine sends no FIN before its input ends.
-   */
+  /** Whether the captured client had closed by now (see capturedCloseUs): the engine sends no FIN before its input ends. */
   private capturedCloseDue(): boolean {
-    const { planned, env } = this;
-    if (planned.endOffsetUs === undefined) return true;
-    const closeUs = planned.startUs + planned.endOffsetUs;
-    if (env.lateMs(closeUs) >= 0) return true;
-    if (this.armedForUs !== closeUs) {
-      this.armedForUs = closeUs;
-      env.at(closeUs, () => this.release());
-    }
-    return false;
+    const closeUs = capturedCloseUs(this.planned);
+    return closeUs === undefined || this.wakeUp.reached(closeUs);
   }
 
   private apply(actions: EngineAction[]): void {

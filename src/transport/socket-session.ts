@@ -32,6 +32,7 @@ import {
   responseQuietUs,
   unansweredInCapture,
 } from '../replay/response-quiet.ts';
+import { capturedCloseUs, WakeUp } from '../replay/wake-up.ts';
 import { parseHttpRequestLine } from '../report/http.ts';
 import { pipelinedRequestMethods } from '../report/http-pipelined.ts';
 import type { SentRequest } from '../report/metrics.ts';
@@ -93,8 +94,7 @@ export class SocketSession implements SessionDriver {
   private inFlight: InFlight | undefined;
   private readonly startedMs: number;
   private reportedStart = false;
-  /** The due time a clock timer is armed for, so that one request arms it only once. */
-  private armedForUs: number | undefined;
+  private readonly wakeUp: WakeUp;
   /**
    * When the current next request became ready to go, apart from its schedule: for the first, when
    * the session was due to start (a session started late shows that delay as send lag).
@@ -132,6 +132,7 @@ export class SocketSession implements SessionDriver {
     private readonly env: SessionEnv,
     private readonly options: SocketSessionOptions,
   ) {
+    this.wakeUp = new WakeUp(env, () => this.pump());
     this.startedMs = env.nowMs();
     this.readySinceMs = this.startedMs - Math.max(0, env.lateMs(planned.startUs));
     this.socket = this.connect(this.startedMs);
@@ -216,13 +217,7 @@ export class SocketSession implements SessionDriver {
     const dueUs = this.planned.startUs + this.planned.requestOffsetsUs[this.next];
     if (!resend) {
       this.readySinceMs ??= nowMs;
-      if (this.env.lateMs(dueUs) < 0) {
-        if (this.armedForUs !== dueUs) {
-          this.armedForUs = dueUs;
-          this.env.at(dueUs, () => this.pump());
-        }
-        return;
-      }
+      if (!this.wakeUp.reached(dueUs)) return;
     }
     // A new connection only once a request is due, as a client opens one.
     if (this.connectionDone) {
@@ -246,7 +241,7 @@ export class SocketSession implements SessionDriver {
   private sendNext(nowMs: number, dueUs: number): void {
     const lagMs = Math.max(0, Math.min(this.env.lateMs(dueUs), nowMs - (this.readySinceMs ?? nowMs)));
     this.readySinceMs = undefined;
-    this.armedForUs = undefined;
+    this.wakeUp.reset();
     this.send(this.next++, nowMs, lagMs);
     this.pump();
   }
@@ -262,19 +257,11 @@ export class SocketSession implements SessionDriver {
     return false;
   }
 
-  /**
-   * Whether the captured client had closed by now: until then it held the connection open, and a
-   * server may push more (a subscriber's messages), so the replay holds it open too.
-   */
+  /** Whether the captured client had closed by now (see capturedCloseUs). */
   private capturedCloseDue(): boolean {
-    if (this.planned.endOffsetUs === undefined) return true;
-    const closeUs = this.planned.startUs + this.planned.endOffsetUs;
-    if (this.env.lateMs(closeUs) >= 0) return true;
+    const closeUs = capturedCloseUs(this.planned);
+    if (closeUs === undefined || this.wakeUp.reached(closeUs)) return true;
     this.holdingForCapturedClose = true;
-    if (this.armedForUs !== closeUs) {
-      this.armedForUs = closeUs;
-      this.env.at(closeUs, () => this.pump());
-    }
     return false;
   }
 
