@@ -16,11 +16,10 @@ export class ConversationTable {
   private readonly byKey6 = new Map<string, Conversation>();
   private oldestEntry: Conversation | undefined;
   private newestEntry: Conversation | undefined;
-  private entries = 0;
 
   /** Conversations in the table. */
   get size(): number {
-    return this.entries;
+    return this.count4 + this.byKey6.size;
   }
 
   /** The conversation added longest ago, if any. */
@@ -82,7 +81,6 @@ export class ConversationTable {
     this.byKey6.clear();
     this.oldestEntry = undefined;
     this.newestEntry = undefined;
-    this.entries = 0;
   }
 
   private append(conversation: Conversation): void {
@@ -91,7 +89,6 @@ export class ConversationTable {
     if (this.newestEntry === undefined) this.oldestEntry = conversation;
     else this.newestEntry.newer = conversation;
     this.newestEntry = conversation;
-    this.entries++;
   }
 
   private unlinkFromOrder(conversation: Conversation): void {
@@ -102,7 +99,6 @@ export class ConversationTable {
     else newer.older = older;
     conversation.older = undefined;
     conversation.newer = undefined;
-    this.entries--;
   }
 
   private link(conversation: Conversation): void {

@@ -7,6 +7,7 @@ import {
   CHUNKED_FIELD as CHUNKED,
   CONTENT_LENGTH_FIELD as CONTENT_LENGTH,
   HTTP_HEAD_END as HEAD_END,
+  type HttpRequestLine,
   parseHttpRequestLine,
 } from './http.ts';
 
@@ -16,12 +17,15 @@ import {
  * (head, and body by its Content-Length): the rest of one cut at the end goes with the next
  * captured request, and its answer with that one's. Counting stops at a chunked body.
  */
-export function pipelinedRequestMethods(data: Uint8Array): string[] {
+export function pipelinedRequestMethods(
+  data: Uint8Array,
+  first: HttpRequestLine | undefined = parseHttpRequestLine(data),
+): string[] {
   const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.length);
   const methods: string[] = [];
   let at = 0;
   while (at < bytes.length) {
-    const line = parseHttpRequestLine(bytes.subarray(at));
+    const line = at === 0 ? first : parseHttpRequestLine(bytes.subarray(at));
     if (!line) break;
     const headEnd = bytes.indexOf(HEAD_END, at);
     const head = headEnd < 0 ? '' : bytes.toString('latin1', at, headEnd + 2);

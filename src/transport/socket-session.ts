@@ -294,8 +294,8 @@ export class SocketSession implements SessionDriver {
     this.answerInFlight();
     // With --no-wait, responses owed for earlier requests on this connection come first.
     const owing = this.options.noWait && this.sentOnConnection > 0 ? this.inFlight?.framing : undefined;
-    const methods = pipelinedRequestMethods(request.data);
     const http = parseHttpRequestLine(request.data);
+    const methods = pipelinedRequestMethods(request.data, http);
     const expectsAnswer = answerExpected(request, http);
     const sent: SentRequest = {
       index,
