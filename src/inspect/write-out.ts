@@ -1,14 +1,14 @@
 import type { Writable } from 'node:stream';
-import { ignoreBrokenPipe } from '../util/broken-pipe.ts';
 
 /** Characters gathered before each write: few writes, and none of them huge. */
 const BATCH_CHARS = 1 << 20;
 
 /**
- * Writes `pieces` to `out` in batches, waiting for it to drain. Resolves to false, quietly, when
- * the reader went away (`reprise inspect ... | head`: EPIPE); other write errors reject.
+ * Writes `pieces` to `out` in batches, waiting for it to drain. Stops quietly when the reader went
+ * away (`reprise inspect ... | head`: EPIPE; a broken pipe noticed after the last write is the CLI's
+ * to ignore, see util/broken-pipe.ts); other write errors reject.
  */
-export async function writePieces(out: Writable, pieces: Iterable<string>): Promise<boolean> {
+export async function writePieces(out: Writable, pieces: Iterable<string>): Promise<void> {
   let failure: NodeJS.ErrnoException | undefined;
   const onError = (error: NodeJS.ErrnoException) => {
     failure ??= error;
@@ -26,12 +26,8 @@ export async function writePieces(out: Writable, pieces: Iterable<string>): Prom
     if (failure === undefined && batch.length > 0) await writeBatch(out, batch);
   } finally {
     out.off('error', onError);
-    // A broken pipe noticed after the last write must not crash the process either.
-    out.on('error', ignoreBrokenPipe);
   }
-  if (failure === undefined) return true;
-  if (failure.code === 'EPIPE') return false;
-  throw failure;
+  if (failure !== undefined && failure.code !== 'EPIPE') throw failure;
 }
 
 /** Writes one batch, then waits for the stream to drain (or fail), or at least for a turn of the event loop. */

@@ -65,10 +65,6 @@ export class RecordControl {
     this.fileBytes = fileHeaderBytes;
   }
 
-  get stopped(): boolean {
-    return this.stopReason !== null;
-  }
-
   /** Stopped, and no packet can be admitted any more, whatever its timestamp. */
   get closed(): boolean {
     return this.admitBeforeMs === Number.NEGATIVE_INFINITY;

@@ -284,8 +284,12 @@ export class Recorder {
   }
 
   private onPacket(record: CaptureRecord): void {
-    const timestampMs = record.tsSec * 1000 + record.tsNsec / 1e6;
-    if (this.drain !== null) this.drainArrived(this.drain, timestampMs);
+    // The packet's time matters only after a timed stop, which starts the drain.
+    let timestampMs: number | undefined;
+    if (this.drain !== null) {
+      timestampMs = record.tsSec * 1000 + record.tsNsec / 1e6;
+      this.drainArrived(this.drain, timestampMs);
+    }
     const action = this.control.admit(PCAP_RECORD_HEADER_BYTES + record.capturedLength, timestampMs);
     if (action === PacketAction.Discard) return;
     try {
@@ -352,15 +356,13 @@ export class Recorder {
 
   private captureFailed(error: LiveCaptureError): void {
     this.error ??= error.message;
-    this.control.stop('capture-failed');
-    this.finish();
+    this.stop('capture-failed');
   }
 
   /** A write failed: recording ends (whatever file it was, a rotated one included). */
   private noteFailure(file: RecordingFile, err: unknown): void {
     this.error ??= `cannot write ${file.path === '-' ? 'to stdout' : file.path}: ${describe(err)}`;
-    this.control.stop('write-failed');
-    this.finish();
+    this.stop('write-failed');
   }
 }
 
