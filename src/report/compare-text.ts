@@ -73,9 +73,13 @@ export function rowValue(metric: MetricRow, run: 'baseline' | 'candidate'): stri
 
 export function rowDelta(metric: MetricRow): string {
   if (metric.unmeasured) return metric.unmeasured === 'both' ? '=' : 'n/a';
-  if (metric.delta === 0) return '=';
-  const sign = metric.delta > 0 ? '+' : '-';
-  return `${sign}${formatValue(metric.unit, Math.abs(metric.delta))}`;
+  return formatDelta(metric.unit, metric.delta);
+}
+
+/** A signed change in the metric's unit (`+3.00 ms`), `=` for none. */
+function formatDelta(unit: MetricRow['unit'], delta: number): string {
+  if (delta === 0) return '=';
+  return `${delta > 0 ? '+' : '-'}${formatValue(unit, Math.abs(delta))}`;
 }
 
 export function rowChange(metric: MetricRow): string {
@@ -122,7 +126,7 @@ export function describeVerdict(verdict: RuleVerdict): string {
     delta === 0
       ? 'unchanged'
       : relative === null
-        ? `${delta > 0 ? '+' : '-'}${formatValue(verdict.unit, Math.abs(delta))}`
+        ? formatDelta(verdict.unit, delta)
         : formatPercent(relative);
   return `${printable(verdict.rule.text)}: ${verdict.description} ${formatValue(verdict.unit, baseline)} → ${formatValue(verdict.unit, candidate)} (${change})`;
 }

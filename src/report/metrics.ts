@@ -205,9 +205,8 @@ export class RunMetrics {
   private requestsNotCaptured = 0;
   private requestsSent = 0;
   private requestsAnswered = 0;
-  /** Requests sent, and answered, of those the capture has no answer to (SentRequest.unansweredInCapture). */
-  private sentUnansweredInCapture = 0;
-  private answeredUnansweredInCapture = 0;
+  /** Requests sent and not answered (yet), of those the capture has no answer to (SentRequest.unansweredInCapture). */
+  private unansweredAsCaptured = 0;
   private bytesSent = 0;
   private bytesReceived = 0;
   private readonly httpStatus = new Map<number, number>();
@@ -342,7 +341,7 @@ export class RunMetrics {
     };
     this.sessions[ref]?.result.requests.push(request);
     this.requestsSent++;
-    if (sent.unansweredInCapture === true) this.sentUnansweredInCapture++;
+    if (sent.unansweredInCapture === true) this.unansweredAsCaptured++;
     this.sentSeries.add(sent.sentMs, 1);
     this.sendLag.record(Math.max(0, sent.sentMs - sent.scheduledMs));
   }
@@ -361,7 +360,7 @@ export class RunMetrics {
       this.httpStatus.set(answer.status, (this.httpStatus.get(answer.status) ?? 0) + 1);
     }
     this.requestsAnswered++;
-    if (request.unansweredInCapture) this.answeredUnansweredInCapture++;
+    if (request.unansweredInCapture) this.unansweredAsCaptured--;
     tracked.answered++;
     this.answeredSeries.add((request.sentMs ?? 0) + answer.lastByteMs, 1);
     this.firstByte.record(answer.firstByteMs);
@@ -472,7 +471,7 @@ export class RunMetrics {
     const answered = this.answeredSeries.toArray(durationMs);
     const seconds = durationMs / 1000;
     const meanRps = seconds > 0 ? round2(this.requestsAnswered / seconds) : 0;
-    const unansweredAsCaptured = this.sentUnansweredInCapture - this.answeredUnansweredInCapture;
+    const unansweredAsCaptured = this.unansweredAsCaptured;
     return {
       durationMs,
       totals: {
