@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { replay } from '../../src/replay/replay.ts';
+import { headQueueServer } from '../helpers/head-queue-server.ts';
 import { type ListeningServer, listenForTest } from '../helpers/listen.ts';
 import { startRecordingServer } from '../helpers/recording-server.ts';
 import { capturedOutput, replayConfig } from '../helpers/replay-config.ts';
@@ -26,30 +27,17 @@ const CUT_SHORT = 'HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nabc';
  * quiet). `headIn`: the writes the head goes in, 10 ms apart (a head split across segments, or
  * an interim 100 Continue before it).
  */
-async function startStreamingServer(headIn: string[] = [STREAMED_HEAD]): Promise<ListeningServer> {
-  const server = net.createServer((socket) => {
-    socket.setNoDelay(true);
-    socket.on('error', () => {});
-    let pending = '';
-    let queue = Promise.resolve();
-    socket.on('data', (chunk: Buffer) => {
-      pending += chunk.toString('latin1');
-      for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
-        pending = pending.slice(end + 4);
-        queue = queue.then(async () => {
-          for (const [i, piece] of headIn.entries()) {
-            if (i > 0) await sleep(10);
-            socket.write(piece);
-          }
-          for (let part = 0; part < 3; part++) {
-            await sleep(30);
-            if (!socket.destroyed) socket.write(BODY_PART);
-          }
-        });
-      }
-    });
+function startStreamingServer(headIn: string[] = [STREAMED_HEAD]): Promise<ListeningServer> {
+  return headQueueServer(async (socket) => {
+    for (const [i, piece] of headIn.entries()) {
+      if (i > 0) await sleep(10);
+      socket.write(piece);
+    }
+    for (let part = 0; part < 3; part++) {
+      await sleep(30);
+      if (!socket.destroyed) socket.write(BODY_PART);
+    }
   });
-  return listenForTest(server);
 }
 
 /** Answers the first request with a head promising 1000 bytes and 3 of them, then resets or closes. */

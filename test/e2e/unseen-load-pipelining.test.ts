@@ -6,7 +6,6 @@
  * session a pipelining one: the session stays open until every response owed has come.
  */
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,7 +14,8 @@ import { TcpFlag } from '../../src/packet/view.ts';
 import { replay } from '../../src/replay/replay.ts';
 import type { SyntheticPacket } from '../../src/synth/http-traffic.ts';
 import { writeSyntheticCapture } from '../../src/synth/write.ts';
-import { type ListeningServer, listenForTest } from '../helpers/listen.ts';
+import { headQueueServer } from '../helpers/head-queue-server.ts';
+import type { ListeningServer } from '../helpers/listen.ts';
 import { capturedOutput, replayConfig } from '../helpers/replay-config.ts';
 import { syntheticCapture, tempDir } from '../helpers/synthetic.ts';
 
@@ -82,24 +82,11 @@ function pipelinedSession(): SyntheticPacket[] {
 }
 
 /** Answers every request head in order, each response in its own write, RESPONSE_SPACING_MS apart. */
-async function startSpacedServer(): Promise<ListeningServer> {
-  const server = net.createServer((socket) => {
-    socket.setNoDelay(true);
-    socket.on('error', () => {});
-    let pending = '';
-    let queue = Promise.resolve();
-    socket.on('data', (chunk: Buffer) => {
-      pending += chunk.toString('latin1');
-      for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
-        pending = pending.slice(end + 4);
-        queue = queue.then(async () => {
-          await sleep(RESPONSE_SPACING_MS);
-          if (!socket.destroyed) socket.write(RESPONSE);
-        });
-      }
-    });
+function startSpacedServer(): Promise<ListeningServer> {
+  return headQueueServer(async (socket) => {
+    await sleep(RESPONSE_SPACING_MS);
+    if (!socket.destroyed) socket.write(RESPONSE);
   });
-  return listenForTest(server);
 }
 
 describe('socket replay of pipelined HTTP requests', () => {

@@ -11,22 +11,12 @@ import { defaultSocketSessionOptions, SocketSession } from '../../src/transport/
 import { ACK, CLIENT_ISN, capturedSession, header, PSH, SYN, TARGET_ISN } from '../engine/script.ts';
 import { listenForTest } from '../helpers/listen.ts';
 import { manualEnv } from './manual-env.ts';
+import { plannedSession } from './planned.ts';
 
 /** One request, answered; the captured client closed 60 s later. */
 function planned(targetPort: number): PlannedSession {
-  return {
-    key: '0.0.0',
-    ordinal: 0,
-    captureIndex: 0,
-    session: capturedSession([{ data: 'SUBSCRIBE news\r\n', responseBytes: 4 }]),
-    copy: 0,
-    loop: 0,
-    target: { ip: '127.0.0.1', port: targetPort },
-    startUs: 0,
-    requestOffsetsUs: [0],
-    inputEnded: true,
-    endOffsetUs: 60_000_000,
-  };
+  const session = capturedSession([{ data: 'SUBSCRIBE news\r\n', responseBytes: 4 }]);
+  return plannedSession(session, targetPort, { endOffsetUs: 60_000_000 });
 }
 
 describe('stopping the run while a session is held for its captured close', () => {

@@ -13,6 +13,7 @@ import { defaultSocketSessionOptions, SocketSession } from '../../src/transport/
 import { ACK, CLIENT_ISN, capturedSession, header, SYN, TARGET_ISN } from '../engine/script.ts';
 import { listenForTest } from '../helpers/listen.ts';
 import { manualEnv } from './manual-env.ts';
+import { plannedSession } from './planned.ts';
 
 /** The session is due at 5 ms on the replay timeline; its first request at 6 ms. */
 const SESSION_DUE_MS = 5;
@@ -22,18 +23,7 @@ const STARTED_AT_MS = 9;
 
 function planned(targetPort: number): PlannedSession {
   const session = capturedSession([{ data: 'PING\r\n', offsetUs: FIRST_REQUEST_OFFSET_MS * 1000 }]);
-  return {
-    key: '0.0.0',
-    ordinal: 0,
-    captureIndex: 0,
-    session,
-    copy: 0,
-    loop: 0,
-    target: { ip: '127.0.0.1', port: targetPort },
-    startUs: SESSION_DUE_MS * 1000,
-    requestOffsetsUs: [FIRST_REQUEST_OFFSET_MS * 1000],
-    inputEnded: true,
-  };
+  return plannedSession(session, targetPort, { startUs: SESSION_DUE_MS * 1000 });
 }
 
 const lagMs = (s: SentRequest) => s.sentMs - s.scheduledMs;

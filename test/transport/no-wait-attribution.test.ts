@@ -10,6 +10,7 @@ import { defaultSocketSessionOptions, SocketSession } from '../../src/transport/
 import { capturedSession } from '../engine/script.ts';
 import { listenForTest } from '../helpers/listen.ts';
 import { manualEnv } from './manual-env.ts';
+import { plannedSession } from './planned.ts';
 
 const GET = (path: string) => `GET ${path} HTTP/1.1\r\nHost: t\r\n\r\n`;
 const OK = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
@@ -26,18 +27,7 @@ function answersAfterTwo(): net.Server {
 }
 
 function twoRequests(port: number): PlannedSession {
-  return {
-    key: '0.0.0',
-    ordinal: 0,
-    captureIndex: 0,
-    session: capturedSession([{ data: GET('/a') }, { data: GET('/b') }]),
-    copy: 0,
-    loop: 0,
-    target: { ip: '127.0.0.1', port },
-    startUs: 0,
-    requestOffsetsUs: [0, 0],
-    inputEnded: true,
-  };
+  return plannedSession(capturedSession([{ data: GET('/a') }, { data: GET('/b') }]), port);
 }
 
 describe('socket transport --no-wait: which request a response is credited to', () => {

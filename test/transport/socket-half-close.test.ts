@@ -10,24 +10,14 @@ import { defaultSocketSessionOptions, SocketSession } from '../../src/transport/
 import { capturedSession } from '../engine/script.ts';
 import { listenForTest } from '../helpers/listen.ts';
 import { manualEnv } from './manual-env.ts';
+import { plannedSession } from './planned.ts';
 
 function planned(targetPort: number): PlannedSession {
   const session = capturedSession([
     { data: 'one\n', responseBytes: 4 },
     { data: 'two\n', responseBytes: 4, halfClosed: true },
   ]);
-  return {
-    key: '0.0.0',
-    ordinal: 0,
-    captureIndex: 0,
-    session,
-    copy: 0,
-    loop: 0,
-    target: { ip: '127.0.0.1', port: targetPort },
-    startUs: 0,
-    requestOffsetsUs: [0, 0],
-    inputEnded: true,
-  };
+  return plannedSession(session, targetPort);
 }
 
 /** A line server: answers each line in upper case; at the client's EOF, `atEnd`. */
