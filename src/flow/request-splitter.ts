@@ -4,17 +4,20 @@
  * after it; the answer's size and timing keep accruing to it until the next request starts.
  */
 import type { StreamConsumer } from './client-stream.ts';
-import type { CapturedRequest, CapturedSession } from './session.ts';
+import { type CapturedRequest, type CapturedSession, PART_PAUSE_US } from './session.ts';
 import { NO_TIME } from './timestamp.ts';
 
 const NO_DATA = Buffer.alloc(0);
-/** Requests without gaps (nearly all) share this list; gap() gives a request its own first. */
-const NO_GAPS: Array<[number, number]> = Object.freeze([]) as unknown as Array<[number, number]>;
+/** Requests without gaps or parts (nearly all) share this list; each gets its own before the first. */
+const NONE: Array<[number, number]> = Object.freeze([]) as unknown as Array<[number, number]>;
 
 export class RequestSplitter implements StreamConsumer {
   /** The request collecting client bytes (none until the client sends after the last answer). */
   private open: CapturedRequest | undefined;
   private openTsUs = NO_TIME;
+  /** The open request's latest client segment time, and its bytes present so far (data offsets). */
+  private lastBytesTsUs = NO_TIME;
+  private presentBytes = 0;
   /** The open request's bytes, when payload is kept (undefined until the first). */
   private chunks: Buffer[] | undefined;
   /** The last completed request and its first segment's time: server answers count toward it. */
@@ -35,6 +38,12 @@ export class RequestSplitter implements StreamConsumer {
 
   bytes(streamOffset: number, length: number, data: Buffer | undefined, tsUs: number): void {
     const open = this.openAt(streamOffset, tsUs);
+    if (this.presentBytes > 0 && tsUs - this.lastBytesTsUs >= PART_PAUSE_US) {
+      if (open.parts === NONE) open.parts = [];
+      open.parts.push([this.presentBytes, tsUs - this.openTsUs]);
+    }
+    if (!(tsUs <= this.lastBytesTsUs)) this.lastBytesTsUs = tsUs;
+    this.presentBytes += length;
     open.length += length;
     if (!this.keepPayload || data === undefined) return;
     const chunk = Buffer.from(data);
@@ -44,7 +53,7 @@ export class RequestSplitter implements StreamConsumer {
 
   gap(streamOffset: number, length: number, tsUs: number): void {
     const open = this.openAt(streamOffset, tsUs);
-    if (open.gaps === NO_GAPS) open.gaps = [];
+    if (open.gaps === NONE) open.gaps = [];
     const gaps = open.gaps;
     const relative = streamOffset - open.streamOffset;
     const last = gaps[gaps.length - 1];
@@ -99,7 +108,8 @@ export class RequestSplitter implements StreamConsumer {
       streamOffset,
       length: 0,
       data: NO_DATA,
-      gaps: NO_GAPS,
+      gaps: NONE,
+      parts: NONE,
       responseBytes: 0,
       // Present from the start (see SessionTracker): one object shape for every request.
       responseFirstUs: undefined,
@@ -107,6 +117,8 @@ export class RequestSplitter implements StreamConsumer {
       halfClosed: undefined,
     };
     this.openTsUs = tsUs;
+    this.lastBytesTsUs = tsUs;
+    this.presentBytes = 0;
     return this.open;
   }
 }

@@ -33,6 +33,14 @@ export interface CapturedRequest {
   /** Missing byte ranges, as [stream offset relative to the request, length]. */
   gaps: Array<[number, number]>;
   /**
+   * Where the client paused mid-request (PART_PAUSE_US or longer, with nothing new from the
+   * server): [offset in `data`, µs since the request's first segment] of each part after the
+   * first, in order. A telemetry client's readings, a message stream, a body sent after a wait:
+   * the replay sends each part at its own time rather than all at the first. Empty for a request
+   * sent without such a pause (nearly all).
+   */
+  parts: Array<[number, number]>;
+  /**
    * Server payload bytes captured in reply (until the next request). This and responseFirstUs /
    * responseLastUs keep growing after requestCompleted (emitted at the first answer byte) until
    * the next request starts; they are final at sessionClosed.
@@ -47,6 +55,14 @@ export interface CapturedRequest {
    */
   halfClosed?: boolean;
 }
+
+/**
+ * A pause of the client this long or longer between two segments of one request starts a new part
+ * of it (CapturedRequest.parts). Above the gaps a replay need not copy: one write cut into
+ * segments, a write held back by Nagle's algorithm for a delayed ACK (40 ms on Linux), an upload
+ * waiting for ACKs a round trip at a time on most paths.
+ */
+export const PART_PAUSE_US = 100_000;
 
 /**
  * Every byte of the request is missing from the capture (a one-sided capture, packets the capture

@@ -16,6 +16,8 @@ export interface RequestSpec {
   missing?: number;
   /** The captured client sent its FIN after this request, before the answer. */
   halfClosed?: boolean;
+  /** The captured client paused mid-request: [offset in data, µs since its first byte] per later part. */
+  parts?: Array<[number, number]>;
 }
 
 export function capturedSession(
@@ -34,6 +36,7 @@ export function capturedSession(
       length: data.length + missing,
       data,
       gaps: missing > 0 ? [[data.length, missing]] : [],
+      parts: spec.parts ?? [],
       responseBytes: spec.responseBytes ?? 100,
       ...(spec.halfClosed ? { halfClosed: true } : {}),
     };

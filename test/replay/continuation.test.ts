@@ -14,6 +14,7 @@ function requests(...payloads: Array<string | Buffer>) {
     length: p.length,
     data: Buffer.from(p),
     gaps: [],
+    parts: [],
     responseBytes: 0,
   }));
 }

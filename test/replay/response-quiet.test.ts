@@ -28,6 +28,7 @@ describe('capturedResponseEndUs: how long a response shorter than the captured o
     length: 4,
     data: Buffer.from('EHLO'),
     gaps: [],
+    parts: [],
     responseBytes: 100,
     responseFirstUs: firstUs,
     responseLastUs: lastUs,

@@ -1,0 +1,38 @@
+/**
+ * A request the captured client sent in parts, pausing between them (CapturedRequest.parts). Part
+ * 0 goes when the request is due; each later part its delay after part 0 (captured, on the replay
+ * timeline, divided by the speed), so the pauses are kept even when the request itself went late.
+ * One definition for both transports.
+ */
+import type { CapturedRequest } from '../flow/session.ts';
+
+/** Parts of the request: 1 when it was sent at once. */
+export function partCount(request: CapturedRequest): number {
+  return request.parts.length + 1;
+}
+
+/** Where part `part` (0-based) ends in the request's data. */
+export function partEnd(request: CapturedRequest, part: number): number {
+  const { data, parts } = request;
+  return part < parts.length ? Math.min(data.length, parts[part][0]) : data.length;
+}
+
+/** The bytes of part `part` (0-based). */
+export function partBytes(request: CapturedRequest, part: number): Buffer {
+  return request.data.subarray(part === 0 ? 0 : partEnd(request, part - 1), partEnd(request, part));
+}
+
+/**
+ * How long after part 0 part `part` (>= 1) is due, in real µs: `delaysUs` are the request's
+ * PlannedSession.partDelaysUs (undefined: the captured delays), `speed` the replay's (Infinity:
+ * at once).
+ */
+export function partDelayUs(
+  request: CapturedRequest,
+  delaysUs: readonly number[] | undefined,
+  part: number,
+  speed: number,
+): number {
+  if (speed === Number.POSITIVE_INFINITY) return 0;
+  return (delaysUs?.[part - 1] ?? request.parts[part - 1]?.[1] ?? 0) / speed;
+}

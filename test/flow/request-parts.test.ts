@@ -1,0 +1,74 @@
+// A client that pauses mid-request with nothing from the server (telemetry readings, a message
+// stream, a body sent after a wait): the request keeps where and when each later part began.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { PART_PAUSE_US } from '../../src/flow/session.ts';
+import { partBytes, partCount } from '../../src/replay/request-parts.ts';
+import { ACK, PSH, run, type Segment, SYN, text } from './hand-built.ts';
+
+const handshake: Segment[] = [
+  { from: 'client', flags: SYN, seq: 0, tsUs: 0 },
+  { from: 'server', flags: SYN | ACK, seq: 0, ack: 1, tsUs: 100 },
+];
+
+describe('flow table: requests sent in parts', () => {
+  it('starts a part where the client paused PART_PAUSE_US or longer', () => {
+    const out = run([
+      ...handshake,
+      { from: 'client', flags: PSH | ACK, seq: 1, ack: 1, payload: 'r1;', tsUs: 1_000 },
+      { from: 'client', flags: PSH | ACK, seq: 4, ack: 1, payload: 'r2;', tsUs: 501_000 },
+      { from: 'client', flags: PSH | ACK, seq: 7, ack: 1, payload: 'r3;', tsUs: 1_001_000 },
+      { from: 'server', flags: PSH | ACK, seq: 1, ack: 10, payload: 'ok', tsUs: 1_002_000 },
+    ]);
+    const [request] = out.requests;
+    assert.equal(text(request), 'r1;r2;r3;', 'still one request: nothing came back between the parts');
+    assert.deepEqual(request.parts, [
+      [3, 500_000],
+      [6, 1_000_000],
+    ]);
+    assert.equal(partCount(request), 3);
+    assert.deepEqual(
+      [0, 1, 2].map((p) => partBytes(request, p).toString()),
+      ['r1;', 'r2;', 'r3;'],
+    );
+  });
+
+  it('keeps shorter pauses (one write in segments, Nagle) inside a part', () => {
+    const just = PART_PAUSE_US - 1;
+    const out = run([
+      ...handshake,
+      { from: 'client', flags: ACK, seq: 1, ack: 1, payload: 'head', tsUs: 1_000 },
+      { from: 'client', flags: PSH | ACK, seq: 5, ack: 1, payload: 'body', tsUs: 1_000 + just },
+      { from: 'client', flags: PSH | ACK, seq: 9, ack: 1, payload: 'more', tsUs: 1_000 + 2 * just },
+    ]);
+    assert.deepEqual(out.requests[0].parts, []);
+  });
+
+  it('counts a pause from the latest segment, so that a late retransmission makes none', () => {
+    const out = run([
+      ...handshake,
+      { from: 'client', flags: ACK, seq: 4, ack: 1, payload: 'def', tsUs: 1_000 },
+      // The hole before it is filled 300 ms later; the bytes after it were there already.
+      { from: 'client', flags: ACK, seq: 1, ack: 1, payload: 'abc', tsUs: 301_000 },
+      { from: 'client', flags: PSH | ACK, seq: 7, ack: 1, payload: 'ghi', tsUs: 301_500 },
+    ]);
+    const [request] = out.requests;
+    assert.equal(text(request), 'abcdefghi');
+    assert.deepEqual(request.parts, [], 'the filled hole is not a pause of the client');
+  });
+
+  it('records parts by data offset past a gap the capture missed', () => {
+    const out = run([
+      ...handshake,
+      { from: 'client', flags: ACK, seq: 1, ack: 1, payload: 'abc', tsUs: 1_000 },
+      // Bytes 4..6 never captured; the server acknowledges past them later.
+      { from: 'client', flags: ACK, seq: 7, ack: 1, payload: 'ghi', tsUs: 2_000 },
+      { from: 'client', flags: PSH | ACK, seq: 10, ack: 1, payload: 'jkl', tsUs: 900_000 },
+      { from: 'server', flags: PSH | ACK, seq: 1, ack: 13, payload: 'ok', tsUs: 901_000 },
+    ]);
+    const [request] = out.requests;
+    assert.equal(text(request), 'abcghijkl');
+    assert.deepEqual(request.parts, [[6, 899_000]]);
+    assert.equal(partBytes(request, 1).toString(), 'jkl');
+  });
+});
