@@ -24,6 +24,11 @@ export interface PlannedSession {
   startUs: number;
   /** Per request, its offset from the session's start on the replay timeline (µs). */
   requestOffsetsUs: number[];
+  /**
+   * Per request, how long after its first byte each later part of it is due (µs on the replay
+   * timeline, one per `request.parts`; empty for a request sent at once).
+   */
+  partDelaysUs: Array<readonly number[]>;
   /** No more requests will be appended. */
   inputEnded: boolean;
   /**

@@ -84,6 +84,8 @@ const READ_AHEAD_BYTES = 32 * 1024 * 1024;
 /** ...and the run waits at most this long (ms) for its first read-ahead to be done. */
 const READ_AHEAD_WAIT_MS = 1000;
 
+/** partDelaysUs of the requests sent at once (nearly all). */
+const NO_PARTS: readonly number[] = Object.freeze([]);
 const NOT_YET_STARTED: SessionDriver = { requestAvailable() {}, inputEnded() {}, stop() {} };
 
 export class ReplayRun {
@@ -364,6 +366,7 @@ export class ReplayRun {
         target: transfer.target,
         startUs,
         requestOffsetsUs: [],
+        partDelaysUs: [],
         inputEnded: false,
       };
       if (onlyComplete && !session.handshake.syn) {
@@ -392,7 +395,12 @@ export class ReplayRun {
       if (request.index === 0) this.tlsTally.firstRequest(request.data, session.server.port);
       this.gapTally.request(session, request);
     }
-    const offsetUs = toTimeline(session.startUs + request.offsetUs) - toTimeline(session.startUs);
+    const requestUs = session.startUs + request.offsetUs;
+    const offsetUs = toTimeline(requestUs) - toTimeline(session.startUs);
+    const partDelaysUs =
+      request.parts.length === 0
+        ? NO_PARTS
+        : request.parts.map(([, sinceUs]) => this.readOffsetUs(requestUs, requestUs + sinceUs, toTimeline));
     for (const p of copies) {
       const backlogged = this.backlogBytesOf.get(p);
       if (backlogged !== undefined) {
@@ -400,6 +408,7 @@ export class ReplayRun {
         this.backlogBytes += request.data.length;
       }
       p.requestOffsetsUs.push(offsetUs);
+      p.partDelaysUs.push(partDelaysUs);
       this.observer.requestPlanned(p);
       this.starving.delete(p);
       this.drivers.get(p)?.requestAvailable();
@@ -409,14 +418,8 @@ export class ReplayRun {
   private closeInput(session: CapturedSession, toTimeline: (us: number) => number): void {
     const copies = this.copiesOf.get(session);
     if (!copies) return;
-    // The captured close, on the timeline. A packet of the session stamped far ahead (a clock
-    // glitch) moves its end no further than what has been read and the read-ahead: the replay
-    // holds a session open until then.
-    const readUs = this.readTimelineUs + this.options.lookaheadMs * 1000;
-    const endOffsetUs = Math.max(
-      0,
-      Math.min(toTimeline(session.endUs), readUs) - toTimeline(session.startUs),
-    );
+    // The captured close: the replay holds a session open until then.
+    const endOffsetUs = this.readOffsetUs(session.startUs, session.endUs, toTimeline);
     if (copies[0].loop === 0) this.gapTally.sessionClosed(session);
     this.copiesOf.delete(session);
     for (const p of copies) {
@@ -426,6 +429,16 @@ export class ReplayRun {
       this.starving.delete(p);
       this.drivers.get(p)?.inputEnded();
     }
+  }
+
+  /**
+   * How far capture time `us` comes after `fromUs` on the timeline, for a time of the session just
+   * read (its close, a part of a request): a packet stamped far ahead (a clock glitch) moves it no
+   * further than what has been read and the read-ahead.
+   */
+  private readOffsetUs(fromUs: number, us: number, toTimeline: (us: number) => number): number {
+    const readUs = this.readTimelineUs + this.options.lookaheadMs * 1000;
+    return Math.max(0, Math.min(toTimeline(us), readUs) - toTimeline(fromUs));
   }
 
   private start(planned: PlannedSession): void {

@@ -14,19 +14,27 @@ const CLIENT_PORT = 40000;
 
 /**
  * Writes the session to `path` (raw IP link type); `exchanges`: each request and its answer, if
- * any; `holdUs`: how long the client keeps the connection open after the last one (a subscriber).
+ * any; `holdUs`: how long the client keeps the connection open after the last one (a subscriber);
+ * `pauseUs`: how long after one exchange the next request comes (requests unanswered in between
+ * are parts of one request when the pause is long enough); `glitch`: that packet (from 0) is
+ * stamped `aheadUs` ahead of its time, as by a clock glitch.
  */
 export async function lineProtocolCapture(
   path: string,
   serverPort: number,
   exchanges: Array<[request: string, answer: string | undefined]>,
-  { holdUs = 0 }: { holdUs?: number } = {},
+  {
+    holdUs = 0,
+    pauseUs = 20_000,
+    glitch,
+  }: { holdUs?: number; pauseUs?: number; glitch?: { packet: number; aheadUs: number } } = {},
 ): Promise<string> {
   const writer = createPcapWriter(path, { linkType: LinkType.RAW });
   const frame = Buffer.alloc(2048);
   let tsUs = 1_700_000_000_000_000;
   let clientSeq = 1000;
   let serverSeq = 5000;
+  let packets = 0;
   const send = (fromClient: boolean, flags: number, text = '') => {
     const payload = Buffer.from(text, 'latin1');
     const length = writeIpv4Tcp(
@@ -43,7 +51,8 @@ export async function lineProtocolCapture(
       },
       frame,
     );
-    writer.write(Math.floor(tsUs / 1e6), (tsUs % 1e6) * 1000, frame.subarray(0, length));
+    const stampUs = packets++ === glitch?.packet ? tsUs + glitch.aheadUs : tsUs;
+    writer.write(Math.floor(stampUs / 1e6), (stampUs % 1e6) * 1000, frame.subarray(0, length));
     const advance = payload.length + (flags & (SYN | FIN) ? 1 : 0);
     if (fromClient) clientSeq += advance;
     else serverSeq += advance;
@@ -56,7 +65,7 @@ export async function lineProtocolCapture(
     send(true, PSH | ACK, request);
     if (answer !== undefined) send(false, PSH | ACK, answer);
     else send(false, ACK);
-    tsUs += 20_000;
+    tsUs += pauseUs;
   }
   tsUs += holdUs;
   send(true, FIN | ACK);

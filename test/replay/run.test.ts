@@ -14,6 +14,7 @@ import type { PlannedSession, SessionDriver } from '../../src/replay/plan.ts';
 import { type ReplayPlanOptions, ReplayRun, type Transport } from '../../src/replay/run.ts';
 import { type SyntheticPacket, syntheticHttpTraffic } from '../../src/synth/http-traffic.ts';
 import { writeSyntheticCapture } from '../../src/synth/write.ts';
+import { lineProtocolCapture } from '../helpers/line-capture.ts';
 
 const DEMO = projectPath('recordings', 'demo-shop.pcap');
 
@@ -272,5 +273,71 @@ describe('replay run', () => {
       assert.equal(secondRound.length, 200);
       assert.ok(secondRound[0].startUs < 60e6, `round 2 starts at ${secondRound[0].startUs} µs`);
     });
+  });
+});
+
+describe('replay run: a request sent in parts', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rp-run-parts-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  /** Three readings 5 s apart, answered after the last: one request in three parts. */
+  const readings = lineProtocolCapture(
+    join(dir, 'readings.pcap'),
+    7000,
+    [
+      ['r1\n', undefined],
+      ['r2\n', undefined],
+      ['r3\n', 'ok\n'],
+    ],
+    { pauseUs: 5_000_000 },
+  );
+
+  for (const [maxIdleMs, delaysUs] of [
+    [undefined, [5_002_000, 10_004_000]],
+    [1000, [1_001_000, 2_002_000]],
+  ] as const) {
+    it(`plans the pauses on the replay timeline${maxIdleMs ? ', cut by --max-idle' : ''}`, async () => {
+      const h = harness();
+      const transfers = [{ sourcePort: 7000, target: { ip: '127.0.0.1', port: 9 } }];
+      const run = new ReplayRun(
+        options({ captures: [await readings], transfers, maxIdleMs }),
+        h.transport,
+        h.observer,
+        openCaptureFeed,
+      );
+      await stopAfter(run, 300);
+      const [planned] = h.planned;
+      assert.equal(planned.session.requests.length, 1);
+      assert.deepEqual(planned.partDelaysUs, [delaysUs]);
+    });
+  }
+
+  it('a part stamped years ahead (a clock glitch) is due no later than what was read and the read-ahead', async () => {
+    const glitched = lineProtocolCapture(
+      join(dir, 'glitched.pcap'),
+      7000,
+      [
+        ['r1\n', undefined],
+        ['r2\n', undefined],
+        ['r3\n', 'ok\n'],
+      ],
+      // Packet 5 is r2 (after the handshake, r1 and its ACK).
+      { pauseUs: 5_000_000, glitch: { packet: 5, aheadUs: 20 * 365 * 86_400 * 1e6 } },
+    );
+    const h = harness();
+    const transfers = [{ sourcePort: 7000, target: { ip: '127.0.0.1', port: 9 } }];
+    const run = new ReplayRun(
+      options({ captures: [await glitched], transfers }),
+      h.transport,
+      h.observer,
+      openCaptureFeed,
+    );
+    await stopAfter(run, 300);
+    const [planned] = h.planned;
+    assert.equal(planned.session.requests[0].parts.length, 1, 'r2 and r3 are one part');
+    const [[delayUs]] = planned.partDelaysUs;
+    assert.ok(
+      delayUs > 5e6 && delayUs < 15e6,
+      `the part is due ${delayUs} µs after the first, not in 20 years`,
+    );
   });
 });

@@ -18,6 +18,7 @@ export function plannedSession(
     target: { ip: '127.0.0.1', port: targetPort },
     startUs: 0,
     requestOffsetsUs: session.requests.map((r) => r.offsetUs),
+    partDelaysUs: session.requests.map((r) => r.parts.map(([, sinceUs]) => sinceUs)),
     inputEnded: true,
     ...over,
   };
