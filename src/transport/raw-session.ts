@@ -74,6 +74,7 @@ export class RawSession implements SessionDriver {
       session: this.planned.session,
       requests: this.released,
       requestOffsetsUs: this.zeroOffsets,
+      partDelaysUs: this.planned.partDelaysUs,
       inputEnded: false,
       options: { ...this.host.engineOptions, speed: this.env.speed() },
     });
@@ -164,7 +165,7 @@ export class RawSession implements SessionDriver {
           this.arm(action.atUs);
           break;
         case 'request-sent':
-          this.requestSent(action.index, action.atUs, action.bytes);
+          this.requestSent(action.index, action.atUs, action.bytes, action.pausedUs);
           break;
         case 'response':
           this.responseOver(action.index, action.firstUs, action.lastUs, action.bytes);
@@ -179,12 +180,14 @@ export class RawSession implements SessionDriver {
     }
   }
 
-  private requestSent(index: number, atUs: number, bytes: number): void {
+  private requestSent(index: number, atUs: number, bytes: number, pausedUs: number): void {
     const sentMs = atUs / 1000;
     this.sentAtUs[index] = atUs;
     const request = this.released[index];
     const http = request ? parseHttpRequestLine(request.data) : undefined;
-    const scheduledMs = Math.min(sentMs, Math.max(this.dueMs[index] ?? sentMs, this.readyMs));
+    // The pauses between a request's parts are the capture's, not lag: the schedule moves with them.
+    const dueMs = (this.dueMs[index] ?? sentMs) + pausedUs / 1000;
+    const scheduledMs = Math.min(sentMs, Math.max(dueMs, this.readyMs + pausedUs / 1000));
     this.env.observer.requestSent(this.planned, {
       index,
       scheduledMs,

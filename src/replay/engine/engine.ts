@@ -46,6 +46,10 @@
  *   request is the client's last (nothing follows a FIN), so its FIN does not wait for inputEnded.
  * - Ending: RST at the highest acknowledged seq (what Linux accepts, RFC 5961), and also at the
  *   highest sent seq when they differ, unless the target already reset the connection.
+ * - A request the captured client sent in parts (CapturedRequest.parts): its first part is
+ *   released when the request is, each later one at its delay after that (../request-parts.ts);
+ *   nothing after it (the next request, our FIN) goes before its last part. 'request-sent' is
+ *   reported once the last part went, so latency counts from the request's last byte.
  * - Session timeout: counts only while the target owes us something (an ACK, window space, a
  *   greeting, an expected response), from its last progress; waiting for a request's offset never times out.
  * - Zero window: nothing new is sent; a probe (empty ACK at snd.una - 1) goes on the persist
@@ -63,10 +67,11 @@ import { TcpFlag, type TcpOptions } from '../../packet/view.ts';
 import { parseHttpRequestLine } from '../../report/http.ts';
 import type { SessionOutcome } from '../../report/outcome.ts';
 import { continuationOf, continuationReason } from '../continuation.ts';
+import { partCount, partDelayUs, partEnd } from '../request-parts.ts';
 import { answerExpected } from '../response-quiet.ts';
 import { ControlBlock, MAX_WINDOW_FIELD, MAX_WINDOW_SCALE } from './control-block.ts';
 import { initialRtoUs, resolveEngineOptions, responseQuietUs } from './options.ts';
-import type { ReleasedRequest } from './outgoing.ts';
+import { type ReleasedRequest, wholeReleased } from './outgoing.ts';
 import { ResponseWatch } from './response-watch.ts';
 import { RttEstimator } from './rtt.ts';
 import { TimestampClock } from './timestamps.ts';
@@ -108,6 +113,7 @@ export class SessionEngine {
   /** The requests to replay (EngineInput.requests); may grow until inputEnded. */
   private readonly requests: readonly CapturedRequest[];
   private readonly requestOffsetsUs: readonly number[] | undefined;
+  private readonly partDelaysUs: ReadonlyArray<readonly number[]> | undefined;
   /** The options our SYNs carry (captured, or MSS only for a made-up handshake), and their window. */
   private readonly synOptions: TcpOptions;
   private readonly synWindow: number;
@@ -132,6 +138,8 @@ export class SessionEngine {
   private nextRequest = 0;
   /** The last request released (requests the capture holds no byte of are never released). */
   private lastReleased: CapturedRequest | undefined;
+  /** The request sent in parts whose later parts are not all released yet, on this connection. */
+  private sendingParts: PartsInProgress | undefined;
   private reportedThrough = -1;
   /** Last time the target moved forward (or we started waiting on it): the session timeout counts from here. */
   private lastProgressUs = 0;
@@ -154,6 +162,7 @@ export class SessionEngine {
     this.session = input.session;
     this.requests = input.requests ?? input.session.requests;
     this.requestOffsetsUs = input.requestOffsetsUs;
+    this.partDelaysUs = input.partDelaysUs;
     this.skipUncaptured();
     this.noMoreInput = input.inputEnded ?? true;
     const handshake = input.session.handshake;
@@ -233,6 +242,7 @@ export class SessionEngine {
   settled(nowUs: number): boolean {
     return (
       this.stateValue === 'established' &&
+      this.sendingParts === undefined &&
       this.nextRequest >= this.requests.length &&
       this.tcb.allDataAcked &&
       this.responseOver(nowUs)
@@ -400,7 +410,8 @@ export class SessionEngine {
   /** The target closed (FIN) or reset the connection. */
   private onTargetClose(nowUs: number, how: 'fin' | 'rst'): void {
     this.lastClose = how;
-    const delivered = this.tcb.allDataAcked && this.nextRequest >= this.requests.length;
+    const delivered =
+      this.tcb.allDataAcked && this.nextRequest >= this.requests.length && this.sendingParts === undefined;
     const response = this.response;
     if (this.stateValue === 'half-closed' && response.index !== undefined && !response.answered) {
       // The target closed on our half-close without the answer the captured client read after it.
@@ -456,6 +467,7 @@ export class SessionEngine {
   private connect(nowUs: number, iss: number): void {
     this.stateValue = 'syn-sent';
     this.tcb = new ControlBlock(iss);
+    this.sendingParts = undefined;
     this.lastProgressUs = nowUs;
     this.sendSyn(nowUs);
   }
@@ -516,7 +528,7 @@ export class SessionEngine {
 
   private releaseRequests(nowUs: number): void {
     const requests = this.requests;
-    while (this.stateValue === 'established') {
+    while (this.stateValue === 'established' && this.releaseParts(nowUs)) {
       this.skipUncaptured();
       if (this.nextRequest >= requests.length) return;
       if (nowUs < this.dueUs(this.nextRequest)) return;
@@ -532,9 +544,31 @@ export class SessionEngine {
         request.index,
         answerExpected(request, () => parseHttpRequestLine(request.data)),
       );
-      const released = this.tcb.stream.release(request.index, request.data);
-      if (released.start === released.end) this.onRequestSent(nowUs, released);
+      const released = this.tcb.stream.release(request.index, request.data, partEnd(request, 0));
+      if (partCount(request) > 1) this.sendingParts = { request, released, next: 1, firstUs: nowUs };
+      else if (released.start === released.end) this.onRequestSent(nowUs, released);
     }
+  }
+
+  /** Releases the parts of the request in progress whose time has come; true once none is left. */
+  private releaseParts(nowUs: number): boolean {
+    const sending = this.sendingParts;
+    if (sending === undefined) return true;
+    const { request, released } = sending;
+    const parts = partCount(request);
+    while (sending.next < parts && nowUs >= this.partDueUs(sending)) sending.next++;
+    this.tcb.stream.extend(released, partEnd(request, sending.next - 1));
+    if (sending.next < parts) return false;
+    this.sendingParts = undefined;
+    released.pausedUs = nowUs - sending.firstUs;
+    // Its last bytes all went already (a last part that adds none): sendData will not report it.
+    if (released.end <= this.tcb.sndMax - 1) this.onRequestSent(nowUs, released);
+    return true;
+  }
+
+  private partDueUs(sending: PartsInProgress): number {
+    const delaysUs = this.partDelaysUs?.[sending.request.index];
+    return sending.firstUs + partDelayUs(sending.request, delaysUs, sending.next, this.options.speed);
   }
 
   /**
@@ -562,7 +596,7 @@ export class SessionEngine {
       tcb.sndNxt += length;
       tcb.sndMax = Math.max(tcb.sndMax, tcb.sndNxt);
       tcb.rtxAtUs ??= nowUs + this.rtt.rtoUs(tcb.backoff);
-      if (last) this.onRequestSent(nowUs, chunk.request);
+      if (last && wholeReleased(chunk.request)) this.onRequestSent(nowUs, chunk.request);
     }
   }
 
@@ -572,7 +606,15 @@ export class SessionEngine {
     this.reportedThrough = request.index;
     const { index } = request;
     const bytes = request.data.length;
-    this.actions.push({ kind: 'request-sent', index, atUs: nowUs, scheduledUs: this.dueUs(index), bytes });
+    const scheduledUs = this.dueUs(index);
+    this.actions.push({
+      kind: 'request-sent',
+      index,
+      atUs: nowUs,
+      scheduledUs,
+      bytes,
+      pausedUs: request.pausedUs,
+    });
   }
 
   private sendFinIfDue(nowUs: number): void {
@@ -588,7 +630,7 @@ export class SessionEngine {
    */
   private closeIfDue(nowUs: number): void {
     const tcb = this.tcb;
-    if (this.nextRequest < this.requests.length || !tcb.allDataAcked) return;
+    if (this.nextRequest < this.requests.length || this.sendingParts || !tcb.allDataAcked) return;
     const halfClose = this.lastReleased?.halfClosed === true;
     if (!halfClose) {
       if (!this.noMoreInput || !this.responseOver(nowUs)) return;
@@ -750,7 +792,8 @@ export class SessionEngine {
     if (tcb.sndUna < tcb.sndMax || tcb.unsentData) return true;
     const requestReady = this.nextRequest < this.requests.length;
     if (this.greetingWait && this.greetingBytes === 0 && requestReady && this.greetingExpected) return true;
-    return this.response.index !== undefined && !this.response.answered;
+    // Between the parts of a request, the target owes no answer yet.
+    return this.sendingParts === undefined && this.response.index !== undefined && !this.response.answered;
   }
 
   /** The earliest time something may change; conditions already true at `nowUs` were acted on. */
@@ -764,6 +807,7 @@ export class SessionEngine {
     if (this.waitingOnTarget()) at = later(at, this.lastProgressUs + this.options.sessionTimeoutUs, nowUs);
     const halfClosed = this.stateValue === 'half-closed';
     if (this.stateValue !== 'established' && !halfClosed) return at;
+    if (this.sendingParts) at = later(at, this.partDueUs(this.sendingParts), nowUs);
     const moreRequests = this.nextRequest < this.requests.length;
     if (moreRequests) at = later(at, this.dueUs(this.nextRequest), nowUs);
     const mayEnd = moreRequests || this.noMoreInput || halfClosed;
@@ -807,6 +851,14 @@ export class SessionEngine {
   private ignore(reason: IgnoreReason): void {
     this.stats.ignored[reason] = (this.stats.ignored[reason] ?? 0) + 1;
   }
+}
+
+/** A request sent in parts, released up to (not including) part `next`; part 0 went at `firstUs`. */
+interface PartsInProgress {
+  request: CapturedRequest;
+  released: ReleasedRequest;
+  next: number;
+  firstUs: number;
 }
 
 function initialSeq(session: CapturedSession): number {

@@ -1,6 +1,6 @@
 /**
  * The client bytes released on the current connection: the released requests' data laid end to
- * end. Offsets count data bytes from the first byte after the SYN. Requests whose bytes are all
+ * end (of a request sent in parts, the parts due so far). Offsets count data bytes from the first byte after the SYN. Requests whose bytes are all
  * acknowledged are forgotten, so the queue holds only what may still be sent or sent again.
  */
 export interface ReleasedRequest {
@@ -8,6 +8,17 @@ export interface ReleasedRequest {
   start: number;
   end: number;
   data: Buffer;
+  /** From the release of its first part to that of its last (0 for a request sent at once). */
+  pausedUs: number;
+}
+
+/** Every byte of the request is released (a request sent in parts is not until its last part). */
+export function wholeReleased(request: ReleasedRequest): boolean {
+  return request.end - request.start === request.data.length;
+}
+
+function unacknowledged(request: ReleasedRequest, acked: number): boolean {
+  return request.end > acked || !wholeReleased(request);
 }
 
 export class OutgoingStream {
@@ -15,11 +26,19 @@ export class OutgoingStream {
   /** Offset after the last released byte. */
   end = 0;
 
-  release(index: number, data: Buffer): ReleasedRequest {
-    const request = { index, start: this.end, end: this.end + data.length, data };
+  /** Releases the request's first `length` bytes (all by default); `extend` releases more. */
+  release(index: number, data: Buffer, length = data.length): ReleasedRequest {
+    const request = { index, start: this.end, end: this.end + length, data, pausedUs: 0 };
     this.queue.push(request);
     this.end = request.end;
     return request;
+  }
+
+  /** Releases the bytes of the last released request up to `length` from its start. */
+  extend(request: ReleasedRequest, length: number): void {
+    if (this.queue.at(-1) !== request) throw new Error('engine: only the last released request can grow');
+    request.end = request.start + length;
+    this.end = request.end;
   }
 
   /** Up to `max` bytes from `from`, never across the end of a request. */
@@ -33,16 +52,16 @@ export class OutgoingStream {
     return undefined;
   }
 
-  /** Forgets requests whose bytes all lie below `acked`. */
+  /** Forgets requests whose bytes were all released and all lie below `acked`. */
   acknowledge(acked: number): void {
     let drop = 0;
-    while (drop < this.queue.length && this.queue[drop].end <= acked) drop++;
+    while (drop < this.queue.length && !unacknowledged(this.queue[drop], acked)) drop++;
     if (drop > 0) this.queue.splice(0, drop);
   }
 
-  /** Index of the first released request not wholly acknowledged, if any. */
+  /** Index of the first released request not wholly released and acknowledged, if any. */
   firstUnacknowledged(acked: number): number | undefined {
-    return this.queue.find((request) => request.end > acked)?.index;
+    return this.queue.find((request) => unacknowledged(request, acked))?.index;
   }
 
   reset(): void {
