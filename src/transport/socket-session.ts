@@ -8,8 +8,10 @@
  * before the first request, as a response is. A response is over when its HTTP framing says so
  * or, for other protocols, when no new byte arrived for about one captured RTT (scaled by the
  * speed).
- * Latency is measured from the moment a request was written to its first and last response
- * byte. The session ends with exactly one outcome.
+ * A request the captured client sent in parts, pausing between them, is written in the same parts,
+ * each its captured delay after the first (../replay/request-parts.ts); nothing else goes until
+ * its last part has. Latency is measured from the moment a request's last byte was written to its
+ * first and last response byte. The session ends with exactly one outcome.
  *
  * When the target closes or resets the connection with requests left (an idle keep-alive timeout,
  * a request limit), the session reconnects as a client would, and a request that got no response
@@ -20,10 +22,11 @@
  */
 
 import net from 'node:net';
-import { nextToSend, requestsToSend } from '../flow/session.ts';
+import { type CapturedRequest, nextToSend, requestsToSend } from '../flow/session.ts';
 import { continuationOf, continuationReason } from '../replay/continuation.ts';
 import type { SessionEnv } from '../replay/observer.ts';
 import { endpointText, type PlannedSession, type SessionDriver } from '../replay/plan.ts';
+import { partBytes, partCount, partDelayUs } from '../replay/request-parts.ts';
 import {
   answerExpected,
   capturedResponseEndUs,
@@ -75,7 +78,14 @@ function httpResponsePending(flight: InFlight): boolean {
 }
 
 interface InFlight {
+  /** Reported as sent once its last part was first written (its times are final then). */
   sent: SentRequest;
+  /** The request's parts (1 when sent at once), those written so far, and when the first was. */
+  parts: number;
+  partsWritten: number;
+  firstPartMs: number;
+  /** Reported to the observer as sent. */
+  reported: boolean;
   framing: HttpResponseFraming;
   /** What the framing said after the latest response byte. */
   framingState: FramingState;
@@ -101,6 +111,8 @@ export class SocketSession implements SessionDriver {
    */
   private readySinceMs: number | undefined;
   private quietTimer: NodeJS.Timeout | undefined;
+  /** Wakes the session for the next part of a request sent in parts. */
+  private partTimer: NodeJS.Timeout | undefined;
   /** The session timeout's timer: armed once, and checked against `awaitingSinceMs` when it fires. */
   private answerTimer: NodeJS.Timeout | undefined;
   /** What the session waits for from the target: the connection, its greeting, or the response to request n. */
@@ -204,6 +216,8 @@ export class SocketSession implements SessionDriver {
   private pump(): void {
     this.skipUncaptured();
     if (this.phase !== 'open') return;
+    // A request sent in parts: its last part comes first (its timer pumps again).
+    if (this.inFlight && this.inFlight.partsWritten < this.inFlight.parts) return;
     const previousOver = !this.inFlight || this.inFlight.complete || this.options.noWait;
     if (!previousOver) return;
     const resend = this.resend;
@@ -305,16 +319,13 @@ export class SocketSession implements SessionDriver {
       http,
       ...(unansweredInCapture(this.planned.session, expectsAnswer) ? { unansweredInCapture: true } : {}),
     };
-    this.socket.write(request.data);
-    if (request.halfClosed && index === this.requests.length - 1) {
-      this.socket.end();
-      this.halfClosedSent = true;
-    }
     this.sentOnConnection++;
-    this.env.observer.requestSent(this.planned, sent);
-    this.env.observer.bytes(this.planned, request.data.length, 0, nowMs);
-    this.inFlight = {
+    const flight: InFlight = {
       sent,
+      parts: partCount(request),
+      partsWritten: 0,
+      firstPartMs: nowMs,
+      reported: false,
       framing: owing ?? new HttpResponseFraming(...methods),
       framingState: owing ? owing.expect(...methods) : 'incomplete',
       complete: !expectsAnswer,
@@ -322,19 +333,62 @@ export class SocketSession implements SessionDriver {
       firstByteMs: undefined,
       lastByteMs: undefined,
     };
-    if (expectsAnswer && !this.options.noWait) this.awaitTarget(index, nowMs);
-    else this.awaiting = undefined;
+    this.inFlight = flight;
+    this.writeDueParts(flight);
   }
 
-  /** A request whose connection closed before any answer, written again on the new one. */
+  /** A request whose connection closed before any answer (or before its last part), written again on the new one. */
   private sendAgain(flight: InFlight, nowMs: number): void {
     this.resend = undefined;
-    const data = this.requests[flight.sent.index].data;
-    this.socket.write(data);
     this.sentOnConnection++;
-    this.env.observer.bytes(this.planned, data.length, 0, nowMs);
     this.inFlight = flight;
-    if (!this.options.noWait) this.awaitTarget(flight.sent.index, nowMs);
+    flight.partsWritten = 0;
+    flight.firstPartMs = nowMs;
+    this.writeDueParts(flight);
+  }
+
+  /** Writes the flight's parts whose time has come; after the last, the request is sent. */
+  private writeDueParts(flight: InFlight): void {
+    const index = flight.sent.index;
+    const request = this.requests[index];
+    const delaysUs = this.planned.partDelaysUs[index];
+    const nowMs = this.env.nowMs();
+    while (flight.partsWritten < flight.parts) {
+      const part = flight.partsWritten;
+      if (part > 0) {
+        const dueMs = flight.firstPartMs + partDelayUs(request, delaysUs, part, this.env.speed()) / 1000;
+        if (nowMs < dueMs) {
+          this.partTimer = setTimeout(() => {
+            this.partTimer = undefined;
+            if (this.phase !== 'done' && this.inFlight === flight) this.writeDueParts(flight);
+          }, dueMs - nowMs);
+          return;
+        }
+      }
+      const bytes = partBytes(request, part);
+      this.socket.write(bytes);
+      flight.partsWritten++;
+      this.env.observer.bytes(this.planned, bytes.length, 0, nowMs);
+    }
+    this.requestWritten(flight, request, nowMs);
+  }
+
+  private requestWritten(flight: InFlight, request: CapturedRequest, nowMs: number): void {
+    const sent = flight.sent;
+    if (request.halfClosed && sent.index === this.requests.length - 1) {
+      this.socket.end();
+      this.halfClosedSent = true;
+    }
+    if (!flight.reported) {
+      flight.reported = true;
+      // The pauses between parts are the capture's, not lag: the schedule moves with them.
+      sent.scheduledMs += nowMs - flight.firstPartMs;
+      sent.sentMs = nowMs;
+      this.env.observer.requestSent(this.planned, sent);
+    }
+    if (!flight.complete && !this.options.noWait) this.awaitTarget(sent.index, nowMs);
+    else this.awaiting = undefined;
+    if (flight.parts > 1) this.pump();
   }
 
   private onData(chunk: Buffer): void {
@@ -379,7 +433,7 @@ export class SocketSession implements SessionDriver {
   private shortResponseWaitMs(flight: InFlight): number {
     const captured = this.requests[flight.sent.index];
     if (captured === undefined || flight.responseBytes >= captured.responseBytes) return 0;
-    const endMs = flight.sent.sentMs + capturedResponseEndUs(captured, this.options.responseQuiet) / 1000;
+    const endMs = flight.firstPartMs + capturedResponseEndUs(captured, this.options.responseQuiet) / 1000;
     return endMs - this.env.nowMs();
   }
 
@@ -453,6 +507,8 @@ export class SocketSession implements SessionDriver {
     this.targetEnded = true;
     this.connectionDone = true;
     const flight = this.inFlight;
+    clearTimeout(this.partTimer);
+    const midRequest = flight !== undefined && flight.partsWritten < flight.parts;
     if (flight && !flight.complete && httpResponsePending(flight)) {
       this.answerInFlight();
       this.endLost(
@@ -468,10 +524,14 @@ export class SocketSession implements SessionDriver {
       else this.finish('completed');
       return;
     }
-    if (flight && !flight.complete && flight.responseBytes === 0 && !this.options.noWait) {
+    if (flight && (midRequest || (!flight.complete && flight.responseBytes === 0 && !this.options.noWait))) {
       if (this.sentOnConnection === 1) {
         this.answerInFlight();
-        this.endLost(`without answering request ${flight.sent.index}`);
+        this.endLost(
+          midRequest
+            ? `while request ${flight.sent.index} was sent in parts (${flight.partsWritten} of ${flight.parts} written)`
+            : `without answering request ${flight.sent.index}`,
+        );
         return;
       }
       this.resend = flight;
@@ -560,6 +620,7 @@ export class SocketSession implements SessionDriver {
     this.phase = 'done';
     this.awaiting = undefined;
     clearTimeout(this.answerTimer);
+    clearTimeout(this.partTimer);
     this.clearQuiet();
     this.answerInFlight();
     if (outcome !== 'completed') this.socket.destroy();

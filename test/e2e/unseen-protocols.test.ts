@@ -2,7 +2,7 @@
  * Recordings of clients the other tests have not seen, made with `reprise record -i lo` itself and
  * replayed over the socket transport against the same kind of server on loopback: a client that
  * half-closes (shutdown(SHUT_WR)) and then reads, an HTTP upload the server refuses before its body
- * is over, and TLS. Each checks what a user reads in the report against what the target saw.
+ * is over, TLS, and a client that sends readings with pauses and no answer in between. Each checks what a user reads in the report against what the target saw.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -264,6 +264,67 @@ describe('socket replay of recordings of unseen clients', { skip }, () => {
       const { report } = await replay(replayConfig([file], server.port, server.port), capturedOutput());
       assert.equal(report.totals.sessions.completed, 2);
       assert.equal(report.totals.bytes.received, 2 * line.length, 'what the target sent');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a client that sends readings with pauses and no answer between them is replayed with the same pauses', async () => {
+    // Like `mosquitto_pub -l` or a metrics agent: each reading its own write, the server silent
+    // until the last one. Replayed as one burst, the readings reached the target 0 ms apart.
+    const arrivals: Array<{ ms: number; text: string }> = [];
+    const server: ListeningServer = await listenForTest(
+      net.createServer((socket) => {
+        let got = '';
+        socket.on('data', (d: Buffer) => {
+          arrivals.push({ ms: performance.now(), text: d.toString() });
+          got += d.toString();
+          if (got.endsWith('reading 3\n')) socket.write('stored 3\n');
+        });
+        socket.on('error', () => {});
+      }),
+    );
+    try {
+      const file = join(dir.path, 'readings.pcap');
+      await recordLoopback(file, server.port, async () => {
+        const client = net.connect(server.port, '127.0.0.1');
+        await once(client, 'connect');
+        for (const n of [1, 2, 3]) {
+          if (n > 1) await sleep(400);
+          client.write(`reading ${n}\n`);
+        }
+        await once(client, 'data');
+        client.end();
+        await once(client, 'close');
+      });
+      const [captured] = await capturedSessions(file);
+      assert.equal(captured?.requests.length, 1, 'one request: the server said nothing in between');
+      assert.equal(captured.requests[0].parts.length, 2, 'sent in three parts');
+
+      arrivals.length = 0;
+      const { report } = await replay(
+        replayConfig([file], server.port, server.port, { speed: 1 }),
+        capturedOutput(),
+      );
+      const [session] = report.sessions;
+      assert.equal(session?.outcome, 'completed', session?.reason);
+      assert.deepEqual(
+        arrivals.map((a) => a.text),
+        ['reading 1\n', 'reading 2\n', 'reading 3\n'],
+      );
+      const apart = arrivals.slice(1).map((a, i) => a.ms - arrivals[i].ms);
+      assert.ok(
+        apart.every((ms) => ms >= 350 && ms < 1_500),
+        `readings ${apart.map((ms) => ms.toFixed(0)).join(', ')} ms apart, as captured (400)`,
+      );
+      const [request] = session.requests;
+      assert.equal(request.responseBytes, 9);
+      assert.ok(
+        (request.firstByteMs ?? 1e9) < 200,
+        `latency ${request.firstByteMs} ms from the last reading`,
+      );
+      const lagMs = (request.sentMs ?? 0) - (request.scheduledMs ?? 0);
+      assert.ok(lagMs < 200, `send lag ${lagMs} ms: the pauses are not lag`);
     } finally {
       await server.close();
     }

@@ -1,6 +1,7 @@
 /**
- * A SessionEnv for driving one transport session in a test: a real ReplayClock (speed 1) over a
- * wall clock the test moves by hand, and an observer that keeps what the session reported.
+ * A SessionEnv for driving one transport session in a test: a real ReplayClock (speed 1 unless
+ * told) over a wall clock the test moves by hand (or the real one), and an observer that keeps
+ * what the session reported.
  */
 import assert from 'node:assert/strict';
 import { ReplayClock } from '../../src/replay/clock.ts';
@@ -18,11 +19,16 @@ export interface ManualEnv {
   due: Array<{ us: number; run: () => void }>;
 }
 
-/** `allowFuture`: what the session schedules (env.at) is kept in `due`, not refused. */
-export function manualEnv({ allowFuture = false } = {}): ManualEnv {
+/**
+ * `allowFuture`: what the session schedules (env.at) is kept in `due`, not refused. `realTime`:
+ * the clock is the real one (setNow does nothing), and what is scheduled runs when due.
+ */
+export function manualEnv({ allowFuture = false, realTime = false, speed = 1 } = {}): ManualEnv {
   const due: Array<{ us: number; run: () => void }> = [];
+  const startMs = performance.now();
   let wallMs = 0;
-  const clock = new ReplayClock(() => wallMs, 1);
+  const now = realTime ? () => performance.now() - startMs : () => wallMs;
+  const clock = new ReplayClock(now, speed);
   const sent: SentRequest[] = [];
   const answered: AnsweredRequest[] = [];
   let onEnd: (end: SessionEnd) => void = () => {};
@@ -40,10 +46,11 @@ export function manualEnv({ allowFuture = false } = {}): ManualEnv {
     sessionEnded: (_p, end) => onEnd(end),
   };
   const env: SessionEnv = {
-    nowMs: () => wallMs,
+    nowMs: now,
     at: (us, run) => {
-      if (!allowFuture) assert.fail('nothing here is due in the future');
-      due.push({ us, run });
+      if (realTime) setTimeout(run, Math.max(0, clock.delayMs(us)));
+      else if (!allowFuture) assert.fail('nothing here is due in the future');
+      else due.push({ us, run });
     },
     lateMs: (us) => clock.lateMs(us),
     speed: () => clock.speed,

@@ -1,0 +1,84 @@
+/**
+ * The socket transport and a request the captured client sent in parts (three readings 300 ms
+ * apart, then the server's answer): against a real loopback server that notes when each byte came.
+ */
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { describe, it } from 'node:test';
+import { defaultSocketSessionOptions, SocketSession } from '../../src/transport/socket-session.ts';
+import { capturedSession } from '../engine/script.ts';
+import { listenForTest } from '../helpers/listen.ts';
+import { manualEnv } from './manual-env.ts';
+import { plannedSession } from './planned.ts';
+
+const READINGS = 'r1;r2;r3;';
+
+/** Notes when each chunk arrived (ms after the first); answers `ok` once every reading is in. */
+function readingsServer() {
+  const arrivals: Array<[number, string]> = [];
+  let firstMs: number | undefined;
+  const server = net.createServer((socket) => {
+    let got = '';
+    socket.on('data', (d: Buffer) => {
+      const now = performance.now();
+      firstMs ??= now;
+      arrivals.push([now - firstMs, d.toString()]);
+      got += d.toString();
+      if (got === READINGS) socket.write('ok\n');
+    });
+    socket.on('error', () => {});
+  });
+  return { server, arrivals };
+}
+
+async function replay(speed: number) {
+  const target = readingsServer();
+  const server = await listenForTest(target.server);
+  const session = capturedSession([
+    {
+      data: READINGS,
+      responseBytes: 3,
+      parts: [
+        [3, 300_000],
+        [6, 600_000],
+      ],
+    },
+  ]);
+  const { env, sent, answered, ended } = manualEnv({ realTime: true, speed });
+  const driver = new SocketSession(plannedSession(session, server.port), env, defaultSocketSessionOptions);
+  try {
+    const end = await ended;
+    return { end, sent, answered, arrivals: target.arrivals };
+  } finally {
+    driver.stop();
+    await server.close();
+  }
+}
+
+describe('socket transport: a request sent in parts', () => {
+  it('writes each part at its captured delay after the first, and measures latency from the last', async () => {
+    const { end, sent, answered, arrivals } = await replay(1);
+    assert.equal(end.outcome, 'completed', end.reason);
+    assert.deepEqual(
+      arrivals.map(([, text]) => text),
+      ['r1;', 'r2;', 'r3;'],
+    );
+    const [, second, third] = arrivals.map(([ms]) => ms);
+    assert.ok(second >= 290 && second < 1_000, `second part ${second} ms after the first`);
+    assert.ok(third >= 590 && third < 1_500, `third part ${third} ms after the first`);
+    assert.equal(sent.length, 1);
+    assert.ok(sent[0].sentMs - sent[0].scheduledMs < 100, 'the pauses are not send lag');
+    assert.equal(answered.length, 1);
+    assert.ok(
+      answered[0].firstByteMs < 100,
+      `latency ${answered[0].firstByteMs} ms counts from the last part`,
+    );
+  });
+
+  it('writes the parts back to back at --speed max', async () => {
+    const { end, arrivals } = await replay(Number.POSITIVE_INFINITY);
+    assert.equal(end.outcome, 'completed', end.reason);
+    assert.equal(arrivals.map(([, text]) => text).join(''), READINGS);
+    assert.ok(arrivals.at(-1)![0] < 100, 'no pause kept');
+  });
+});
