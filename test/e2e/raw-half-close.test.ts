@@ -6,24 +6,13 @@
  * and complete well before the session timeout.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { REPRISE } from '../helpers/capture-hosts.ts';
 import { capturedSessions } from '../helpers/captured.ts';
-import {
-  ASSIST_IP,
-  buildTestHosts,
-  finished,
-  skipWithoutNetns,
-  TARGET_IP,
-  type TestHosts,
-  waitForOutput,
-} from '../helpers/netns.ts';
-import { runReplay, startIntercept } from './raw-harness.ts';
+import { ASSIST_IP, buildTestHosts, skipWithoutNetns, TARGET_IP, type TestHosts } from '../helpers/netns.ts';
+import { recordClientOnTarget, runReplay, startIntercept, startScriptServer } from './raw-harness.ts';
 
 const skip = skipWithoutNetns('raw replay of a half-closing client');
 const PORT = 9000;
@@ -78,36 +67,19 @@ describe('raw replay of a client that half-closes before the answer', { skip, ti
   it('sends the FIN first, gets the end-of-input answer and completes well before the session timeout', async (t) => {
     hosts = buildTestHosts('halfclose');
     dir = mkdtempSync(join(tmpdir(), 'rp-halfclose-'));
-    const server = hosts.spawn(hosts.target, process.execPath, ['-e', SORT_SERVER]);
-    let served = '';
-    server.stdout?.on('data', (d: Buffer) => {
-      served += d.toString();
-    });
-    await waitForOutput(server, `listening on ${PORT}`);
+    const server = await startScriptServer(hosts, SORT_SERVER, PORT);
 
     const capture = join(dir, 'half-close.pcap');
-    const recorder = hosts.spawn(hosts.target, process.execPath, [
-      REPRISE,
-      'record',
-      '--no-tui',
-      '-i',
-      'lo',
-      '-w',
-      capture,
-      `tcp port ${PORT}`,
-    ]);
-    await waitForOutput(recorder, /capturing on/, 30_000);
-    const client = await finished(hosts.spawn(hosts.target, process.execPath, ['-e', HALF_CLOSING_CLIENT]));
+    const client = await recordClientOnTarget(hosts, capture, PORT, HALF_CLOSING_CLIENT);
     assert.equal(client.stdout.trim(), `answer ${SORTED.length}`, client.stderr);
-    await sleep(500); // libpcap hands the last packets over
-    const recorded = once(recorder, 'close');
-    recorder.kill('SIGINT');
-    await recorded;
 
     const [captured] = await capturedSessions(capture);
     assert.equal(captured?.bytesFromServer, SORTED.length, 'the capture holds the answer');
     assert.equal(captured.requests.at(-1)?.halfClosed, true, 'the capture shows the FIN before the answer');
-    const connectionsBefore = served.split('\n').filter((l) => l.startsWith('{')).length;
+    const connectionsBefore = server
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{')).length;
 
     await startIntercept(hosts, hosts.assist, `tcp and src port ${PORT}`);
     const started = Date.now();
@@ -132,7 +104,8 @@ describe('raw replay of a client that half-closes before the answer', { skip, ti
     );
     assert.ok(elapsedMs < (SESSION_TIMEOUT_S * 1000) / 2, `replay took ${elapsedMs} ms`);
 
-    const replayed = served
+    const replayed = server
+      .output()
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .slice(connectionsBefore)

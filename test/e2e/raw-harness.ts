@@ -4,9 +4,11 @@
  * and tcpdump recording what the replay host sent.
  */
 import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { openCapture } from '../../src/capture/open.ts';
 import { LinkType } from '../../src/capture/record.ts';
@@ -315,4 +317,51 @@ export async function capturedHttpRequests(path: string, serverPort: number): Pr
 
 export function requestLines(requests: LoggedRequest[]): string[] {
   return requests.map((r) => `${r.method} ${r.url}`).sort();
+}
+
+/** A `node -e` server on the target host; resolves once it printed `listening on <port>`. */
+export async function startScriptServer(
+  hosts: TestHosts,
+  script: string,
+  port: number,
+): Promise<{ output: () => string }> {
+  const server = hosts.spawn(hosts.target, process.execPath, ['-e', script]);
+  let output = '';
+  server.stdout?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  await waitForOutput(server, `listening on ${port}`);
+  return { output: () => output };
+}
+
+/**
+ * Records `tcp port <port>` on the target host's loopback into `capture` with `reprise record`,
+ * while a `node -e` client runs there; resolves to what the client printed.
+ */
+export async function recordClientOnTarget(
+  hosts: TestHosts,
+  capture: string,
+  port: number,
+  clientScript: string,
+): Promise<{ stdout: string; stderr: string }> {
+  const recorder = hosts.spawn(hosts.target, process.execPath, [
+    REPRISE,
+    'record',
+    '--no-tui',
+    '-i',
+    'lo',
+    '-w',
+    capture,
+    `tcp port ${port}`,
+  ]);
+  try {
+    await waitForOutput(recorder, /capturing on/, 30_000);
+    const client = await finished(hosts.spawn(hosts.target, process.execPath, ['-e', clientScript]));
+    await sleep(500); // libpcap hands the last packets over
+    return client;
+  } finally {
+    const recorded = once(recorder, 'close');
+    recorder.kill('SIGINT');
+    await recorded;
+  }
 }

@@ -6,24 +6,13 @@
  * the answer's latency from the last reading.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { REPRISE } from '../helpers/capture-hosts.ts';
 import { capturedSessions } from '../helpers/captured.ts';
-import {
-  ASSIST_IP,
-  buildTestHosts,
-  finished,
-  skipWithoutNetns,
-  TARGET_IP,
-  type TestHosts,
-  waitForOutput,
-} from '../helpers/netns.ts';
-import { runReplay, startIntercept } from './raw-harness.ts';
+import { ASSIST_IP, buildTestHosts, skipWithoutNetns, TARGET_IP, type TestHosts } from '../helpers/netns.ts';
+import { recordClientOnTarget, runReplay, startIntercept, startScriptServer } from './raw-harness.ts';
 
 const skip = skipWithoutNetns('raw replay of a client that pauses mid-request');
 const PORT = 9001;
@@ -71,36 +60,19 @@ describe('raw replay of a client that pauses mid-request', { skip, timeout: 120_
   it('sends the readings as far apart as captured and measures latency from the last', async () => {
     hosts = buildTestHosts('parts');
     dir = mkdtempSync(join(tmpdir(), 'rp-parts-'));
-    const server = hosts.spawn(hosts.target, process.execPath, ['-e', READINGS_SERVER]);
-    let served = '';
-    server.stdout?.on('data', (d: Buffer) => {
-      served += d.toString();
-    });
-    await waitForOutput(server, `listening on ${PORT}`);
+    const server = await startScriptServer(hosts, READINGS_SERVER, PORT);
 
     const capture = join(dir, 'readings.pcap');
-    const recorder = hosts.spawn(hosts.target, process.execPath, [
-      REPRISE,
-      'record',
-      '--no-tui',
-      '-i',
-      'lo',
-      '-w',
-      capture,
-      `tcp port ${PORT}`,
-    ]);
-    await waitForOutput(recorder, /capturing on/, 30_000);
-    const client = await finished(hosts.spawn(hosts.target, process.execPath, ['-e', READINGS_CLIENT]));
+    const client = await recordClientOnTarget(hosts, capture, PORT, READINGS_CLIENT);
     assert.equal(client.stdout.trim(), 'done', client.stderr);
-    await sleep(500); // libpcap hands the last packets over
-    const recorded = once(recorder, 'close');
-    recorder.kill('SIGINT');
-    await recorded;
 
     const [captured] = await capturedSessions(capture);
     assert.equal(captured?.requests.length, 1, 'one request: the server said nothing in between');
     assert.equal(captured.requests[0].parts.length, 2, 'sent in three parts');
-    const arrivalsBefore = served.split('\n').filter((l) => l.startsWith('{')).length;
+    const arrivalsBefore = server
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{')).length;
 
     await startIntercept(hosts, hosts.assist, `tcp and src port ${PORT}`);
     const result = await runReplay(hosts, {
@@ -114,7 +86,8 @@ describe('raw replay of a client that pauses mid-request', { skip, timeout: 120_
     const [session] = result.report.sessions;
     assert.equal(session?.outcome, 'completed', `${session?.reason}; stderr: ${result.stderr}`);
 
-    const arrivals = served
+    const arrivals = server
+      .output()
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .slice(arrivalsBefore)
