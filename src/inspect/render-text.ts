@@ -48,7 +48,12 @@ export function renderTextLines(report: InspectReport): string[] {
       'server ports',
       tcp.serverPorts.map((p) => `${p.port} (${counted(p.sessions, 'session')})`).join(', ') || 'none',
     ],
-    ['requests', n(tcp.requests)],
+    [
+      'requests',
+      tcp.requestsInParts > 0
+        ? `${n(tcp.requests)} (${n(tcp.requestsInParts)} sent in parts)`
+        : n(tcp.requests),
+    ],
     ['bytes', `${n(tcp.bytesFromClients)} from clients, ${n(tcp.bytesFromServers)} from servers`],
     [
       'endings',

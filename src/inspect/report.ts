@@ -25,6 +25,8 @@ export interface InspectReport {
     sessionsWithoutSyn: number;
     serverPorts: Array<{ port: number; sessions: number }>;
     requests: number;
+    /** Requests the client sent in parts, pausing mid-request (CapturedRequest.parts): replay keeps the pauses. */
+    requestsInParts: number;
     bytesFromClients: number;
     bytesFromServers: number;
     endings: Record<SessionEnding, number>;
@@ -80,6 +82,7 @@ export class InspectCollector implements FlowSink {
   sessions = 0;
   sessionsWithSyn = 0;
   requests = 0;
+  requestsInParts = 0;
   bytesFromClients = 0;
   bytesFromServers = 0;
   retransmissions = 0;
@@ -98,6 +101,7 @@ export class InspectCollector implements FlowSink {
     this.sessions++;
     if (session.handshake.syn) this.sessionsWithSyn++;
     this.requests += session.requests.length;
+    for (const request of session.requests) if (request.parts.length > 0) this.requestsInParts++;
     this.bytesFromClients += session.bytesFromClient;
     this.bytesFromServers += session.bytesFromServer;
     this.retransmissions += session.retransmissions;
@@ -157,6 +161,7 @@ export function buildReport(file: string, flow: CaptureFlow, collector: InspectC
         .map(([port, sessions]) => ({ port, sessions }))
         .sort((a, b) => b.sessions - a.sessions || a.port - b.port),
       requests: collector.requests,
+      requestsInParts: collector.requestsInParts,
       bytesFromClients: collector.bytesFromClients,
       bytesFromServers: collector.bytesFromServers,
       endings: { ...collector.endings },

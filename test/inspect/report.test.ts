@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { inspectCapture } from '../../src/cli/inspect.ts';
 import { renderText } from '../../src/inspect/render-text.ts';
 import { CORPUS_FILES, corpusLacks } from '../helpers/corpus.ts';
+import { lineProtocolCapture } from '../helpers/line-capture.ts';
 
 const corpus = CORPUS_FILES;
 const scratch = mkdtempSync(join(tmpdir(), 'rp-report-'));
@@ -15,6 +16,22 @@ const scratch = mkdtempSync(join(tmpdir(), 'rp-report-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('inspect report', () => {
+  it('counts the requests a client sent in parts, pausing with no answer in between', async () => {
+    const exchanges: Array<[string, string | undefined]> = [
+      ['r1\n', undefined],
+      ['r2\n', 'ok\n'],
+    ];
+    const paused = await lineProtocolCapture(join(scratch, 'paused.pcap'), 7000, exchanges, {
+      pauseUs: 500_000,
+    });
+    const report = await inspectCapture(paused);
+    assert.equal(report.tcp.requests, 1);
+    assert.equal(report.tcp.requestsInParts, 1);
+    assert.match(renderText(report), /^requests\s{2,}1 \(1 sent in parts\)$/m);
+    const quick = await lineProtocolCapture(join(scratch, 'quick.pcap'), 7000, exchanges);
+    assert.equal((await inspectCapture(quick)).tcp.requestsInParts, 0);
+  });
+
   it('lists sessions with --sessions: roles, handshake, requests and ending', async () => {
     const report = await inspectCapture(join(corpus, 'zeek_tcp_missing-syn.pcap'), { sessions: true });
     const [row] = report.sessions ?? [];
