@@ -64,7 +64,7 @@ export class RequestSplitter implements StreamConsumer {
 
   /** The server sent `newBytes` (> 0) of payload not seen before: the open request (if any) is complete. */
   serverSent(newBytes: number, tsUs: number): void {
-    this.complete();
+    const completed = this.close();
     const answered = this.answered;
     if (answered === undefined) {
       // Without the handshake, server bytes first are more likely the end of an earlier response.
@@ -75,6 +75,9 @@ export class RequestSplitter implements StreamConsumer {
     answered.responseBytes += newBytes;
     answered.responseFirstUs ??= sinceRequest;
     answered.responseLastUs = Math.max(answered.responseLastUs ?? 0, sinceRequest);
+    // Told only now, its first answer bytes counted: a replay may send it at once, and reads the
+    // capture's answer to know whether to wait for one.
+    if (completed !== undefined) this.completed?.(this.session, completed);
   }
 
   /** The client's FIN: an open request (not answered yet) is one the client half-closed after. */
@@ -84,8 +87,14 @@ export class RequestSplitter implements StreamConsumer {
 
   /** Closes the open request: the server answered, or the session is over. */
   complete(): void {
+    const request = this.close();
+    if (request !== undefined) this.completed?.(this.session, request);
+  }
+
+  /** Closes the open request without telling the sink; returns it (undefined: none was open). */
+  private close(): CapturedRequest | undefined {
     const request = this.open;
-    if (request === undefined) return;
+    if (request === undefined) return undefined;
     this.open = undefined;
     const chunks = this.chunks;
     if (chunks !== undefined) {
@@ -96,7 +105,7 @@ export class RequestSplitter implements StreamConsumer {
     this.session.requests.push(request);
     this.answered = request;
     this.answeredTsUs = this.openTsUs;
-    this.completed?.(this.session, request);
+    return request;
   }
 
   private openAt(streamOffset: number, tsUs: number): CapturedRequest {

@@ -42,8 +42,8 @@ export interface CapturedRequest {
   parts: Array<[number, number]>;
   /**
    * Server payload bytes captured in reply (until the next request). This and responseFirstUs /
-   * responseLastUs keep growing after requestCompleted (emitted at the first answer byte) until
-   * the next request starts; they are final at sessionClosed.
+   * responseLastUs count the first answer segment at requestCompleted (emitted then), and keep
+   * growing until the next request starts; they are final at sessionClosed.
    */
   responseBytes: number;
   /** From the request's first segment to the first and last captured response byte (µs). */

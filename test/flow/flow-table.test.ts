@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ACK, exchange, FIN, PSH, RST, run, type Segment, SYN, text } from './hand-built.ts';
+import { FlowTable } from '../../src/flow/flow-table.ts';
+import { ACK, exchange, FIN, PSH, RST, run, type Segment, SYN, text, viewOf } from './hand-built.ts';
 
 describe('flow table: one clean session', () => {
   const out = run(exchange(1000, 5000, 'GET / HTTP/1.0\r\n\r\n', 'HTTP/1.0 200 OK\r\n\r\nhello'));
@@ -158,6 +159,15 @@ describe('flow table: reassembly', () => {
 });
 
 describe('flow table: sessions and requests', () => {
+  it('tells of a request the server answered with its first answer bytes already counted', () => {
+    // A replay may send the request from inside requestCompleted, and asks then whether to wait for an answer.
+    const seen: number[] = [];
+    const table = new FlowTable({ requestCompleted: (_s, request) => seen.push(request.responseBytes) });
+    for (const segment of exchange(1000, 5000, 'PING\n', 'PONG\n')) table.push(viewOf(segment));
+    table.end();
+    assert.deepEqual(seen, [5]);
+  });
+
   it('splits requests at server answers and keeps pipelined requests in one run', () => {
     const out = run([
       { from: 'client', flags: SYN, seq: 0, tsUs: 0 },
