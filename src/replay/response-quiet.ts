@@ -66,12 +66,13 @@ export function answerExpected(
 
 /**
  * The capture shows a request unanswered, and nothing says an answer was due (`expectsAnswer`,
- * from answerExpected, is false), in a session whose server did answer or greet: the target not
- * answering it either is as captured (a QUIT, a Postgres Terminate), not a loss. In a session
- * without any server payload captured (a one-sided capture) nothing tells, and an unanswered
- * request counts as lost.
+ * from answerExpected, is false), in a session whose server's side was captured (its SYN-ACK, a
+ * greeting or an answer): the target not answering it either is as captured (a QUIT, a Postgres
+ * Terminate, every line of a syslog client), not a loss. In a session without any of these (a
+ * one-sided capture) nothing tells, and an unanswered request counts as lost.
  */
 export function unansweredInCapture(session: CapturedSession, expectsAnswer: boolean): boolean {
   if (expectsAnswer) return false;
-  return session.greetingBytes > 0 || session.requests.some((r) => r.responseBytes > 0);
+  // A captured SYN-ACK shows the server's side was captured: a server that sent nothing sent nothing.
+  return session.handshake.synAck || session.greetingBytes > 0 || session.requests.some((r) => r.responseBytes > 0);
 }

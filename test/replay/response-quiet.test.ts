@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it, test } from 'node:test';
-import { capturedResponseEndUs, RESPONSE_QUIET, responseQuietUs } from '../../src/replay/response-quiet.ts';
+import {
+  capturedResponseEndUs,
+  RESPONSE_QUIET,
+  responseQuietUs,
+  unansweredInCapture,
+} from '../../src/replay/response-quiet.ts';
+import { capturedSession } from '../engine/script.ts';
 
 test('a response is over after the captured RTT scaled by the speed', () => {
   assert.equal(responseQuietUs(40_000, 1), 40_000);
@@ -42,5 +48,22 @@ describe('capturedResponseEndUs: how long a response shorter than the captured o
     assert.equal(capturedResponseEndUs(request(300, 300)), 0);
     assert.equal(capturedResponseEndUs(request()), 0);
     assert.equal(capturedResponseEndUs(request(0, 5_000_000)), 1_000_000);
+  });
+});
+
+describe('unansweredInCapture: a request the target need not answer, as in the capture', () => {
+  const oneWay = (synAck: boolean) =>
+    capturedSession([{ data: 'line 1\n', responseBytes: 0 }], { synAck, syn: synAck });
+
+  it('is so in a capture of both sides where the server never sent payload (syslog over TCP)', () => {
+    assert.equal(unansweredInCapture(oneWay(true), false), true);
+  });
+
+  it('is not so in a capture of the client side alone (no SYN-ACK, no server payload): nothing tells', () => {
+    assert.equal(unansweredInCapture(oneWay(false), false), false);
+  });
+
+  it('is never so when an answer is expected (HTTP, or the capture had one)', () => {
+    assert.equal(unansweredInCapture(oneWay(true), true), false);
   });
 });
