@@ -38,9 +38,14 @@ export class RequestSplitter implements StreamConsumer {
 
   bytes(streamOffset: number, length: number, data: Buffer | undefined, tsUs: number): void {
     const open = this.openAt(streamOffset, tsUs);
+    const parts = open.parts;
     if (this.presentBytes > 0 && tsUs - this.lastBytesTsUs >= PART_PAUSE_US) {
-      if (open.parts === NONE) open.parts = [];
-      open.parts.push([this.presentBytes, tsUs - this.openTsUs]);
+      if (parts === NONE) open.parts = [[this.presentBytes, tsUs - this.openTsUs]];
+      else parts.push([this.presentBytes, tsUs - this.openTsUs]);
+    } else if (parts.length > 0 && tsUs < this.openTsUs + parts[parts.length - 1][1]) {
+      // Bytes the client sent before the last part began, held behind a retransmission that
+      // filled a hole late: the pause was the network's, not the client's.
+      parts.pop();
     }
     if (!(tsUs <= this.lastBytesTsUs)) this.lastBytesTsUs = tsUs;
     this.presentBytes += length;

@@ -57,6 +57,20 @@ describe('flow table: requests sent in parts', () => {
     assert.deepEqual(request.parts, [], 'the filled hole is not a pause of the client');
   });
 
+  it('makes no part of a retransmission that fills a hole mid-request late', () => {
+    const out = run([
+      ...handshake,
+      { from: 'client', flags: ACK, seq: 1, ack: 1, payload: 'abc', tsUs: 1_000 },
+      // 'def' lost; 'ghi' comes right after it, 'def' again an RTO (210 ms) later.
+      { from: 'client', flags: PSH | ACK, seq: 7, ack: 1, payload: 'ghi', tsUs: 1_010 },
+      { from: 'client', flags: ACK, seq: 4, ack: 1, payload: 'def', tsUs: 211_000 },
+      { from: 'server', flags: PSH | ACK, seq: 1, ack: 10, payload: 'ok', tsUs: 212_000 },
+    ]);
+    const [request] = out.requests;
+    assert.equal(text(request), 'abcdefghi');
+    assert.deepEqual(request.parts, [], 'the client sent it all at once');
+  });
+
   it('records parts by data offset past a gap the capture missed', () => {
     const out = run([
       ...handshake,
