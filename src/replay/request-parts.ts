@@ -1,8 +1,8 @@
 /**
  * A request the captured client sent in parts, pausing between them (CapturedRequest.parts). Part
- * 0 goes when the request is due; each later part its delay after part 0 (captured, on the replay
- * timeline, divided by the speed), so the pauses are kept even when the request itself went late.
- * One definition for both transports.
+ * 0 goes with the request; each later part at its own time on the replay timeline (the request's
+ * time plus the part's delay), or at once when that has passed (the request went late, waiting
+ * for the answer before it). One definition for both transports.
  */
 import type { CapturedRequest } from '../flow/session.ts';
 
@@ -23,16 +23,13 @@ export function partBytes(request: CapturedRequest, part: number): Buffer {
 }
 
 /**
- * How long after part 0 part `part` (>= 1) is due, in real µs: `delaysUs` are the request's
- * PlannedSession.partDelaysUs (undefined: the captured delays), `speed` the replay's (Infinity:
- * at once).
+ * How long after the request's own time part `part` (>= 1) is due, on the replay timeline (µs):
+ * `delaysUs` are the request's PlannedSession.partDelaysUs (undefined: the captured delays).
  */
 export function partDelayUs(
   request: CapturedRequest,
   delaysUs: readonly number[] | undefined,
   part: number,
-  speed: number,
 ): number {
-  if (speed === Number.POSITIVE_INFINITY) return 0;
-  return (delaysUs?.[part - 1] ?? request.parts[part - 1]?.[1] ?? 0) / speed;
+  return delaysUs?.[part - 1] ?? request.parts[part - 1]?.[1] ?? 0;
 }

@@ -32,8 +32,8 @@ export function responseQuietUs(
 }
 
 /**
- * How long after its request a response shorter than the captured one may still grow (µs): the
- * captured response's end and half as much again, for a target a little slower than the captured
+ * How long after its request (its last byte) a response shorter than the captured one may still
+ * grow (µs): the captured response's end and half as much again, for a target a little slower than the captured
  * server; 0 when the capture saw no response, or all of it at one moment; at most the quiet's
  * upper bound. Until then such a response is not over, however quiet the target: a reply sent in
  * parts (held back by Nagle's algorithm and a delayed ACK, 40 ms apart even on loopback) is one
@@ -46,7 +46,9 @@ export function capturedResponseEndUs(
   const { responseFirstUs: firstUs, responseLastUs: lastUs } = request;
   // A response captured in one piece gives no reason to wait for more of it.
   if (firstUs === undefined || lastUs === undefined || lastUs <= firstUs) return 0;
-  return Math.min(quiet.maxUs, lastUs * 1.5);
+  // From the request's last part, as the replay measures (the captured times are from its first).
+  const sinceLastPartUs = Math.max(0, lastUs - (request.parts.at(-1)?.[1] ?? 0));
+  return Math.min(quiet.maxUs, sinceLastPartUs * 1.5);
 }
 
 /**

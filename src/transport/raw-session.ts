@@ -4,8 +4,9 @@
  * timers and the same observer events the socket transport reports.
  *
  * Pacing is the run's: request i is released to the engine when the replay clock reaches its
- * offset (env.at), so pause and live speed changes apply as with the socket transport; the engine
- * still holds a released request until the previous response is over (unless --no-wait).
+ * offset (env.at), and each later part of a request sent in parts at its own time, so pause and
+ * live speed changes apply as with the socket transport; the engine still holds a released
+ * request until the previous response is over (unless --no-wait).
  */
 import type { CapturedRequest } from '../flow/session.ts';
 import { formatIpv4 } from '../packet/address.ts';
@@ -14,6 +15,7 @@ import type { EngineAction, EngineOptions, OutSegment, ResponseHeader } from '..
 import type { SessionEnv } from '../replay/observer.ts';
 import type { PlannedSession, SessionDriver } from '../replay/plan.ts';
 import type { RewrittenClient } from '../replay/port-shift.ts';
+import { partCount, partDelayUs } from '../replay/request-parts.ts';
 import { answerExpected, unansweredInCapture } from '../replay/response-quiet.ts';
 import { capturedCloseUs, WakeUp } from '../replay/wake-up.ts';
 import { parseHttpRequestLine } from '../report/http.ts';
@@ -34,10 +36,15 @@ export class RawSession implements SessionDriver {
   /** The requests released to the engine so far (its view of `session.requests`). */
   private readonly released: CapturedRequest[] = [];
   private readonly zeroOffsets: number[] = [];
-  /** Per released request, when the run's schedule wanted it (ms since the run started). */
+  /** Per released request, when the run's schedule wanted it (ms since the run started): its last part's time. */
   private readonly dueMs: number[] = [];
+  /** Per released request, its parts released to the engine (EngineInput.partsReleased). */
+  private readonly partsReleased: number[] = [];
+  /** The first released request with parts not released yet. */
+  private partsCursor = 0;
   private readonly sentAtUs: number[] = [];
   private readonly wakeUp: WakeUp;
+  private readonly partWakeUp: WakeUp;
   /** When the previous response ended: a request is not late while it waits for that. */
   private readyMs = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -56,6 +63,7 @@ export class RawSession implements SessionDriver {
     private readonly host: RawSessionHost,
   ) {
     this.wakeUp = new WakeUp(env, () => this.release());
+    this.partWakeUp = new WakeUp(env, () => this.release());
   }
 
   get isDone(): boolean {
@@ -74,7 +82,7 @@ export class RawSession implements SessionDriver {
       session: this.planned.session,
       requests: this.released,
       requestOffsetsUs: this.zeroOffsets,
-      partDelaysUs: this.planned.partDelaysUs,
+      partsReleased: this.partsReleased,
       inputEnded: false,
       options: { ...this.host.engineOptions, speed: this.env.speed() },
     });
@@ -134,9 +142,11 @@ export class RawSession implements SessionDriver {
       }
       this.dueMs.push(env.nowMs() - lateMs);
       this.zeroOffsets.push(0);
+      this.partsReleased.push(1);
       this.released.push(planned.session.requests[index]);
       added = true;
     }
+    if (this.releaseDueParts()) added = true;
     if (added) this.apply(engine.requestAvailable(this.nowUs()));
     if (this.done || this.released.length < available) return;
     if (planned.inputEnded) {
@@ -147,6 +157,33 @@ export class RawSession implements SessionDriver {
     } else if (added || available === 0) {
       env.needInput(planned);
     }
+  }
+
+  /**
+   * Releases to the engine the later parts of released requests whose time has come on the replay
+   * clock (the request's offset plus the part's delay); true if any was.
+   */
+  private releaseDueParts(): boolean {
+    const { planned, env } = this;
+    let any = false;
+    for (; this.partsCursor < this.released.length; this.partsCursor++) {
+      const index = this.partsCursor;
+      const request = this.released[index];
+      const requestUs = planned.startUs + planned.requestOffsetsUs[index];
+      while (this.partsReleased[index] < partCount(request)) {
+        const dueUs =
+          requestUs + partDelayUs(request, planned.partDelaysUs[index], this.partsReleased[index]);
+        const lateMs = env.lateMs(dueUs);
+        if (lateMs < 0) {
+          this.partWakeUp.at(dueUs);
+          return any;
+        }
+        this.partsReleased[index]++;
+        this.dueMs[index] = env.nowMs() - lateMs;
+        any = true;
+      }
+    }
+    return any;
   }
 
   /** Whether the captured client had closed by now (see capturedCloseUs): the engine sends no FIN before its input ends. */
@@ -165,7 +202,7 @@ export class RawSession implements SessionDriver {
           this.arm(action.atUs);
           break;
         case 'request-sent':
-          this.requestSent(action.index, action.atUs, action.bytes, action.pausedUs);
+          this.requestSent(action.index, action.atUs, action.bytes);
           break;
         case 'response':
           this.responseOver(action.index, action.firstUs, action.lastUs, action.bytes);
@@ -180,14 +217,12 @@ export class RawSession implements SessionDriver {
     }
   }
 
-  private requestSent(index: number, atUs: number, bytes: number, pausedUs: number): void {
+  private requestSent(index: number, atUs: number, bytes: number): void {
     const sentMs = atUs / 1000;
     this.sentAtUs[index] = atUs;
     const request = this.released[index];
     const http = request ? parseHttpRequestLine(request.data) : undefined;
-    // The pauses between a request's parts are the capture's, not lag: the schedule moves with them.
-    const dueMs = (this.dueMs[index] ?? sentMs) + pausedUs / 1000;
-    const scheduledMs = Math.min(sentMs, Math.max(dueMs, this.readyMs + pausedUs / 1000));
+    const scheduledMs = Math.min(sentMs, Math.max(this.dueMs[index] ?? sentMs, this.readyMs));
     this.env.observer.requestSent(this.planned, {
       index,
       scheduledMs,

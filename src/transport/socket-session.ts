@@ -78,14 +78,7 @@ function httpResponsePending(flight: InFlight): boolean {
 }
 
 interface InFlight {
-  /** Reported as sent once its last part was first written (its times are final then). */
   sent: SentRequest;
-  /** The request's parts (1 when sent at once), those written so far, and when the first was. */
-  parts: number;
-  partsWritten: number;
-  firstPartMs: number;
-  /** Reported to the observer as sent. */
-  reported: boolean;
   framing: HttpResponseFraming;
   /** What the framing said after the latest response byte. */
   framingState: FramingState;
@@ -93,6 +86,18 @@ interface InFlight {
   responseBytes: number;
   firstByteMs: number | undefined;
   lastByteMs: number | undefined;
+}
+
+/**
+ * A request being written in parts: not in flight until its last part is (a target's bytes before
+ * then belong to the request before it). `resend`: the flight it is written again for.
+ */
+interface Sending {
+  index: number;
+  partsWritten: number;
+  /** As sendNext computed it for the first part. */
+  lagMs: number;
+  resend: InFlight | undefined;
 }
 
 type Phase = 'connecting' | 'open' | 'done';
@@ -111,8 +116,7 @@ export class SocketSession implements SessionDriver {
    */
   private readySinceMs: number | undefined;
   private quietTimer: NodeJS.Timeout | undefined;
-  /** Wakes the session for the next part of a request sent in parts. */
-  private partTimer: NodeJS.Timeout | undefined;
+  private sending: Sending | undefined;
   /** The session timeout's timer: armed once, and checked against `awaitingSinceMs` when it fires. */
   private answerTimer: NodeJS.Timeout | undefined;
   /** What the session waits for from the target: the connection, its greeting, or the response to request n. */
@@ -216,8 +220,11 @@ export class SocketSession implements SessionDriver {
   private pump(): void {
     this.skipUncaptured();
     if (this.phase !== 'open') return;
-    // A request sent in parts: its last part comes first (its timer pumps again).
-    if (this.inFlight && this.inFlight.partsWritten < this.inFlight.parts) return;
+    // A request sent in parts: its last part comes first.
+    if (this.sending) {
+      this.writeDueParts(this.sending);
+      return;
+    }
     const previousOver = !this.inFlight || this.inFlight.complete || this.options.noWait;
     if (!previousOver) return;
     const resend = this.resend;
@@ -245,7 +252,7 @@ export class SocketSession implements SessionDriver {
     }
     if (this.sentOnConnection === 0 && !this.greetingOver(nowMs)) return;
     if (resend) {
-      this.sendAgain(resend, nowMs);
+      this.sendAgain(resend);
       return;
     }
     this.sendNext(nowMs, dueUs);
@@ -256,7 +263,7 @@ export class SocketSession implements SessionDriver {
     const lagMs = Math.max(0, Math.min(this.env.lateMs(dueUs), nowMs - (this.readySinceMs ?? nowMs)));
     this.readySinceMs = undefined;
     this.wakeUp.reset();
-    this.send(this.next++, nowMs, lagMs);
+    this.send(this.next++, lagMs);
     this.pump();
   }
 
@@ -303,29 +310,84 @@ export class SocketSession implements SessionDriver {
     return false;
   }
 
-  private send(index: number, nowMs: number, lagMs: number): void {
+  /** Starts writing request `index` (its first part, or all of it); `lagMs` as sendNext computed it. */
+  private send(index: number, lagMs: number): void {
+    this.sentOnConnection++;
+    this.writeDueParts({ index, partsWritten: 0, lagMs, resend: undefined });
+  }
+
+  /** A request whose connection closed before any answer (or before its last part), written again on the new one. */
+  private sendAgain(flight: InFlight): void {
+    this.resend = undefined;
+    this.sentOnConnection++;
+    this.writeDueParts({ index: flight.sent.index, partsWritten: 0, lagMs: 0, resend: flight });
+  }
+
+  /**
+   * Writes the parts of the request whose time has come on the replay clock (part k is due its
+   * planned delay after the request's own time, so parts overdue go at once); after the last,
+   * the request is in flight.
+   */
+  private writeDueParts(sending: Sending): void {
+    const { index } = sending;
     const request = this.requests[index];
+    const parts = partCount(request);
+    const requestDueUs = this.planned.startUs + this.planned.requestOffsetsUs[index];
+    while (sending.partsWritten < parts) {
+      const part = sending.partsWritten;
+      if (
+        part > 0 &&
+        !this.wakeUp.reached(requestDueUs + partDelayUs(request, this.planned.partDelaysUs[index], part))
+      ) {
+        this.sending = sending;
+        return;
+      }
+      const bytes = partBytes(request, part);
+      this.socket.write(bytes);
+      sending.partsWritten++;
+      this.env.observer.bytes(this.planned, bytes.length, 0);
+    }
+    this.sending = undefined;
+    this.wakeUp.reset();
+    if (request.halfClosed && index === this.requests.length - 1) {
+      this.socket.end();
+      this.halfClosedSent = true;
+    }
+    if (sending.resend) this.inFlight = sending.resend;
+    else this.startFlight(request, sending, requestDueUs);
+    if (!this.inFlight!.complete && !this.options.noWait) this.awaitTarget(index, this.env.nowMs());
+    else this.awaiting = undefined;
+    if (parts > 1) this.pump();
+  }
+
+  /** The whole request went: it is in flight, and reported sent. */
+  private startFlight(request: CapturedRequest, sending: Sending, requestDueUs: number): void {
+    const nowMs = this.env.nowMs();
     this.answerInFlight();
     // With --no-wait, responses owed for earlier requests on this connection come first.
-    const owing = this.options.noWait && this.sentOnConnection > 0 ? this.inFlight?.framing : undefined;
+    const owing = this.options.noWait && this.sentOnConnection > 1 ? this.inFlight?.framing : undefined;
     const http = parseHttpRequestLine(request.data);
     const methods = pipelinedRequestMethods(request.data, http);
     const expectsAnswer = answerExpected(request, http);
+    let lagMs = sending.lagMs;
+    const parts = partCount(request);
+    if (parts > 1) {
+      // Late only as far as its last part went after both that part's time and its own start.
+      const lastDueUs =
+        requestDueUs + partDelayUs(request, this.planned.partDelaysUs[sending.index], parts - 1);
+      lagMs = Math.max(0, Math.min(lagMs, this.env.lateMs(lastDueUs)));
+    }
     const sent: SentRequest = {
-      index,
+      index: sending.index,
       scheduledMs: nowMs - lagMs,
       sentMs: nowMs,
       bytesSent: request.data.length,
       http,
       ...(unansweredInCapture(this.planned.session, expectsAnswer) ? { unansweredInCapture: true } : {}),
     };
-    this.sentOnConnection++;
-    const flight: InFlight = {
+    this.env.observer.requestSent(this.planned, sent);
+    this.inFlight = {
       sent,
-      parts: partCount(request),
-      partsWritten: 0,
-      firstPartMs: nowMs,
-      reported: false,
       framing: owing ?? new HttpResponseFraming(...methods),
       framingState: owing ? owing.expect(...methods) : 'incomplete',
       complete: !expectsAnswer,
@@ -333,62 +395,6 @@ export class SocketSession implements SessionDriver {
       firstByteMs: undefined,
       lastByteMs: undefined,
     };
-    this.inFlight = flight;
-    this.writeDueParts(flight);
-  }
-
-  /** A request whose connection closed before any answer (or before its last part), written again on the new one. */
-  private sendAgain(flight: InFlight, nowMs: number): void {
-    this.resend = undefined;
-    this.sentOnConnection++;
-    this.inFlight = flight;
-    flight.partsWritten = 0;
-    flight.firstPartMs = nowMs;
-    this.writeDueParts(flight);
-  }
-
-  /** Writes the flight's parts whose time has come; after the last, the request is sent. */
-  private writeDueParts(flight: InFlight): void {
-    const index = flight.sent.index;
-    const request = this.requests[index];
-    const delaysUs = this.planned.partDelaysUs[index];
-    const nowMs = this.env.nowMs();
-    while (flight.partsWritten < flight.parts) {
-      const part = flight.partsWritten;
-      if (part > 0) {
-        const dueMs = flight.firstPartMs + partDelayUs(request, delaysUs, part, this.env.speed()) / 1000;
-        if (nowMs < dueMs) {
-          this.partTimer = setTimeout(() => {
-            this.partTimer = undefined;
-            if (this.phase !== 'done' && this.inFlight === flight) this.writeDueParts(flight);
-          }, dueMs - nowMs);
-          return;
-        }
-      }
-      const bytes = partBytes(request, part);
-      this.socket.write(bytes);
-      flight.partsWritten++;
-      this.env.observer.bytes(this.planned, bytes.length, 0, nowMs);
-    }
-    this.requestWritten(flight, request, nowMs);
-  }
-
-  private requestWritten(flight: InFlight, request: CapturedRequest, nowMs: number): void {
-    const sent = flight.sent;
-    if (request.halfClosed && sent.index === this.requests.length - 1) {
-      this.socket.end();
-      this.halfClosedSent = true;
-    }
-    if (!flight.reported) {
-      flight.reported = true;
-      // The pauses between parts are the capture's, not lag: the schedule moves with them.
-      sent.scheduledMs += nowMs - flight.firstPartMs;
-      sent.sentMs = nowMs;
-      this.env.observer.requestSent(this.planned, sent);
-    }
-    if (!flight.complete && !this.options.noWait) this.awaitTarget(sent.index, nowMs);
-    else this.awaiting = undefined;
-    if (flight.parts > 1) this.pump();
   }
 
   private onData(chunk: Buffer): void {
@@ -433,7 +439,7 @@ export class SocketSession implements SessionDriver {
   private shortResponseWaitMs(flight: InFlight): number {
     const captured = this.requests[flight.sent.index];
     if (captured === undefined || flight.responseBytes >= captured.responseBytes) return 0;
-    const endMs = flight.firstPartMs + capturedResponseEndUs(captured, this.options.responseQuiet) / 1000;
+    const endMs = flight.sent.sentMs + capturedResponseEndUs(captured, this.options.responseQuiet) / 1000;
     return endMs - this.env.nowMs();
   }
 
@@ -507,8 +513,6 @@ export class SocketSession implements SessionDriver {
     this.targetEnded = true;
     this.connectionDone = true;
     const flight = this.inFlight;
-    clearTimeout(this.partTimer);
-    const midRequest = flight !== undefined && flight.partsWritten < flight.parts;
     if (flight && !flight.complete && httpResponsePending(flight)) {
       this.answerInFlight();
       this.endLost(
@@ -524,14 +528,26 @@ export class SocketSession implements SessionDriver {
       else this.finish('completed');
       return;
     }
-    if (flight && (midRequest || (!flight.complete && flight.responseBytes === 0 && !this.options.noWait))) {
+    const sending = this.sending;
+    if (sending) {
+      // Lost between the parts of a request: it goes again, whole, on a new connection, unless
+      // it was the connection's first.
+      this.sending = undefined;
+      this.answerInFlight();
+      if (this.sentOnConnection === 1) {
+        const parts = partCount(this.requests[sending.index]);
+        this.endLost(
+          `while request ${sending.index} was sent in parts (${sending.partsWritten} of ${parts} written)`,
+        );
+        return;
+      }
+      if (sending.resend) this.resend = sending.resend;
+      else this.next = sending.index;
+      this.inFlight = undefined;
+    } else if (flight && !flight.complete && flight.responseBytes === 0 && !this.options.noWait) {
       if (this.sentOnConnection === 1) {
         this.answerInFlight();
-        this.endLost(
-          midRequest
-            ? `while request ${flight.sent.index} was sent in parts (${flight.partsWritten} of ${flight.parts} written)`
-            : `without answering request ${flight.sent.index}`,
-        );
+        this.endLost(`without answering request ${flight.sent.index}`);
         return;
       }
       this.resend = flight;
@@ -620,7 +636,6 @@ export class SocketSession implements SessionDriver {
     this.phase = 'done';
     this.awaiting = undefined;
     clearTimeout(this.answerTimer);
-    clearTimeout(this.partTimer);
     this.clearQuiet();
     this.answerInFlight();
     if (outcome !== 'completed') this.socket.destroy();

@@ -39,7 +39,7 @@ describe('session engine: handshake and a whole session', () => {
     ]);
     assert.equal(segments(data)[0].payload.toString(), GET);
     assert.deepEqual(ofKind(data, 'request-sent'), [
-      { kind: 'request-sent', index: 0, atUs: 10_000, scheduledUs: 10_000, bytes: GET.length, pausedUs: 0 },
+      { kind: 'request-sent', index: 0, atUs: 10_000, scheduledUs: 10_000, bytes: GET.length },
     ]);
 
     const end = CLIENT_ISN + 1 + GET.length;

@@ -1,7 +1,7 @@
 // A request the captured client sent in parts, pausing with nothing from the server between them
-// (telemetry readings, a message stream): the engine releases each part at its delay after the
-// first, holds everything after the request until its last part went, and reports the request
-// sent only then.
+// (telemetry readings, a message stream): the engine releases each part at its own time (the
+// request's plus the part's delay), holds everything after the request until its last part went,
+// awaits its answer only from then, and reports the request sent then.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
@@ -36,34 +36,32 @@ const telemetry = () =>
     ],
     { rttUs: 10_000 },
   );
+/** [when, payload] of every data segment sent. */
 const data = (d: Drive) =>
-  segments(d.log)
-    .filter((s) => s.payload.length > 0)
-    .map((s) => [
-      d.times[d.log.findIndex((a) => a.kind === 'send' && a.segment === s)],
-      s.payload.toString(),
-    ]);
+  d.log.flatMap((a, i) =>
+    a.kind === 'send' && a.segment.payload.length > 0 ? [[d.times[i], a.segment.payload.toString()]] : [],
+  );
 
 describe('session engine: a request sent in parts', () => {
-  it('sends each part at its delay after the first, with PSH, and reports the request once its last part went', () => {
+  it('sends each part at its own time, with PSH, and reports the request once its last part went', () => {
     const d = new Drive({ session: telemetry() });
     d.start(0);
     d.synAck(1_000);
     d.feed(2_000, { seq: T1, ack: C1 + 3 });
-    d.advance(500_999);
+    d.advance(499_999);
     assert.deepEqual(data(d), [[1_000, 'r1;']]);
     assert.deepEqual(ofKind(d.log, 'request-sent'), [], 'not sent while parts are left');
-    d.advance(501_000);
+    d.advance(500_000);
     d.feed(502_000, { seq: T1, ack: C1 + 6 });
-    d.advance(1_001_000);
+    d.advance(1_000_000);
     assert.deepEqual(data(d), [
       [1_000, 'r1;'],
-      [501_000, 'r2;'],
-      [1_001_000, 'r3;'],
+      [500_000, 'r2;'],
+      [1_000_000, 'r3;'],
     ]);
     assert.ok(segments(d.log).every((s) => s.payload.length === 0 || s.flags === (PSH | ACK)));
     assert.deepEqual(ofKind(d.log, 'request-sent'), [
-      { kind: 'request-sent', index: 0, atUs: 1_001_000, scheduledUs: 0, bytes: 9, pausedUs: 1_000_000 },
+      { kind: 'request-sent', index: 0, atUs: 1_000_000, scheduledUs: 1_000_000, bytes: 9 },
     ]);
   });
 
@@ -72,12 +70,46 @@ describe('session engine: a request sent in parts', () => {
     d.start(0);
     d.synAck(1_000);
     d.feed(2_000, { seq: T1, ack: C1 + 3 });
-    d.advance(501_000);
+    d.advance(500_000);
     d.feed(502_000, { seq: T1, ack: C1 + 6 });
-    d.advance(1_001_000);
+    d.advance(1_000_000);
     d.feed(1_002_000, { seq: T1, ack: C1 + 9 });
     d.advance(1_200_000);
     assert.deepEqual(data(d).at(-1), [1_200_000, 'get\n']);
+  });
+
+  it('awaits the answer only after the last part: target bytes before it are not its answer', () => {
+    const session = capturedSession(
+      [
+        { data: 'hello\n', responseBytes: 5 },
+        { data: 'ab', offsetUs: 100_000, responseBytes: 3, parts: [[1, 400_000]] },
+      ],
+      { rttUs: 10_000 },
+    );
+    const d = new Drive({ session });
+    d.start(0);
+    d.synAck(1_000);
+    d.feed(2_000, { seq: T1, ack: C1 + 6, flags: PSH | ACK, payloadLength: 5 });
+    d.advance(100_000);
+    assert.deepEqual(data(d).at(-1), [100_000, 'a']);
+    // The target says more between the parts (a late line of the first answer).
+    d.feed(150_000, { seq: T1 + 5, ack: C1 + 7, flags: PSH | ACK, payloadLength: 4 });
+    d.advance(499_000);
+    assert.deepEqual(ofKind(d.log, 'done'), [], 'not over: the parted request is not answered yet');
+    d.advance(500_000);
+    assert.deepEqual(data(d).at(-1), [500_000, 'b']);
+    d.feed(501_000, { seq: T1 + 9, ack: C1 + 8 });
+    d.feed(510_000, { seq: T1 + 9, ack: C1 + 8, flags: PSH | ACK, payloadLength: 3 });
+    d.inputEnded(510_000);
+    d.advance(600_000);
+    assert.deepEqual(
+      ofKind(d.log, 'response').map((r) => [r.index, r.bytes, r.firstUs]),
+      [
+        [0, 9, 2_000],
+        [1, 3, 510_000],
+      ],
+      'the bytes between the parts count to the first answer; the second is the one after its last part',
+    );
   });
 
   it('sends every part at once at --speed max', () => {
@@ -92,13 +124,29 @@ describe('session engine: a request sent in parts', () => {
     d.start(0);
     d.synAck(1_000);
     d.feed(2_000, { seq: T1, ack: C1 + 3 });
-    d.advance(251_000);
+    d.advance(250_000);
     d.feed(252_000, { seq: T1, ack: C1 + 6 });
-    d.advance(301_000);
+    d.advance(300_000);
     assert.deepEqual(data(d), [
       [1_000, 'r1;'],
-      [251_000, 'r2;'],
-      [301_000, 'r3;'],
+      [250_000, 'r2;'],
+      [300_000, 'r3;'],
+    ]);
+  });
+
+  it('releases the parts only as the driver does, when it paces them (partsReleased)', () => {
+    const partsReleased = [1, 1];
+    const d = new Drive({ session: telemetry(), partsReleased });
+    d.start(0);
+    d.synAck(1_000);
+    d.feed(2_000, { seq: T1, ack: C1 + 3 });
+    d.advance(900_000);
+    assert.deepEqual(data(d), [[1_000, 'r1;']], 'the captured times do not release them');
+    partsReleased[0] = 3;
+    d.requestAvailable(900_000);
+    assert.deepEqual(data(d), [
+      [1_000, 'r1;'],
+      [900_000, 'r2;r3;'],
     ]);
   });
 
@@ -108,11 +156,11 @@ describe('session engine: a request sent in parts', () => {
     d.start(0);
     d.synAck(1_000);
     d.feed(2_000, { seq: T1, ack: C1 + 1 });
-    d.advance(40_001_000);
+    d.advance(40_000_000);
     assert.deepEqual(ofKind(d.log, 'done'), []);
     assert.deepEqual(data(d), [
       [1_000, 'a'],
-      [40_001_000, 'b'],
+      [40_000_000, 'b'],
     ]);
   });
 
@@ -124,13 +172,13 @@ describe('session engine: a request sent in parts', () => {
     d.feed(2_000, { seq: T1, ack: C1 + 1 });
     d.advance(200_000);
     assert.ok(!segments(d.log).some((s) => s.flags & FIN), 'no FIN between the parts');
-    d.advance(301_000);
+    d.advance(300_000);
     d.feed(302_000, { seq: T1, ack: C1 + 2 });
     d.advance(400_000);
     assert.ok(segments(d.log).some((s) => s.flags & FIN));
   });
 
-  it('starts the request again from its first part on a new connection when the target closes in between', () => {
+  it('sends the request again from its first part on a new connection when the target resets in between', () => {
     const session = capturedSession([{ data: 'ab', responseBytes: 10, parts: [[1, 300_000]] }]);
     const d = new Drive({ session });
     d.start(0);
@@ -143,15 +191,15 @@ describe('session engine: a request sent in parts', () => {
     const target = 9000;
     d.feed(101_000, { seq: target, ack: (iss + 1) >>> 0, flags: SYN | ACK, options: { mss: 1460 } });
     d.feed(102_000, { seq: target + 1, ack: (iss + 2) >>> 0 });
-    d.advance(401_000);
+    d.advance(300_000);
     assert.deepEqual(data(d), [
       [1_000, 'a'],
       [101_000, 'a'],
-      [401_000, 'b'],
+      [300_000, 'b'],
     ]);
     assert.deepEqual(
-      ofKind(d.log, 'request-sent').map((r) => [r.atUs, r.pausedUs]),
-      [[401_000, 300_000]],
+      ofKind(d.log, 'request-sent').map((r) => [r.atUs, r.scheduledUs]),
+      [[300_000, 300_000]],
     );
   });
 });

@@ -44,6 +44,12 @@ describe('capturedResponseEndUs: how long a response shorter than the captured o
     assert.equal(capturedResponseEndUs(request(300, 40_000)), 60_000);
   });
 
+  it('from the last part of a request sent in parts, as the replay measures it', () => {
+    // Parts 500 ms apart; the answer began 10 ms and ended 40 ms after the last part.
+    const parted = { ...request(510_000, 540_000), parts: [[2, 500_000]] as Array<[number, number]> };
+    assert.equal(capturedResponseEndUs(parted), 60_000);
+  });
+
   it('not at all when it came at one moment, or not at all; never over the quiet’s bound', () => {
     assert.equal(capturedResponseEndUs(request(300, 300)), 0);
     assert.equal(capturedResponseEndUs(request()), 0);

@@ -45,10 +45,16 @@ export function manualEnv({ allowFuture = false, realTime = false, speed = 1 } =
     bytes() {},
     sessionEnded: (_p, end) => onEnd(end),
   };
+  // As the run's due queue: never before the time (setTimeout may fire a little early).
+  const runWhenDue = (us: number, run: () => void): void => {
+    const delayMs = clock.delayMs(us);
+    if (delayMs > 0) setTimeout(() => runWhenDue(us, run), Math.ceil(delayMs));
+    else run();
+  };
   const env: SessionEnv = {
     nowMs: now,
     at: (us, run) => {
-      if (realTime) setTimeout(run, Math.max(0, clock.delayMs(us)));
+      if (realTime) runWhenDue(us, run);
       else if (!allowFuture) assert.fail('nothing here is due in the future');
       else due.push({ us, run });
     },

@@ -56,16 +56,17 @@ async function replay(speed: number) {
 }
 
 describe('socket transport: a request sent in parts', () => {
-  it('writes each part at its captured delay after the first, and measures latency from the last', async () => {
+  it('writes each part at its own time, and measures latency from the last', async () => {
     const { end, sent, answered, arrivals } = await replay(1);
     assert.equal(end.outcome, 'completed', end.reason);
     assert.deepEqual(
       arrivals.map(([, text]) => text),
       ['r1;', 'r2;', 'r3;'],
     );
+    // Each part at the request's time plus its delay: less the time the connection took to open.
     const [, second, third] = arrivals.map(([ms]) => ms);
-    assert.ok(second >= 290 && second < 1_000, `second part ${second} ms after the first`);
-    assert.ok(third >= 590 && third < 1_500, `third part ${third} ms after the first`);
+    assert.ok(second >= 250 && second < 1_000, `second part ${second} ms after the first`);
+    assert.ok(third >= 550 && third < 1_500, `third part ${third} ms after the first`);
     assert.equal(sent.length, 1);
     assert.ok(sent[0].sentMs - sent[0].scheduledMs < 100, 'the pauses are not send lag');
     assert.equal(answered.length, 1);
@@ -80,5 +81,43 @@ describe('socket transport: a request sent in parts', () => {
     assert.equal(end.outcome, 'completed', end.reason);
     assert.equal(arrivals.map(([, text]) => text).join(''), READINGS);
     assert.ok(arrivals.at(-1)![0] < 100, 'no pause kept');
+  });
+
+  it('awaits the answer only after the last part: bytes the target sends in between are the request before’s', async () => {
+    // HI, then a late line 150 ms later (inside the pause of the next request), then OK to `ab`.
+    const server = await listenForTest(
+      net.createServer((socket) => {
+        let got = '';
+        socket.on('data', (d: Buffer) => {
+          got += d.toString();
+          if (got === 'hello\n') {
+            socket.write('HI\n');
+            setTimeout(() => socket.write('late\n'), 150);
+          } else if (got === 'hello\nab') socket.write('OK\n');
+        });
+        socket.on('error', () => {});
+      }),
+    );
+    const session = capturedSession([
+      { data: 'hello\n', responseBytes: 3 },
+      { data: 'ab', offsetUs: 50_000, responseBytes: 3, parts: [[1, 300_000]] },
+    ]);
+    const { env, answered, ended } = manualEnv({ realTime: true });
+    const driver = new SocketSession(plannedSession(session, server.port), env, defaultSocketSessionOptions);
+    try {
+      const end = await ended;
+      assert.equal(end.outcome, 'completed', end.reason);
+      assert.deepEqual(
+        answered.map((a) => [a.index, a.responseBytes]),
+        [
+          [0, 3],
+          [1, 3],
+        ],
+        'the late line is not the answer to `ab`',
+      );
+    } finally {
+      driver.stop();
+      await server.close();
+    }
   });
 });

@@ -47,9 +47,11 @@
  * - Ending: RST at the highest acknowledged seq (what Linux accepts, RFC 5961), and also at the
  *   highest sent seq when they differ, unless the target already reset the connection.
  * - A request the captured client sent in parts (CapturedRequest.parts): its first part is
- *   released when the request is, each later one at its delay after that (../request-parts.ts);
- *   nothing after it (the next request, our FIN) goes before its last part. 'request-sent' is
- *   reported once the last part went, so latency counts from the request's last byte.
+ *   released when the request is, each later one at its own time (../request-parts.ts), or as
+ *   the driver releases it (EngineInput.partsReleased); nothing after it (the next request, our
+ *   FIN) goes before its last part, and its response is awaited only from then: target bytes
+ *   before belong to the request before. 'request-sent' is reported once the last part went, so
+ *   latency counts from the request's last byte.
  * - Session timeout: counts only while the target owes us something (an ACK, window space, a
  *   greeting, an expected response), from its last progress; waiting for a request's offset never times out.
  * - Zero window: nothing new is sent; a probe (empty ACK at snd.una - 1) goes on the persist
@@ -114,6 +116,7 @@ export class SessionEngine {
   private readonly requests: readonly CapturedRequest[];
   private readonly requestOffsetsUs: readonly number[] | undefined;
   private readonly partDelaysUs: ReadonlyArray<readonly number[]> | undefined;
+  private readonly partsReleased: readonly number[] | undefined;
   /** The options our SYNs carry (captured, or MSS only for a made-up handshake), and their window. */
   private readonly synOptions: TcpOptions;
   private readonly synWindow: number;
@@ -138,7 +141,7 @@ export class SessionEngine {
   private nextRequest = 0;
   /** The last request released (requests the capture holds no byte of are never released). */
   private lastReleased: CapturedRequest | undefined;
-  /** The request sent in parts whose later parts are not all released yet, on this connection. */
+  /** The request being released on this connection, until all of it is (a request sent in parts: its last part). */
   private sendingParts: PartsInProgress | undefined;
   private reportedThrough = -1;
   /** Last time the target moved forward (or we started waiting on it): the session timeout counts from here. */
@@ -163,6 +166,7 @@ export class SessionEngine {
     this.requests = input.requests ?? input.session.requests;
     this.requestOffsetsUs = input.requestOffsetsUs;
     this.partDelaysUs = input.partDelaysUs;
+    this.partsReleased = input.partsReleased;
     this.skipUncaptured();
     this.noMoreInput = input.inputEnded ?? true;
     const handshake = input.session.handshake;
@@ -539,36 +543,46 @@ export class SessionEngine {
       if (!this.options.noWait && !this.responseOver(nowUs)) return;
       const request = requests[this.nextRequest++];
       this.lastReleased = request;
-      this.flushResponse();
-      this.response.begin(
-        request.index,
-        answerExpected(request, () => parseHttpRequestLine(request.data)),
-      );
       const released = this.tcb.stream.release(request.index, request.data, partEnd(request, 0));
-      if (partCount(request) > 1) this.sendingParts = { request, released, next: 1, firstUs: nowUs };
-      else if (released.start === released.end) this.onRequestSent(nowUs, released);
+      this.sendingParts = { request, released, next: 1 };
     }
   }
 
-  /** Releases the parts of the request in progress whose time has come; true once none is left. */
+  /**
+   * Releases the parts of the request being released whose time has come (all of it, for a
+   * request sent at once); true once it is whole: its response is then awaited.
+   */
   private releaseParts(nowUs: number): boolean {
     const sending = this.sendingParts;
     if (sending === undefined) return true;
     const { request, released } = sending;
     const parts = partCount(request);
-    while (sending.next < parts && nowUs >= this.partDueUs(sending)) sending.next++;
-    this.tcb.stream.extend(released, partEnd(request, sending.next - 1));
+    while (sending.next < parts && this.partDue(sending, nowUs)) sending.next++;
+    if (sending.next > 1) this.tcb.stream.extend(released, partEnd(request, sending.next - 1));
     if (sending.next < parts) return false;
     this.sendingParts = undefined;
-    released.pausedUs = nowUs - sending.firstUs;
-    // Its last bytes all went already (a last part that adds none): sendData will not report it.
-    if (released.end <= this.tcb.sndMax - 1) this.onRequestSent(nowUs, released);
+    this.flushResponse();
+    this.response.begin(
+      request.index,
+      answerExpected(request, () => parseHttpRequestLine(request.data)),
+    );
+    // Nothing of it left to send (an empty request, a last part that adds no byte): sendData will not report it.
+    if (released.start === released.end || released.end <= this.tcb.sndMax - 1)
+      this.onRequestSent(nowUs, released);
     return true;
   }
 
-  private partDueUs(sending: PartsInProgress): number {
-    const delaysUs = this.partDelaysUs?.[sending.request.index];
-    return sending.firstUs + partDelayUs(sending.request, delaysUs, sending.next, this.options.speed);
+  /** Whether part `sending.next` may go: the driver released it, or (when it does not pace parts) its time came. */
+  private partDue(sending: PartsInProgress, nowUs: number): boolean {
+    const released = this.partsReleased?.[sending.request.index];
+    if (released !== undefined) return sending.next < released;
+    return nowUs >= this.partDueUs(sending.request, sending.next);
+  }
+
+  /** When part `part` of the request is due on the engine's clock: its delay after the request's time. */
+  private partDueUs(request: CapturedRequest, part: number): number {
+    const delayUs = part === 0 ? 0 : partDelayUs(request, this.partDelaysUs?.[request.index], part);
+    return this.dueUs(request.index) + delayUs / this.options.speed;
   }
 
   /**
@@ -606,15 +620,9 @@ export class SessionEngine {
     this.reportedThrough = request.index;
     const { index } = request;
     const bytes = request.data.length;
-    const scheduledUs = this.dueUs(index);
-    this.actions.push({
-      kind: 'request-sent',
-      index,
-      atUs: nowUs,
-      scheduledUs,
-      bytes,
-      pausedUs: request.pausedUs,
-    });
+    const captured = this.requests[index];
+    const scheduledUs = captured ? this.partDueUs(captured, partCount(captured) - 1) : this.dueUs(index);
+    this.actions.push({ kind: 'request-sent', index, atUs: nowUs, scheduledUs, bytes });
   }
 
   private sendFinIfDue(nowUs: number): void {
@@ -792,8 +800,7 @@ export class SessionEngine {
     if (tcb.sndUna < tcb.sndMax || tcb.unsentData) return true;
     const requestReady = this.nextRequest < this.requests.length;
     if (this.greetingWait && this.greetingBytes === 0 && requestReady && this.greetingExpected) return true;
-    // Between the parts of a request, the target owes no answer yet.
-    return this.sendingParts === undefined && this.response.index !== undefined && !this.response.answered;
+    return this.response.index !== undefined && !this.response.answered;
   }
 
   /** The earliest time something may change; conditions already true at `nowUs` were acted on. */
@@ -807,7 +814,8 @@ export class SessionEngine {
     if (this.waitingOnTarget()) at = later(at, this.lastProgressUs + this.options.sessionTimeoutUs, nowUs);
     const halfClosed = this.stateValue === 'half-closed';
     if (this.stateValue !== 'established' && !halfClosed) return at;
-    if (this.sendingParts) at = later(at, this.partDueUs(this.sendingParts), nowUs);
+    const sending = this.sendingParts;
+    if (sending && !this.partsReleased) at = later(at, this.partDueUs(sending.request, sending.next), nowUs);
     const moreRequests = this.nextRequest < this.requests.length;
     if (moreRequests) at = later(at, this.dueUs(this.nextRequest), nowUs);
     const mayEnd = moreRequests || this.noMoreInput || halfClosed;
@@ -853,12 +861,11 @@ export class SessionEngine {
   }
 }
 
-/** A request sent in parts, released up to (not including) part `next`; part 0 went at `firstUs`. */
+/** The request being released, up to (not including) part `next`. */
 interface PartsInProgress {
   request: CapturedRequest;
   released: ReleasedRequest;
   next: number;
-  firstUs: number;
 }
 
 function initialSeq(session: CapturedSession): number {

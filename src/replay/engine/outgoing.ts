@@ -8,8 +8,6 @@ export interface ReleasedRequest {
   start: number;
   end: number;
   data: Buffer;
-  /** From the release of its first part to that of its last (0 for a request sent at once). */
-  pausedUs: number;
 }
 
 /** Every byte of the request is released (a request sent in parts is not until its last part). */
@@ -28,7 +26,7 @@ export class OutgoingStream {
 
   /** Releases the request's first `length` bytes (all by default); `extend` releases more. */
   release(index: number, data: Buffer, length = data.length): ReleasedRequest {
-    const request = { index, start: this.end, end: this.end + length, data, pausedUs: 0 };
+    const request = { index, start: this.end, end: this.end + length, data };
     this.queue.push(request);
     this.end = request.end;
     return request;

@@ -51,10 +51,16 @@ export interface EngineInput {
   /** Per request, its offset (µs) from the session's start; default: each request's captured `offsetUs`. */
   requestOffsetsUs?: readonly number[];
   /**
-   * Per request, the delays (µs) of its later parts after its first byte (see
+   * Per request, the delays (µs) of its later parts after the request's own time (see
    * ../request-parts.ts); default: the captured ones of each request's `parts`.
    */
   partDelaysUs?: ReadonlyArray<readonly number[]>;
+  /**
+   * Per request, how many of its parts the driver has released: a driver that paces parts on its
+   * own clock (as the raw transport paces requests) passes its list and calls requestAvailable as
+   * it grows. Default: the engine releases each part at its time.
+   */
+  partsReleased?: readonly number[];
   /** No request will be appended to `session.requests` (default true). */
   inputEnded?: boolean;
   /** TSval of the first segment when the SYN carries timestamps; default: the captured SYN's TSval. */
@@ -99,18 +105,8 @@ export type EngineAction =
   | { kind: 'send'; segment: OutSegment }
   /** Call `timer()` at this time; replaces the previous timer. A wake-up that finds nothing to do is harmless. */
   | { kind: 'timer'; atUs: number }
-  /**
-   * The request's last byte left for the first time. `pausedUs`: from its first part's release to
-   * its last's, for a request sent in parts (the captured client's pauses, not lag); else 0.
-   */
-  | {
-      kind: 'request-sent';
-      index: number;
-      atUs: number;
-      scheduledUs: number;
-      bytes: number;
-      pausedUs: number;
-    }
+  /** The request's last byte left for the first time (`scheduledUs`: when it was due to, its last part's time). */
+  | { kind: 'request-sent'; index: number; atUs: number; scheduledUs: number; bytes: number }
   /** The response to a request is over: first and last response segment seen, payload bytes. */
   | { kind: 'response'; index: number; firstUs: number; lastUs: number; bytes: number }
   | { kind: 'done'; outcome: SessionOutcome; reason?: string };
