@@ -9,9 +9,10 @@
  * or, for other protocols, when no new byte arrived for about one captured RTT (scaled by the
  * speed).
  * A request the captured client sent in parts, pausing between them, is written in the same parts,
- * each its captured delay after the first (../replay/request-parts.ts); nothing else goes until
- * its last part has. Latency is measured from the moment a request's last byte was written to its
- * first and last response byte. The session ends with exactly one outcome.
+ * each at its own time on the replay clock (../replay/request-parts.ts); nothing else goes, and
+ * its answer is not awaited, until its last part has. Latency is measured from the moment a
+ * request's last byte was written to its first and last response byte. The session ends with
+ * exactly one outcome.
  *
  * When the target closes or resets the connection with requests left (an idle keep-alive timeout,
  * a request limit), the session reconnects as a client would, and a request that got no response
