@@ -76,5 +76,7 @@ export function answerExpected(
 export function unansweredInCapture(session: CapturedSession, expectsAnswer: boolean): boolean {
   if (expectsAnswer) return false;
   // A captured SYN-ACK shows the server's side was captured: a server that sent nothing sent nothing.
-  return session.handshake.synAck || session.greetingBytes > 0 || session.requests.some((r) => r.responseBytes > 0);
+  return (
+    session.handshake.synAck || session.greetingBytes > 0 || session.requests.some((r) => r.responseBytes > 0)
+  );
 }
