@@ -18,6 +18,8 @@ export class RequestSplitter implements StreamConsumer {
   /** The open request's latest client segment time, and its bytes present so far (data offsets). */
   private lastBytesTsUs = NO_TIME;
   private presentBytes = 0;
+  /** The open request's latest segment time before its last part began. */
+  private beforeLastPartTsUs = NO_TIME;
   /** The open request's bytes, when payload is kept (undefined until the first). */
   private chunks: Buffer[] | undefined;
   /** The last completed request and its first segment's time: server answers count toward it. */
@@ -42,10 +44,14 @@ export class RequestSplitter implements StreamConsumer {
     if (this.presentBytes > 0 && tsUs - this.lastBytesTsUs >= PART_PAUSE_US) {
       if (parts === NONE) open.parts = [[this.presentBytes, tsUs - this.openTsUs]];
       else parts.push([this.presentBytes, tsUs - this.openTsUs]);
+      this.beforeLastPartTsUs = this.lastBytesTsUs;
     } else if (parts.length > 0 && tsUs < this.openTsUs + parts[parts.length - 1][1]) {
       // Bytes the client sent before the last part began, held behind a retransmission that
-      // filled a hole late: the pause was the network's, not the client's.
-      parts.pop();
+      // filled a hole late: the part began when they were sent, if the client had paused before
+      // them, else the pause was the network's, not the client's.
+      const last = parts[parts.length - 1];
+      if (tsUs - this.beforeLastPartTsUs >= PART_PAUSE_US) last[1] = tsUs - this.openTsUs;
+      else parts.pop();
     }
     if (!(tsUs <= this.lastBytesTsUs)) this.lastBytesTsUs = tsUs;
     this.presentBytes += length;

@@ -71,6 +71,18 @@ describe('flow table: requests sent in parts', () => {
     assert.deepEqual(request.parts, [], 'the client sent it all at once');
   });
 
+  it('keeps a real pause before a part whose first segment was retransmitted, from when the client sent it', () => {
+    const out = run([
+      ...handshake,
+      { from: 'client', flags: ACK, seq: 1, ack: 1, payload: 'abc', tsUs: 1_000 },
+      // The client pauses 500 ms; 'def' is lost, 'ghi' follows, 'def' comes again 210 ms later.
+      { from: 'client', flags: PSH | ACK, seq: 7, ack: 1, payload: 'ghi', tsUs: 502_000 },
+      { from: 'client', flags: ACK, seq: 4, ack: 1, payload: 'def', tsUs: 711_000 },
+      { from: 'server', flags: PSH | ACK, seq: 1, ack: 10, payload: 'ok', tsUs: 712_000 },
+    ]);
+    assert.deepEqual(out.requests[0].parts, [[3, 501_000]]);
+  });
+
   it('records parts by data offset past a gap the capture missed', () => {
     const out = run([
       ...handshake,
