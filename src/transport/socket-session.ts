@@ -9,10 +9,10 @@
  * or, for other protocols, when no new byte arrived for about one captured RTT (scaled by the
  * speed).
  * A request the captured client sent in parts, pausing between them, is written in the same parts,
- * each at its own time on the replay clock (../replay/request-parts.ts); nothing else goes, and
- * its answer is not awaited, until its last part has. Latency is measured from the moment a
- * request's last byte was written to its first and last response byte. The session ends with
- * exactly one outcome.
+ * each at its own time on the replay clock (../replay/request-parts.ts); nothing else goes, and no
+ * session timeout runs, until its last part has (an answer may come earlier: a 401 to a body's
+ * head). Latency is measured from the moment a request's last byte was written to its first and
+ * last response byte. The session ends with exactly one outcome.
  *
  * When the target closes or resets the connection with requests left (an idle keep-alive timeout,
  * a request limit), the session reconnects as a client would, and a request that got no response
@@ -79,7 +79,9 @@ function httpResponsePending(flight: InFlight): boolean {
 }
 
 interface InFlight {
+  /** Reported to the observer once its last part went, or its answer came, whichever was first. */
   sent: SentRequest;
+  reported: boolean;
   framing: HttpResponseFraming;
   /** What the framing said after the latest response byte. */
   framingState: FramingState;
@@ -89,16 +91,11 @@ interface InFlight {
   lastByteMs: number | undefined;
 }
 
-/**
- * A request being written in parts: not in flight until its last part is (a target's bytes before
- * then belong to the request before it). `resend`: the flight it is written again for.
- */
+/** A request being written, part by part (`resend`: again, on a new connection). */
 interface Sending {
-  index: number;
+  flight: InFlight;
   partsWritten: number;
-  /** As sendNext computed it for the first part. */
-  lagMs: number;
-  resend: InFlight | undefined;
+  resend: boolean;
 }
 
 type Phase = 'connecting' | 'open' | 'done';
@@ -264,7 +261,7 @@ export class SocketSession implements SessionDriver {
     const lagMs = Math.max(0, Math.min(this.env.lateMs(dueUs), nowMs - (this.readySinceMs ?? nowMs)));
     this.readySinceMs = undefined;
     this.wakeUp.reset();
-    this.send(this.next++, lagMs);
+    this.send(this.next++, nowMs, lagMs);
     this.pump();
   }
 
@@ -311,84 +308,27 @@ export class SocketSession implements SessionDriver {
     return false;
   }
 
-  /** Starts writing request `index` (its first part, or all of it); `lagMs` as sendNext computed it. */
-  private send(index: number, lagMs: number): void {
-    this.sentOnConnection++;
-    this.writeDueParts({ index, partsWritten: 0, lagMs, resend: undefined });
-  }
-
-  /** A request whose connection closed before any answer (or before its last part), written again on the new one. */
-  private sendAgain(flight: InFlight): void {
-    this.resend = undefined;
-    this.sentOnConnection++;
-    this.writeDueParts({ index: flight.sent.index, partsWritten: 0, lagMs: 0, resend: flight });
-  }
-
-  /**
-   * Writes the parts of the request whose time has come on the replay clock (part k is due its
-   * planned delay after the request's own time, so parts overdue go at once); after the last,
-   * the request is in flight.
-   */
-  private writeDueParts(sending: Sending): void {
-    const { index } = sending;
+  /** Request `index` goes: it is in flight from its first part (a target may answer early). */
+  private send(index: number, nowMs: number, lagMs: number): void {
     const request = this.requests[index];
-    const parts = partCount(request);
-    const requestDueUs = this.planned.startUs + this.planned.requestOffsetsUs[index];
-    while (sending.partsWritten < parts) {
-      const part = sending.partsWritten;
-      if (
-        part > 0 &&
-        !this.wakeUp.reached(requestDueUs + partDelayUs(request, this.planned.partDelaysUs[index], part))
-      ) {
-        this.sending = sending;
-        return;
-      }
-      const bytes = partBytes(request, part);
-      this.socket.write(bytes);
-      sending.partsWritten++;
-      this.env.observer.bytes(this.planned, bytes.length, 0);
-    }
-    this.sending = undefined;
-    this.wakeUp.reset();
-    if (request.halfClosed && index === this.requests.length - 1) {
-      this.socket.end();
-      this.halfClosedSent = true;
-    }
-    if (sending.resend) this.inFlight = sending.resend;
-    else this.startFlight(request, sending, requestDueUs);
-    if (!this.inFlight!.complete && !this.options.noWait) this.awaitTarget(index, this.env.nowMs());
-    else this.awaiting = undefined;
-    if (parts > 1) this.pump();
-  }
-
-  /** The whole request went: it is in flight, and reported sent. */
-  private startFlight(request: CapturedRequest, sending: Sending, requestDueUs: number): void {
-    const nowMs = this.env.nowMs();
     this.answerInFlight();
     // With --no-wait, responses owed for earlier requests on this connection come first.
-    const owing = this.options.noWait && this.sentOnConnection > 1 ? this.inFlight?.framing : undefined;
+    const owing = this.options.noWait && this.sentOnConnection > 0 ? this.inFlight?.framing : undefined;
     const http = parseHttpRequestLine(request.data);
     const methods = pipelinedRequestMethods(request.data, http);
     const expectsAnswer = answerExpected(request, http);
-    let lagMs = sending.lagMs;
-    const parts = partCount(request);
-    if (parts > 1) {
-      // Late only as far as its last part went after both that part's time and its own start.
-      const lastDueUs =
-        requestDueUs + partDelayUs(request, this.planned.partDelaysUs[sending.index], parts - 1);
-      lagMs = Math.max(0, Math.min(lagMs, this.env.lateMs(lastDueUs)));
-    }
     const sent: SentRequest = {
-      index: sending.index,
+      index,
       scheduledMs: nowMs - lagMs,
       sentMs: nowMs,
       bytesSent: request.data.length,
       http,
       ...(unansweredInCapture(this.planned.session, expectsAnswer) ? { unansweredInCapture: true } : {}),
     };
-    this.env.observer.requestSent(this.planned, sent);
-    this.inFlight = {
+    this.sentOnConnection++;
+    const flight: InFlight = {
       sent,
+      reported: false,
       framing: owing ?? new HttpResponseFraming(...methods),
       framingState: owing ? owing.expect(...methods) : 'incomplete',
       complete: !expectsAnswer,
@@ -396,6 +336,66 @@ export class SocketSession implements SessionDriver {
       firstByteMs: undefined,
       lastByteMs: undefined,
     };
+    this.inFlight = flight;
+    this.writeDueParts({ flight, partsWritten: 0, resend: false });
+  }
+
+  /** A request whose connection closed before any answer (or before its last part), written again on the new one. */
+  private sendAgain(flight: InFlight): void {
+    this.resend = undefined;
+    this.sentOnConnection++;
+    this.inFlight = flight;
+    this.writeDueParts({ flight, partsWritten: 0, resend: true });
+  }
+
+  /**
+   * Writes the parts of the flight's request whose time has come on the replay clock (the
+   * request's time plus the part's delay: overdue parts go at once); after the last, the request
+   * is reported sent (if its answer did not come first) and its answer awaited.
+   */
+  private writeDueParts(sending: Sending): void {
+    const { flight } = sending;
+    const { index } = flight.sent;
+    const request = this.requests[index];
+    const parts = partCount(request);
+    const requestDueUs = this.planned.startUs + this.planned.requestOffsetsUs[index];
+    const delaysUs = this.planned.partDelaysUs[index];
+    while (sending.partsWritten < parts) {
+      const part = sending.partsWritten;
+      if (part > 0 && !this.wakeUp.reached(requestDueUs + partDelayUs(request, delaysUs, part))) {
+        this.sending = sending;
+        return;
+      }
+      const bytes = partBytes(request, part);
+      this.socket.write(bytes);
+      sending.partsWritten++;
+      this.env.observer.bytes(this.planned, bytes.length, 0);
+      // Latency counts from the last byte written (a resent request's, from its first send).
+      if (!sending.resend) flight.sent.sentMs = this.env.nowMs();
+    }
+    this.sending = undefined;
+    this.wakeUp.reset();
+    if (request.halfClosed && index === this.requests.length - 1) {
+      this.socket.end();
+      this.halfClosedSent = true;
+    }
+    if (parts > 1 && !sending.resend) {
+      // Late only as far as its last part went after both that part's time and its own schedule.
+      const lastDueUs = requestDueUs + partDelayUs(request, delaysUs, parts - 1);
+      const sent = flight.sent;
+      const lagMs = Math.max(0, Math.min(sent.sentMs - sent.scheduledMs, this.env.lateMs(lastDueUs)));
+      sent.scheduledMs = sent.sentMs - lagMs;
+    }
+    this.reportSent(flight);
+    if (!flight.complete && !this.options.noWait) this.awaitTarget(index, this.env.nowMs());
+    else this.awaiting = undefined;
+    if (parts > 1) this.pump();
+  }
+
+  private reportSent(flight: InFlight): void {
+    if (flight.reported) return;
+    flight.reported = true;
+    this.env.observer.requestSent(this.planned, flight.sent);
   }
 
   private onData(chunk: Buffer): void {
@@ -469,6 +469,8 @@ export class SocketSession implements SessionDriver {
   /** Ends a request's response: reported as answered when any byte of it came back. */
   private answer(flight: InFlight): void {
     flight.complete = true;
+    // An answer before the request's last part (a 401 to the head of a body sent after a wait).
+    this.reportSent(flight);
     if (flight.framing.closesConnection) this.connectionDone = true;
     if (flight.firstByteMs === undefined || flight.lastByteMs === undefined) return;
     this.env.observer.requestAnswered(this.planned, {
@@ -531,20 +533,21 @@ export class SocketSession implements SessionDriver {
     }
     const sending = this.sending;
     if (sending) {
-      // Lost between the parts of a request: it goes again, whole, on a new connection, unless
-      // it was the connection's first.
       this.sending = undefined;
-      this.answerInFlight();
-      if (this.sentOnConnection === 1) {
-        const parts = partCount(this.requests[sending.index]);
-        this.endLost(
-          `while request ${sending.index} was sent in parts (${sending.partsWritten} of ${parts} written)`,
-        );
+      if (sending.flight.responseBytes > 0) {
+        // Answered before its last part, then closed: the rest cannot go (a body after a 413).
+        this.answerInFlight();
+      } else if (this.sentOnConnection === 1) {
+        this.answerInFlight();
+        const parts = partCount(this.requests[flight!.sent.index]);
+        const written = `${sending.partsWritten} of ${parts} written`;
+        this.endLost(`while request ${flight!.sent.index} was sent in parts (${written})`);
         return;
+      } else {
+        // Lost between its parts: it goes again, from its first part, on a new connection.
+        this.resend = sending.flight;
+        this.inFlight = undefined;
       }
-      if (sending.resend) this.resend = sending.resend;
-      else this.next = sending.index;
-      this.inFlight = undefined;
     } else if (flight && !flight.complete && flight.responseBytes === 0 && !this.options.noWait) {
       if (this.sentOnConnection === 1) {
         this.answerInFlight();

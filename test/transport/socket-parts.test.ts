@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultSocketSessionOptions, SocketSession } from '../../src/transport/socket-session.ts';
 import { capturedSession } from '../engine/script.ts';
 import { listenForTest } from '../helpers/listen.ts';
@@ -83,41 +84,54 @@ describe('socket transport: a request sent in parts', () => {
     assert.ok(arrivals.at(-1)![0] < 100, 'no pause kept');
   });
 
-  it('awaits the answer only after the last part: bytes the target sends in between are the request before’s', async () => {
-    // HI, then a late line 150 ms later (inside the pause of the next request), then OK to `ab`.
-    const server = await listenForTest(
-      net.createServer((socket) => {
-        let got = '';
-        socket.on('data', (d: Buffer) => {
-          got += d.toString();
-          if (got === 'hello\n') {
-            socket.write('HI\n');
-            setTimeout(() => socket.write('late\n'), 150);
-          } else if (got === 'hello\nab') socket.write('OK\n');
-        });
-        socket.on('error', () => {});
-      }),
-    );
-    const session = capturedSession([
-      { data: 'hello\n', responseBytes: 3 },
-      { data: 'ab', offsetUs: 50_000, responseBytes: 3, parts: [[1, 300_000]] },
-    ]);
-    const { env, answered, ended } = manualEnv({ realTime: true });
-    const driver = new SocketSession(plannedSession(session, server.port), env, defaultSocketSessionOptions);
-    try {
-      const end = await ended;
-      assert.equal(end.outcome, 'completed', end.reason);
-      assert.deepEqual(
-        answered.map((a) => [a.index, a.responseBytes]),
-        [
-          [0, 3],
-          [1, 3],
-        ],
-        'the late line is not the answer to `ab`',
+  for (const closes of [false, true]) {
+    it(`takes an answer before the last part as the request’s (a 401 to a body’s head)${closes ? ', also when the target closes then' : ''}`, async () => {
+      let received = '';
+      const server = await listenForTest(
+        net.createServer((socket) => {
+          socket.on('data', (d: Buffer) => {
+            received += d.toString();
+            if (received === 'hello\n') socket.write('HI\n');
+            else if (received === 'hello\nHEAD\n') {
+              socket.write('NO\n');
+              if (closes) socket.end();
+            }
+          });
+          socket.on('error', () => {});
+        }),
       );
-    } finally {
-      driver.stop();
-      await server.close();
-    }
-  });
+      const session = capturedSession([
+        { data: 'hello\n', responseBytes: 3 },
+        { data: 'HEAD\nBODY\n', offsetUs: 50_000, responseBytes: 3, parts: [[5, 300_000]] },
+      ]);
+      const { env, sent, answered, ended } = manualEnv({ realTime: true });
+      const driver = new SocketSession(
+        plannedSession(session, server.port),
+        env,
+        defaultSocketSessionOptions,
+      );
+      try {
+        const end = await ended;
+        assert.equal(end.outcome, 'completed', end.reason);
+        assert.deepEqual(
+          answered.map((a) => [a.index, a.responseBytes]),
+          [
+            [0, 3],
+            [1, 3],
+          ],
+        );
+        assert.deepEqual(
+          sent.map((r) => r.index),
+          [0, 1],
+        );
+        if (!closes) {
+          for (let waited = 0; received.length < 16 && waited < 2000; waited += 20) await sleep(20);
+          assert.equal(received, 'hello\nHEAD\nBODY\n', 'the rest still went, as captured');
+        }
+      } finally {
+        driver.stop();
+        await server.close();
+      }
+    });
+  }
 });

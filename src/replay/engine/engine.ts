@@ -49,9 +49,10 @@
  * - A request the captured client sent in parts (CapturedRequest.parts): its first part is
  *   released when the request is, each later one at its own time (../request-parts.ts), or as
  *   the driver releases it (EngineInput.partsReleased); nothing after it (the next request, our
- *   FIN) goes before its last part, and its response is awaited only from then: target bytes
- *   before belong to the request before. 'request-sent' is reported once the last part went, so
- *   latency counts from the request's last byte.
+ *   FIN) goes before its last part. Its response starts with its first part, as for any request
+ *   (a target may answer early: an HTTP 401 to a body's head), but no session timeout runs until
+ *   the last part. 'request-sent' is reported once the last part went, so latency counts from
+ *   the request's last byte (0 for an answer that came before).
  * - Session timeout: counts only while the target owes us something (an ACK, window space, a
  *   greeting, an expected response), from its last progress; waiting for a request's offset never times out.
  * - Zero window: nothing new is sent; a probe (empty ACK at snd.una - 1) goes on the persist
@@ -543,6 +544,11 @@ export class SessionEngine {
       if (!this.options.noWait && !this.responseOver(nowUs)) return;
       const request = requests[this.nextRequest++];
       this.lastReleased = request;
+      this.flushResponse();
+      this.response.begin(
+        request.index,
+        answerExpected(request, () => parseHttpRequestLine(request.data)),
+      );
       const released = this.tcb.stream.release(request.index, request.data, partEnd(request, 0));
       this.sendingParts = { request, released, next: 1 };
     }
@@ -550,7 +556,7 @@ export class SessionEngine {
 
   /**
    * Releases the parts of the request being released whose time has come (all of it, for a
-   * request sent at once); true once it is whole: its response is then awaited.
+   * request sent at once); true once it is whole.
    */
   private releaseParts(nowUs: number): boolean {
     const sending = this.sendingParts;
@@ -561,11 +567,6 @@ export class SessionEngine {
     if (sending.next > 1) this.tcb.stream.extend(released, partEnd(request, sending.next - 1));
     if (sending.next < parts) return false;
     this.sendingParts = undefined;
-    this.flushResponse();
-    this.response.begin(
-      request.index,
-      answerExpected(request, () => parseHttpRequestLine(request.data)),
-    );
     // Nothing of it left to send (an empty request, a last part that adds no byte): sendData will not report it.
     if (released.start === released.end || released.end <= this.tcb.sndMax - 1)
       this.onRequestSent(nowUs, released);
@@ -800,7 +801,8 @@ export class SessionEngine {
     if (tcb.sndUna < tcb.sndMax || tcb.unsentData) return true;
     const requestReady = this.nextRequest < this.requests.length;
     if (this.greetingWait && this.greetingBytes === 0 && requestReady && this.greetingExpected) return true;
-    return this.response.index !== undefined && !this.response.answered;
+    // Between the parts of a request, the target owes no answer yet.
+    return this.sendingParts === undefined && this.response.index !== undefined && !this.response.answered;
   }
 
   /** The earliest time something may change; conditions already true at `nowUs` were acted on. */
