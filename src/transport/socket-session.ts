@@ -23,7 +23,7 @@
  */
 
 import net from 'node:net';
-import { type CapturedRequest, nextToSend, requestsToSend } from '../flow/session.ts';
+import { nextToSend, requestsToSend } from '../flow/session.ts';
 import { continuationOf, continuationReason } from '../replay/continuation.ts';
 import type { SessionEnv } from '../replay/observer.ts';
 import { endpointText, type PlannedSession, type SessionDriver } from '../replay/plan.ts';

@@ -112,7 +112,10 @@ describe('session engine: a request sent in parts', () => {
         [1, 500_000],
       ],
     );
-    assert.ok(segments(d.log).some((s) => s.flags & FIN), 'and the session closes');
+    assert.ok(
+      segments(d.log).some((s) => s.flags & FIN),
+      'and the session closes',
+    );
   });
 
   it('sends every part at once at --speed max', () => {
