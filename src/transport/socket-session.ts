@@ -87,8 +87,9 @@ interface InFlight {
   framingState: FramingState;
   complete: boolean;
   responseBytes: number;
-  firstByteMs: number | undefined;
-  lastByteMs: number | undefined;
+  /** When its first and last response byte came (ms since the run started). */
+  firstByteAtMs: number | undefined;
+  lastByteAtMs: number | undefined;
 }
 
 /** A request being written, part by part (`resend`: again, on a new connection). */
@@ -96,6 +97,8 @@ interface Sending {
   flight: InFlight;
   partsWritten: number;
   resend: boolean;
+  /** When its first part was due to go (send lag counts from there or a later part's time). */
+  scheduledMs: number;
 }
 
 type Phase = 'connecting' | 'open' | 'done';
@@ -333,11 +336,11 @@ export class SocketSession implements SessionDriver {
       framingState: owing ? owing.expect(...methods) : 'incomplete',
       complete: !expectsAnswer,
       responseBytes: 0,
-      firstByteMs: undefined,
-      lastByteMs: undefined,
+      firstByteAtMs: undefined,
+      lastByteAtMs: undefined,
     };
     this.inFlight = flight;
-    this.writeDueParts({ flight, partsWritten: 0, resend: false });
+    this.writeDueParts({ flight, partsWritten: 0, resend: false, scheduledMs: sent.scheduledMs });
   }
 
   /** A request whose connection closed before any answer (or before its last part), written again on the new one. */
@@ -345,7 +348,7 @@ export class SocketSession implements SessionDriver {
     this.resend = undefined;
     this.sentOnConnection++;
     this.inFlight = flight;
-    this.writeDueParts({ flight, partsWritten: 0, resend: true });
+    this.writeDueParts({ flight, partsWritten: 0, resend: true, scheduledMs: flight.sent.scheduledMs });
   }
 
   /**
@@ -362,7 +365,8 @@ export class SocketSession implements SessionDriver {
     const delaysUs = this.planned.partDelaysUs[index];
     while (sending.partsWritten < parts) {
       const part = sending.partsWritten;
-      if (part > 0 && !this.wakeUp.reached(requestDueUs + partDelayUs(request, delaysUs, part))) {
+      const dueUs = requestDueUs + (part > 0 ? partDelayUs(request, delaysUs, part) : 0);
+      if (part > 0 && !this.wakeUp.reached(dueUs)) {
         this.sending = sending;
         return;
       }
@@ -370,8 +374,7 @@ export class SocketSession implements SessionDriver {
       this.socket.write(bytes);
       sending.partsWritten++;
       this.env.observer.bytes(this.planned, bytes.length, 0);
-      // Latency counts from the last byte written (a resent request's, from its first send).
-      if (!sending.resend) flight.sent.sentMs = this.env.nowMs();
+      if (part > 0 && !flight.reported) this.partWritten(sending, dueUs);
     }
     this.sending = undefined;
     this.wakeUp.reset();
@@ -379,17 +382,22 @@ export class SocketSession implements SessionDriver {
       this.socket.end();
       this.halfClosedSent = true;
     }
-    if (parts > 1 && !sending.resend) {
-      // Late only as far as its last part went after both that part's time and its own schedule.
-      const lastDueUs = requestDueUs + partDelayUs(request, delaysUs, parts - 1);
-      const sent = flight.sent;
-      const lagMs = Math.max(0, Math.min(sent.sentMs - sent.scheduledMs, this.env.lateMs(lastDueUs)));
-      sent.scheduledMs = sent.sentMs - lagMs;
-    }
     this.reportSent(flight);
     if (!flight.complete && !this.options.noWait) this.awaitTarget(index, this.env.nowMs());
     else this.awaiting = undefined;
     if (parts > 1) this.pump();
+  }
+
+  /**
+   * A later part went: latency counts from it (the request's last byte so far), and the request
+   * is late only as far as the part went after both its own time and the request's schedule.
+   */
+  private partWritten(sending: Sending, dueUs: number): void {
+    const sent = sending.flight.sent;
+    const nowMs = this.env.nowMs();
+    const lagMs = Math.max(0, Math.min(nowMs - sending.scheduledMs, this.env.lateMs(dueUs)));
+    sent.sentMs = nowMs;
+    sent.scheduledMs = nowMs - lagMs;
   }
 
   private reportSent(flight: InFlight): void {
@@ -408,15 +416,21 @@ export class SocketSession implements SessionDriver {
       return;
     }
     this.reconnectsInARow = 0;
-    const elapsed = nowMs - flight.sent.sentMs;
-    flight.firstByteMs ??= elapsed;
-    flight.lastByteMs = elapsed;
+    flight.firstByteAtMs ??= nowMs;
+    flight.lastByteAtMs = nowMs;
     flight.responseBytes += chunk.length;
     flight.framingState = flight.framing.push(chunk);
     if (flight.complete) return;
     this.awaiting = undefined;
     if (flight.framingState === 'complete') this.responseOver(flight);
-    else if (httpResponsePending(flight)) {
+    else if (
+      this.sending?.flight === flight &&
+      flight.framingState === 'incomplete' &&
+      flight.framing.statusCode === undefined
+    ) {
+      // An interim answer (100 Continue) while the request's parts are still going: the final one follows them.
+      this.clearQuiet();
+    } else if (httpResponsePending(flight)) {
       this.clearQuiet();
       this.awaitTarget(flight.sent.index, nowMs);
     } else this.armQuiet(flight);
@@ -469,14 +483,18 @@ export class SocketSession implements SessionDriver {
   /** Ends a request's response: reported as answered when any byte of it came back. */
   private answer(flight: InFlight): void {
     flight.complete = true;
-    // An answer before the request's last part (a 401 to the head of a body sent after a wait).
-    this.reportSent(flight);
+    // An answer before the request's last part (a 401 to the head of a body sent after a wait)
+    // reports it sent; a request cut off between its parts without one is not.
+    if (flight.responseBytes > 0 || this.sending?.flight !== flight) this.reportSent(flight);
     if (flight.framing.closesConnection) this.connectionDone = true;
-    if (flight.firstByteMs === undefined || flight.lastByteMs === undefined) return;
+    const { firstByteAtMs, lastByteAtMs } = flight;
+    if (firstByteAtMs === undefined || lastByteAtMs === undefined) return;
+    // From the request's last byte written: an answer that came before it counts 0.
+    const sentMs = flight.sent.sentMs;
     this.env.observer.requestAnswered(this.planned, {
       index: flight.sent.index,
-      firstByteMs: flight.firstByteMs,
-      lastByteMs: flight.lastByteMs,
+      firstByteMs: Math.max(0, firstByteAtMs - sentMs),
+      lastByteMs: Math.max(0, lastByteAtMs - sentMs),
       responseBytes: flight.responseBytes,
       status: flight.framing.statusCode,
     });
@@ -533,18 +551,24 @@ export class SocketSession implements SessionDriver {
     }
     const sending = this.sending;
     if (sending) {
-      this.sending = undefined;
       if (sending.flight.responseBytes > 0) {
         // Answered before its last part, then closed: the rest cannot go (a body after a 413).
+        this.sending = undefined;
         this.answerInFlight();
-      } else if (this.sentOnConnection === 1) {
+      } else if (this.options.noWait || this.sentOnConnection === 1) {
+        // Cut off between its parts (not reported sent): with --no-wait nothing is retried; the
+        // connection's first request the target did not take ends the session.
         this.answerInFlight();
-        const parts = partCount(this.requests[flight!.sent.index]);
-        const written = `${sending.partsWritten} of ${parts} written`;
-        this.endLost(`while request ${flight!.sent.index} was sent in parts (${written})`);
-        return;
+        this.sending = undefined;
+        if (!this.options.noWait) {
+          const parts = partCount(this.requests[sending.flight.sent.index]);
+          const written = `${sending.partsWritten} of ${parts} written`;
+          this.endLost(`while request ${sending.flight.sent.index} was sent in parts (${written})`);
+          return;
+        }
       } else {
         // Lost between its parts: it goes again, from its first part, on a new connection.
+        this.sending = undefined;
         this.resend = sending.flight;
         this.inFlight = undefined;
       }

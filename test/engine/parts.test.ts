@@ -118,6 +118,26 @@ describe('session engine: a request sent in parts', () => {
     );
   });
 
+  it('does not send again a request answered before its last part when the target then closes (a 413)', () => {
+    const session = capturedSession([{ data: 'ab', responseBytes: 3, parts: [[1, 400_000]] }], {
+      rttUs: 10_000,
+    });
+    const d = new Drive({ session });
+    d.start(0);
+    d.synAck(1_000);
+    d.feed(10_000, { seq: T1, ack: C1 + 1, flags: PSH | ACK, payloadLength: 3 });
+    d.feed(11_000, { seq: T1 + 3, ack: C1 + 1, flags: FIN | ACK });
+    d.advance(600_000);
+    assert.equal(segments(d.log).filter((s) => s.flags === SYN).length, 1, 'no new connection');
+    assert.deepEqual(
+      d.log
+        .filter((a) => a.kind === 'request-sent' || a.kind === 'response' || a.kind === 'done')
+        .map((a) => a.kind),
+      ['request-sent', 'response', 'done'],
+    );
+    assert.deepEqual(ofKind(d.log, 'done')[0]?.outcome, 'completed');
+  });
+
   it('sends every part at once at --speed max', () => {
     const d = new Drive({ session: telemetry(), options: { speed: Number.POSITIVE_INFINITY } });
     d.start(0);

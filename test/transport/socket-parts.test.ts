@@ -124,6 +124,7 @@ describe('socket transport: a request sent in parts', () => {
           sent.map((r) => r.index),
           [0, 1],
         );
+        assert.ok(sent[1].sentMs - sent[1].scheduledMs < 100, 'reported at its answer: the pause is not lag');
         if (!closes) {
           for (let waited = 0; received.length < 16 && waited < 2000; waited += 20) await sleep(20);
           assert.equal(received, 'hello\nHEAD\nBODY\n', 'the rest still went, as captured');
@@ -134,4 +135,38 @@ describe('socket transport: a request sent in parts', () => {
       }
     });
   }
+
+  it('waits past a 100 Continue to the head for the final answer after the body (curl with Expect)', async () => {
+    const head = 'PUT /up HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n';
+    const interim = 'HTTP/1.1 100 Continue\r\n\r\n';
+    const final = 'HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n';
+    const server = await listenForTest(
+      net.createServer((socket) => {
+        let received = '';
+        socket.on('data', (d: Buffer) => {
+          received += d.toString();
+          if (received === head) socket.write(interim);
+          else if (received === `${head}body`) socket.write(final);
+        });
+        socket.on('error', () => {});
+      }),
+    );
+    // The captured server sent no 100: curl sent the body after its 1 s wait.
+    const session = capturedSession([
+      { data: `${head}body`, responseBytes: final.length, parts: [[head.length, 1_000_000]] },
+    ]);
+    const { env, answered, ended } = manualEnv({ realTime: true, speed: 4 });
+    const driver = new SocketSession(plannedSession(session, server.port), env, defaultSocketSessionOptions);
+    try {
+      const end = await ended;
+      assert.equal(end.outcome, 'completed', end.reason);
+      assert.deepEqual(
+        answered.map((a) => [a.index, a.status, a.responseBytes]),
+        [[0, 201, interim.length + final.length]],
+      );
+    } finally {
+      driver.stop();
+      await server.close();
+    }
+  });
 });

@@ -415,6 +415,15 @@ export class SessionEngine {
   /** The target closed (FIN) or reset the connection. */
   private onTargetClose(nowUs: number, how: 'fin' | 'rst'): void {
     this.lastClose = how;
+    const sending = this.sendingParts;
+    if (sending && this.response.index === sending.request.index && this.response.bytes > 0) {
+      // Answered before its last part, then closed (a 413 to a body's head): the rest cannot go,
+      // and the request is not sent again. It went as far as it did.
+      const { released } = sending;
+      this.sendingParts = undefined;
+      released.data = released.data.subarray(0, released.end - released.start);
+      this.onRequestSent(nowUs, released);
+    }
     const delivered =
       this.tcb.allDataAcked && this.nextRequest >= this.requests.length && this.sendingParts === undefined;
     const response = this.response;
