@@ -8,6 +8,7 @@
  */
 import type { CapturedRequest, CapturedSession } from '../flow/session.ts';
 import type { HttpRequestLine } from '../report/http.ts';
+import { onlyUnansweredHttp2Frames } from './http2-control.ts';
 
 export interface ResponseQuiet {
   /** RTT assumed when the capture has none (no complete handshake). */
@@ -53,7 +54,8 @@ export function capturedResponseEndUs(
 
 /**
  * Whether the next request waits for a response byte to this one (then for the quiet): when the
- * capture had a response, or the request is HTTP, which is always answered. Otherwise only the
+ * capture had a response (unless it is HTTP/2 frames no peer answers: ./http2-control.ts), or the
+ * request is HTTP, which is always answered. Otherwise only the
  * quiet is waited for, and a request the server did not answer does not hold the next one back.
  * `http`: the request line already parsed, or a parser called only when the capture had no
  * response (most requests have one, and need no parse here).
@@ -62,7 +64,7 @@ export function answerExpected(
   request: CapturedRequest,
   http: HttpRequestLine | undefined | (() => HttpRequestLine | undefined),
 ): boolean {
-  if (request.responseBytes > 0) return true;
+  if (request.responseBytes > 0) return !onlyUnansweredHttp2Frames(request.data);
   return (typeof http === 'function' ? http() : http) !== undefined;
 }
 

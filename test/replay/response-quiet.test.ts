@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, test } from 'node:test';
 import {
+  answerExpected,
   capturedResponseEndUs,
   RESPONSE_QUIET,
   responseQuietUs,
@@ -71,5 +72,44 @@ describe('unansweredInCapture: a request the target need not answer, as in the c
 
   it('is never so when an answer is expected (HTTP, or the capture had one)', () => {
     assert.equal(unansweredInCapture(oneWay(true), true), false);
+  });
+});
+
+describe('answerExpected: HTTP/2 frames no peer answers', () => {
+  const frame = (type: number, flags: number, payload = Buffer.alloc(0)) => {
+    const header = Buffer.alloc(9);
+    header.writeUIntBE(payload.length, 0, 3);
+    header[3] = type;
+    header[4] = flags;
+    return Buffer.concat([header, payload]);
+  };
+  const pingAck = frame(6, 1, Buffer.alloc(8));
+  const settingsAck = frame(4, 1);
+  const windowUpdate = frame(8, 0, Buffer.alloc(4));
+  const answered = (data: Buffer) =>
+    answerExpected(
+      {
+        index: 0,
+        offsetUs: 0,
+        streamOffset: 0,
+        length: data.length,
+        data,
+        gaps: [],
+        parts: [],
+        responseBytes: 98,
+      },
+      undefined,
+    );
+
+  it('waits for no answer to a PING or SETTINGS ACK, even where the capture shows one (gRPC)', () => {
+    assert.equal(answered(pingAck), false);
+    assert.equal(answered(Buffer.concat([settingsAck, windowUpdate])), false);
+  });
+
+  it('still waits for one to a PING, to HEADERS, to a frame cut short, and to anything else captured answered', () => {
+    assert.equal(answered(frame(6, 0, Buffer.alloc(8))), true);
+    assert.equal(answered(Buffer.concat([windowUpdate, frame(1, 4, Buffer.alloc(20))])), true);
+    assert.equal(answered(pingAck.subarray(0, 12)), true);
+    assert.equal(answered(Buffer.from('PING\r\n')), true);
   });
 });
