@@ -78,6 +78,11 @@ function httpResponsePending(flight: InFlight): boolean {
   return framing.inHead || framing.inBody || framing.awaitingFinal || (status !== undefined && status >= 200);
 }
 
+/** An HTTP response with no final status yet: nothing, or an interim 100 Continue, came. */
+function awaitingFinalHttp(flight: InFlight): boolean {
+  return flight.framingState === 'incomplete' && flight.framing.statusCode === undefined;
+}
+
 interface InFlight {
   /** Reported to the observer once its last part went, or its answer came, whichever was first. */
   sent: SentRequest;
@@ -385,6 +390,13 @@ export class SocketSession implements SessionDriver {
     this.reportSent(flight);
     if (!flight.complete && !this.options.noWait) this.awaitTarget(index, this.env.nowMs());
     else this.awaiting = undefined;
+    if (!flight.complete && flight.responseBytes > 0) {
+      // An answer began before this last part (a 401 to a body's head, a chat server's reply): it
+      // is over now if its framing says so, else after a quiet from here; after an interim
+      // 100 Continue, the final answer is awaited.
+      if (flight.framingState === 'complete') this.responseOver(flight);
+      else if (!httpResponsePending(flight) && !awaitingFinalHttp(flight)) this.armQuiet(flight);
+    }
     if (parts > 1) this.pump();
   }
 
@@ -423,14 +435,7 @@ export class SocketSession implements SessionDriver {
     if (flight.complete) return;
     this.awaiting = undefined;
     if (flight.framingState === 'complete') this.responseOver(flight);
-    else if (
-      this.sending?.flight === flight &&
-      flight.framingState === 'incomplete' &&
-      flight.framing.statusCode === undefined
-    ) {
-      // An interim answer (100 Continue) while the request's parts are still going: the final one follows them.
-      this.clearQuiet();
-    } else if (httpResponsePending(flight)) {
+    else if (httpResponsePending(flight)) {
       this.clearQuiet();
       this.awaitTarget(flight.sent.index, nowMs);
     } else this.armQuiet(flight);
@@ -471,6 +476,8 @@ export class SocketSession implements SessionDriver {
   private responseOver(flight: InFlight): void {
     this.clearQuiet();
     if (flight.complete) return;
+    // An answer that began before the request's last part is over no sooner than that part went.
+    if (this.sending?.flight === flight) return;
     this.answer(flight);
     this.pump();
   }

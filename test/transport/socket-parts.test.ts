@@ -169,4 +169,38 @@ describe('socket transport: a request sent in parts', () => {
       await server.close();
     }
   });
+
+  it('ends an answer that began before the last part only after it: a chat server’s reply in two lines counts whole', async () => {
+    const server = await listenForTest(
+      net.createServer((socket) => {
+        let received = '';
+        socket.on('data', (d: Buffer) => {
+          received += d.toString();
+          if (received === 'JOIN #a\n') {
+            socket.write(':ok joined\n');
+            setTimeout(() => socket.write(':topic\n'), 100);
+          }
+        });
+        socket.on('error', () => {});
+      }),
+    );
+    const session = capturedSession([
+      { data: 'JOIN #a\nPRIVMSG #a hi\n', responseBytes: 18, parts: [[8, 300_000]] },
+    ]);
+    const { env, sent, answered, ended } = manualEnv({ realTime: true });
+    const driver = new SocketSession(plannedSession(session, server.port), env, defaultSocketSessionOptions);
+    try {
+      const end = await ended;
+      assert.equal(end.outcome, 'completed', end.reason);
+      assert.deepEqual(
+        answered.map((a) => [a.index, a.responseBytes]),
+        [[0, 18]],
+        'both lines, though the quiet after the first passed before the last part',
+      );
+      assert.ok(sent[0].sentMs >= 250, `reported sent at its last part (${sent[0].sentMs} ms)`);
+    } finally {
+      driver.stop();
+      await server.close();
+    }
+  });
 });
