@@ -5,6 +5,7 @@
  * for the answer before it). One definition for both transports.
  */
 import type { CapturedRequest } from '../flow/session.ts';
+import type { PlannedSession } from './plan.ts';
 
 /** Parts of the request: 1 when it was sent at once. */
 export function partCount(request: CapturedRequest): number {
@@ -23,13 +24,24 @@ export function partBytes(request: CapturedRequest, part: number): Buffer {
 }
 
 /**
- * How long after the request's own time part `part` (>= 1) is due, on the replay timeline (µs):
- * `delaysUs` are the request's PlannedSession.partDelaysUs (undefined: the captured delays).
+ * How long after the request's own time part `part` is due, on the replay timeline (µs; 0 for
+ * part 0): `delaysUs` are the request's PlannedSession.partDelaysUs (undefined: the captured delays).
  */
 export function partDelayUs(
   request: CapturedRequest,
   delaysUs: readonly number[] | undefined,
   part: number,
 ): number {
+  if (part === 0) return 0;
   return delaysUs?.[part - 1] ?? request.parts[part - 1]?.[1] ?? 0;
+}
+
+/** When part `part` of the planned session's request `index` is due on the replay timeline (µs). */
+export function partDueUs(planned: PlannedSession, index: number, part: number): number {
+  const request = planned.session.requests[index];
+  return (
+    planned.startUs +
+    planned.requestOffsetsUs[index] +
+    partDelayUs(request, planned.partDelaysUs[index], part)
+  );
 }

@@ -15,7 +15,7 @@ import type { EngineAction, EngineOptions, OutSegment, ResponseHeader } from '..
 import type { SessionEnv } from '../replay/observer.ts';
 import type { PlannedSession, SessionDriver } from '../replay/plan.ts';
 import type { RewrittenClient } from '../replay/port-shift.ts';
-import { partCount, partDelayUs } from '../replay/request-parts.ts';
+import { partCount, partDueUs } from '../replay/request-parts.ts';
 import { answerExpected, unansweredInCapture } from '../replay/response-quiet.ts';
 import { capturedCloseUs, WakeUp } from '../replay/wake-up.ts';
 import { parseHttpRequestLine } from '../report/http.ts';
@@ -169,10 +169,8 @@ export class RawSession implements SessionDriver {
     for (; this.partsCursor < this.released.length; this.partsCursor++) {
       const index = this.partsCursor;
       const request = this.released[index];
-      const requestUs = planned.startUs + planned.requestOffsetsUs[index];
       while (this.partsReleased[index] < partCount(request)) {
-        const dueUs =
-          requestUs + partDelayUs(request, planned.partDelaysUs[index], this.partsReleased[index]);
+        const dueUs = partDueUs(planned, index, this.partsReleased[index]);
         const lateMs = env.lateMs(dueUs);
         if (lateMs < 0) {
           this.partWakeUp.at(dueUs);

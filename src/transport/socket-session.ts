@@ -27,7 +27,7 @@ import { nextToSend, requestsToSend } from '../flow/session.ts';
 import { continuationOf, continuationReason } from '../replay/continuation.ts';
 import type { SessionEnv } from '../replay/observer.ts';
 import { endpointText, type PlannedSession, type SessionDriver } from '../replay/plan.ts';
-import { partBytes, partCount, partDelayUs } from '../replay/request-parts.ts';
+import { partBytes, partCount, partDueUs } from '../replay/request-parts.ts';
 import {
   answerExpected,
   capturedResponseEndUs,
@@ -366,11 +366,9 @@ export class SocketSession implements SessionDriver {
     const { index } = flight.sent;
     const request = this.requests[index];
     const parts = partCount(request);
-    const requestDueUs = this.planned.startUs + this.planned.requestOffsetsUs[index];
-    const delaysUs = this.planned.partDelaysUs[index];
     while (sending.partsWritten < parts) {
       const part = sending.partsWritten;
-      const dueUs = requestDueUs + (part > 0 ? partDelayUs(request, delaysUs, part) : 0);
+      const dueUs = partDueUs(this.planned, index, part);
       if (part > 0 && !this.wakeUp.reached(dueUs)) {
         this.sending = sending;
         return;

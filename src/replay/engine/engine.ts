@@ -591,7 +591,7 @@ export class SessionEngine {
 
   /** When part `part` of the request is due on the engine's clock: its delay after the request's time. */
   private partDueUs(request: CapturedRequest, part: number): number {
-    const delayUs = part === 0 ? 0 : partDelayUs(request, this.partDelaysUs?.[request.index], part);
+    const delayUs = partDelayUs(request, this.partDelaysUs?.[request.index], part);
     return this.dueUs(request.index) + delayUs / this.options.speed;
   }
 
