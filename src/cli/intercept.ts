@@ -9,7 +9,7 @@ import { startInterceptLiveView } from '../tui/live-views.ts';
 import type { InterceptProgress } from '../tui/progress.ts';
 import { TerminalLog } from '../tui/terminal-log.ts';
 import { UserError } from '../util/user-error.ts';
-import { integerInRange } from './parse.ts';
+import { integerInRange, repeatableList } from './parse.ts';
 
 /** Registers `reprise intercept`: the tcpcopy-compatible response router. */
 export function registerIntercept(program: Command): void {
@@ -32,7 +32,8 @@ export function registerIntercept(program: Command): void {
     .option('-b, --bind <address>', 'address to listen on', '0.0.0.0')
     .option(
       '--allow <cidrs>',
-      'only replayers from these addresses may connect (comma-separated, e.g. 10.77.0.0/24,127.0.0.1)',
+      'only replayers from these addresses may connect (comma-separated, e.g. 10.77.0.0/24,127.0.0.1; repeatable)',
+      repeatableList,
     )
     .option(
       '--pcap-buffer <MiB>',

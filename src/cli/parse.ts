@@ -3,6 +3,14 @@
 import { checkSegmentSizes, MSS_LIMITS, MTU_LIMITS } from '../transport/segment-size.ts';
 import { UserError } from '../util/user-error.ts';
 
+/**
+ * A comma-list flag given more than once (`-x 80-a:80 -x 443-a:443`): every one counts, as if
+ * joined by commas, instead of the last silently replacing the others.
+ */
+export function repeatableList(text: string, earlier: string | undefined): string {
+  return earlier === undefined ? text : `${earlier},${text}`;
+}
+
 export function positiveNumber(flag: string, text: string): number {
   const n = Number(text);
   if (text.trim() === '' || !Number.isFinite(n) || n <= 0) {

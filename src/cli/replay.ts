@@ -4,7 +4,14 @@ import { MAX_COPIES, MAX_PORT_SHIFT } from '../replay/port-shift.ts';
 import { parseTransfers } from '../replay/transfer.ts';
 import { dieOfHangup } from '../util/hangup.ts';
 import { UserError } from '../util/user-error.ts';
-import { integerInRange, mtuAndMss, percentage, positiveNumber, speedFactor } from './parse.ts';
+import {
+  integerInRange,
+  mtuAndMss,
+  percentage,
+  positiveNumber,
+  repeatableList,
+  speedFactor,
+} from './parse.ts';
 
 /** Registers `reprise replay`. */
 export function registerReplay(program: Command): void {
@@ -12,14 +19,19 @@ export function registerReplay(program: Command): void {
     .command('replay')
     .description("replay captured sessions' client side against a target, and report how it did")
     .argument('<capture...>', 'pcap or pcapng files (gzip too), replayed one after the other')
-    .requiredOption('-x, --transfer <map>', 'which sessions go where: [srcIP:]srcPort-dstIP:dstPort[,...]')
+    .requiredOption(
+      '-x, --transfer <map>',
+      'which sessions go where: [srcIP:]srcPort-dstIP:dstPort[,...] (repeatable)',
+      repeatableList,
+    )
     .option(
       '--transport <kind>',
       'socket (kernel TCP connections, no root) or raw (IP packets from the client addresses, with intercept); default: raw when -s is given, else socket',
     )
     .option(
       '-s, --intercepts <list>',
-      'raw: intercepts as host[:port],... (reprise intercept or intercept 1.0; port 36524 by default)',
+      'raw: intercepts as host[:port],... (reprise intercept or intercept 1.0; port 36524 by default; repeatable)',
+      repeatableList,
     )
     .option(
       '-C, --intercept-connections <n>',
@@ -28,7 +40,8 @@ export function registerReplay(program: Command): void {
     )
     .option(
       '-c, --client-ips <pool>',
-      'raw: client pool: 10.78.0.x, 10.78.0.0/24, 10.78.0.10-10.78.0.99, or a comma list',
+      'raw: client pool: 10.78.0.x, 10.78.0.0/24, 10.78.0.10-10.78.0.99, or a comma list (repeatable)',
+      repeatableList,
     )
     .option(
       '-f, --port-shift <k>',

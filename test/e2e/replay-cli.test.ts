@@ -50,6 +50,18 @@ describe('reprise replay on the command line', () => {
     }
   });
 
+  it('-x given twice: both maps count, as if joined by a comma (the last does not replace the first)', async () => {
+    const server = await startRecordingServer('http');
+    try {
+      const r = await runCli(['replay', GET, '-x', `80-127.0.0.1:${server.port}`, '-x', '8080-127.0.0.1:9']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /sessions\s+1 planned: 1 completed/);
+      assert.match(r.stdout + r.stderr, /-x '8080-127\.0\.0\.1:9' selected no captured session/);
+    } finally {
+      await server.close();
+    }
+  });
+
   const bad: Array<[string, string[], RegExp]> = [
     ['a transfer without a target address', ['-x', '80-8080'], /--transfer '80-8080': .*needs an address/],
     ['a port out of range', ['-x', '80-127.0.0.1:70000'], /'70000' is not a port/],
