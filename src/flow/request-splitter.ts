@@ -4,7 +4,7 @@
  * after it; the answer's size and timing keep accruing to it until the next request starts.
  */
 import type { StreamConsumer } from './client-stream.ts';
-import { type CapturedRequest, type CapturedSession, PART_PAUSE_US } from './session.ts';
+import { type CapturedRequest, type CapturedSession, PART_PAUSE_US, PART_SPAN_US } from './session.ts';
 import { NO_TIME } from './timestamp.ts';
 
 const NO_DATA = Buffer.alloc(0);
@@ -40,19 +40,7 @@ export class RequestSplitter implements StreamConsumer {
 
   bytes(streamOffset: number, length: number, data: Buffer | undefined, tsUs: number): void {
     const open = this.openAt(streamOffset, tsUs);
-    const parts = open.parts;
-    if (this.presentBytes > 0 && tsUs - this.lastBytesTsUs >= PART_PAUSE_US) {
-      if (parts === NONE) open.parts = [[this.presentBytes, tsUs - this.openTsUs]];
-      else parts.push([this.presentBytes, tsUs - this.openTsUs]);
-      this.beforeLastPartTsUs = this.lastBytesTsUs;
-    } else if (parts.length > 0 && tsUs < this.openTsUs + parts[parts.length - 1][1]) {
-      // Bytes the client sent before the last part began, held behind a retransmission that
-      // filled a hole late: the part began when they were sent, if the client had paused before
-      // them, else the pause was the network's, not the client's.
-      const last = parts[parts.length - 1];
-      if (tsUs - this.beforeLastPartTsUs >= PART_PAUSE_US) last[1] = tsUs - this.openTsUs;
-      else parts.pop();
-    }
+    this.markPart(open, tsUs);
     if (!(tsUs <= this.lastBytesTsUs)) this.lastBytesTsUs = tsUs;
     this.presentBytes += length;
     open.length += length;
@@ -60,6 +48,32 @@ export class RequestSplitter implements StreamConsumer {
     const chunk = Buffer.from(data);
     if (this.chunks === undefined) this.chunks = [chunk];
     else this.chunks.push(chunk);
+  }
+
+  /**
+   * Starts a part of the open request at bytes sent at `tsUs` if the client paused before them, or
+   * the current part has lasted PART_SPAN_US: the replay keeps the client's pace within a request.
+   */
+  private markPart(open: CapturedRequest, tsUs: number): void {
+    const parts = open.parts;
+    const last = parts[parts.length - 1];
+    const partBeganUs = this.openTsUs + (last === undefined ? 0 : last[1]);
+    if (last !== undefined && tsUs < partBeganUs) {
+      // Bytes the client sent before the last part began, held behind a retransmission that
+      // filled a hole late: the part began when they were sent, if the client had paused before
+      // them, else the pause was the network's, not the client's.
+      if (tsUs - this.beforeLastPartTsUs >= PART_PAUSE_US) last[1] = tsUs - this.openTsUs;
+      else parts.pop();
+      return;
+    }
+    // Without payload (inspect, a session not replayed) nothing is sent in parts: the first says
+    // that the request has them, and a stream that lasts hours keeps no more.
+    if (this.presentBytes === 0 || (!this.keepPayload && last !== undefined)) return;
+    if (tsUs - this.lastBytesTsUs < PART_PAUSE_US && tsUs - partBeganUs < PART_SPAN_US) return;
+    const part: [number, number] = [this.presentBytes, tsUs - this.openTsUs];
+    if (parts === NONE) open.parts = [part];
+    else parts.push(part);
+    this.beforeLastPartTsUs = this.lastBytesTsUs;
   }
 
   gap(streamOffset: number, length: number, tsUs: number): void {

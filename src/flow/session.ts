@@ -34,10 +34,11 @@ export interface CapturedRequest {
   gaps: Array<[number, number]>;
   /**
    * Where the client paused mid-request (PART_PAUSE_US or longer, with nothing new from the
-   * server): [offset in `data`, µs since the request's first segment] of each part after the
-   * first, in order. A telemetry client's readings, a message stream, a body sent after a wait:
-   * the replay sends each part at its own time rather than all at the first. Empty for a request
-   * sent without such a pause (nearly all).
+   * server), or went on sending past PART_SPAN_US: [offset in `data`, µs since the request's first
+   * segment] of each part after the first, in order. A telemetry client's readings, a message
+   * stream, a body sent after a wait: the replay sends each part at its own time rather than all
+   * at the first. Empty for a request sent within PART_SPAN_US (nearly all). Without payload
+   * (inspect), at most the first is kept.
    */
   parts: Array<[number, number]>;
   /**
@@ -63,6 +64,13 @@ export interface CapturedRequest {
  * waiting for ACKs a round trip at a time on most paths.
  */
 export const PART_PAUSE_US = 100_000;
+
+/**
+ * A part lasts at most this long: bytes the client sent this long or longer after the part's first
+ * segment start the next part, though it never paused that long (readings 50 ms apart for an
+ * hour, an upload at a slow client's pace). Replayed otherwise, they would go in one burst.
+ */
+export const PART_SPAN_US = 100_000;
 
 /**
  * Every byte of the request is missing from the capture (a one-sided capture, packets the capture

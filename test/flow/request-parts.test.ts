@@ -34,7 +34,7 @@ describe('flow table: requests sent in parts', () => {
   });
 
   it('keeps shorter pauses (one write in segments, Nagle) inside a part', () => {
-    const just = PART_PAUSE_US - 1;
+    const just = PART_PAUSE_US / 2 - 1;
     const out = run([
       ...handshake,
       { from: 'client', flags: ACK, seq: 1, ack: 1, payload: 'head', tsUs: 1_000 },
@@ -42,6 +42,36 @@ describe('flow table: requests sent in parts', () => {
       { from: 'client', flags: PSH | ACK, seq: 9, ack: 1, payload: 'more', tsUs: 1_000 + 2 * just },
     ]);
     assert.deepEqual(out.requests[0].parts, []);
+  });
+
+  it('starts a part once one has lasted PART_SPAN_US, though the client never paused that long', () => {
+    // Readings every 40 ms for 400 ms: sent at once, they would be one burst.
+    const readings: Segment[] = [];
+    for (let i = 0; i < 10; i++) {
+      const payload = `r${i};`;
+      readings.push({
+        from: 'client',
+        flags: PSH | ACK,
+        seq: 1 + 3 * i,
+        ack: 1,
+        payload,
+        tsUs: 1_000 + 40_000 * i,
+      });
+    }
+    const out = run([...handshake, ...readings]);
+    const [request] = out.requests;
+    assert.equal(text(request), 'r0;r1;r2;r3;r4;r5;r6;r7;r8;r9;');
+    assert.deepEqual(request.parts, [
+      [9, 120_000],
+      [18, 240_000],
+      [27, 360_000],
+    ]);
+    assert.deepEqual(
+      [0, 1, 2, 3].map((p) => partBytes(request, p).toString()),
+      ['r0;r1;r2;', 'r3;r4;r5;', 'r6;r7;r8;', 'r9;'],
+    );
+    const inspected = run([...handshake, ...readings], { keepPayload: false });
+    assert.deepEqual(inspected.requests[0].parts, [[9, 120_000]], 'without payload, only the first is kept');
   });
 
   it('counts a pause from the latest segment, so that a late retransmission makes none', () => {
