@@ -84,6 +84,9 @@ const READ_AHEAD_BYTES = 32 * 1024 * 1024;
 /** ...and the run waits at most this long (ms) for its first read-ahead to be done. */
 const READ_AHEAD_WAIT_MS = 1000;
 
+/** Resolves after the event loop's due timers and I/O events have run. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** partDelaysUs of the requests sent at once (nearly all). */
 const NO_PARTS: readonly number[] = Object.freeze([]);
 const NOT_YET_STARTED: SessionDriver = { requestAvailable() {}, inputEnded() {}, stop() {} };
@@ -327,6 +330,10 @@ export class ReplayRun {
           this.readAheadDone();
         }
         if (!more) break;
+        // A step that found its records already read returns without a turn of the event loop:
+        // reading on (for a session waiting on a request not over yet, or a backlog at --speed
+        // max) would hold every due send and every socket event until the whole stretch is read.
+        if (this.readAheadFilled) await nextTurn();
       }
       for (const w of feed.warnings()) this.warnings.push(w);
     } finally {

@@ -34,7 +34,9 @@ function options(over: Partial<ReplayPlanOptions> = {}): ReplayPlanOptions {
   };
 }
 
-/** Sessions that run until stopped; records what the run told the observer. */
+/** Synthetic HTTP traffic options, but for what a test sets. */
+const HTTP = { sessionSpacingMs: 100, thinkTimeMs: 100, serverLatencyMs: 1, rttMs: 1, serverPort: 80 };
+
 /** The packets, the `at`-th of them (from 0) stamped 20 years ahead: a clock glitch. */
 function* stampedYearsAhead(packets: Iterable<SyntheticPacket>, at: number): Generator<SyntheticPacket> {
   const twentyYearsUs = 20 * 365 * 86_400 * 1e6;
@@ -50,6 +52,7 @@ async function stopAfter(run: ReplayRun, ms: number): Promise<void> {
   await done;
 }
 
+/** Sessions that run until stopped; records what the run told the observer. */
 function harness() {
   const ended = new Map<string, string>();
   const planned: PlannedSession[] = [];
@@ -164,6 +167,62 @@ describe('replay run', () => {
       `estimate ${timelineEstimateUs} µs`,
     );
     assert.ok(timelineUs < timelineEstimateUs / 2, `at ${timelineUs} µs of ${timelineEstimateUs}`);
+  });
+
+  it('reading on for a session whose next request is far ahead gives due sends a turn between steps', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rp-run-read-on-'));
+    try {
+      // One session asks again only after 30 s (think time); 3000 others come 10 ms apart meanwhile.
+      const startUs = 1_700_000_000_000_000;
+      const packets = [
+        ...syntheticHttpTraffic({
+          ...HTTP,
+          sessions: 1,
+          requestsPerSession: 2,
+          thinkTimeMs: 30_000,
+          serverPort: 81,
+          startUs,
+        }),
+        ...syntheticHttpTraffic({
+          ...HTTP,
+          sessions: 3000,
+          requestsPerSession: 1,
+          sessionSpacingMs: 10,
+          startUs,
+        }),
+      ].sort((a, b) => a.tsUs - b.tsUs);
+      const path = join(dir, 'late.pcap');
+      await writeSyntheticCapture(path, packets);
+      const h = harness();
+      let plannedWhenATimerRan: number | undefined;
+      const transport: Transport = {
+        ...h.transport,
+        startSession(p, env) {
+          // As a transport does with every request read so far sent: the reader must go on.
+          if (p.session.server.port === 81 && plannedWhenATimerRan === undefined) {
+            env.needInput(p);
+            setTimeout(() => {
+              plannedWhenATimerRan = h.planned.length;
+            }, 0);
+          }
+          return h.transport.startSession(p, env);
+        },
+      };
+      const transfers = [80, 81].map((sourcePort) => ({ sourcePort, target: { ip: '127.0.0.1', port: 9 } }));
+      const run = new ReplayRun(
+        options({ captures: [path], transfers, speed: 1 }),
+        transport,
+        h.observer,
+        openCaptureFeed,
+      );
+      await stopAfter(run, 1500);
+      assert.ok(
+        plannedWhenATimerRan !== undefined && plannedWhenATimerRan < 1000,
+        `a timer due at once ran only once ${plannedWhenATimerRan} of 3001 sessions were read`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('--multiply and --loop plan every copy of every session, each under its own key', async () => {
