@@ -10,6 +10,7 @@ import type { RunReport } from '../report/schema.ts';
 import { ReportError } from '../report/validate.ts';
 import { colourWanted } from '../tui/terminal.ts';
 import { errorCode } from '../util/error-code.ts';
+import { overwrittenInput } from '../util/same-file.ts';
 import { UserError } from '../util/user-error.ts';
 
 /** Registers `reprise compare <baseline.json> <candidate.json>`. */
@@ -31,6 +32,11 @@ export function registerCompare(program: Command): void {
     .option('--html <file>', 'also write the comparison as a self-contained HTML page')
     .action(async (baselinePath, candidatePath, options) => {
       const rules = options.failOn.flatMap(parseRulesOption);
+      if (options.html !== undefined) {
+        const report = await overwrittenInput(options.html, [baselinePath, candidatePath]);
+        if (report !== undefined)
+          throw new UserError(`--html ${options.html}: is the report ${report}, which it would overwrite`);
+      }
       const [baseline, candidate] = withComparableLost(
         await readReportOption(baselinePath),
         await readReportOption(candidatePath),

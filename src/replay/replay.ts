@@ -21,6 +21,7 @@ import { startReplayLiveView } from '../tui/live-views.ts';
 import type { ReplayProgress } from '../tui/progress.ts';
 import { errorCode } from '../util/error-code.ts';
 import { ignoreTerminalWriteErrors } from '../util/hangup.ts';
+import { overwrittenInput } from '../util/same-file.ts';
 import { UserError } from '../util/user-error.ts';
 import { openCaptureFeed } from './flow-feed.ts';
 import { metricsObserver } from './metrics-observer.ts';
@@ -64,7 +65,8 @@ export async function replay(
   out: ReplayOutput = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<ReplayResult> {
   await checkCaptures(config.captures);
-  const reportAt = config.reportPath ? await checkReportPath(config.reportPath) : undefined;
+  const reportAt =
+    config.reportPath !== undefined ? await checkReportPath(config.reportPath, config.captures) : undefined;
   const spill = reportAt && config.sessionsOnDisk ? openSpill(config.reportPath!, reportAt) : undefined;
   try {
     return await replayWith(config, out, spill);
@@ -187,9 +189,13 @@ function openSpill(reportPath: string, reportAt: { target: string; into: boolean
 
 /** Before the run: a report that cannot be written should not cost a whole replay to find out. */
 /** Where the report will go (see reportTarget), checked before the run. */
-async function checkReportPath(path: string): Promise<{ target: string; into: boolean }> {
+async function checkReportPath(path: string, captures: string[]): Promise<{ target: string; into: boolean }> {
+  if (path === '') throw new UserError('--report: give a file name');
   const info = await stat(path).catch(() => undefined);
   if (info?.isDirectory()) throw new UserError(`--report ${path}: is a directory`);
+  const capture = await overwrittenInput(path, captures);
+  if (capture !== undefined)
+    throw new UserError(`--report ${path}: is the capture ${capture}, which it would overwrite`);
   const at = await reportTarget(path);
   if (at.into) return at;
   const dir = dirname(at.target);
