@@ -6,6 +6,7 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { openCapture } from '../capture/open.ts';
 import { buildReport } from '../report/build.ts';
 import { besideFile, reportTarget, writeReport } from '../report/io.ts';
 import { RunMetrics } from '../report/metrics.ts';
@@ -271,6 +272,8 @@ async function checkCaptures(paths: string[]): Promise<void> {
     const info = await stat(path).catch(() => undefined);
     if (!info) throw new UserError(`${path}: no such file`);
     if (!info.isFile()) throw new UserError(`${path}: not a file`);
+    // Its header read now: a file that is no capture fails before the ones before it are replayed.
+    await (await openCapture(path)).close();
   }
 }
 
