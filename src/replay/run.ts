@@ -521,7 +521,9 @@ export class ReplayRun {
   }
 
   private mayRead(): boolean {
-    if (this.stopped || this.starving.size > 0) return true;
+    // Until a session is selected, nothing read is kept: a map that selects none is found out at
+    // the speed of the disk, not of the capture's timeline.
+    if (this.stopped || this.starving.size > 0 || this.planned === 0) return true;
     if (this.clock.speed === Number.POSITIVE_INFINITY) return this.mayReadAhead();
     return this.readTimelineUs < this.clock.captureNowUs() + this.options.lookaheadMs * 1000;
   }
