@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import type { Endpoint } from '../flow/session.ts';
+import { formatIpv6, parseIpv6 } from '../packet/address.ts';
 import { UserError } from '../util/user-error.ts';
 
 export interface Transfer {
@@ -65,7 +66,12 @@ function splitHostPort(
   if (!/^\d+$/.test(portText) || port < 1 || port > 65535) {
     throw new UserError(`${flag} '${item}': '${portText}' is not a port (1-65535)`);
   }
-  return host === undefined ? { port } : { ip: host, port };
+  return host === undefined ? { port } : { ip: canonicalIp(host), port };
+}
+
+/** Captured addresses are RFC 5952 text (2001:db8::1): the same address typed otherwise matches them. */
+function canonicalIp(ip: string): string {
+  return isIP(ip) === 6 && !ip.includes('%') ? formatIpv6(parseIpv6(ip)) : ip;
 }
 
 /** The transfer that selects a session whose captured server is `server`, if any. */
