@@ -85,6 +85,8 @@ export function registerReplay(program: Command): void {
         throw new UserError('--transport raw: give the intercepts with -s <host[:port],...>');
       }
       if (transport === 'socket') {
+        if (o.intercepts !== undefined)
+          throw new UserError('-s needs the raw transport (drop --transport socket)');
         const rawOnly = { clientIps: '-c', sendLink: '--send-link', mtu: '-M', mss: '-D' } as const;
         for (const [key, flag] of Object.entries(rawOnly)) {
           if (o[key as keyof typeof rawOnly] !== undefined)
