@@ -1,6 +1,6 @@
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { CaptureError } from '../capture/record.ts';
-import { ignoreBrokenPipe } from '../util/broken-pipe.ts';
+import { ignoreBrokenPipe, isToldStdoutError } from '../util/broken-pipe.ts';
 import { UserError } from '../util/user-error.ts';
 import { version } from '../version.ts';
 import { registerCompare } from './compare.ts';
@@ -47,6 +47,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`reprise: ${err.message}\n`);
       return 2;
     }
+    if (isToldStdoutError(err)) return 1;
     throw err;
   }
 }
