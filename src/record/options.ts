@@ -37,8 +37,7 @@ export function resolveRecordOptions(
   const filter = flags.filter ?? filterWords.join(' ');
   const output = flags.write ?? defaultRecordingPath(device, filter, start);
   const snapLength = flags.snaplen === undefined ? DEFAULT_SNAP_LENGTH : integer('-s', flags.snaplen, 0);
-  const rotateBytes =
-    flags.fileSize === undefined ? undefined : Math.round(positive('-C', flags.fileSize) * 1e6);
+  const rotateBytes = flags.fileSize === undefined ? undefined : fileSizeBytes(flags.fileSize);
   const ringFiles = flags.fileCount === undefined ? undefined : integer('-W', flags.fileCount, 1);
   if (ringFiles !== undefined && rotateBytes === undefined) {
     throw new UserError('-W (files kept) needs -C (file size in MB) to rotate files');
@@ -59,6 +58,13 @@ export function resolveRecordOptions(
     rotateBytes,
     ringFiles,
   };
+}
+
+/** -C in MB (10^6 bytes), as a whole number of bytes: a size that rounds to no byte at all is refused. */
+function fileSizeBytes(text: string): number {
+  const bytes = Math.round(positive('-C', text) * 1e6);
+  if (bytes < 1) throw new UserError(`-C needs at least one byte (0.000001 MB), got '${text}'`);
+  return bytes;
 }
 
 function integer(flag: string, text: string, min: number): number {

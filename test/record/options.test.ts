@@ -68,4 +68,15 @@ describe('resolveRecordOptions', () => {
       );
     }
   });
+
+  it('takes -C down to one byte and refuses a size that rounds to none, naming -C', () => {
+    assert.equal(resolveRecordOptions({ fileSize: '0.000001', write: 'x.pcap' }, [], start).rotateBytes, 1);
+    assert.throws(
+      () => resolveRecordOptions({ fileSize: '0.0000001', write: 'x.pcap' }, [], start),
+      (err: unknown) =>
+        err instanceof UserError &&
+        err.exitCode === 2 &&
+        err.message === "-C needs at least one byte (0.000001 MB), got '0.0000001'",
+    );
+  });
 });
