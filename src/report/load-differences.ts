@@ -15,13 +15,24 @@ interface LoadOption {
   flag: string;
   /** What `reprise replay` uses when the flag is not given; older reports may lack the key. */
   fallback?: string | boolean;
+  /** Whether the option shaped the load, from which of the two runs were at --speed max (default: always). */
+  shapes?: (baselineAtMax: boolean, candidateAtMax: boolean) => boolean;
 }
+
+const SPEED: LoadOption = { key: 'speed', flag: '--speed', fallback: REPLAY_DEFAULTS.speed };
 
 /** Options that change what is sent or when, whatever the transport. */
 const LOAD_OPTIONS: readonly LoadOption[] = [
-  { key: 'speed', flag: '--speed', fallback: REPLAY_DEFAULTS.speed },
-  { key: 'concurrency', flag: '--concurrency', fallback: REPLAY_DEFAULTS.concurrency },
-  { key: 'maxIdle', flag: '--max-idle' },
+  SPEED,
+  // Sessions start when captured, except at --speed max, where at most this many run at once.
+  {
+    key: 'concurrency',
+    flag: '--concurrency',
+    fallback: REPLAY_DEFAULTS.concurrency,
+    shapes: (a, b) => a || b,
+  },
+  // At --speed max there is no timeline to cut idle stretches from.
+  { key: 'maxIdle', flag: '--max-idle', shapes: (a, b) => !(a && b) },
   { key: 'loop', flag: '--loop', fallback: REPLAY_DEFAULTS.loop },
   { key: 'sample', flag: '--sample', fallback: REPLAY_DEFAULTS.sample },
   { key: 'onlyComplete', flag: '--only-complete', fallback: false },
@@ -47,7 +58,9 @@ export function loadDifferences(baseline: RunReport, candidate: RunReport): stri
     warnings.push(`the runs replayed different captured servers (-x): ${sourcesA} and ${sourcesB}`);
   }
   const bothRaw = baseline.transport === 'raw' && candidate.transport === 'raw';
+  const [maxA, maxB] = [atSpeedMax(baseline), atSpeedMax(candidate)];
   for (const option of bothRaw ? [...LOAD_OPTIONS, ...RAW_LOAD_OPTIONS] : LOAD_OPTIONS) {
+    if (option.shapes !== undefined && !option.shapes(maxA, maxB)) continue;
     const [a, b] = [effective(baseline, option), effective(candidate, option)];
     if (a !== b) {
       warnings.push(`the runs used different ${option.flag}: ${shown(a, option)} and ${shown(b, option)}`);
@@ -101,6 +114,10 @@ function effective(report: RunReport, option: LoadOption): Canonical {
   const text = value.trim().replace(/%$/, '');
   const n = Number(text);
   return text !== '' && Number.isFinite(n) ? n : text;
+}
+
+function atSpeedMax(report: RunReport): boolean {
+  return effective(report, SPEED) === 'max';
 }
 
 /** The segment size a raw run's -M and -D cut requests to (undefined: as captured). */

@@ -53,6 +53,27 @@ describe('load differences between two runs', () => {
     );
   });
 
+  it('compares --concurrency only when a run was at --speed max, --max-idle only when one was not', () => {
+    const at = (speed: string, options: Record<string, unknown>) => run('socket', { speed, ...options });
+    assert.deepEqual(loadDifferences(at('50', { concurrency: '1' }), at('50', {})), []);
+    assert.deepEqual(loadDifferences(at('max', { concurrency: '1' }), at('max', {})), [
+      'the runs used different --concurrency: 1 and 100',
+    ]);
+    assert.deepEqual(loadDifferences(at('max', { maxIdle: '500' }), at('max', {})), []);
+    assert.deepEqual(loadDifferences(at('2', { maxIdle: '500' }), at('2', {})), [
+      'the runs used different --max-idle: 500 and not given',
+    ]);
+    assert.deepEqual(
+      loadDifferences(at('max', { concurrency: '1', maxIdle: '500' }), at('50', {})),
+      [
+        'the runs used different --speed: max and 50',
+        'the runs used different --concurrency: 1 and 100',
+        'the runs used different --max-idle: 500 and not given',
+      ],
+      'one run at max: both options shaped one of the loads',
+    );
+  });
+
   it('warns when two raw runs used different -C, -c, or segment sizes (-M/-D), and not for other intercepts', () => {
     const base = { intercepts: '10.77.0.3', interceptConnections: '1', mtu: '1500' };
     assert.deepEqual(loadDifferences(run('raw', base), run('raw', { ...base, intercepts: '10.77.0.4' })), []);
