@@ -71,7 +71,7 @@ import { parseHttpRequestLine } from '../../report/http.ts';
 import type { SessionOutcome } from '../../report/outcome.ts';
 import { continuationOf, continuationReason } from '../continuation.ts';
 import { partCount, partDelayUs, partEnd } from '../request-parts.ts';
-import { answerExpected } from '../response-quiet.ts';
+import { answerExpected, capturedResponseEndUs } from '../response-quiet.ts';
 import { ControlBlock, MAX_WINDOW_FIELD, MAX_WINDOW_SCALE } from './control-block.ts';
 import { initialRtoUs, resolveEngineOptions, responseQuietUs } from './options.ts';
 import { type ReleasedRequest, wholeReleased } from './outgoing.ts';
@@ -628,6 +628,7 @@ export class SessionEngine {
     this.lastActivityUs = nowUs;
     if (request.index <= this.reportedThrough) return;
     this.reportedThrough = request.index;
+    if (this.response.index === request.index) this.response.sentUs = nowUs;
     const { index } = request;
     const bytes = request.data.length;
     const captured = this.requests[index];
@@ -770,7 +771,21 @@ export class SessionEngine {
   /** The latest request's response is over (see the header), or there is none to wait for. */
   private responseOver(nowUs: number): boolean {
     if (this.response.index === undefined) return true;
-    return this.tcb.allDataAcked && this.response.answered && nowUs >= this.lastActivityUs + this.quietUs;
+    return this.tcb.allDataAcked && this.response.answered && nowUs >= this.responseEndUs();
+  }
+
+  /**
+   * When the response to the latest request may be over: after the quiet that follows its last
+   * activity and, while it is shorter than the captured one, no sooner than that one ended
+   * (capturedResponseEndUs): a response that pauses mid-way (git's after "Enumerating objects")
+   * is not over at the pause.
+   */
+  private responseEndUs(): number {
+    const quietEndUs = this.lastActivityUs + this.quietUs;
+    const { index, sentUs, bytes } = this.response;
+    const captured = index === undefined ? undefined : this.requests[index];
+    if (captured === undefined || sentUs === undefined || bytes >= captured.responseBytes) return quietEndUs;
+    return Math.max(quietEndUs, sentUs + capturedResponseEndUs(captured, this.options.responseQuiet));
   }
 
   /**
@@ -831,7 +846,7 @@ export class SessionEngine {
     if (moreRequests) at = later(at, this.dueUs(this.nextRequest), nowUs);
     const mayEnd = moreRequests || this.noMoreInput || halfClosed;
     if (mayEnd && this.response.index !== undefined && tcb.allDataAcked && this.response.answered) {
-      at = later(at, this.lastActivityUs + this.quietUs, nowUs);
+      at = later(at, this.responseEndUs(), nowUs);
     }
     if (moreRequests && this.greetingWait && this.greetingBytes > 0) {
       at = later(at, this.lastActivityUs + this.quietUs, nowUs);

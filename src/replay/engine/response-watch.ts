@@ -11,6 +11,8 @@ export class ResponseWatch {
   /** A response is expected (answerExpected): do not call it over before a byte is seen. */
   expected = false;
   bytes = 0;
+  /** When the request went whole (its last part), once it has. */
+  sentUs: number | undefined;
   private firstUs = 0;
   private lastUs = 0;
 
@@ -18,6 +20,7 @@ export class ResponseWatch {
     this.index = index;
     this.expected = expected;
     this.bytes = 0;
+    this.sentUs = undefined;
   }
 
   data(nowUs: number, bytes: number): void {
