@@ -38,9 +38,13 @@ function* unselectedThenSelected() {
   });
 }
 
-/** Calls `then` once the child has the file at `path` open (polling /proc), or after `limitMs`. */
+/**
+ * Calls `then` once the child has had the file at `path` open for 20 ms (polling /proc), or after
+ * `limitMs`: reading it, not the glance at its header before the run starts (and its handlers).
+ */
 function whenFileOpen(child: ChildProcess, path: string, then: () => void, limitMs = 20_000): void {
   const deadline = Date.now() + limitMs;
+  let openSince: number | undefined;
   const poll = () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const fdDir = `/proc/${child.pid}/fd`;
@@ -56,7 +60,8 @@ function whenFileOpen(child: ChildProcess, path: string, then: () => void, limit
     } catch {
       // The child is gone or not started yet.
     }
-    if (open || Date.now() > deadline) then();
+    openSince = open ? (openSince ?? Date.now()) : undefined;
+    if ((openSince !== undefined && Date.now() - openSince >= 20) || Date.now() > deadline) then();
     else setTimeout(poll, 1);
   };
   poll();
