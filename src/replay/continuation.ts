@@ -1,22 +1,23 @@
 /**
  * Whether a captured request can be the first bytes of a new connection, when the target closed
  * the one it followed on. Not the rest of a message begun on the old one: the body of an HTTP
- * request the target answered early (413), or a TLS record, which only the session's own
+ * request the target answered early (413), or a TLS or SSH record, which only the session's own
  * handshake can decrypt. Other protocols cannot tell, and are sent as captured. Both transports
  * ask before they reconnect.
  */
 import type { CapturedRequest } from '../flow/session.ts';
 import { parseHttpRequestLine } from '../report/http.ts';
+import { startsWithClientHello, startsWithSshBanner } from './encrypted-tally.ts';
 import { startsWithMysqlLogin } from './mysql-login.ts';
-import { startsWithClientHello } from './tls-tally.ts';
 
-export type Continuation = 'tls' | 'mysql-login' | 'http-body' | undefined;
+export type Continuation = 'tls' | 'ssh' | 'mysql-login' | 'http-body' | undefined;
 
 /** What request `index` continues, if it cannot open a connection of its own. */
 export function continuationOf(requests: readonly CapturedRequest[], index: number): Continuation {
   const first = requests[0]?.data;
   if (index === 0 || first === undefined) return undefined;
   if (startsWithClientHello(first)) return 'tls';
+  if (startsWithSshBanner(first)) return 'ssh';
   if (startsWithMysqlLogin(first)) return 'mysql-login';
   if (parseHttpRequestLine(first) && !parseHttpRequestLine(requests[index].data)) return 'http-body';
   return undefined;
@@ -26,6 +27,7 @@ export function continuationOf(requests: readonly CapturedRequest[], index: numb
 export function continuationReason(continues: Exclude<Continuation, undefined>, index: number): string {
   const what = {
     tls: 'a TLS session, which cannot go on over a new connection',
+    ssh: 'an SSH session, which cannot go on over a new connection',
     'mysql-login': 'a MySQL session, whose login (salted by its greeting) cannot go on over a new connection',
     'http-body': 'an HTTP message it answered early (no request line of its own)',
   }[continues];

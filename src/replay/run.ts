@@ -20,12 +20,12 @@ import { plural } from '../util/plural.ts';
 import { unitInterval } from '../util/seeded.ts';
 import { ReplayClock } from './clock.ts';
 import { DueQueue } from './due-queue.ts';
+import { EncryptedTally } from './encrypted-tally.ts';
 import type { FlowFeed, OpenFlowFeed } from './flow-feed.ts';
 import { GapTally } from './gap-tally.ts';
 import { IdleCutter } from './idle-cutter.ts';
 import type { ReplayObserver, SessionEnv } from './observer.ts';
 import { type PlannedSession, type SessionDriver, sessionKey } from './plan.ts';
-import { TlsTally } from './tls-tally.ts';
 import { matchTransfer, type Transfer } from './transfer.ts';
 import { TransferTally } from './transfer-tally.ts';
 
@@ -113,7 +113,7 @@ export class ReplayRun {
   private readonly starving = new Set<PlannedSession>();
   private readonly excluded: Excluded = { noTransfer: 0, sampledOut: 0 };
   private readonly transferTally: TransferTally;
-  private readonly tlsTally = new TlsTally();
+  private readonly encryptedTally = new EncryptedTally();
   private readonly gapTally = new GapTally();
   private readonly warnings: string[] = [];
   /** Planned sessions not yet handed to the transport (scheduled or in the start backlog). */
@@ -275,9 +275,9 @@ export class ReplayRun {
   /** What the user should hear about the plan once the captures are read. */
   private planWarnings(): string[] {
     const warnings = this.transferTally.unusedEntries();
-    for (const warning of [this.tlsTally.warning(), this.gapTally.warning()]) {
-      if (warning !== undefined) warnings.push(warning);
-    }
+    warnings.push(...this.encryptedTally.warnings());
+    const gaps = this.gapTally.warning();
+    if (gaps !== undefined) warnings.push(gaps);
     if (this.planned === 0 && this.excluded.sampledOut > 0 && !this.stopped) {
       const sessions = plural(this.excluded.sampledOut, 'session');
       warnings.push(
@@ -399,7 +399,7 @@ export class ReplayRun {
     const copies = this.copiesOf.get(session);
     if (!copies) return;
     if (copies[0].loop === 0) {
-      if (request.index === 0) this.tlsTally.firstRequest(request.data, session.server.port);
+      if (request.index === 0) this.encryptedTally.firstRequest(request.data, session.server.port);
       this.gapTally.request(session, request);
     }
     const requestUs = session.startUs + request.offsetUs;
