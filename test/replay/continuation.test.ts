@@ -27,9 +27,11 @@ describe('which requests cannot open a connection of their own', () => {
     assert.equal(continuationOf(session.requests, 2), 'mysql-login');
   });
 
-  it('the records of a TLS session, and the rest of an HTTP message', () => {
+  it('the records of a TLS or SSH session, and the rest of an HTTP message', () => {
     const hello = Buffer.from([0x16, 3, 1, 0, 4, 1, 0, 0, 0]);
     assert.equal(continuationOf(requests(hello, Buffer.from([0x17, 3, 3, 0, 1, 0])), 1), 'tls');
+    const packet = Buffer.from([0, 0, 0, 12, 10, 20]);
+    assert.equal(continuationOf(requests('SSH-2.0-OpenSSH_9.2p1\r\n', packet), 1), 'ssh');
     const upload = requests('POST /up HTTP/1.1\r\nContent-Length: 9\r\n\r\n', 'rest of it');
     assert.equal(continuationOf(upload, 1), 'http-body');
   });
