@@ -105,9 +105,16 @@ export class RequestSplitter implements StreamConsumer {
     if (completed !== undefined) this.completed?.(this.session, completed);
   }
 
-  /** The client's FIN: an open request (not answered yet) is one the client half-closed after. */
-  clientClosed(): void {
-    if (this.open !== undefined) this.open.halfClosed = true;
+  /**
+   * The client's FIN: an open request (not answered yet) is one the client half-closed after. A
+   * close after a pause (an idle connection closed later) is a part of its own, empty: the replay
+   * closes at its time, not right after the bytes.
+   */
+  clientClosed(tsUs: number): void {
+    const open = this.open;
+    if (open === undefined) return;
+    open.halfClosed = true;
+    this.markPart(open, tsUs);
   }
 
   /** Closes the open request: the server answered, or the session is over. */

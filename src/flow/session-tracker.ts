@@ -143,7 +143,7 @@ export class SessionTracker implements StreamConsumer {
       session.ending = 'rst';
       session.endedBy ??= fromClient ? 'client' : 'server';
     } else if (flags & TcpFlag.FIN) {
-      if (fromClient && !this.clientFin) this.clientClosing(view.ack | 0, flags);
+      if (fromClient && !this.clientFin) this.clientClosing(view.ack | 0, flags, tsUs);
       if (fromClient) this.clientFin = true;
       else this.serverFin = true;
       if (session.ending !== 'rst') session.ending = 'fin';
@@ -217,10 +217,10 @@ export class SessionTracker implements StreamConsumer {
    * more than the server's own FIN (one) beyond the ack of the client's last data means the answer
    * came before it.
    */
-  private clientClosing(ack: number, flags: number): void {
+  private clientClosing(ack: number, flags: number, tsUs: number): void {
     const answered = this.clientSentData && seqDiff(this.clientAckAtData, ack) > 1;
     if (this.serverPackets === 0 && flags & TcpFlag.ACK && answered) this.splitter.complete();
-    this.splitter.clientClosed();
+    this.splitter.clientClosed(tsUs);
   }
 
   /** One-sided capture: the client acknowledging more server bytes than at its last data means the server answered. */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PART_PAUSE_US } from '../../src/flow/session.ts';
 import { partBytes, partCount } from '../../src/replay/request-parts.ts';
-import { ACK, PSH, run, type Segment, SYN, text } from './hand-built.ts';
+import { ACK, FIN, PSH, run, type Segment, SYN, text } from './hand-built.ts';
 
 const handshake: Segment[] = [
   { from: 'client', flags: SYN, seq: 0, tsUs: 0 },
@@ -126,5 +126,31 @@ describe('flow table: requests sent in parts', () => {
     assert.equal(text(request), 'abcghijkl');
     assert.deepEqual(request.parts, [[6, 899_000]]);
     assert.equal(partBytes(request, 1).toString(), 'jkl');
+  });
+
+  it('makes a close after a pause an empty last part, at its time: the replay closes then', () => {
+    const line = {
+      from: 'client',
+      flags: PSH | ACK,
+      seq: 1,
+      ack: 1,
+      payload: 'cpu 0.5\n',
+      tsUs: 1_000,
+    } as const;
+    const idle = run([
+      ...handshake,
+      line,
+      { from: 'client', flags: FIN | ACK, seq: 9, ack: 1, tsUs: 2_501_000 },
+    ]);
+    const [request] = idle.requests;
+    assert.equal(request.halfClosed, true);
+    assert.deepEqual(request.parts, [[8, 2_500_000]]);
+    assert.equal(partBytes(request, 1).length, 0);
+    const atOnce = run([
+      ...handshake,
+      line,
+      { from: 'client', flags: FIN | ACK, seq: 9, ack: 1, tsUs: 1_200 },
+    ]);
+    assert.deepEqual(atOnce.requests[0].parts, [], 'closed with the bytes: no part of its own');
   });
 });
