@@ -82,3 +82,35 @@ export function unansweredInCapture(session: CapturedSession, expectsAnswer: boo
     session.handshake.synAck || session.greetingBytes > 0 || session.requests.some((r) => r.responseBytes > 0)
   );
 }
+
+/**
+ * A target may send its next message without waiting for the client's next request (SSH's
+ * KEXINIT, rsync's checksum setup): against a fast target it arrives with the answer before, and
+ * the next request's answer has already come. The bytes of a response beyond its captured one
+ * (other than HTTP, whose framing tells) may be that answer: this many.
+ */
+export function bytesBeyondCaptured(
+  request: CapturedRequest,
+  isHttp: boolean,
+  responseBytes: number,
+): number {
+  if (isHttp || request.responseBytes === 0) return 0;
+  return Math.max(0, responseBytes - request.responseBytes);
+}
+
+/**
+ * When a request may have been answered ahead (bytesBeyondCaptured of the response before cover
+ * its captured answer), how long it waits for an answer of its own before that one counts (µs):
+ * until its captured answer's first byte and half as long again, and at least the quiet's upper
+ * bound, so that a target merely slower than the captured server, whose answers also grew, is
+ * still waited for. Undefined when it may not have been.
+ */
+export function answeredAheadWaitUs(
+  request: CapturedRequest,
+  isHttp: boolean,
+  aheadBytes: number,
+  quiet: Readonly<ResponseQuiet> = RESPONSE_QUIET,
+): number | undefined {
+  if (isHttp || request.responseBytes === 0 || aheadBytes < request.responseBytes) return undefined;
+  return Math.max(quiet.maxUs, (request.responseFirstUs ?? 0) * 1.5);
+}

@@ -30,6 +30,8 @@ import { endpointText, type PlannedSession, type SessionDriver } from '../replay
 import { partBytes, partCount, partDueUs } from '../replay/request-parts.ts';
 import {
   answerExpected,
+  answeredAheadWaitUs,
+  bytesBeyondCaptured,
   capturedResponseEndUs,
   RESPONSE_QUIET,
   type ResponseQuiet,
@@ -95,6 +97,8 @@ interface InFlight {
   /** When its first and last response byte came (ms since the run started). */
   firstByteAtMs: number | undefined;
   lastByteAtMs: number | undefined;
+  /** The answer may have come ahead, with the one before: how long to wait for one of its own (ms). */
+  answeredAheadWaitMs: number | undefined;
 }
 
 /** A request being written, part by part (`resend`: again, on a new connection). */
@@ -131,6 +135,8 @@ export class SocketSession implements SessionDriver {
   private greetingLastMs: number | undefined;
   /** Requests written on this connection. */
   private sentOnConnection = 0;
+  /** Bytes of the last response beyond its captured one: maybe the next request's answer, sent ahead. */
+  private bytesAhead = 0;
   /** The request to send again first on a new connection (the old one closed before any answer). */
   private resend: InFlight | undefined;
   /**
@@ -334,6 +340,10 @@ export class SocketSession implements SessionDriver {
       ...(unansweredInCapture(this.planned.session, expectsAnswer) ? { unansweredInCapture: true } : {}),
     };
     this.sentOnConnection++;
+    const aheadWaitUs = this.options.noWait
+      ? undefined
+      : answeredAheadWaitUs(request, http !== undefined, this.bytesAhead, this.options.responseQuiet);
+    this.bytesAhead = 0;
     const flight: InFlight = {
       sent,
       reported: false,
@@ -343,6 +353,7 @@ export class SocketSession implements SessionDriver {
       responseBytes: 0,
       firstByteAtMs: undefined,
       lastByteAtMs: undefined,
+      answeredAheadWaitMs: aheadWaitUs === undefined ? undefined : aheadWaitUs / 1000,
     };
     this.inFlight = flight;
     this.writeDueParts({ flight, partsWritten: 0, resend: false, scheduledMs: sent.scheduledMs });
@@ -388,6 +399,10 @@ export class SocketSession implements SessionDriver {
     this.reportSent(flight);
     if (!flight.complete && !this.options.noWait) this.awaitTarget(index, this.env.nowMs());
     else this.awaiting = undefined;
+    if (!flight.complete && flight.responseBytes === 0 && flight.answeredAheadWaitMs !== undefined) {
+      this.clearQuiet();
+      this.quietTimer = setTimeout(() => this.answeredAhead(flight), flight.answeredAheadWaitMs);
+    }
     if (!flight.complete && flight.responseBytes > 0) {
       // An answer began before this last part (a 401 to a body's head, a chat server's reply): it
       // is over now if its framing says so, else after a quiet from here; after an interim
@@ -480,6 +495,19 @@ export class SocketSession implements SessionDriver {
     this.pump();
   }
 
+  /**
+   * No answer of its own came to a request whose captured answer the target had already sent, with
+   * the answer before (InFlight.answeredAheadWaitMs): that one was it, 0 bytes of its own, 0 ms.
+   */
+  private answeredAhead(flight: InFlight): void {
+    this.quietTimer = undefined;
+    if (flight.complete || flight.responseBytes > 0 || this.inFlight !== flight) return;
+    flight.firstByteAtMs = flight.sent.sentMs;
+    flight.lastByteAtMs = flight.sent.sentMs;
+    this.answer(flight);
+    this.pump();
+  }
+
   /** Ends the response to the last request sent, if it is not over yet. */
   private answerInFlight(): void {
     if (this.inFlight && !this.inFlight.complete) this.answer(this.inFlight);
@@ -488,6 +516,10 @@ export class SocketSession implements SessionDriver {
   /** Ends a request's response: reported as answered when any byte of it came back. */
   private answer(flight: InFlight): void {
     flight.complete = true;
+    const captured = this.requests[flight.sent.index];
+    this.bytesAhead = captured
+      ? bytesBeyondCaptured(captured, flight.sent.http !== undefined, flight.responseBytes)
+      : 0;
     // An answer before the request's last part (a 401 to the head of a body sent after a wait)
     // reports it sent; a request cut off between its parts without one is not.
     if (flight.responseBytes > 0 || this.sending?.flight !== flight) this.reportSent(flight);
@@ -613,6 +645,7 @@ export class SocketSession implements SessionDriver {
     this.halfClosedSent = false;
     this.lostAs = 'closed-early';
     this.sentOnConnection = 0;
+    this.bytesAhead = 0;
     this.greetingLastMs = undefined;
     this.socket = this.connect(this.env.nowMs());
   }

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it, test } from 'node:test';
 import {
   answerExpected,
+  answeredAheadWaitUs,
+  bytesBeyondCaptured,
   capturedResponseEndUs,
   RESPONSE_QUIET,
   responseQuietUs,
@@ -55,6 +57,39 @@ describe('capturedResponseEndUs: how long a response shorter than the captured o
     assert.equal(capturedResponseEndUs(request(300, 300)), 0);
     assert.equal(capturedResponseEndUs(request()), 0);
     assert.equal(capturedResponseEndUs(request(0, 5_000_000)), 1_000_000);
+  });
+});
+
+describe('answered ahead: a target that sent the next answer with the one before (SSH, rsync)', () => {
+  const request = (responseBytes: number, responseFirstUs?: number) => ({
+    index: 0,
+    offsetUs: 0,
+    streamOffset: 0,
+    length: 2,
+    data: Buffer.from('B\n'),
+    gaps: [],
+    parts: [],
+    responseBytes,
+    responseFirstUs,
+    responseLastUs: responseFirstUs,
+  });
+
+  it('counts the bytes beyond the captured answer, but not for HTTP or a request captured unanswered', () => {
+    assert.equal(bytesBeyondCaptured(request(3), false, 6), 3);
+    assert.equal(bytesBeyondCaptured(request(3), false, 2), 0);
+    assert.equal(bytesBeyondCaptured(request(3), true, 6), 0, 'HTTP framing says where a response ends');
+    assert.equal(bytesBeyondCaptured(request(0), false, 6), 0);
+  });
+
+  it('waits for an own answer as long as the captured one took and half again, at least the quiet’s bound', () => {
+    assert.equal(answeredAheadWaitUs(request(3, 50_000), false, 3), RESPONSE_QUIET.maxUs);
+    assert.equal(answeredAheadWaitUs(request(3, 5_000_000), false, 3), 7_500_000);
+  });
+
+  it('was not answered ahead when the bytes beyond fall short of its captured answer, or it is HTTP', () => {
+    assert.equal(answeredAheadWaitUs(request(3, 50_000), false, 2), undefined);
+    assert.equal(answeredAheadWaitUs(request(3, 50_000), true, 3), undefined);
+    assert.equal(answeredAheadWaitUs(request(0), false, 3), undefined);
   });
 });
 
