@@ -71,7 +71,12 @@ import { parseHttpRequestLine } from '../../report/http.ts';
 import type { SessionOutcome } from '../../report/outcome.ts';
 import { continuationOf, continuationReason } from '../continuation.ts';
 import { partCount, partDelayUs, partEnd } from '../request-parts.ts';
-import { answerExpected, capturedResponseEndUs } from '../response-quiet.ts';
+import {
+  answerExpected,
+  answeredAheadWaitUs,
+  bytesBeyondCaptured,
+  capturedResponseEndUs,
+} from '../response-quiet.ts';
 import { ControlBlock, MAX_WINDOW_FIELD, MAX_WINDOW_SCALE } from './control-block.ts';
 import { initialRtoUs, resolveEngineOptions, responseQuietUs } from './options.ts';
 import { type ReleasedRequest, wholeReleased } from './outgoing.ts';
@@ -144,6 +149,8 @@ export class SessionEngine {
   private lastReleased: CapturedRequest | undefined;
   /** The request being released on this connection, until all of it is (a request sent in parts: its last part). */
   private sendingParts: PartsInProgress | undefined;
+  /** Bytes of the last response beyond its captured one: maybe the next request's answer, sent ahead. */
+  private bytesAhead = 0;
   private reportedThrough = -1;
   /** Last time the target moved forward (or we started waiting on it): the session timeout counts from here. */
   private lastProgressUs = 0;
@@ -514,6 +521,7 @@ export class SessionEngine {
     }
     if (tcb.rtxAtUs !== undefined && nowUs >= tcb.rtxAtUs) this.onRetransmitTimeout();
     if (tcb.persistAtUs !== undefined && nowUs >= tcb.persistAtUs) this.sendWindowProbe(nowUs);
+    this.response.checkAhead(nowUs);
     this.releaseRequests(nowUs);
     this.sendData(nowUs);
     this.sendFinIfDue(nowUs);
@@ -554,9 +562,14 @@ export class SessionEngine {
       const request = requests[this.nextRequest++];
       this.lastReleased = request;
       this.flushResponse();
+      const aheadWaitUs =
+        this.bytesAhead === 0 || this.options.noWait
+          ? undefined
+          : answeredAheadWaitUs(request, isHttp(request), this.bytesAhead, this.options.responseQuiet);
       this.response.begin(
         request.index,
         answerExpected(request, () => parseHttpRequestLine(request.data)),
+        aheadWaitUs,
       );
       const released = this.tcb.stream.release(request.index, request.data, partEnd(request, 0));
       this.sendingParts = { request, released, next: 1 };
@@ -848,6 +861,7 @@ export class SessionEngine {
     if (mayEnd && this.response.index !== undefined && tcb.allDataAcked && this.response.answered) {
       at = later(at, this.responseEndUs(), nowUs);
     }
+    at = later(at, this.response.aheadDueUs, nowUs);
     if (moreRequests && this.greetingWait && this.greetingBytes > 0) {
       at = later(at, this.lastActivityUs + this.quietUs, nowUs);
     }
@@ -871,6 +885,12 @@ export class SessionEngine {
   }
 
   private flushResponse(): void {
+    const { index, bytes } = this.response;
+    const captured = index === undefined ? undefined : this.requests[index];
+    this.bytesAhead =
+      captured === undefined || bytes <= captured.responseBytes
+        ? 0
+        : bytesBeyondCaptured(captured, isHttp(captured), bytes);
     const action = this.response.take();
     if (action !== undefined) this.actions.push(action);
   }
@@ -917,4 +937,8 @@ function synOptionsFrom(captured: TcpOptions, mss: number): TcpOptions {
 /** The earliest deadline so far, `at`, or `t` if it is earlier and still to come after `nowUs`. */
 function later(at: number | undefined, t: number | undefined, nowUs: number): number | undefined {
   return t !== undefined && t > nowUs && (at === undefined || t < at) ? t : at;
+}
+
+function isHttp(request: CapturedRequest): boolean {
+  return parseHttpRequestLine(request.data) !== undefined;
 }
