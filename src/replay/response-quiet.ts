@@ -15,12 +15,15 @@ export interface ResponseQuiet {
   defaultRttUs: number;
   minUs: number;
   maxUs: number;
+  /** How long after its request a response shorter than the captured one may still grow, at most. */
+  shortResponseMaxUs: number;
 }
 
 export const RESPONSE_QUIET: Readonly<ResponseQuiet> = {
   defaultRttUs: 20_000,
   minUs: 2_000,
   maxUs: 1_000_000,
+  shortResponseMaxUs: 10_000_000,
 };
 
 export function responseQuietUs(
@@ -35,10 +38,11 @@ export function responseQuietUs(
 /**
  * How long after its request (its last byte) a response shorter than the captured one may still
  * grow (µs): the captured response's end and half as much again, for a target a little slower than the captured
- * server; 0 when the capture saw no response, or all of it at one moment; at most the quiet's
- * upper bound. Until then such a response is not over, however quiet the target: a reply sent in
- * parts (held back by Nagle's algorithm and a delayed ACK, 40 ms apart even on loopback) is one
- * reply. The target's time: the speed does not scale it.
+ * server; 0 when the capture saw no response, or all of it at one moment; at most
+ * `shortResponseMaxUs` (10 s). Until then such a response is not over, however quiet the target: a
+ * reply sent in parts (held back by Nagle's algorithm and a delayed ACK, 40 ms apart even on
+ * loopback) is one reply, and so is one paused mid-way (a report that streams its rows after a
+ * header, git packing a repository). The target's time: the speed does not scale it.
  */
 export function capturedResponseEndUs(
   request: CapturedRequest,
@@ -49,7 +53,7 @@ export function capturedResponseEndUs(
   if (firstUs === undefined || lastUs === undefined || lastUs <= firstUs) return 0;
   // From the request's last part, as the replay measures (the captured times are from its first).
   const sinceLastPartUs = Math.max(0, lastUs - (request.parts.at(-1)?.[1] ?? 0));
-  return Math.min(quiet.maxUs, sinceLastPartUs * 1.5);
+  return Math.min(quiet.shortResponseMaxUs, sinceLastPartUs * 1.5);
 }
 
 /**
