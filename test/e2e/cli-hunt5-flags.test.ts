@@ -52,7 +52,6 @@ describe('hunt 5: flag combinations and outputs', () => {
 
   it('a stdout that cannot be written (a full disk) is one line naming it, not a stack trace', {
     skip: existsSync('/dev/full') ? false : 'no /dev/full',
-    todo: 'bug: ignoreBrokenPipe rethrows ENOSPC from an error listener',
   }, async () => {
     for (const args of [
       ['inspect', DEMO],
