@@ -26,7 +26,10 @@ test('loopback RTTs and --speed max wait the floor; a slow handshake waits at mo
   assert.equal(responseQuietUs(50, 1), RESPONSE_QUIET.minUs);
   assert.equal(responseQuietUs(40_000, Number.POSITIVE_INFINITY), RESPONSE_QUIET.minUs);
   assert.equal(responseQuietUs(3_000_000, 1), RESPONSE_QUIET.maxUs);
-  assert.equal(responseQuietUs(3_000_000, 0.1, { ...RESPONSE_QUIET, defaultRttUs: 1, minUs: 1, maxUs: 60_000_000 }), 30_000_000);
+  assert.equal(
+    responseQuietUs(3_000_000, 0.1, { ...RESPONSE_QUIET, defaultRttUs: 1, minUs: 1, maxUs: 60_000_000 }),
+    30_000_000,
+  );
 });
 
 describe('capturedResponseEndUs: how long a response shorter than the captured one is waited for', () => {
@@ -56,7 +59,11 @@ describe('capturedResponseEndUs: how long a response shorter than the captured o
   it('not at all when it came at one moment, or not at all; never over its bound (10 s)', () => {
     assert.equal(capturedResponseEndUs(request(300, 300)), 0);
     assert.equal(capturedResponseEndUs(request()), 0);
-    assert.equal(capturedResponseEndUs(request(0, 1_500_000)), 2_250_000, 'a pause of over 1 s is waited out');
+    assert.equal(
+      capturedResponseEndUs(request(0, 1_500_000)),
+      2_250_000,
+      'a pause of over 1 s is waited out',
+    );
     assert.equal(capturedResponseEndUs(request(0, 60_000_000)), 10_000_000);
   });
 });
