@@ -6,13 +6,17 @@
  * and complete well before the session timeout.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { capturedSessions } from '../helpers/captured.ts';
-import { ASSIST_IP, buildTestHosts, skipWithoutNetns, TARGET_IP, type TestHosts } from '../helpers/netns.ts';
-import { recordClientOnTarget, runReplay, startIntercept, startScriptServer } from './raw-harness.ts';
+import { ASSIST_IP, skipWithoutNetns, TARGET_IP } from '../helpers/netns.ts';
+import {
+  hostsForBlock,
+  recordClientOnTarget,
+  runReplay,
+  startIntercept,
+  startScriptServer,
+} from './raw-harness.ts';
 
 const skip = skipWithoutNetns('raw replay of a half-closing client');
 const PORT = 9000;
@@ -57,16 +61,10 @@ interface ServedConnection {
 }
 
 describe('raw replay of a client that half-closes before the answer', { skip, timeout: 120_000 }, () => {
-  let hosts: TestHosts | undefined;
-  let dir: string | undefined;
-  after(async () => {
-    await hosts?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const openHosts = hostsForBlock();
 
   it('sends the FIN first, gets the end-of-input answer and completes well before the session timeout', async (t) => {
-    hosts = buildTestHosts('halfclose');
-    dir = mkdtempSync(join(tmpdir(), 'rp-halfclose-'));
+    const { hosts, dir } = openHosts('halfclose');
     const server = await startScriptServer(hosts, SORT_SERVER, PORT);
 
     const capture = join(dir, 'half-close.pcap');

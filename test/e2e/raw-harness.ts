@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { openCapture } from '../../src/capture/open.ts';
@@ -364,4 +365,22 @@ export async function recordClientOnTarget(
     recorder.kill('SIGINT');
     await recorded;
   }
+}
+
+/**
+ * For a describe block whose test builds its test hosts and a scratch folder: `open(purpose)`
+ * builds them, and both are removed after the block, even when the test failed.
+ */
+export function hostsForBlock(): (purpose: string) => { hosts: TestHosts; dir: string } {
+  let hosts: TestHosts | undefined;
+  let dir: string | undefined;
+  after(async () => {
+    await hosts?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  return (purpose) => {
+    hosts = buildTestHosts(purpose);
+    dir = mkdtempSync(join(tmpdir(), `rp-${purpose}-`));
+    return { hosts, dir };
+  };
 }

@@ -6,13 +6,17 @@
  * the answer's latency from the last reading.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { capturedSessions } from '../helpers/captured.ts';
-import { ASSIST_IP, buildTestHosts, skipWithoutNetns, TARGET_IP, type TestHosts } from '../helpers/netns.ts';
-import { recordClientOnTarget, runReplay, startIntercept, startScriptServer } from './raw-harness.ts';
+import { ASSIST_IP, skipWithoutNetns, TARGET_IP } from '../helpers/netns.ts';
+import {
+  hostsForBlock,
+  recordClientOnTarget,
+  runReplay,
+  startIntercept,
+  startScriptServer,
+} from './raw-harness.ts';
 
 const skip = skipWithoutNetns('raw replay of a client that pauses mid-request');
 const PORT = 9001;
@@ -50,16 +54,10 @@ interface Arrival {
 }
 
 describe('raw replay of a client that pauses mid-request', { skip, timeout: 120_000 }, () => {
-  let hosts: TestHosts | undefined;
-  let dir: string | undefined;
-  after(async () => {
-    await hosts?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const openHosts = hostsForBlock();
 
   it('sends the readings as far apart as captured and measures latency from the last', async () => {
-    hosts = buildTestHosts('parts');
-    dir = mkdtempSync(join(tmpdir(), 'rp-parts-'));
+    const { hosts, dir } = openHosts('parts');
     const server = await startScriptServer(hosts, READINGS_SERVER, PORT);
 
     const capture = join(dir, 'readings.pcap');

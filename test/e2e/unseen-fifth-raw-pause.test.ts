@@ -9,13 +9,17 @@
  * captured one ended and half as long again (src/replay/response-quiet.ts capturedResponseEndUs).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { capturedSessions } from '../helpers/captured.ts';
-import { ASSIST_IP, buildTestHosts, skipWithoutNetns, TARGET_IP, type TestHosts } from '../helpers/netns.ts';
-import { recordClientOnTarget, runReplay, startIntercept, startScriptServer } from './raw-harness.ts';
+import { ASSIST_IP, skipWithoutNetns, TARGET_IP } from '../helpers/netns.ts';
+import {
+  hostsForBlock,
+  recordClientOnTarget,
+  runReplay,
+  startIntercept,
+  startScriptServer,
+} from './raw-harness.ts';
 
 const skip = skipWithoutNetns('raw replay of a response with a pause in it');
 const PORT = 9002;
@@ -48,16 +52,10 @@ socket.on('close', () => console.log('got ' + got));
 `;
 
 describe('raw replay of a response with a pause in it', { skip, timeout: 120_000 }, () => {
-  let hosts: TestHosts | undefined;
-  let dir: string | undefined;
-  after(async () => {
-    await hosts?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const openHosts = hostsForBlock();
 
   it('waits for the rest of a response shorter than the captured one, at --speed max', async () => {
-    hosts = buildTestHosts('unseen5pause');
-    dir = mkdtempSync(join(tmpdir(), 'rp-unseen-fifth-pause-'));
+    const { hosts, dir } = openHosts('unseen5pause');
     await startScriptServer(hosts, PAUSING_SERVER, PORT);
     const capture = join(dir, 'pause.pcap');
     const client = await recordClientOnTarget(hosts, capture, PORT, FETCH_CLIENT);
