@@ -38,7 +38,7 @@ export function formatReplayLine(p: ReplayProgress): string {
         ? [`${formatCount(endings.notReplayed)} not replayed (${endings.notReplayedBreakdown})`]
         : []),
     ].join(' '),
-    `requests ${formatCount(p.requests.sent)} sent ${formatCount(p.requests.answered)} answered ${formatRate(p.requests.perSecond)}`,
+    `requests ${formatCount(p.requests.sent)} sent (${formatRate(p.requests.perSecond)}) ${formatCount(p.requests.answered)} answered`,
     `latency p50 ${formatMs(p.latencyMs?.p50)} p99 ${formatMs(p.latencyMs?.p99)}`,
     `send lag p50 ${formatMs(p.sendLagMs?.p50)} p99 ${formatMs(p.sendLagMs?.p99)}`,
   ];

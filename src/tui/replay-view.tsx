@@ -120,8 +120,8 @@ function Requests({ progress }: { progress: ReplayProgress }) {
   return (
     <>
       <Text>
-        requests {formatCount(requests.sent)} sent {formatCount(requests.answered)} answered{' '}
-        <Text bold>{formatRate(requests.perSecond)}</Text>
+        requests {formatCount(requests.sent)} sent (<Text bold>{formatRate(requests.perSecond)}</Text>){' '}
+        {formatCount(requests.answered)} answered
       </Text>
       <Text>
         latency p50 {formatMs(latencyMs?.p50)} p99 <Text bold>{formatMs(latencyMs?.p99)}</Text> send lag p50{' '}

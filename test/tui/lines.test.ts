@@ -13,7 +13,7 @@ test('replay line: progress, timing, sessions, rates, percentiles and the newest
   assertPlainLine(line);
   assert.match(line, /^replay 42\.0% 0:12\/0:30 elapsed 0:12 ETA 0:17 speed 1x \|/);
   assert.match(line, /7 failed \(reset-by-target 5, timed-out 2\)/);
-  assert.match(line, /requests 1\.23k sent 1\.2k answered 53\/s/);
+  assert.match(line, /requests 1\.23k sent \(53\/s\) 1\.2k answered/, 'the rate is of requests sent');
   assert.match(line, /latency p50 1\.20 ms p99 8\.40 ms/);
   assert.match(line, /send lag p50 0\.100 ms p99 0\.350 ms/);
   assert.match(line, /last error: 10\.0\.0\.7:40112: connection reset/);
