@@ -105,16 +105,12 @@ export class RequestSplitter implements StreamConsumer {
     if (completed !== undefined) this.completed?.(this.session, completed);
   }
 
-  /**
-   * The client's FIN: an open request (not answered yet) is one the client half-closed after. A
-   * close after a pause (an idle connection closed later) is a part of its own, empty: the replay
-   * closes at its time, not right after the bytes.
-   */
+  /** The client's FIN at `tsUs`: an open request (not answered yet) is one the client half-closed after. */
   clientClosed(tsUs: number): void {
     const open = this.open;
     if (open === undefined) return;
     open.halfClosed = true;
-    this.markPart(open, tsUs);
+    open.halfClosedAfterUs = Math.max(0, tsUs - this.openTsUs);
   }
 
   /** Closes the open request: the server answered, or the session is over. */
@@ -156,6 +152,7 @@ export class RequestSplitter implements StreamConsumer {
       responseFirstUs: undefined,
       responseLastUs: undefined,
       halfClosed: undefined,
+      halfClosedAfterUs: undefined,
     };
     this.openTsUs = tsUs;
     this.lastBytesTsUs = tsUs;

@@ -37,9 +37,8 @@ export interface CapturedRequest {
    * server), or went on sending past PART_SPAN_US: [offset in `data`, µs since the request's first
    * segment] of each part after the first, in order. A telemetry client's readings, a message
    * stream, a body sent after a wait: the replay sends each part at its own time rather than all
-   * at the first. Empty for a request sent within PART_SPAN_US (nearly all). The last is empty
-   * when the client half-closed after a pause (halfClosed): the replay closes at that time. Without
-   * payload (inspect), at most the first is kept.
+   * at the first. Empty for a request sent within PART_SPAN_US (nearly all). Without payload
+   * (inspect), at most the first is kept.
    */
   parts: Array<[number, number]>;
   /**
@@ -56,6 +55,11 @@ export interface CapturedRequest {
    * reads to the end: a server may answer only at end of input). The replay half-closes there too.
    */
   halfClosed?: boolean;
+  /**
+   * With halfClosed: when the FIN came, µs since the request's first segment. A client that idled
+   * before closing (a metrics connection closed later) is closed at that time in the replay too.
+   */
+  halfClosedAfterUs?: number;
 }
 
 /**

@@ -29,6 +29,11 @@ export interface PlannedSession {
    * timeline, one per `request.parts`; empty for a request sent at once).
    */
   partDelaysUs: Array<readonly number[]>;
+  /**
+   * When the captured client half-closed after its last request (CapturedRequest.halfClosed): how
+   * long after that request's first byte (µs on the replay timeline).
+   */
+  halfCloseDelayUs?: number;
   /** No more requests will be appended. */
   inputEnded: boolean;
   /**

@@ -45,3 +45,11 @@ export function partDueUs(planned: PlannedSession, index: number, part: number):
     partDelayUs(request, planned.partDelaysUs[index], part)
   );
 }
+
+/**
+ * When the captured client half-closed after the planned session's request `index` (its last), on
+ * the replay timeline (µs): the request's time plus the close's delay, as for a part.
+ */
+export function halfCloseDueUs(planned: PlannedSession, index: number): number {
+  return planned.startUs + planned.requestOffsetsUs[index] + (planned.halfCloseDelayUs ?? 0);
+}

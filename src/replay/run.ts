@@ -408,7 +408,13 @@ export class ReplayRun {
       request.parts.length === 0
         ? NO_PARTS
         : request.parts.map(([, sinceUs]) => this.readOffsetUs(requestUs, requestUs + sinceUs, toTimeline));
+    const closeAfterUs = request.halfClosed ? request.halfClosedAfterUs : undefined;
+    const halfCloseDelayUs =
+      closeAfterUs === undefined
+        ? undefined
+        : this.readOffsetUs(requestUs, requestUs + closeAfterUs, toTimeline);
     for (const p of copies) {
+      if (halfCloseDelayUs !== undefined) p.halfCloseDelayUs = halfCloseDelayUs;
       const backlogged = this.backlogBytesOf.get(p);
       if (backlogged !== undefined) {
         this.backlogBytesOf.set(p, backlogged + request.data.length);

@@ -15,7 +15,7 @@ import type { EngineAction, EngineOptions, OutSegment, ResponseHeader } from '..
 import type { SessionEnv } from '../replay/observer.ts';
 import type { PlannedSession, SessionDriver } from '../replay/plan.ts';
 import type { RewrittenClient } from '../replay/port-shift.ts';
-import { partCount, partDueUs } from '../replay/request-parts.ts';
+import { halfCloseDueUs, partCount, partDueUs } from '../replay/request-parts.ts';
 import { answerExpected, unansweredInCapture } from '../replay/response-quiet.ts';
 import { capturedCloseUs, WakeUp } from '../replay/wake-up.ts';
 import { parseHttpRequestLine } from '../report/http.ts';
@@ -169,15 +169,19 @@ export class RawSession implements SessionDriver {
     for (; this.partsCursor < this.released.length; this.partsCursor++) {
       const index = this.partsCursor;
       const request = this.released[index];
-      while (this.partsReleased[index] < partCount(request)) {
-        const dueUs = partDueUs(planned, index, this.partsReleased[index]);
+      // A halfClosed request's close comes after its last part, at its own time (EngineInput.partsReleased).
+      const parts = partCount(request);
+      const releases = request.halfClosed ? parts + 1 : parts;
+      while (this.partsReleased[index] < releases) {
+        const part = this.partsReleased[index];
+        const dueUs = part < parts ? partDueUs(planned, index, part) : halfCloseDueUs(planned, index);
         const lateMs = env.lateMs(dueUs);
         if (lateMs < 0) {
           this.partWakeUp.at(dueUs);
           return any;
         }
         this.partsReleased[index]++;
-        this.dueMs[index] = env.nowMs() - lateMs;
+        if (part < parts) this.dueMs[index] = env.nowMs() - lateMs;
         any = true;
       }
     }

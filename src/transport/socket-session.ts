@@ -27,7 +27,7 @@ import { nextToSend, requestsToSend } from '../flow/session.ts';
 import { continuationOf, continuationReason } from '../replay/continuation.ts';
 import type { SessionEnv } from '../replay/observer.ts';
 import { endpointText, type PlannedSession, type SessionDriver } from '../replay/plan.ts';
-import { partBytes, partCount, partDueUs } from '../replay/request-parts.ts';
+import { halfCloseDueUs, partBytes, partCount, partDueUs } from '../replay/request-parts.ts';
 import {
   answerExpected,
   answeredAheadWaitUs,
@@ -150,6 +150,8 @@ export class SocketSession implements SessionDriver {
   private targetEnded = false;
   /** We shut our sending side after a halfClosed request, as the captured client did. */
   private halfClosedSent = false;
+  /** The halfClosed request went; its close waits for its captured time (halfCloseDueUs). */
+  private halfClosePending = false;
   /** Every request sent and answered: the connection stays open only until the captured close. */
   private holdingForCapturedClose = false;
   private reconnectsInARow = 0;
@@ -232,6 +234,14 @@ export class SocketSession implements SessionDriver {
   private pump(): void {
     this.skipUncaptured();
     if (this.phase !== 'open') return;
+    if (this.halfClosePending) {
+      const flight = this.inFlight;
+      this.halfCloseWhenDue(this.requests.length - 1);
+      if (this.halfClosePending) return;
+      // As captured, its answer comes after the close: the session timeout counts from there.
+      if (flight && !flight.complete && !this.options.noWait)
+        this.awaitTarget(flight.sent.index, this.env.nowMs());
+    }
     // A request sent in parts: its last part comes first.
     if (this.sending) {
       this.writeDueParts(this.sending);
@@ -392,12 +402,10 @@ export class SocketSession implements SessionDriver {
     }
     this.sending = undefined;
     this.wakeUp.reset();
-    if (request.halfClosed && index === this.requests.length - 1) {
-      this.socket.end();
-      this.halfClosedSent = true;
-    }
+    if (request.halfClosed && index === this.requests.length - 1) this.halfCloseWhenDue(index);
     this.reportSent(flight);
-    if (!flight.complete && !this.options.noWait) this.awaitTarget(index, this.env.nowMs());
+    if (!flight.complete && !this.options.noWait && !this.halfClosePending)
+      this.awaitTarget(index, this.env.nowMs());
     else this.awaiting = undefined;
     if (!flight.complete && flight.responseBytes === 0 && flight.answeredAheadWaitMs !== undefined) {
       this.clearQuiet();
@@ -411,6 +419,14 @@ export class SocketSession implements SessionDriver {
       else if (!httpResponsePending(flight) && !awaitingFinalHttp(flight)) this.armQuiet(flight);
     }
     if (parts > 1) this.pump();
+  }
+
+  /** Shuts our sending side after the halfClosed request `index`, once its captured close is due. */
+  private halfCloseWhenDue(index: number): void {
+    this.halfClosePending = !this.wakeUp.reached(halfCloseDueUs(this.planned, index));
+    if (this.halfClosePending) return;
+    this.socket.end();
+    this.halfClosedSent = true;
   }
 
   /**
@@ -578,8 +594,9 @@ export class SocketSession implements SessionDriver {
       );
       return;
     }
-    if (this.halfClosedSent) {
-      // We ended our side first: the target closing ends the exchange; nothing is retried.
+    if (this.halfClosedSent || this.halfClosePending) {
+      // We ended our side first, or the captured client was about to: the target closing ends the
+      // exchange; nothing is retried.
       const unanswered = flight !== undefined && !flight.complete && flight.responseBytes === 0;
       this.answerInFlight();
       if (unanswered) this.endLost(`without answering request ${flight.sent.index}`);
@@ -643,6 +660,7 @@ export class SocketSession implements SessionDriver {
     this.connectionDone = false;
     this.targetEnded = false;
     this.halfClosedSent = false;
+    this.halfClosePending = false;
     this.lostAs = 'closed-early';
     this.sentOnConnection = 0;
     this.bytesAhead = 0;

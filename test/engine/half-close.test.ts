@@ -88,6 +88,31 @@ describe('session engine: a client that half-closes after its request', () => {
     assert.ok(doneAt > 50_000 && doneAt <= 100_000, `over after a quiet time, at ${doneAt} µs`);
   });
 
+  it('sends its FIN at the captured time when the client idled before closing', () => {
+    const d = halfClosedAndAcked({ halfClosedAfterUs: 2_000_000 });
+    d.feed(7_000, { seq: T1, ack: END });
+    assert.deepEqual(segments(d.advance(1_999_000)), [], 'no FIN before its time');
+    assert.equal(d.engine.state, 'established');
+    const fin = d.advance(2_001_000);
+    assert.deepEqual(segments(fin).map(wire), [{ seq: END, ack: T1, flags: FIN | ACK, len: 0 }]);
+    assert.equal(d.engine.state, 'half-closed');
+  });
+
+  it('sends its FIN once the driver releases the close (one past the parts), not before', () => {
+    const session = capturedSession([
+      { data: LINES, responseBytes: 0, halfClosed: true, halfClosedAfterUs: 5_000 },
+    ]);
+    const partsReleased = [1];
+    const d = new Drive({ session, inputEnded: false, partsReleased });
+    d.start(0);
+    d.synAck(5_000);
+    d.feed(7_000, { seq: T1, ack: END });
+    assert.deepEqual(segments(d.advance(3_000_000)), [], 'the engine does not pace what its driver paces');
+    partsReleased[0] = 2;
+    const fin = d.requestAvailable(3_000_000);
+    assert.deepEqual(segments(fin).map(wire), [{ seq: END, ack: T1, flags: FIN | ACK, len: 0 }]);
+  });
+
   it('waits for the ACK of its FIN when the response is over first', () => {
     const d = halfClosedAndAcked();
     d.feed(7_000, { seq: T1, ack: END });

@@ -16,6 +16,8 @@ export interface RequestSpec {
   missing?: number;
   /** The captured client sent its FIN after this request, before the answer. */
   halfClosed?: boolean;
+  /** ...this long after the request's first byte (µs). */
+  halfClosedAfterUs?: number;
   /** The captured client paused mid-request: [offset in data, µs since its first byte] per later part. */
   parts?: Array<[number, number]>;
 }
@@ -39,6 +41,7 @@ export function capturedSession(
       parts: spec.parts ?? [],
       responseBytes: spec.responseBytes ?? 100,
       ...(spec.halfClosed ? { halfClosed: true } : {}),
+      ...(spec.halfClosedAfterUs !== undefined ? { halfClosedAfterUs: spec.halfClosedAfterUs } : {}),
     };
     streamOffset += request.length;
     return request;

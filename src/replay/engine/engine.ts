@@ -39,7 +39,8 @@
  *   At most `maxReconnects` in a row: response data on a connection starts the count again.
  * - Half-close: when the captured client sent its FIN before the answer to its last request
  *   (CapturedRequest.halfClosed: it reads to the end, and the server may answer only at end of
- *   input), our FIN follows as soon as that request is acknowledged, and the session stays
+ *   input), our FIN follows as soon as that request is acknowledged and the captured FIN's time
+ *   (halfClosedAfterUs) has come, and the session stays
  *   'half-closed', receiving the response as in 'established', until the target's FIN (completed)
  *   or the response is over (then 'fin-sent', ended by the ACK of our FIN as usual). Invariant: in
  *   'half-closed' every request is released and acknowledged and finOffset is set. A half-closed
@@ -664,6 +665,7 @@ export class SessionEngine {
     const tcb = this.tcb;
     if (this.nextRequest < this.requests.length || this.sendingParts || !tcb.allDataAcked) return;
     const halfClose = this.lastReleased?.halfClosed === true;
+    if (halfClose && !this.halfCloseDue(nowUs)) return;
     if (!halfClose) {
       if (!this.noMoreInput || !this.responseOver(nowUs)) return;
       this.flushResponse();
@@ -672,6 +674,23 @@ export class SessionEngine {
     tcb.finOffset = tcb.sndNxt;
     this.lastProgressUs = nowUs;
     this.emitFin(nowUs);
+  }
+
+  /**
+   * Whether the captured client's close after the halfClosed last request has come: the driver
+   * released it (one past the request's parts in EngineInput.partsReleased), or its time did.
+   */
+  private halfCloseDue(nowUs: number): boolean {
+    const request = this.lastReleased;
+    if (request === undefined) return true;
+    const released = this.partsReleased?.[request.index];
+    if (released !== undefined) return released > partCount(request);
+    return nowUs >= this.halfCloseDueUs(request);
+  }
+
+  /** When the captured client half-closed after `request`, on the engine's clock. */
+  private halfCloseDueUs(request: CapturedRequest): number {
+    return this.dueUs(request.index) + (request.halfClosedAfterUs ?? 0) / this.options.speed;
   }
 
   /** The response after our half-close is over: the session ends as any other, on the ACK of our FIN. */
@@ -855,6 +874,10 @@ export class SessionEngine {
     if (this.stateValue !== 'established' && !halfClosed) return at;
     const sending = this.sendingParts;
     if (sending && !this.partsReleased) at = later(at, this.partDueUs(sending.request, sending.next), nowUs);
+    const last = this.lastReleased;
+    if (last?.halfClosed && !this.partsReleased && this.stateValue === 'established') {
+      at = later(at, this.halfCloseDueUs(last), nowUs);
+    }
     const moreRequests = this.nextRequest < this.requests.length;
     if (moreRequests) at = later(at, this.dueUs(this.nextRequest), nowUs);
     const mayEnd = moreRequests || this.noMoreInput || halfClosed;

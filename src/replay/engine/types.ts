@@ -58,7 +58,8 @@ export interface EngineInput {
   /**
    * Per request, how many of its parts the driver has released: a driver that paces parts on its
    * own clock (as the raw transport paces requests) passes its list and calls requestAvailable as
-   * it grows. Default: the engine releases each part at its time.
+   * it grows. For a halfClosed request, one more than its parts releases its close (our FIN).
+   * Default: the engine releases each part, and the close, at its time.
    */
   partsReleased?: readonly number[];
   /** No request will be appended to `session.requests` (default true). */
