@@ -39,7 +39,7 @@ export function responseQuietUs(
  * How long after its request (its last byte) a response shorter than the captured one may still
  * grow (µs): the captured response's end and half as much again, for a target a little slower than the captured
  * server; 0 when the capture saw no response, or all of it at one moment; at most
- * `shortResponseMaxUs` (10 s). Until then such a response is not over, however quiet the target: a
+ * `shortResponseMaxUs` (10 s; 1 s for HTTP). Until then such a response is not over, however quiet the target: a
  * reply sent in parts (held back by Nagle's algorithm and a delayed ACK, 40 ms apart even on
  * loopback) is one reply, and so is one paused mid-way (a report that streams its rows after a
  * header, git packing a repository). The target's time: the speed does not scale it.
@@ -47,13 +47,16 @@ export function responseQuietUs(
 export function capturedResponseEndUs(
   request: CapturedRequest,
   quiet: Readonly<ResponseQuiet> = RESPONSE_QUIET,
+  isHttp = false,
 ): number {
   const { responseFirstUs: firstUs, responseLastUs: lastUs } = request;
   // A response captured in one piece gives no reason to wait for more of it.
   if (firstUs === undefined || lastUs === undefined || lastUs <= firstUs) return 0;
   // From the request's last part, as the replay measures (the captured times are from its first).
   const sinceLastPartUs = Math.max(0, lastUs - (request.parts.at(-1)?.[1] ?? 0));
-  return Math.min(quiet.shortResponseMaxUs, sinceLastPartUs * 1.5);
+  // An HTTP response shorter than the captured one is most often another answer (a 304, an error
+  // page), not one paused: where its framing is not read (the raw transport), the quiet's bound.
+  return Math.min(isHttp ? quiet.maxUs : quiet.shortResponseMaxUs, sinceLastPartUs * 1.5);
 }
 
 /**

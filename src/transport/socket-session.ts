@@ -372,6 +372,8 @@ export class SocketSession implements SessionDriver {
   /** A request whose connection closed before any answer (or before its last part), written again on the new one. */
   private sendAgain(flight: InFlight): void {
     this.resend = undefined;
+    // The bytes that came ahead came on the old connection: on the new one it waits for its own.
+    flight.answeredAheadWaitMs = undefined;
     this.sentOnConnection++;
     this.inFlight = flight;
     this.writeDueParts({ flight, partsWritten: 0, resend: true, scheduledMs: flight.sent.scheduledMs });
@@ -488,7 +490,8 @@ export class SocketSession implements SessionDriver {
   private shortResponseWaitMs(flight: InFlight): number {
     const captured = this.requests[flight.sent.index];
     if (captured === undefined || flight.responseBytes >= captured.responseBytes) return 0;
-    const endMs = flight.sent.sentMs + capturedResponseEndUs(captured, this.options.responseQuiet) / 1000;
+    const endUs = capturedResponseEndUs(captured, this.options.responseQuiet, flight.sent.http !== undefined);
+    const endMs = flight.sent.sentMs + endUs / 1000;
     return endMs - this.env.nowMs();
   }
 

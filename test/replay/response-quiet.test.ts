@@ -65,6 +65,11 @@ describe('capturedResponseEndUs: how long a response shorter than the captured o
       'a pause of over 1 s is waited out',
     );
     assert.equal(capturedResponseEndUs(request(0, 60_000_000)), 10_000_000);
+    assert.equal(
+      capturedResponseEndUs(request(0, 8_000_000), RESPONSE_QUIET, true),
+      RESPONSE_QUIET.maxUs,
+      'an HTTP response shorter than captured is most often another answer (a 304): 1 s',
+    );
   });
 });
 

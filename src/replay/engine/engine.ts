@@ -814,10 +814,12 @@ export class SessionEngine {
    */
   private responseEndUs(): number {
     const quietEndUs = this.lastActivityUs + this.quietUs;
-    const { index, sentUs, bytes } = this.response;
+    const { index, sentUs, bytes, answeredAhead } = this.response;
     const captured = index === undefined ? undefined : this.requests[index];
-    if (captured === undefined || sentUs === undefined || bytes >= captured.responseBytes) return quietEndUs;
-    return Math.max(quietEndUs, sentUs + capturedResponseEndUs(captured, this.options.responseQuiet));
+    if (captured === undefined || sentUs === undefined || bytes >= captured.responseBytes || answeredAhead)
+      return quietEndUs;
+    const endUs = capturedResponseEndUs(captured, this.options.responseQuiet, isHttp(captured));
+    return Math.max(quietEndUs, sentUs + endUs);
   }
 
   /**

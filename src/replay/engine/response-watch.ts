@@ -18,7 +18,8 @@ export class ResponseWatch {
    * in ../response-quiet.ts): how long after `sentUs` it counts as answered so, with no byte of its own.
    */
   private aheadWaitUs: number | undefined;
-  private answeredAhead = false;
+  /** No byte of its own came: the answer sent ahead counts (see aheadDueUs). */
+  answeredAhead = false;
   private firstUs = 0;
   private lastUs = 0;
 
