@@ -10,12 +10,23 @@ import { parseHttpRequestLine } from '../report/http.ts';
 import { startsWithClientHello, startsWithSshBanner } from './encrypted-tally.ts';
 import { startsWithMysqlLogin } from './mysql-login.ts';
 
-export type Continuation = 'tls' | 'ssh' | 'mysql-login' | 'http-body' | undefined;
+export type Continuation = 'tls' | 'ssh' | 'mysql-login' | 'http-body' | 'tunnel' | undefined;
+
+/** A proxy's CONNECT: what the client sends after it goes through the tunnel it opens. */
+export function opensTunnel(data: Uint8Array): boolean {
+  return parseHttpRequestLine(data)?.method === 'CONNECT';
+}
 
 /** What request `index` continues, if it cannot open a connection of its own. */
 export function continuationOf(requests: readonly CapturedRequest[], index: number): Continuation {
   const first = requests[0]?.data;
   if (index === 0 || first === undefined) return undefined;
+  if (opensTunnel(first)) {
+    const opening = requests[1]?.data;
+    if (index > 1 && opening && startsWithClientHello(opening)) return 'tls';
+    if (index > 1 && opening && startsWithSshBanner(opening)) return 'ssh';
+    return 'tunnel';
+  }
   if (startsWithClientHello(first)) return 'tls';
   if (startsWithSshBanner(first)) return 'ssh';
   if (startsWithMysqlLogin(first)) return 'mysql-login';
@@ -30,6 +41,7 @@ export function continuationReason(continues: Exclude<Continuation, undefined>, 
     ssh: 'an SSH session, which cannot go on over a new connection',
     'mysql-login': 'a MySQL session, whose login (salted by its greeting) cannot go on over a new connection',
     'http-body': 'an HTTP message it answered early (no request line of its own)',
+    tunnel: 'a CONNECT tunnel, which cannot go on over a new connection',
   }[continues];
   return `before request ${index}, the rest of ${what}`;
 }

@@ -19,6 +19,7 @@ import type { SessionOutcome } from '../report/outcome.ts';
 import { plural } from '../util/plural.ts';
 import { unitInterval } from '../util/seeded.ts';
 import { ReplayClock } from './clock.ts';
+import { opensTunnel } from './continuation.ts';
 import { DueQueue } from './due-queue.ts';
 import { EncryptedTally } from './encrypted-tally.ts';
 import type { FlowFeed, OpenFlowFeed } from './flow-feed.ts';
@@ -114,6 +115,8 @@ export class ReplayRun {
   private readonly excluded: Excluded = { noTransfer: 0, sampledOut: 0 };
   private readonly transferTally: TransferTally;
   private readonly encryptedTally = new EncryptedTally();
+  /** Captured sessions that open with a proxy's CONNECT. */
+  private readonly tunnelled = new WeakSet<CapturedSession>();
   private readonly gapTally = new GapTally();
   private readonly warnings: string[] = [];
   /** Planned sessions not yet handed to the transport (scheduled or in the start backlog). */
@@ -399,7 +402,10 @@ export class ReplayRun {
     const copies = this.copiesOf.get(session);
     if (!copies) return;
     if (copies[0].loop === 0) {
-      if (request.index === 0) this.encryptedTally.firstRequest(request.data, session.server.port);
+      // Through a proxy's tunnel, the protocol opens with the request after the CONNECT.
+      if (request.index === 0 && opensTunnel(request.data)) this.tunnelled.add(session);
+      else if (request.index === (this.tunnelled.has(session) ? 1 : 0))
+        this.encryptedTally.firstRequest(request.data, session.server.port);
       this.gapTally.request(session, request);
     }
     const requestUs = session.startUs + request.offsetUs;

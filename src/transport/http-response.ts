@@ -127,9 +127,12 @@ export class HttpResponseFraming {
     }
     this.interim = false;
     this.status ??= code;
-    if (status[1] === '0' ? !CONNECTION_KEEP_ALIVE.test(head) : CONNECTION_CLOSE.test(head))
+    // A 2xx to CONNECT turns the connection into a tunnel right after its head (RFC 9112 6.3).
+    const tunnel = this.requestMethods[this.answered] === 'CONNECT' && code >= 200 && code < 300;
+    if (!tunnel && (status[1] === '0' ? !CONNECTION_KEEP_ALIVE.test(head) : CONNECTION_CLOSE.test(head)))
       this.closes = true;
     const noBody =
+      tunnel ||
       this.requestMethods[this.answered] === 'HEAD' ||
       code === 204 ||
       code === 304 ||

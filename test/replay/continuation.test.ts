@@ -32,6 +32,15 @@ describe('which requests cannot open a connection of their own', () => {
     assert.equal(continuationOf(requests(hello, Buffer.from([0x17, 3, 3, 0, 1, 0])), 1), 'tls');
     const packet = Buffer.from([0, 0, 0, 12, 10, 20]);
     assert.equal(continuationOf(requests('SSH-2.0-OpenSSH_9.2p1\r\n', packet), 1), 'ssh');
+  });
+
+  it('whatever goes through a proxy tunnel (CONNECT), and TLS or SSH in it', () => {
+    const connect = 'CONNECT 10.0.0.7:443 HTTP/1.1\r\nHost: 10.0.0.7:443\r\n\r\n';
+    assert.equal(continuationOf(requests(connect, 'GET / HTTP/1.1\r\n\r\n'), 1), 'tunnel');
+    const hello = Buffer.from([0x16, 3, 1, 0, 4, 1, 0, 0, 0]);
+    const tls = requests(connect, hello, Buffer.from([0x17, 3, 3, 0, 1, 0]));
+    assert.equal(continuationOf(tls, 1), 'tunnel', "the ClientHello itself is the tunnel's first bytes");
+    assert.equal(continuationOf(tls, 2), 'tls');
     const upload = requests('POST /up HTTP/1.1\r\nContent-Length: 9\r\n\r\n', 'rest of it');
     assert.equal(continuationOf(upload, 1), 'http-body');
   });

@@ -74,4 +74,13 @@ describe('HTTP response framing', () => {
     assert.equal(closes('HTTP/1.0 200 OK'), true, 'HTTP/1.0 closes unless it says keep-alive');
     assert.equal(closes('HTTP/1.0 200 OK\r\nConnection: keep-alive'), false);
   });
+
+  it('a 2xx to CONNECT opens a tunnel: complete at its head, the connection kept, even from HTTP/1.0', () => {
+    const framing = new HttpResponseFraming('CONNECT');
+    assert.equal(framing.push(Buffer.from('HTTP/1.0 200 Connection established\r\n\r\n')), 'complete');
+    assert.equal(framing.closesConnection, false, 'the tunnel carries what follows');
+    const refused = new HttpResponseFraming('CONNECT');
+    refused.push(Buffer.from('HTTP/1.0 403 Forbidden\r\nContent-Length: 0\r\n\r\n'));
+    assert.equal(refused.closesConnection, true, 'a refused CONNECT is an ordinary HTTP/1.0 answer');
+  });
 });
