@@ -106,8 +106,9 @@ export function bytesBeyondCaptured(
 }
 
 /**
- * When a request may have been answered ahead (bytesBeyondCaptured of the response before cover
- * its captured answer), how long it waits for an answer of its own before that one counts (µs):
+ * When a request may have been answered ahead (bytesBeyondCaptured of the response before are as
+ * many as its captured answer had: a response that merely grew, by some other count, is no sign
+ * of it), how long it waits for an answer of its own before that one counts (µs):
  * until its captured answer's first byte and half as long again, and at least the quiet's upper
  * bound, so that a target merely slower than the captured server, whose answers also grew, is
  * still waited for. Undefined when it may not have been.
@@ -118,6 +119,6 @@ export function answeredAheadWaitUs(
   aheadBytes: number,
   quiet: Readonly<ResponseQuiet> = RESPONSE_QUIET,
 ): number | undefined {
-  if (isHttp || request.responseBytes === 0 || aheadBytes < request.responseBytes) return undefined;
+  if (isHttp || request.responseBytes === 0 || aheadBytes !== request.responseBytes) return undefined;
   return Math.max(quiet.maxUs, (request.responseFirstUs ?? 0) * 1.5);
 }

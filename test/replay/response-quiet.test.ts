@@ -99,8 +99,13 @@ describe('answered ahead: a target that sent the next answer with the one before
     assert.equal(answeredAheadWaitUs(request(3, 5_000_000), false, 3), 7_500_000);
   });
 
-  it('was not answered ahead when the bytes beyond fall short of its captured answer, or it is HTTP', () => {
+  it('was not answered ahead when the bytes beyond are not as many as its captured answer, or it is HTTP', () => {
     assert.equal(answeredAheadWaitUs(request(3, 50_000), false, 2), undefined);
+    assert.equal(
+      answeredAheadWaitUs(request(10, 50_000), false, 30),
+      undefined,
+      'an answer that grew by 30 B',
+    );
     assert.equal(answeredAheadWaitUs(request(3, 50_000), true, 3), undefined);
     assert.equal(answeredAheadWaitUs(request(0), false, 3), undefined);
   });
