@@ -53,13 +53,13 @@ export function registerCompare(program: Command): void {
       } else {
         process.stdout.write(formatComparison(comparison, verdicts, { colour: colourWanted() }));
       }
-      if (options.html !== undefined)
-        await writeHtml(options.html, renderComparisonHtml(comparison, verdicts));
-
+      // Said before the page is written: a page that cannot be written does not hide a verdict.
       const crossed = verdicts.filter((verdict) => verdict.crossed);
       for (const verdict of crossed)
         process.stderr.write(`reprise: rule crossed: ${describeVerdict(verdict)}\n`);
       if (crossed.length > 0) process.exitCode = 1;
+      if (options.html !== undefined)
+        await writeHtml(options.html, renderComparisonHtml(comparison, verdicts));
     });
 }
 

@@ -95,6 +95,22 @@ describe('reprise compare (CLI)', () => {
     assert.match(run.stderr, /errors=\+0: failed sessions 0 → 1/);
   });
 
+  it('an --html it cannot write still leaves the crossed rules said, then exits 2 naming it', async () => {
+    const html = join(dir, 'no-such-dir', 'cmp.html');
+    const run = await reprise(
+      'compare',
+      file('base.json'),
+      file('slow.json'),
+      '--fail-on',
+      'errors=+0',
+      '--html',
+      html,
+    );
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /errors=\+0: failed sessions 0 → 1/);
+    assert.match(run.stderr, /--html .*cmp\.html: cannot write/);
+  });
+
   it('exits 2 on a bad rule, naming it', async () => {
     const run = await reprise(
       'compare',
