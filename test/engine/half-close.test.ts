@@ -113,6 +113,27 @@ describe('session engine: a client that half-closes after its request', () => {
     assert.deepEqual(segments(fin).map(wire), [{ seq: END, ack: T1, flags: FIN | ACK, len: 0 }]);
   });
 
+  it('a target that closes before our delayed FIN, without the answer, ends it closed early', () => {
+    const d = halfClosedAndAcked({ halfClosedAfterUs: 2_000_000 });
+    d.feed(7_000, { seq: T1, ack: END });
+    const closed = d.feed(500_000, { seq: T1, ack: END, flags: FIN | ACK });
+    assert.deepEqual(ofKind(closed, 'done'), [
+      {
+        kind: 'done',
+        outcome: 'closed-early',
+        reason: 'the target closed the connection without answering request 0',
+      },
+    ]);
+  });
+
+  it('runs no session timeout while our FIN waits for its captured time, longer than the timeout', () => {
+    const d = halfClosedAndAcked({ halfClosedAfterUs: 70_000_000 });
+    d.feed(7_000, { seq: T1, ack: END });
+    const fin = d.advance(70_001_000);
+    assert.deepEqual(ofKind(d.log, 'done'), [], 'not timed out at 60 s: the answer comes after the close');
+    assert.deepEqual(segments(fin).map(wire), [{ seq: END, ack: T1, flags: FIN | ACK, len: 0 }]);
+  });
+
   it('waits for the ACK of its FIN when the response is over first', () => {
     const d = halfClosedAndAcked();
     d.feed(7_000, { seq: T1, ack: END });

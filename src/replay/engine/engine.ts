@@ -435,7 +435,10 @@ export class SessionEngine {
     const delivered =
       this.tcb.allDataAcked && this.nextRequest >= this.requests.length && this.sendingParts === undefined;
     const response = this.response;
-    if (this.stateValue === 'half-closed' && response.index !== undefined && !response.answered) {
+    // Our FIN after a halfClosed last request waits for its captured time: the target closing
+    // first ends the exchange as it would after the FIN.
+    const halfClosing = this.stateValue === 'half-closed' || (delivered && this.halfClosePending());
+    if (halfClosing && response.index !== undefined && !response.answered) {
       // The target closed on our half-close without the answer the captured client read after it.
       const outcome = how === 'rst' ? 'reset-by-target' : 'closed-early';
       const verb = how === 'rst' ? 'reset' : 'closed';
@@ -446,7 +449,7 @@ export class SessionEngine {
       );
       return;
     }
-    const closing = this.stateValue === 'fin-sent' || this.stateValue === 'half-closed';
+    const closing = this.stateValue === 'fin-sent' || halfClosing;
     if (closing || (delivered && this.noMoreInput)) {
       this.end('completed', undefined, how === 'fin');
       return;
@@ -859,8 +862,24 @@ export class SessionEngine {
     if (tcb.sndUna < tcb.sndMax || tcb.unsentData) return true;
     const requestReady = this.nextRequest < this.requests.length;
     if (this.greetingWait && this.greetingBytes === 0 && requestReady && this.greetingExpected) return true;
-    // Between the parts of a request, the target owes no answer yet.
-    return this.sendingParts === undefined && this.response.index !== undefined && !this.response.answered;
+    // Between the parts of a request, the target owes no answer yet; nor before our delayed FIN
+    // after a halfClosed one (the captured answer came after the client's FIN).
+    if (this.sendingParts !== undefined || this.halfClosePending()) return false;
+    return this.response.index !== undefined && !this.response.answered;
+  }
+
+  /**
+   * The halfClosed last request went whole and our FIN after it has not gone yet (it waits for
+   * its captured time, halfCloseDue, or for the request's ACK): still 'established'.
+   */
+  private halfClosePending(): boolean {
+    return (
+      this.stateValue === 'established' &&
+      this.lastReleased?.halfClosed === true &&
+      this.nextRequest >= this.requests.length &&
+      this.sendingParts === undefined &&
+      this.tcb.finOffset === undefined
+    );
   }
 
   /** The earliest time something may change; conditions already true at `nowUs` were acted on. */
