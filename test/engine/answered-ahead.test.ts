@@ -8,13 +8,17 @@ const T1 = TARGET_ISN + 1;
 const sent = (d: Drive) => ofKind(d.log, 'request-sent').map((a) => a.index);
 const answered = (d: Drive) => ofKind(d.log, 'response').map(({ index, bytes }) => [index, bytes]);
 
-/** A, B and C, captured answered with 3, 3 and 2 bytes; the target answers A with `firstAnswer` bytes. */
-function afterFirstAnswer(firstAnswer: number): Drive {
+/**
+ * A, B and C, captured answered with 3, 3 and 2 bytes (B's over `bAnswerUs`: [first, last] byte);
+ * the target answers A with `firstAnswer` bytes.
+ */
+function afterFirstAnswer(firstAnswer: number, bAnswerUs?: [number, number]): Drive {
   const session = capturedSession([
     { data: 'A\n', responseBytes: 3 },
     { data: 'B\n', responseBytes: 3 },
     { data: 'C\n', responseBytes: 2 },
   ]);
+  if (bAnswerUs) [session.requests[1].responseFirstUs, session.requests[1].responseLastUs] = bAnswerUs;
   const d = new Drive({ session, inputEnded: true });
   d.start(0);
   d.synAck(5_000);
@@ -35,6 +39,12 @@ describe('session engine: an answer the target sent ahead of its request', () =>
       [0, 6],
       [1, 0],
     ]);
+    assert.deepEqual(sent(d), [0, 1, 2]);
+  });
+
+  it('once counted, the next request goes: no wait for the end of the captured answer, spread over 3 s', () => {
+    const d = afterFirstAnswer(6, [100_000, 3_000_000]);
+    d.advance(1_200_000);
     assert.deepEqual(sent(d), [0, 1, 2]);
   });
 
