@@ -56,6 +56,8 @@ export class SessionTracker implements StreamConsumer {
    */
   private packets = 0;
   private endUs: number;
+  /** The client's first FIN, while bytes before it wait behind a hole (see closeIfDelivered). */
+  private closeWhenDelivered: { ack: number; flags: number; tsUs: number } | undefined;
   private bytesFromClient = 0;
   private bytesFromServer = 0;
 
@@ -143,7 +145,11 @@ export class SessionTracker implements StreamConsumer {
       session.ending = 'rst';
       session.endedBy ??= fromClient ? 'client' : 'server';
     } else if (flags & TcpFlag.FIN) {
-      if (fromClient && !this.clientFin) this.clientClosing(view.ack | 0, flags, tsUs);
+      if (fromClient && !this.clientFin) {
+        // Bytes before the FIN still held behind a hole: it closes what they belong to, once there.
+        if (this.stream.hasPending) this.closeWhenDelivered = { ack: view.ack | 0, flags, tsUs };
+        else this.clientClosing(view.ack | 0, flags, tsUs);
+      }
       if (fromClient) this.clientFin = true;
       else this.serverFin = true;
       if (session.ending !== 'rst') session.ending = 'fin';
@@ -157,6 +163,7 @@ export class SessionTracker implements StreamConsumer {
     session.packets = this.packets;
     session.endUs = this.endUs;
     this.stream.finish(session.endUs);
+    this.closeIfDelivered();
     this.splitter.complete();
     session.retransmissions = this.stream.retransmissions;
     session.gaps = this.stream.gaps;
@@ -200,6 +207,15 @@ export class SessionTracker implements StreamConsumer {
       view.payloadLength,
       tsUs,
     );
+    this.closeIfDelivered();
+  }
+
+  /** The client's FIN seen before the bytes ahead of it were delivered: taken once they are. */
+  private closeIfDelivered(): void {
+    const close = this.closeWhenDelivered;
+    if (close === undefined || this.stream.hasPending) return;
+    this.closeWhenDelivered = undefined;
+    this.clientClosing(close.ack, close.flags, close.tsUs);
   }
 
   private measureRtt(view: PacketView, tsUs: number): void {

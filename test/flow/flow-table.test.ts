@@ -402,6 +402,21 @@ describe('flow table: a client that half-closes before the answer', () => {
     assert.deepEqual(halfClosed(out), [false]);
   });
 
+  it('marks the request its FIN closes when the FIN was captured before a hole ahead of it was filled', () => {
+    const out = run([
+      { from: 'client', flags: SYN, seq: 0, tsUs: 0 },
+      { from: 'server', flags: SYN | ACK, seq: 0, ack: 1, tsUs: 1 },
+      { from: 'client', flags: PSH | ACK, seq: 1, ack: 1, payload: 'a\n', tsUs: 2 },
+      { from: 'server', flags: PSH | ACK, seq: 1, ack: 3, payload: 'ok\n', tsUs: 3 },
+      // 'b\n' is lost; 'c\n' comes with the FIN, then 'b\n' again; the answer after both.
+      { from: 'client', flags: PSH | ACK | FIN, seq: 5, ack: 4, payload: 'c\n', tsUs: 1_000 },
+      { from: 'client', flags: PSH | ACK, seq: 3, ack: 4, payload: 'b\n', tsUs: 1_200 },
+      { from: 'server', flags: PSH | ACK | FIN, seq: 4, ack: 8, payload: 'BC\n', tsUs: 3_000 },
+    ]);
+    assert.deepEqual(out.requests.map(text), ['a\n', 'b\nc\n']);
+    assert.deepEqual(halfClosed(out), [false, true]);
+  });
+
   it('in a capture of the client side only, reads the answer before the FIN from its ack', () => {
     const clientOnly = (finAck: number) =>
       run([
