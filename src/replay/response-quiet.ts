@@ -36,6 +36,13 @@ export function responseQuietUs(
 }
 
 /**
+ * Whether the request is HTTP, asked only where it matters: parsing the request line is left out
+ * of the common paths (each response segment in the raw engine).
+ */
+export type IsHttp = () => boolean;
+const notHttp: IsHttp = () => false;
+
+/**
  * How long after its request (its last byte) a response shorter than the captured one may still
  * grow (µs): the captured response's end and half as much again, for a target a little slower than the captured
  * server; 0 when the capture saw no response, or all of it at one moment; at most
@@ -47,16 +54,18 @@ export function responseQuietUs(
 export function capturedResponseEndUs(
   request: CapturedRequest,
   quiet: Readonly<ResponseQuiet> = RESPONSE_QUIET,
-  isHttp = false,
+  isHttp: IsHttp = notHttp,
 ): number {
   const { responseFirstUs: firstUs, responseLastUs: lastUs } = request;
   // A response captured in one piece gives no reason to wait for more of it.
   if (firstUs === undefined || lastUs === undefined || lastUs <= firstUs) return 0;
   // From the request's last part, as the replay measures (the captured times are from its first).
   const sinceLastPartUs = Math.max(0, lastUs - (request.parts.at(-1)?.[1] ?? 0));
+  const waitUs = sinceLastPartUs * 1.5;
+  if (waitUs <= quiet.maxUs) return waitUs;
   // An HTTP response shorter than the captured one is most often another answer (a 304, an error
   // page), not one paused: where its framing is not read (the raw transport), the quiet's bound.
-  return Math.min(isHttp ? quiet.maxUs : quiet.shortResponseMaxUs, sinceLastPartUs * 1.5);
+  return Math.min(isHttp() ? quiet.maxUs : quiet.shortResponseMaxUs, waitUs);
 }
 
 /**
@@ -96,13 +105,9 @@ export function unansweredInCapture(session: CapturedSession, expectsAnswer: boo
  * the next request's answer has already come. The bytes of a response beyond its captured one
  * (other than HTTP, whose framing tells) may be that answer: this many.
  */
-export function bytesBeyondCaptured(
-  request: CapturedRequest,
-  isHttp: boolean,
-  responseBytes: number,
-): number {
-  if (isHttp || request.responseBytes === 0) return 0;
-  return Math.max(0, responseBytes - request.responseBytes);
+export function bytesBeyondCaptured(request: CapturedRequest, isHttp: IsHttp, responseBytes: number): number {
+  if (request.responseBytes === 0 || responseBytes <= request.responseBytes || isHttp()) return 0;
+  return responseBytes - request.responseBytes;
 }
 
 /**
@@ -115,10 +120,10 @@ export function bytesBeyondCaptured(
  */
 export function answeredAheadWaitUs(
   request: CapturedRequest,
-  isHttp: boolean,
+  isHttp: IsHttp,
   aheadBytes: number,
   quiet: Readonly<ResponseQuiet> = RESPONSE_QUIET,
 ): number | undefined {
-  if (isHttp || request.responseBytes === 0 || aheadBytes !== request.responseBytes) return undefined;
+  if (request.responseBytes === 0 || aheadBytes !== request.responseBytes || isHttp()) return undefined;
   return Math.max(quiet.maxUs, (request.responseFirstUs ?? 0) * 1.5);
 }

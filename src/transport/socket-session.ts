@@ -352,7 +352,7 @@ export class SocketSession implements SessionDriver {
     this.sentOnConnection++;
     const aheadWaitUs = this.options.noWait
       ? undefined
-      : answeredAheadWaitUs(request, http !== undefined, this.bytesAhead, this.options.responseQuiet);
+      : answeredAheadWaitUs(request, () => http !== undefined, this.bytesAhead, this.options.responseQuiet);
     this.bytesAhead = 0;
     const flight: InFlight = {
       sent,
@@ -490,7 +490,11 @@ export class SocketSession implements SessionDriver {
   private shortResponseWaitMs(flight: InFlight): number {
     const captured = this.requests[flight.sent.index];
     if (captured === undefined || flight.responseBytes >= captured.responseBytes) return 0;
-    const endUs = capturedResponseEndUs(captured, this.options.responseQuiet, flight.sent.http !== undefined);
+    const endUs = capturedResponseEndUs(
+      captured,
+      this.options.responseQuiet,
+      () => flight.sent.http !== undefined,
+    );
     const endMs = flight.sent.sentMs + endUs / 1000;
     return endMs - this.env.nowMs();
   }
@@ -537,7 +541,7 @@ export class SocketSession implements SessionDriver {
     flight.complete = true;
     const captured = this.requests[flight.sent.index];
     this.bytesAhead = captured
-      ? bytesBeyondCaptured(captured, flight.sent.http !== undefined, flight.responseBytes)
+      ? bytesBeyondCaptured(captured, () => flight.sent.http !== undefined, flight.responseBytes)
       : 0;
     // An answer before the request's last part (a 401 to the head of a body sent after a wait)
     // reports it sent; a request cut off between its parts without one is not.

@@ -11,6 +11,9 @@ import {
 } from '../../src/replay/response-quiet.ts';
 import { capturedSession } from '../engine/script.ts';
 
+const HTTP = () => true;
+const NOT_HTTP = () => false;
+
 test('a response is over after the captured RTT scaled by the speed', () => {
   assert.equal(responseQuietUs(40_000, 1), 40_000);
   assert.equal(responseQuietUs(40_000, 2), 20_000);
@@ -66,7 +69,7 @@ describe('capturedResponseEndUs: how long a response shorter than the captured o
     );
     assert.equal(capturedResponseEndUs(request(0, 60_000_000)), 10_000_000);
     assert.equal(
-      capturedResponseEndUs(request(0, 8_000_000), RESPONSE_QUIET, true),
+      capturedResponseEndUs(request(0, 8_000_000), RESPONSE_QUIET, HTTP),
       RESPONSE_QUIET.maxUs,
       'an HTTP response shorter than captured is most often another answer (a 304): 1 s',
     );
@@ -88,26 +91,26 @@ describe('answered ahead: a target that sent the next answer with the one before
   });
 
   it('counts the bytes beyond the captured answer, but not for HTTP or a request captured unanswered', () => {
-    assert.equal(bytesBeyondCaptured(request(3), false, 6), 3);
-    assert.equal(bytesBeyondCaptured(request(3), false, 2), 0);
-    assert.equal(bytesBeyondCaptured(request(3), true, 6), 0, 'HTTP framing says where a response ends');
-    assert.equal(bytesBeyondCaptured(request(0), false, 6), 0);
+    assert.equal(bytesBeyondCaptured(request(3), NOT_HTTP, 6), 3);
+    assert.equal(bytesBeyondCaptured(request(3), NOT_HTTP, 2), 0);
+    assert.equal(bytesBeyondCaptured(request(3), HTTP, 6), 0, 'HTTP framing says where a response ends');
+    assert.equal(bytesBeyondCaptured(request(0), NOT_HTTP, 6), 0);
   });
 
   it('waits for an own answer as long as the captured one took and half again, at least the quiet’s bound', () => {
-    assert.equal(answeredAheadWaitUs(request(3, 50_000), false, 3), RESPONSE_QUIET.maxUs);
-    assert.equal(answeredAheadWaitUs(request(3, 5_000_000), false, 3), 7_500_000);
+    assert.equal(answeredAheadWaitUs(request(3, 50_000), NOT_HTTP, 3), RESPONSE_QUIET.maxUs);
+    assert.equal(answeredAheadWaitUs(request(3, 5_000_000), NOT_HTTP, 3), 7_500_000);
   });
 
   it('was not answered ahead when the bytes beyond are not as many as its captured answer, or it is HTTP', () => {
-    assert.equal(answeredAheadWaitUs(request(3, 50_000), false, 2), undefined);
+    assert.equal(answeredAheadWaitUs(request(3, 50_000), NOT_HTTP, 2), undefined);
     assert.equal(
-      answeredAheadWaitUs(request(10, 50_000), false, 30),
+      answeredAheadWaitUs(request(10, 50_000), NOT_HTTP, 30),
       undefined,
       'an answer that grew by 30 B',
     );
-    assert.equal(answeredAheadWaitUs(request(3, 50_000), true, 3), undefined);
-    assert.equal(answeredAheadWaitUs(request(0), false, 3), undefined);
+    assert.equal(answeredAheadWaitUs(request(3, 50_000), HTTP, 3), undefined);
+    assert.equal(answeredAheadWaitUs(request(0), NOT_HTTP, 3), undefined);
   });
 });
 

@@ -77,6 +77,7 @@ import {
   answeredAheadWaitUs,
   bytesBeyondCaptured,
   capturedResponseEndUs,
+  type IsHttp,
 } from '../response-quiet.ts';
 import { ControlBlock, MAX_WINDOW_FIELD, MAX_WINDOW_SCALE } from './control-block.ts';
 import { initialRtoUs, resolveEngineOptions, responseQuietUs } from './options.ts';
@@ -566,10 +567,9 @@ export class SessionEngine {
       const request = requests[this.nextRequest++];
       this.lastReleased = request;
       this.flushResponse();
-      const aheadWaitUs =
-        this.bytesAhead === 0 || this.options.noWait
-          ? undefined
-          : answeredAheadWaitUs(request, isHttp(request), this.bytesAhead, this.options.responseQuiet);
+      const aheadWaitUs = this.options.noWait
+        ? undefined
+        : answeredAheadWaitUs(request, isHttpOf(request), this.bytesAhead, this.options.responseQuiet);
       this.response.begin(
         request.index,
         answerExpected(request, () => parseHttpRequestLine(request.data)),
@@ -821,7 +821,7 @@ export class SessionEngine {
     const captured = index === undefined ? undefined : this.requests[index];
     if (captured === undefined || sentUs === undefined || bytes >= captured.responseBytes || answeredAhead)
       return quietEndUs;
-    const endUs = capturedResponseEndUs(captured, this.options.responseQuiet, isHttp(captured));
+    const endUs = capturedResponseEndUs(captured, this.options.responseQuiet, isHttpOf(captured));
     return Math.max(quietEndUs, sentUs + endUs);
   }
 
@@ -896,9 +896,8 @@ export class SessionEngine {
     const sending = this.sendingParts;
     if (sending && !this.partsReleased) at = later(at, this.partDueUs(sending.request, sending.next), nowUs);
     const last = this.lastReleased;
-    if (last?.halfClosed && !this.partsReleased && this.stateValue === 'established') {
+    if (last && !this.partsReleased && this.halfClosePending())
       at = later(at, this.halfCloseDueUs(last), nowUs);
-    }
     const moreRequests = this.nextRequest < this.requests.length;
     if (moreRequests) at = later(at, this.dueUs(this.nextRequest), nowUs);
     const mayEnd = moreRequests || this.noMoreInput || halfClosed;
@@ -931,10 +930,7 @@ export class SessionEngine {
   private flushResponse(): void {
     const { index, bytes } = this.response;
     const captured = index === undefined ? undefined : this.requests[index];
-    this.bytesAhead =
-      captured === undefined || bytes <= captured.responseBytes
-        ? 0
-        : bytesBeyondCaptured(captured, isHttp(captured), bytes);
+    this.bytesAhead = captured === undefined ? 0 : bytesBeyondCaptured(captured, isHttpOf(captured), bytes);
     const action = this.response.take();
     if (action !== undefined) this.actions.push(action);
   }
@@ -983,6 +979,6 @@ function later(at: number | undefined, t: number | undefined, nowUs: number): nu
   return t !== undefined && t > nowUs && (at === undefined || t < at) ? t : at;
 }
 
-function isHttp(request: CapturedRequest): boolean {
-  return parseHttpRequestLine(request.data) !== undefined;
+function isHttpOf(request: CapturedRequest): IsHttp {
+  return () => parseHttpRequestLine(request.data) !== undefined;
 }
