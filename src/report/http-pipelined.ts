@@ -11,30 +11,40 @@ import {
   parseHttpRequestLine,
 } from './http.ts';
 
+export interface PipelinedRequests {
+  /** The requests' methods, in order: one for a single request, none when `data` does not begin with a request line. */
+  methods: string[];
+  /**
+   * `data` is whole requests and nothing else (each head, and body by its Content-Length): a
+   * 100 Continue to them is interim, the final response still due. False for a head whose body
+   * the client sends only after a 100 Continue (`Expect: 100-continue`), and at a chunked body.
+   */
+  whole: boolean;
+}
+
 /**
- * The methods of the requests in `data`, in order: one for a single request, none when it does not
- * begin with a request line. A request after the first counts only when all of it is in `data`
+ * The requests in `data`. A request after the first counts only when all of it is in `data`
  * (head, and body by its Content-Length): the rest of one cut at the end goes with the next
  * captured request, and its answer with that one's. Counting stops at a chunked body.
  */
-export function pipelinedRequestMethods(
+export function pipelinedRequests(
   data: Uint8Array,
   first: HttpRequestLine | undefined = parseHttpRequestLine(data),
-): string[] {
+): PipelinedRequests {
   const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.length);
   const methods: string[] = [];
   let at = 0;
   while (at < bytes.length) {
     const line = at === 0 ? first : parseHttpRequestLine(bytes.subarray(at));
-    if (!line) break;
+    if (!line) return { methods, whole: false };
     const headEnd = bytes.indexOf(HEAD_END, at);
     const head = headEnd < 0 ? '' : bytes.toString('latin1', at, headEnd + 2);
     const end = headEnd + HEAD_END.length + Number(CONTENT_LENGTH.exec(head)?.[1] ?? 0);
     const whole = headEnd >= 0 && end <= bytes.length;
-    if (methods.length > 0 && !whole) break;
+    if (methods.length > 0 && !whole) return { methods, whole: false };
     methods.push(line.method);
-    if (!whole || CHUNKED.test(head)) break;
+    if (!whole || CHUNKED.test(head)) return { methods, whole: false };
     at = end;
   }
-  return methods;
+  return { methods, whole: methods.length > 0 };
 }

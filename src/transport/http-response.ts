@@ -1,8 +1,4 @@
-import {
-  CHUNKED_FIELD as CHUNKED,
-  CONTENT_LENGTH_FIELD as CONTENT_LENGTH,
-  HTTP_HEAD_END as HEAD_END,
-} from '../report/http.ts';
+import { CHUNKED_FIELD as CHUNKED, CONTENT_LENGTH_FIELD as CONTENT_LENGTH } from '../report/http.ts';
 import { ChunkedBody } from './chunked-body.ts';
 
 /**
@@ -24,6 +20,8 @@ const CONNECTION_KEEP_ALIVE = /\r\nconnection:[^\r]*\bkeep-alive\b/i;
 /** The connection speaks another protocol after it (a WebSocket upgrade): a final response. */
 const SWITCHING_PROTOCOLS = 101;
 const CONTINUE = 100;
+const CR = 0x0d;
+const LF = 0x0a;
 
 export class HttpResponseFraming {
   /** Bytes of the head read so far (undefined once the head is parsed). */
@@ -38,6 +36,8 @@ export class HttpResponseFraming {
   private readonly requestMethods: (string | undefined)[];
   /** Final responses complete so far (of pipelined requests). */
   private answered = 0;
+  /** The requests' bodies are all sent: a 100 Continue is interim, not the answer to a head. */
+  private bodiesSent = false;
 
   /** One request method per request the responses answer (pipelined requests: several). */
   constructor(...requestMethods: (string | undefined)[]) {
@@ -59,6 +59,12 @@ export class HttpResponseFraming {
     return this.state;
   }
 
+  /** The last request went whole (no body waits for a 100 Continue): after one, the final response is due. */
+  finalDueAfterContinue(bodiesSent: boolean): this {
+    this.bodiesSent = bodiesSent;
+    return this;
+  }
+
   get statusCode(): number | undefined {
     return this.status;
   }
@@ -69,9 +75,10 @@ export class HttpResponseFraming {
   }
 
   /**
-   * A 102 Processing or 103 Early Hints came, and the final response is still due: however long
-   * the server takes, the response is not over. (After a 100 Continue the client sends its body,
-   * which the capture holds as a request of its own: that one is not waited for here.)
+   * A 102 Processing or 103 Early Hints came (or a 100 Continue to requests sent whole), and the
+   * final response is still due: however long the server takes, the response is not over. (After
+   * a 100 Continue to a head alone the client sends its body, which the capture holds as a request
+   * of its own: that one is not waited for here.)
    */
   get awaitingFinal(): boolean {
     return this.state === 'incomplete' && this.interim;
@@ -93,14 +100,14 @@ export class HttpResponseFraming {
     const head = this.head.length === 0 ? data : Buffer.concat([this.head, data]);
     // Not HTTP as soon as a byte differs from "HTTP/" (a 4-byte Redis ":1\r\n" included).
     if (!startsWith(head, HTTP_SLASH)) return this.settle('unknown');
-    const end = head.indexOf(HEAD_END);
-    if (end < 0) {
+    const bodyStart = headLength(head);
+    if (bodyStart < 0) {
       this.head = head;
       return head.length > MAX_HEAD ? this.settle('unknown') : this.state;
     }
     this.head = undefined;
-    this.parseHead(head.toString('latin1', 0, end + 2));
-    const bodyStart = end + HEAD_END.length;
+    // Lines may end in a bare LF (RFC 9112 2.2): read as CRLF.
+    this.parseHead(head.toString('latin1', 0, bodyStart).replace(/\r?\n/g, '\r\n').slice(0, -2));
     if (this.state !== 'incomplete' || bodyStart === head.length) return this.state;
     if (this.head !== undefined) return this.push(head.subarray(bodyStart)); // after a 100 Continue
     return this.consumeBody(head, bodyStart);
@@ -122,7 +129,7 @@ export class HttpResponseFraming {
     if (code < 200 && code !== SWITCHING_PROTOCOLS) {
       // An interim response (100 Continue, 102 Processing, 103 Early Hints): the final one follows.
       this.head = NOTHING_YET;
-      if (code !== CONTINUE) this.interim = true;
+      if (code !== CONTINUE || this.bodiesSent) this.interim = true;
       return;
     }
     this.interim = false;
@@ -185,4 +192,13 @@ function startsWith(data: Buffer, prefix: Buffer): boolean {
   const n = Math.min(data.length, prefix.length);
   for (let i = 0; i < n; i++) if (data[i] !== prefix[i]) return false;
   return true;
+}
+
+/** Where the body starts: just past the empty line ending the head (CRLF or bare LF lines), or -1. */
+function headLength(head: Buffer): number {
+  for (let at = head.indexOf(LF); at >= 0; at = head.indexOf(LF, at + 1)) {
+    if (head[at + 1] === LF) return at + 2;
+    if (head[at + 1] === CR && head[at + 2] === LF) return at + 3;
+  }
+  return -1;
 }

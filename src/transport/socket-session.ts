@@ -40,7 +40,7 @@ import {
 } from '../replay/response-quiet.ts';
 import { capturedCloseUs, WakeUp } from '../replay/wake-up.ts';
 import { parseHttpRequestLine } from '../report/http.ts';
-import { pipelinedRequestMethods } from '../report/http-pipelined.ts';
+import { pipelinedRequests } from '../report/http-pipelined.ts';
 import type { SentRequest } from '../report/metrics.ts';
 import type { SessionOutcome } from '../report/outcome.ts';
 import { timerDelayMs } from '../util/timer-delay.ts';
@@ -339,7 +339,7 @@ export class SocketSession implements SessionDriver {
     // With --no-wait, responses owed for earlier requests on this connection come first.
     const owing = this.options.noWait && this.sentOnConnection > 0 ? this.inFlight?.framing : undefined;
     const http = parseHttpRequestLine(request.data);
-    const methods = pipelinedRequestMethods(request.data, http);
+    const { methods, whole } = pipelinedRequests(request.data, http);
     const expectsAnswer = answerExpected(request, http);
     const sent: SentRequest = {
       index,
@@ -357,7 +357,7 @@ export class SocketSession implements SessionDriver {
     const flight: InFlight = {
       sent,
       reported: false,
-      framing: owing ?? new HttpResponseFraming(...methods),
+      framing: owing ?? new HttpResponseFraming(...methods).finalDueAfterContinue(whole),
       framingState: owing ? owing.expect(...methods) : 'incomplete',
       complete: !expectsAnswer,
       responseBytes: 0,

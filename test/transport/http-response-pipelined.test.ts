@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { pipelinedRequestMethods } from '../../src/report/http-pipelined.ts';
+import { pipelinedRequests } from '../../src/report/http-pipelined.ts';
 import { type FramingState, HttpResponseFraming } from '../../src/transport/http-response.ts';
 
 function feed(framing: HttpResponseFraming, text: string, cut: number): FramingState[] {
@@ -41,20 +41,32 @@ describe('HTTP response framing of pipelined requests', () => {
     const post = 'POST /a HTTP/1.1\r\nContent-Length: 20\r\n\r\nGET /fake HTTP/1.1\r\n';
     const get = 'GET /b HTTP/1.1\r\nHost: x\r\n\r\n';
     const head = 'HEAD /c HTTP/1.1\r\n\r\n';
-    assert.deepEqual(pipelinedRequestMethods(Buffer.from(get + post + head)), ['GET', 'POST', 'HEAD']);
-    assert.deepEqual(pipelinedRequestMethods(Buffer.from(get)), ['GET']);
+    assert.deepEqual(pipelinedRequests(Buffer.from(get + post + head)).methods, ['GET', 'POST', 'HEAD']);
+    assert.deepEqual(pipelinedRequests(Buffer.from(get)).methods, ['GET']);
     assert.deepEqual(
-      pipelinedRequestMethods(Buffer.from(`${get}GET /cut HTTP/1.1\r\nHo`)),
+      pipelinedRequests(Buffer.from(`${get}GET /cut HTTP/1.1\r\nHo`)).methods,
       ['GET'],
       'a request cut at the end is answered with the captured request its rest goes in',
     );
-    assert.deepEqual(pipelinedRequestMethods(Buffer.from(`${post.slice(0, 50)}`)), ['POST']);
+    assert.deepEqual(pipelinedRequests(Buffer.from(`${post.slice(0, 50)}`)).methods, ['POST']);
     assert.deepEqual(
-      pipelinedRequestMethods(Buffer.from(`${get}${post.slice(0, 50)}`)),
+      pipelinedRequests(Buffer.from(`${get}${post.slice(0, 50)}`)).methods,
       ['GET'],
       'nor one whose body is cut',
     );
-    assert.deepEqual(pipelinedRequestMethods(Buffer.from('*1\r\n$4\r\nPING\r\n')), []);
+    assert.deepEqual(pipelinedRequests(Buffer.from('*1\r\n$4\r\nPING\r\n')).methods, []);
+  });
+
+  it('says whether the write is whole requests, so that a 100 Continue to them is interim', () => {
+    const get = 'GET /b HTTP/1.1\r\nHost: x\r\n\r\n';
+    const post = 'POST /a HTTP/1.1\r\nContent-Length: 2\r\n\r\nok';
+    const expecting = 'POST /a HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n';
+    assert.equal(pipelinedRequests(Buffer.from(get)).whole, true);
+    assert.equal(pipelinedRequests(Buffer.from(get + post)).whole, true);
+    assert.equal(pipelinedRequests(Buffer.from(expecting)).whole, false, 'the body waits for the 100');
+    assert.equal(pipelinedRequests(Buffer.from(get + expecting)).whole, false);
+    assert.equal(pipelinedRequests(Buffer.from(`${get}junk`)).whole, false);
+    assert.equal(pipelinedRequests(Buffer.from('*1\r\n$4\r\nPING\r\n')).whole, false);
   });
 
   it('a framing reopened for the next request (--no-wait) reads a Content-Length body after a chunked one', () => {

@@ -57,6 +57,29 @@ describe('HTTP response framing', () => {
     assert.equal(framing.statusCode, 201);
   });
 
+  it('a 100 Continue to requests sent whole is interim: the final response is awaited', () => {
+    const framing = new HttpResponseFraming('GET').finalDueAfterContinue(true);
+    assert.equal(framing.push(Buffer.from('HTTP/1.1 100 Continue\r\n\r\n')), 'incomplete');
+    assert.equal(framing.awaitingFinal, true);
+    const headAlone = new HttpResponseFraming('POST').finalDueAfterContinue(false);
+    headAlone.push(Buffer.from('HTTP/1.1 100 Continue\r\n\r\n'));
+    assert.equal(headAlone.awaitingFinal, false, 'the body is a request of its own');
+  });
+
+  it('reads heads whose lines end in a bare LF (RFC 9112 2.2)', () => {
+    for (const cut of [1, 5, 1000]) {
+      const states = feed('HTTP/1.1 404 Not Found\nContent-Length: 2\n\nno', cut);
+      assert.equal(states.at(-1), 'complete', `pieces of ${cut}`);
+      assert.ok(
+        states.slice(0, -1).every((s) => s === 'incomplete'),
+        `pieces of ${cut}`,
+      );
+    }
+    const framing = new HttpResponseFraming();
+    assert.equal(framing.push(Buffer.from('HTTP/1.0 200 OK\r\nContent-Length: 1\n\r\nx')), 'complete');
+    assert.equal(framing.statusCode, 200);
+  });
+
   it('says unknown for other protocols and for responses framed by closing the connection', () => {
     assert.equal(feed('+PONG\r\n', 100).at(-1), 'unknown');
     assert.equal(feed('HTTP/1.0 200 OK\r\nServer: x\r\n\r\nbody until close', 100).at(-1), 'unknown');
