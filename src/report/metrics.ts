@@ -346,12 +346,21 @@ export class RunMetrics {
     this.sendLag.record(Math.max(0, sent.sentMs - sent.scheduledMs));
   }
 
-  /** A response is complete (or the session ended after some response bytes). */
+  /**
+   * A response is complete (or the session ended after some response bytes). Told again when more
+   * of it came before the next request went: its bytes and last byte grow, nothing else.
+   */
   requestAnswered(ref: SessionRef, answer: AnsweredRequest): void {
     const tracked = this.sessions[ref];
     if (!tracked) return;
     const request = findRequest(tracked.result.requests, answer.index);
-    if (!request || request.firstByteMs !== undefined) return;
+    if (!request) return;
+    if (request.firstByteMs !== undefined) {
+      // The same response again, grown since (its tail came after it was judged over).
+      request.responseBytes = Math.max(request.responseBytes, answer.responseBytes);
+      request.lastByteMs = Math.max(request.lastByteMs ?? 0, answer.lastByteMs);
+      return;
+    }
     request.firstByteMs = answer.firstByteMs;
     request.lastByteMs = answer.lastByteMs;
     request.responseBytes = answer.responseBytes;

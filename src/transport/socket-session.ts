@@ -463,7 +463,11 @@ export class SocketSession implements SessionDriver {
     flight.lastByteAtMs = nowMs;
     flight.responseBytes += chunk.length;
     flight.framingState = flight.framing.push(chunk);
-    if (flight.complete) return;
+    if (flight.complete) {
+      // Its tail, come after the response was judged over and before the next request went.
+      this.reportAnswer(flight);
+      return;
+    }
     this.awaiting = undefined;
     if (flight.framingState === 'complete') this.responseOver(flight);
     else if (httpResponsePending(flight)) {
@@ -547,6 +551,11 @@ export class SocketSession implements SessionDriver {
     // reports it sent; a request cut off between its parts without one is not.
     if (flight.responseBytes > 0 || this.sending?.flight !== flight) this.reportSent(flight);
     if (flight.framing.closesConnection) this.connectionDone = true;
+    this.reportAnswer(flight);
+  }
+
+  /** Tells the report the request's answer as it stands (again, when bytes came after it was over). */
+  private reportAnswer(flight: InFlight): void {
     const { firstByteAtMs, lastByteAtMs } = flight;
     if (firstByteAtMs === undefined || lastByteAtMs === undefined) return;
     // From the request's last byte written: an answer that came before it counts 0.
