@@ -587,6 +587,11 @@ export class SocketSession implements SessionDriver {
       this.finish('refused', `${which}connection to ${endpointText(this.planned.target)} refused`);
     } else if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
       this.onConnectionLost('reset-by-target');
+    } else if (err.code === 'EADDRNOTAVAIL') {
+      this.finish(
+        'error',
+        `no local port free to connect to ${endpointText(this.planned.target)} (EADDRNOTAVAIL): this host's ephemeral ports (net.ipv4.ip_local_port_range) are taken, mostly by the replay's closed connections in TIME_WAIT; widen the range, set net.ipv4.tcp_tw_reuse=1, or lower --concurrency`,
+      );
     } else {
       this.finish('error', `${err.code ?? 'socket error'}: ${err.message}`);
     }
