@@ -301,10 +301,12 @@ function progressOf(run: ReplayRun, metrics: RunMetrics): ReplayProgress {
   let done: number;
   let etaMs: number | undefined;
   if (p.speed === Number.POSITIVE_INFINITY) {
-    // No clock to follow: progress is the share of planned sessions that ended.
+    // No clock to follow: progress is the share of the sessions to replay that ended (those read
+    // so far, extrapolated to the whole capture while it is read).
     const { ended } = m.sessions;
-    done = p.planned > 0 ? (total * ended) / p.planned : 0;
-    if (p.readingDone && ended > 0) etaMs = (m.elapsedMs / ended) * (p.planned - ended);
+    const sessions = p.plannedEstimate;
+    done = sessions > 0 ? (total * Math.min(ended, sessions)) / sessions : 0;
+    if (ended > 0) etaMs = (m.elapsedMs / ended) * Math.max(0, sessions - ended);
   } else {
     done = Math.min(p.timelineUs, total || p.timelineUs);
     if (total > 0) etaMs = (total - done) / 1000 / p.speed;

@@ -69,6 +69,8 @@ export interface RunProgress {
   timelineEstimateUs: number | undefined;
   readingDone: boolean;
   planned: number;
+  /** Sessions the plan will have once the captures are read: `planned`, extrapolated while reading. */
+  plannedEstimate: number;
   unstarted: number;
   active: number;
   ended: number;
@@ -129,6 +131,8 @@ export class ReplayRun {
   private timelineBaseUs = 0;
   private readTimelineUs = 0;
   private fractionRead = 0;
+  /** Sessions planned before the capture being read. */
+  private plannedBase = 0;
   private wakeReader: (() => void) | undefined;
   private finished!: () => void;
   private readonly done = new Promise<void>((resolve) => {
@@ -242,6 +246,7 @@ export class ReplayRun {
       timelineEstimateUs: this.timelineEstimateUs(),
       readingDone: this.readingDone,
       planned: this.planned,
+      plannedEstimate: this.plannedEstimate(),
       unstarted: this.pending.size,
       active: this.drivers.size,
       ended: this.ended,
@@ -260,6 +265,13 @@ export class ReplayRun {
     if (this.readingDone && !this.stopped) return this.readTimelineUs;
     if (this.fractionRead <= 0) return undefined;
     return this.timelineBaseUs + (this.readTimelineUs - this.timelineBaseUs) / this.fractionRead;
+  }
+
+  /** As timelineEstimateUs, for the number of sessions. */
+  private plannedEstimate(): number {
+    if ((this.readingDone && !this.stopped) || this.fractionRead <= 0) return this.planned;
+    const base = this.plannedBase;
+    return Math.max(this.planned, Math.round(base + (this.planned - base) / this.fractionRead));
   }
 
   private async readAll(): Promise<void> {
@@ -344,7 +356,10 @@ export class ReplayRun {
     }
     if (unconfirmedUs !== undefined) this.readTimelineUs = Math.max(this.readTimelineUs, unconfirmedUs);
     // A stop leaves the base where this capture starts, for the estimate of its end.
-    if (!this.stopped) this.timelineBaseUs = this.readTimelineUs;
+    if (!this.stopped) {
+      this.timelineBaseUs = this.readTimelineUs;
+      this.plannedBase = this.planned;
+    }
   }
 
   /** Plans the copies of a captured session; false when none is (its payload is then not kept). */
