@@ -14,6 +14,8 @@ import {
 export interface PipelinedRequests {
   /** The requests' methods, in order: one for a single request, none when `data` does not begin with a request line. */
   methods: string[];
+  /** Where each of them ends in `data` (a request cut at the end: the end of `data`). */
+  ends: number[];
   /**
    * `data` is whole requests and nothing else (each head, and body by its Content-Length): a
    * 100 Continue to them is interim, the final response still due. False for a head whose body
@@ -33,18 +35,21 @@ export function pipelinedRequests(
 ): PipelinedRequests {
   const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.length);
   const methods: string[] = [];
+  const ends: number[] = [];
   let at = 0;
   while (at < bytes.length) {
     const line = at === 0 ? first : parseHttpRequestLine(bytes.subarray(at));
-    if (!line) return { methods, whole: false };
+    if (!line) return { methods, ends, whole: false };
     const headEnd = bytes.indexOf(HEAD_END, at);
     const head = headEnd < 0 ? '' : bytes.toString('latin1', at, headEnd + 2);
     const end = headEnd + HEAD_END.length + Number(CONTENT_LENGTH.exec(head)?.[1] ?? 0);
     const whole = headEnd >= 0 && end <= bytes.length;
-    if (methods.length > 0 && !whole) return { methods, whole: false };
+    if (methods.length > 0 && !whole) return { methods, ends, whole: false };
     methods.push(line.method);
-    if (!whole || CHUNKED.test(head)) return { methods, whole: false };
+    const chunked = CHUNKED.test(head);
+    ends.push(whole && !chunked ? end : bytes.length);
+    if (!whole || chunked) return { methods, ends, whole: false };
     at = end;
   }
-  return { methods, whole: methods.length > 0 };
+  return { methods, ends, whole: methods.length > 0 };
 }

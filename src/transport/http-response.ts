@@ -65,6 +65,16 @@ export class HttpResponseFraming {
     return this;
   }
 
+  /**
+   * Requests whose responses will not come on this connection: the server closed it (a
+   * `Connection: close`, a request limit) after answering only the first of those pipelined.
+   */
+  get cutOff(): number {
+    return this.state === 'complete' && this.closes
+      ? Math.max(0, this.requestMethods.length - this.answered)
+      : 0;
+  }
+
   get statusCode(): number | undefined {
     return this.status;
   }

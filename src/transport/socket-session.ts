@@ -27,7 +27,7 @@ import { nextToSend, requestsToSend } from '../flow/session.ts';
 import { continuationOf, continuationReason } from '../replay/continuation.ts';
 import type { SessionEnv } from '../replay/observer.ts';
 import { endpointText, type PlannedSession, type SessionDriver } from '../replay/plan.ts';
-import { halfCloseDueUs, partBytes, partCount, partDueUs } from '../replay/request-parts.ts';
+import { halfCloseDueUs, partBytes, partCount, partDueUs, partEnd } from '../replay/request-parts.ts';
 import {
   answerExpected,
   answeredAheadWaitUs,
@@ -99,6 +99,10 @@ interface InFlight {
   lastByteAtMs: number | undefined;
   /** The answer may have come ahead, with the one before: how long to wait for one of its own (ms). */
   answeredAheadWaitMs: number | undefined;
+  /** HTTP requests pipelined in it, when more than one: their methods and where each ends. */
+  pipelined: { methods: string[]; ends: number[] } | undefined;
+  /** Where its next sending begins in its data: past the pipelined requests answered before a close. */
+  resumeAt: number;
 }
 
 /** A request being written, part by part (`resend`: again, on a new connection). */
@@ -339,7 +343,7 @@ export class SocketSession implements SessionDriver {
     // With --no-wait, responses owed for earlier requests on this connection come first.
     const owing = this.options.noWait && this.sentOnConnection > 0 ? this.inFlight?.framing : undefined;
     const http = parseHttpRequestLine(request.data);
-    const { methods, whole } = pipelinedRequests(request.data, http);
+    const { methods, ends, whole } = pipelinedRequests(request.data, http);
     const expectsAnswer = answerExpected(request, http);
     const sent: SentRequest = {
       index,
@@ -364,14 +368,25 @@ export class SocketSession implements SessionDriver {
       firstByteAtMs: undefined,
       lastByteAtMs: undefined,
       answeredAheadWaitMs: aheadWaitUs === undefined ? undefined : aheadWaitUs / 1000,
+      pipelined: methods.length > 1 ? { methods, ends } : undefined,
+      resumeAt: 0,
     };
     this.inFlight = flight;
     this.writeDueParts({ flight, partsWritten: 0, resend: false, scheduledMs: sent.scheduledMs });
   }
 
-  /** A request whose connection closed before any answer (or before its last part), written again on the new one. */
+  /**
+   * A request whose connection closed before any answer (or before its last part), written again
+   * on the new one; or the rest of pipelined requests the target answered only the first of.
+   */
   private sendAgain(flight: InFlight): void {
     this.resend = undefined;
+    if (flight.complete) {
+      const methods = flight.pipelined?.methods.slice(-flight.framing.cutOff) ?? [];
+      flight.complete = false;
+      flight.framing = new HttpResponseFraming(...methods).finalDueAfterContinue(true);
+      flight.framingState = 'incomplete';
+    }
     // The bytes that came ahead came on the old connection: on the new one it waits for its own.
     flight.answeredAheadWaitMs = undefined;
     this.sentOnConnection++;
@@ -389,6 +404,7 @@ export class SocketSession implements SessionDriver {
     const { index } = flight.sent;
     const request = this.requests[index];
     const parts = partCount(request);
+    const from = sending.resend ? flight.resumeAt : 0;
     while (sending.partsWritten < parts) {
       const part = sending.partsWritten;
       const dueUs = partDueUs(this.planned, index, part);
@@ -396,8 +412,9 @@ export class SocketSession implements SessionDriver {
         this.sending = sending;
         return;
       }
-      const bytes = partBytes(request, part);
-      this.socket.write(bytes);
+      const partStart = part === 0 ? 0 : partEnd(request, part - 1);
+      const bytes = partBytes(request, part).subarray(Math.max(0, from - partStart));
+      if (bytes.length > 0) this.socket.write(bytes);
       sending.partsWritten++;
       this.env.observer.bytes(this.planned, bytes.length, 0);
       if (part > 0 && !flight.reported) this.partWritten(sending, dueUs);
@@ -552,6 +569,20 @@ export class SocketSession implements SessionDriver {
     if (flight.responseBytes > 0 || this.sending?.flight !== flight) this.reportSent(flight);
     if (flight.framing.closesConnection) this.connectionDone = true;
     this.reportAnswer(flight);
+    this.resendCutOff(flight);
+  }
+
+  /**
+   * The target closed after answering only the first of the HTTP requests pipelined in the
+   * flight's (a `Connection: close`, a request limit): the rest go again on a new connection, as
+   * a client that pipelines resends them.
+   */
+  private resendCutOff(flight: InFlight): void {
+    const cutOff = flight.framing.cutOff;
+    const pipelined = flight.pipelined;
+    if (cutOff === 0 || pipelined === undefined || this.options.noWait) return;
+    flight.resumeAt = pipelined.ends[pipelined.methods.length - cutOff - 1] ?? 0;
+    this.resend = flight;
   }
 
   /** Tells the report the request's answer as it stands (again, when bytes came after it was over). */

@@ -67,6 +67,16 @@ describe('HTTP response framing of pipelined requests', () => {
     assert.equal(pipelinedRequests(Buffer.from(get + expecting)).whole, false);
     assert.equal(pipelinedRequests(Buffer.from(`${get}junk`)).whole, false);
     assert.equal(pipelinedRequests(Buffer.from('*1\r\n$4\r\nPING\r\n')).whole, false);
+    assert.deepEqual(pipelinedRequests(Buffer.from(get + post)).ends, [get.length, get.length + post.length]);
+  });
+
+  it('says how many pipelined requests a closing response cut off', () => {
+    const framing = new HttpResponseFraming('GET', 'GET', 'GET');
+    const closing = 'HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok';
+    assert.equal(framing.push(Buffer.from(OK)), 'incomplete');
+    assert.equal(framing.cutOff, 0);
+    assert.equal(framing.push(Buffer.from(closing)), 'complete');
+    assert.equal(framing.cutOff, 1);
   });
 
   it('a framing reopened for the next request (--no-wait) reads a Content-Length body after a chunked one', () => {
