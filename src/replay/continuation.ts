@@ -9,8 +9,9 @@ import type { CapturedRequest } from '../flow/session.ts';
 import { parseHttpRequestLine } from '../report/http.ts';
 import { startsWithClientHello, startsWithSshBanner } from './encrypted-tally.ts';
 import { startsWithMysqlLogin } from './mysql-login.ts';
+import { startsWithSmbNegotiate } from './smb-negotiate.ts';
 
-export type Continuation = 'tls' | 'ssh' | 'mysql-login' | 'http-body' | 'tunnel' | undefined;
+export type Continuation = 'tls' | 'ssh' | 'mysql-login' | 'smb' | 'http-body' | 'tunnel' | undefined;
 
 /** A proxy's CONNECT: what the client sends after it goes through the tunnel it opens. */
 export function opensTunnel(data: Uint8Array): boolean {
@@ -30,6 +31,7 @@ export function continuationOf(requests: readonly CapturedRequest[], index: numb
   if (startsWithClientHello(first)) return 'tls';
   if (startsWithSshBanner(first)) return 'ssh';
   if (startsWithMysqlLogin(first)) return 'mysql-login';
+  if (startsWithSmbNegotiate(first)) return 'smb';
   if (parseHttpRequestLine(first) && !parseHttpRequestLine(requests[index].data)) return 'http-body';
   return undefined;
 }
@@ -40,6 +42,7 @@ export function continuationReason(continues: Exclude<Continuation, undefined>, 
     tls: 'a TLS session, which cannot go on over a new connection',
     ssh: 'an SSH session, which cannot go on over a new connection',
     'mysql-login': 'a MySQL session, whose login (salted by its greeting) cannot go on over a new connection',
+    smb: 'an SMB session, whose session and tree IDs belong to the connection that set them up',
     'http-body': 'an HTTP message it answered early (no request line of its own)',
     tunnel: 'a CONNECT tunnel, which cannot go on over a new connection',
   }[continues];

@@ -27,6 +27,18 @@ describe('which requests cannot open a connection of their own', () => {
     assert.equal(continuationOf(session.requests, 2), 'mysql-login');
   });
 
+  it('the commands after a recorded SMB negotiate (they carry the IDs of the connection that set them up)', async () => {
+    const [session] = await capturedSessions(projectPath('fixtures/recorded/smb-negotiate.pcap'));
+    assert.ok(session && session.requests.length >= 5);
+    assert.equal(continuationOf(session.requests, 0), undefined, 'the negotiate opens its own');
+    assert.equal(continuationOf(session.requests, 4), 'smb');
+    const smb1 = Buffer.alloc(40);
+    smb1.set([0, 0, 0, 36, 0xff, 0x53, 0x4d, 0x42, 0x72]);
+    assert.equal(continuationOf(requests(smb1, 'x'), 1), 'smb', 'an SMB1 negotiate too');
+    smb1[8] = 0x73;
+    assert.equal(continuationOf(requests(smb1, 'x'), 1), undefined, 'not a negotiate');
+  });
+
   it('the records of a TLS or SSH session, and the rest of an HTTP message', () => {
     const hello = Buffer.from([0x16, 3, 1, 0, 4, 1, 0, 0, 0]);
     assert.equal(continuationOf(requests(hello, Buffer.from([0x17, 3, 3, 0, 1, 0])), 1), 'tls');
