@@ -104,6 +104,7 @@ export class SessionTracker implements StreamConsumer {
       gapBytes: 0,
       truncatedSegments: 0,
       endedBy: undefined,
+      resetBy: undefined,
     };
     this.splitter = new RequestSplitter(this.session, options.keepPayload, options.requestCompleted);
     this.stream = new ClientStream(this, options.keepPayload, options.limits);
@@ -144,6 +145,7 @@ export class SessionTracker implements StreamConsumer {
       this.reset = true;
       session.ending = 'rst';
       session.endedBy ??= fromClient ? 'client' : 'server';
+      session.resetBy ??= fromClient ? 'client' : 'server';
     } else if (flags & TcpFlag.FIN) {
       if (fromClient && !this.clientFin) {
         // Bytes before the FIN still held behind a hole: it closes what they belong to, once there.

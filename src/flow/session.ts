@@ -148,6 +148,8 @@ export interface CapturedSession {
   ending: SessionEnding;
   /** Which side sent the first FIN or RST, when the session ended by one. */
   endedBy?: 'client' | 'server';
+  /** Which side sent the first RST, when one came (a client's FIN answered by the server's RST: endedBy client, resetBy server). */
+  resetBy?: 'client' | 'server';
   /** Anomalies found while reassembling the client side. */
   retransmissions: number;
   /** Missing client byte ranges (count) and bytes missing in all. */

@@ -94,6 +94,14 @@ function anomalyLines(report: InspectReport): Array<[string, string]> {
   return out;
 }
 
+/** "fin (client)", "rst (server)"; a reset after the other side's FIN says both ("fin (client), rst (server)"). */
+function endingText(r: SessionRow): string {
+  if (r.endedBy === null) return r.ending;
+  if (r.ending !== 'rst' || r.resetBy === null || r.resetBy === r.endedBy)
+    return `${r.ending} (${r.endedBy})`;
+  return `fin (${r.endedBy}), rst (${r.resetBy})`;
+}
+
 function sessionTable(rows: SessionRow[], captureStartUs: number): string[] {
   const header = [
     'id',
@@ -120,7 +128,7 @@ function sessionTable(rows: SessionRow[], captureStartUs: number): string[] {
     n(r.bytesFromClient),
     n(r.bytesFromServer),
     r.handshake ? 'yes' : 'no',
-    r.endedBy === null ? r.ending : `${r.ending} (${r.endedBy})`,
+    endingText(r),
   ]);
   // A loop, not Math.max(...column): spreading a column of 100,000s of sessions overflows the stack.
   const widths = header.map((h) => h.length);

@@ -72,6 +72,7 @@ export interface SessionRow {
   bytesFromServer: number;
   ending: SessionEnding;
   endedBy: 'client' | 'server' | null;
+  resetBy: 'client' | 'server' | null;
   retransmissions: number;
   gaps: number;
   gapBytes: number;
@@ -130,6 +131,7 @@ function rowOf(session: CapturedSession): SessionRow {
     bytesFromServer: session.bytesFromServer,
     ending: session.ending,
     endedBy: session.endedBy ?? null,
+    resetBy: session.resetBy ?? null,
     retransmissions: session.retransmissions,
     gaps: session.gaps,
     gapBytes: session.gapBytes,

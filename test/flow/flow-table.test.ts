@@ -280,6 +280,19 @@ describe('flow table: sessions and requests', () => {
     assert.equal(out.sessions.length, 1);
     assert.equal(out.sessions[0].ending, 'rst');
     assert.equal(out.sessions[0].endedBy, 'server');
+    assert.equal(out.sessions[0].resetBy, 'server');
+  });
+
+  it("tells who reset a session apart from who closed it first (a client's FIN answered by a RST)", () => {
+    const out = run([
+      { from: 'client', flags: SYN, seq: 0, tsUs: 0 },
+      { from: 'server', flags: SYN | ACK, seq: 0, ack: 1, tsUs: 1 },
+      { from: 'client', flags: FIN | ACK, seq: 1, ack: 1, tsUs: 2 },
+      { from: 'server', flags: RST | ACK, seq: 1, ack: 2, tsUs: 3 },
+    ]);
+    assert.equal(out.sessions[0].ending, 'rst');
+    assert.equal(out.sessions[0].endedBy, 'client');
+    assert.equal(out.sessions[0].resetBy, 'server');
   });
 
   it('keeps a session that saw only one FIN open until the capture ends', () => {

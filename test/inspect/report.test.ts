@@ -47,6 +47,16 @@ describe('inspect report', () => {
     );
   });
 
+  it('says who reset a session apart from who closed it first', async () => {
+    const report = await inspectCapture(join(corpus, 'zeek_tcp_missing-syn.pcap'), { sessions: true });
+    const [row] = report.sessions ?? [];
+    const ended = (ending: typeof row.ending, endedBy: typeof row.endedBy, resetBy: typeof row.resetBy) =>
+      renderText({ ...report, sessions: [{ ...row, ending, endedBy, resetBy }] });
+    assert.match(ended('rst', 'client', 'server'), / fin \(client\), rst \(server\)$/m);
+    assert.match(ended('rst', 'server', 'server'), / rst \(server\)$/m);
+    assert.match(ended('fin', 'client', null), / fin \(client\)$/m);
+  });
+
   it('counts IPv4 fragments and the datagram they make', async () => {
     const report = await inspectCapture(join(corpus, 'zeek_ipv4_fragmented-4.pcap'));
     assert.ok(report.anomalies.fragments.seen > 0);
