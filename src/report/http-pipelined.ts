@@ -3,6 +3,8 @@
  * pipeline.lua, a proxy) writes several before the first response, and the capture holds them as
  * one request. Each is a request line, a head, and a Content-Length body.
  */
+
+import { ChunkedBody } from '../transport/chunked-body.ts';
 import {
   CHUNKED_FIELD as CHUNKED,
   CONTENT_LENGTH_FIELD as CONTENT_LENGTH,
@@ -17,17 +19,17 @@ export interface PipelinedRequests {
   /** Where each of them ends in `data` (a request cut at the end: the end of `data`). */
   ends: number[];
   /**
-   * `data` is whole requests and nothing else (each head, and body by its Content-Length): a
-   * 100 Continue to them is interim, the final response still due. False for a head whose body
-   * the client sends only after a 100 Continue (`Expect: 100-continue`), and at a chunked body.
+   * `data` is whole requests and nothing else (each head, and its Content-Length or chunked
+   * body): a 100 Continue to them is interim, the final response still due. False for a head
+   * whose body the client sends only after a 100 Continue (`Expect: 100-continue`).
    */
   whole: boolean;
 }
 
 /**
  * The requests in `data`. A request after the first counts only when all of it is in `data`
- * (head, and body by its Content-Length): the rest of one cut at the end goes with the next
- * captured request, and its answer with that one's. Counting stops at a chunked body.
+ * (head, and body by its Content-Length or chunks): the rest of one cut at the end goes with the
+ * next captured request, and its answer with that one's.
  */
 export function pipelinedRequests(
   data: Uint8Array,
@@ -41,15 +43,20 @@ export function pipelinedRequests(
     const line = at === 0 ? first : parseHttpRequestLine(bytes.subarray(at));
     if (!line) return { methods, ends, whole: false };
     const headEnd = bytes.indexOf(HEAD_END, at);
-    const head = headEnd < 0 ? '' : bytes.toString('latin1', at, headEnd + 2);
-    const end = headEnd + HEAD_END.length + Number(CONTENT_LENGTH.exec(head)?.[1] ?? 0);
-    const whole = headEnd >= 0 && end <= bytes.length;
+    const end =
+      headEnd < 0 ? -1 : bodyEnd(bytes, bytes.toString('latin1', at, headEnd + 2), headEnd + HEAD_END.length);
+    const whole = end >= 0 && end <= bytes.length;
     if (methods.length > 0 && !whole) return { methods, ends, whole: false };
     methods.push(line.method);
-    const chunked = CHUNKED.test(head);
-    ends.push(whole && !chunked ? end : bytes.length);
-    if (!whole || chunked) return { methods, ends, whole: false };
+    ends.push(whole ? end : bytes.length);
+    if (!whole) return { methods, ends, whole: false };
     at = end;
   }
   return { methods, ends, whole: methods.length > 0 };
+}
+
+/** Where the body after `head` (starting at `start`) ends by its framing; -1: a chunked body not all there. */
+function bodyEnd(bytes: Buffer, head: string, start: number): number {
+  if (CHUNKED.test(head)) return new ChunkedBody().consume(bytes, start);
+  return start + Number(CONTENT_LENGTH.exec(head)?.[1] ?? 0);
 }

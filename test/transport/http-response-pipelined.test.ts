@@ -66,6 +66,11 @@ describe('HTTP response framing of pipelined requests', () => {
     assert.equal(pipelinedRequests(Buffer.from(expecting)).whole, false, 'the body waits for the 100');
     assert.equal(pipelinedRequests(Buffer.from(get + expecting)).whole, false);
     assert.equal(pipelinedRequests(Buffer.from(`${get}junk`)).whole, false);
+    const chunked = 'POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n';
+    const chunks = '2\r\nok\r\n0\r\n\r\n';
+    assert.equal(pipelinedRequests(Buffer.from(chunked + chunks)).whole, true, 'its last chunk is there');
+    assert.equal(pipelinedRequests(Buffer.from(chunked + chunks.slice(0, 7))).whole, false);
+    assert.deepEqual(pipelinedRequests(Buffer.from(chunked + chunks + get)).methods, ['POST', 'GET']);
     assert.equal(pipelinedRequests(Buffer.from('*1\r\n$4\r\nPING\r\n')).whole, false);
     assert.deepEqual(pipelinedRequests(Buffer.from(get + post)).ends, [get.length, get.length + post.length]);
   });
