@@ -355,25 +355,27 @@ export class RunMetrics {
     if (!tracked) return;
     const request = findRequest(tracked.result.requests, answer.index);
     if (!request) return;
-    if (request.firstByteMs !== undefined) {
+    const again = request.firstByteMs !== undefined;
+    if (again) {
       // The same response again, grown since (its tail came after it was judged over).
       request.responseBytes = Math.max(request.responseBytes, answer.responseBytes);
       request.lastByteMs = Math.max(request.lastByteMs ?? 0, answer.lastByteMs);
-      return;
+    } else {
+      request.firstByteMs = answer.firstByteMs;
+      request.lastByteMs = answer.lastByteMs;
+      request.responseBytes = answer.responseBytes;
+      this.requestsAnswered++;
+      if (request.unansweredInCapture) this.unansweredAsCaptured--;
+      tracked.answered++;
+      this.answeredSeries.add((request.sentMs ?? 0) + answer.lastByteMs, 1);
+      this.firstByte.record(answer.firstByteMs);
     }
-    request.firstByteMs = answer.firstByteMs;
-    request.lastByteMs = answer.lastByteMs;
-    request.responseBytes = answer.responseBytes;
-    if (answer.status !== undefined) {
+    // A status once: the first answer's, or the tail's when the head came only with it.
+    const statusKnown = again && (request.http === undefined || request.http.status !== undefined);
+    if (answer.status !== undefined && !statusKnown) {
       if (request.http) request.http.status = answer.status;
       this.httpStatus.set(answer.status, (this.httpStatus.get(answer.status) ?? 0) + 1);
     }
-    this.requestsAnswered++;
-    if (request.unansweredInCapture) this.unansweredAsCaptured--;
-    tracked.answered++;
-    this.answeredSeries.add((request.sentMs ?? 0) + answer.lastByteMs, 1);
-    this.firstByte.record(answer.firstByteMs);
-
     if (answer.lastByteMs > tracked.slowestMs) {
       tracked.slowestMs = answer.lastByteMs;
       this.slowest.offer(ref, answer.lastByteMs);

@@ -241,6 +241,35 @@ describe('RunMetrics sessions', () => {
     assert.deepEqual(measured.sessions[0].requests[2].http, { method: 'GET', path: '/x', status: 404 });
     assert.equal(measured.totals.requests.lost, 1);
   });
+
+  it("an answer told again with its late tail grows the request's bytes, and its status and the slowest once", () => {
+    const { metrics } = newMetrics();
+    const ref = plan(metrics, 0, { requestsPlanned: 1 });
+    metrics.sessionStarted(ref, 0);
+    const http = { method: 'POST', path: '/' };
+    metrics.requestSent(ref, { index: 0, scheduledMs: 0, sentMs: 0, bytesSent: 10, http });
+    metrics.requestAnswered(ref, { index: 0, firstByteMs: 1, lastByteMs: 1, responseBytes: 25 });
+    metrics.requestAnswered(ref, {
+      index: 0,
+      firstByteMs: 1,
+      lastByteMs: 400,
+      responseBytes: 68,
+      status: 200,
+    });
+    metrics.requestAnswered(ref, {
+      index: 0,
+      firstByteMs: 1,
+      lastByteMs: 401,
+      responseBytes: 70,
+      status: 200,
+    });
+    assert.equal(metrics.snapshot().slowestSessions[0]?.slowestMs, 401, 'the live list follows the tail');
+    const measured = metrics.measured(500);
+    const [request] = measured.sessions[0].requests;
+    assert.deepEqual([request.responseBytes, request.lastByteMs, request.http?.status], [70, 401, 200]);
+    assert.deepEqual(measured.totals.httpStatus, { 200: 1 });
+    assert.equal(measured.totals.requests.answered, 1);
+  });
 });
 
 describe('RunMetrics snapshot', () => {
