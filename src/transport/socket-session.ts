@@ -621,7 +621,7 @@ export class SocketSession implements SessionDriver {
     } else if (err.code === 'EADDRNOTAVAIL') {
       this.finish(
         'error',
-        `no local port free to connect to ${endpointText(this.planned.target)} (EADDRNOTAVAIL): this host's ephemeral ports (net.ipv4.ip_local_port_range) are taken, mostly by the replay's closed connections in TIME_WAIT; widen the range, set net.ipv4.tcp_tw_reuse=1, or lower --concurrency`,
+        `no local port or address to connect to ${endpointText(this.planned.target)} from (EADDRNOTAVAIL): most likely this host's ephemeral ports (net.ipv4.ip_local_port_range) are taken, mostly by the replay's closed connections in TIME_WAIT (widen the range, set net.ipv4.tcp_tw_reuse=1, or lower --concurrency); else the host has no address of the target's family (IPv6 disabled?)`,
       );
     } else {
       this.finish('error', `${err.code ?? 'socket error'}: ${err.message}`);
