@@ -13,6 +13,7 @@
  * so far (`needInput`) makes the reader go further. Memory therefore follows the sessions open
  * or waiting at once, not the capture's size.
  */
+import { statSync } from 'node:fs';
 import type { CapturedRequest, CapturedSession, FlowSink } from '../flow/session.ts';
 import type { SessionEnd } from '../report/metrics.ts';
 import type { SessionOutcome } from '../report/outcome.ts';
@@ -130,9 +131,12 @@ export class ReplayRun {
   /** Where the capture being read starts on the replay timeline, and how far it has been read. */
   private timelineBaseUs = 0;
   private readTimelineUs = 0;
-  private fractionRead = 0;
-  /** Sessions planned before the capture being read. */
-  private plannedBase = 0;
+  /** Sizes of the captures (bytes on disk), and of those read to their end so far (each loop counts). */
+  private captureSizes: number[] | undefined;
+  private bytesReadBefore = 0;
+  private readingCapture = 0;
+  /** The share of the capture being read that has been read. */
+  private readingFraction = 0;
   private wakeReader: (() => void) | undefined;
   private finished!: () => void;
   private readonly done = new Promise<void>((resolve) => {
@@ -259,26 +263,41 @@ export class ReplayRun {
 
   /**
    * The timeline's end: known once reading is done, else (or when a stop cut the reading short)
-   * extrapolated from the capture being read.
+   * extrapolated by the share of the input read.
    */
   private timelineEstimateUs(): number | undefined {
     if (this.readingDone && !this.stopped) return this.readTimelineUs;
-    if (this.fractionRead <= 0) return undefined;
-    return this.timelineBaseUs + (this.readTimelineUs - this.timelineBaseUs) / this.fractionRead;
+    const read = this.shareRead();
+    return read > 0 ? this.readTimelineUs / read : undefined;
   }
 
-  /** As timelineEstimateUs, for the number of sessions. */
+  /** The sessions planned so far, extrapolated as the timeline is. */
   private plannedEstimate(): number {
-    if ((this.readingDone && !this.stopped) || this.fractionRead <= 0) return this.planned;
-    const base = this.plannedBase;
-    return Math.max(this.planned, Math.round(base + (this.planned - base) / this.fractionRead));
+    if (this.readingDone && !this.stopped) return this.planned;
+    const read = this.shareRead();
+    return read > 0 ? Math.max(this.planned, Math.round(this.planned / read)) : this.planned;
+  }
+
+  /** The share of the input (every capture, every loop) read so far, by bytes on disk (0..1). */
+  private shareRead(): number {
+    const sizes = this.captureSizes;
+    if (sizes === undefined) return 0;
+    const total = sizes.reduce((sum, size) => sum + size, 0) * this.options.loop;
+    const read = this.bytesReadBefore + this.readingFraction * (sizes[this.readingCapture] ?? 0);
+    return total > 0 ? Math.min(1, read / total) : 0;
   }
 
   private async readAll(): Promise<void> {
     const { captures, loop } = this.options;
+    this.captureSizes = captures.map(fileSize);
     for (let l = 0; l < loop && !this.stopped; l++) {
       for (let c = 0; c < captures.length && !this.stopped; c++) {
+        this.readingCapture = c;
+        this.readingFraction = 0;
         await this.readCapture(c, l);
+        if (this.stopped) break; // what was read of it stays the share read, for the estimates
+        this.bytesReadBefore += this.captureSizes[c];
+        this.readingFraction = 0;
       }
     }
     this.readingDone = true;
@@ -340,7 +359,7 @@ export class ReplayRun {
         await this.readPermit();
         if (this.stopped) break;
         const more = await feed.step();
-        this.fractionRead = feed.fractionRead();
+        this.readingFraction = feed.fractionRead();
         if (!this.readAheadFilled && (!this.mayRead() || this.nowMs() >= READ_AHEAD_WAIT_MS)) {
           this.readAheadDone();
         }
@@ -355,11 +374,7 @@ export class ReplayRun {
       await feed.close();
     }
     if (unconfirmedUs !== undefined) this.readTimelineUs = Math.max(this.readTimelineUs, unconfirmedUs);
-    // A stop leaves the base where this capture starts, for the estimate of its end.
-    if (!this.stopped) {
-      this.timelineBaseUs = this.readTimelineUs;
-      this.plannedBase = this.planned;
-    }
+    this.timelineBaseUs = this.readTimelineUs;
   }
 
   /** Plans the copies of a captured session; false when none is (its payload is then not kept). */
@@ -569,5 +584,14 @@ export class ReplayRun {
       this.wakeReader = undefined;
       resolve();
     }
+  }
+}
+
+/** A capture's size on disk; 0 when it cannot be told (the reading says what is wrong with it). */
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
   }
 }

@@ -169,6 +169,28 @@ describe('replay run', () => {
     assert.ok(timelineUs < timelineEstimateUs / 2, `at ${timelineUs} µs of ${timelineEstimateUs}`);
   });
 
+  it('estimates the timeline and the sessions of every loop and capture, not of the one being read', async () => {
+    const h = harness();
+    const captures = [DEMO, DEMO];
+    const run = new ReplayRun(
+      options({ speed: 1, loop: 2, captures }),
+      h.transport,
+      h.observer,
+      openCaptureFeed,
+    );
+    await stopAfter(run, 600);
+    // Four readings of the demo recording (about 12 s and 150 sessions each); a 2 s look-ahead read.
+    const { timelineEstimateUs, planned, plannedEstimate } = run.progress();
+    assert.ok(
+      timelineEstimateUs !== undefined && timelineEstimateUs > 36e6,
+      `estimate ${timelineEstimateUs} µs`,
+    );
+    assert.ok(
+      plannedEstimate > 450 && plannedEstimate > 4 * planned,
+      `${plannedEstimate} of ${planned} planned`,
+    );
+  });
+
   it('reading on for a session whose next request is far ahead gives due sends a turn between steps', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rp-run-read-on-'));
     try {
