@@ -50,6 +50,9 @@ export class HttpResponseFraming {
    */
   expect(...requestMethods: (string | undefined)[]): FramingState {
     if (this.state === 'unknown') return this.state;
+    // No request line while a response is due: the body of the last request (sent after its
+    // 100 Continue), not one more.
+    if (requestMethods.length === 0 && this.state === 'incomplete') return this.state;
     this.requestMethods.push(...(requestMethods.length > 0 ? requestMethods : [undefined]));
     this.status = undefined;
     if (this.state === 'complete') {

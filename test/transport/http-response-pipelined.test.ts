@@ -92,6 +92,13 @@ describe('HTTP response framing of pipelined requests', () => {
     assert.equal(framing.statusCode, 200);
   });
 
+  it('a body sent after its 100 Continue (--no-wait) is not one more request to answer', () => {
+    const framing = new HttpResponseFraming('POST');
+    assert.equal(framing.push(Buffer.from('HTTP/1.1 100 Continue\r\n\r\n')), 'incomplete');
+    assert.equal(framing.expect(), 'incomplete', 'the body: no request line');
+    assert.equal(framing.push(Buffer.from(OK)), 'complete', 'the POST answered: nothing more is due');
+  });
+
   it('interim responses (102, 103) are not answers: the final one is, and its status counts', () => {
     const hints = 'HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n';
     const single = new HttpResponseFraming('GET');
