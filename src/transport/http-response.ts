@@ -110,10 +110,13 @@ export class HttpResponseFraming {
   push(data: Buffer): FramingState {
     if (this.state !== 'incomplete') return this.state;
     if (this.head === undefined) return this.consumeBody(data);
-    const head = this.head.length === 0 ? data : Buffer.concat([this.head, data]);
+    const before = this.head.length;
+    const head = before === 0 ? data : Buffer.concat([this.head, data]);
     // Not HTTP as soon as a byte differs from "HTTP/" (a 4-byte Redis ":1\r\n" included).
     if (!startsWith(head, HTTP_SLASH)) return this.settle('unknown');
-    const bodyStart = headLength(head);
+    // The head's end is looked for only where it can be new: a head that comes a few bytes at a
+    // time is read once, not again for every piece.
+    const bodyStart = headLength(head, Math.max(0, before - 2));
     if (bodyStart < 0) {
       this.head = head;
       return head.length > MAX_HEAD ? this.settle('unknown') : this.state;
@@ -208,8 +211,8 @@ function startsWith(data: Buffer, prefix: Buffer): boolean {
 }
 
 /** Where the body starts: just past the empty line ending the head (CRLF or bare LF lines), or -1. */
-function headLength(head: Buffer): number {
-  for (let at = head.indexOf(LF); at >= 0; at = head.indexOf(LF, at + 1)) {
+function headLength(head: Buffer, from: number): number {
+  for (let at = head.indexOf(LF, from); at >= 0; at = head.indexOf(LF, at + 1)) {
     if (head[at + 1] === LF) return at + 2;
     if (head[at + 1] === CR && head[at + 2] === LF) return at + 3;
   }
