@@ -102,8 +102,9 @@ async function replayWith(
     fatal ??= reason;
     stopBy(`on ${reason}`);
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGHUP', hangUp);
+  // `on`, not `once`: Ink's signal-exit sees a process with no other listener left as its to end.
+  process.on('SIGTERM', stop);
+  process.on('SIGHUP', hangUp);
   let view: LiveViewHandle | undefined;
   let failure: unknown;
   let transport: Transport;
