@@ -143,6 +143,9 @@ async function replayWith(
       if (!hungUp) throw err;
     });
   }
+  // A map that selects nothing is bad input: no summary and no report (one already there stays).
+  const nothingSelected = failure === undefined && fatal === undefined ? run.nothingSelected : undefined;
+  if (nothingSelected !== undefined) throw new UserError(nothingSelected);
   const endedAt = new Date();
   const report = buildReport(metrics, {
     captures: await Promise.all(config.captures.map((c) => describeCapture(c))),
@@ -169,8 +172,6 @@ async function replayWith(
     const kept = config.reportPath ? 'the report has what it did' : 'the summary above has what it did';
     throw new UserError(`${fatal}: the replay stopped early (${kept})`, 1);
   }
-  const nothingSelected = run.nothingSelected;
-  if (nothingSelected !== undefined) throw new UserError(nothingSelected);
   if (config.reportPath && written !== config.reportPath) {
     throw new UserError(`--report ${config.reportPath}: the report could not be written there`, 1);
   }
