@@ -3,6 +3,8 @@ import { dirname } from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
 import { startTargetServer } from '../demo/target-server.ts';
 import { projectPath } from '../paths.ts';
+import { errorCode } from '../util/error-code.ts';
+import { UserError } from '../util/user-error.ts';
 import { speedFactor } from './parse.ts';
 
 const RECORDING = projectPath('recordings', 'demo-shop.pcap');
@@ -30,8 +32,10 @@ export function registerDemo(program: Command): void {
         `demo: replaying ${RECORDING} (port ${CAPTURED_PORT}) against a built-in target on ${target.host}:${target.port}\n` +
           `      the same as: reprise replay recordings/demo-shop.pcap -x ${transfer} --speed ${o.speed} --report ${o.report}\n\n`,
       );
-      await mkdir(dirname(o.report), { recursive: true });
       try {
+        await mkdir(dirname(o.report), { recursive: true }).catch((err: unknown) => {
+          throw new UserError(`--report ${o.report}: cannot create ${dirname(o.report)} (${errorCode(err)})`);
+        });
         await replay({
           captures: [RECORDING],
           transfers: [{ sourcePort: CAPTURED_PORT, target: { ip: target.host, port: target.port } }],
