@@ -76,7 +76,7 @@ export function registerReplay(program: Command): void {
     .option('--seed <n>', 'seed of every random choice (sampling, ...)', REPLAY_DEFAULTS.seed)
     .option('--report <file>', 'write the run report (JSON) here')
     .option('--no-tui', 'print plain progress lines even on a terminal')
-    .action(async (captures, o) => {
+    .action(async (captures, o, command) => {
       const transport = o.transport ?? (o.intercepts !== undefined ? 'raw' : 'socket');
       if (transport !== 'socket' && transport !== 'raw') {
         throw new UserError(`--transport: '${transport}' is not a transport (socket, raw)`);
@@ -87,9 +87,17 @@ export function registerReplay(program: Command): void {
       if (transport === 'socket') {
         if (o.intercepts !== undefined)
           throw new UserError('-s needs the raw transport (drop --transport socket)');
-        const rawOnly = { clientIps: '-c', sendLink: '--send-link', mtu: '-M', mss: '-D' } as const;
+        const rawOnly = {
+          clientIps: '-c',
+          sendLink: '--send-link',
+          mtu: '-M',
+          mss: '-D',
+          interceptConnections: '-C',
+          portShift: '-f',
+        } as const;
         for (const [key, flag] of Object.entries(rawOnly)) {
-          if (o[key as keyof typeof rawOnly] !== undefined)
+          // Given by the user, not a default (-C and -f have one).
+          if (command.getOptionValueSource(key) === 'cli')
             throw new UserError(`${flag} needs the raw transport (-s <intercept>)`);
         }
       }

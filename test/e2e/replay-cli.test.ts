@@ -87,6 +87,16 @@ describe('reprise replay on the command line', () => {
       /-c needs the raw transport/,
     ],
     [
+      'intercept connections without the raw transport (-C has a default, so it looked accepted)',
+      ['-x', '80-127.0.0.1:1', '-C', '200'],
+      /-C needs the raw transport/,
+    ],
+    [
+      'a port shift without the raw transport',
+      ['-x', '80-127.0.0.1:1', '-f', '3'],
+      /-f needs the raw transport/,
+    ],
+    [
       'a bad client pool',
       ['-x', '80-127.0.0.1:1', '-s', '127.0.0.1:1', '-c', '10.78.0.300'],
       /10\.78\.0\.300/,
