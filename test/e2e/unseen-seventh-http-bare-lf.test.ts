@@ -5,19 +5,16 @@
  * the session's three requests go at the captured pace.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { replay } from '../../src/replay/replay.ts';
 import { capturedSessions } from '../helpers/captured.ts';
 import { type ListeningServer, listenForTest } from '../helpers/listen.ts';
-import { recordLoopback } from '../helpers/record-loopback.ts';
+import { recordCurl } from '../helpers/record-loopback.ts';
 import { capturedOutput, replayConfig } from '../helpers/replay-config.ts';
 import { tempDir } from '../helpers/synthetic.ts';
 
-const run = promisify(execFile);
 const skip = process.getuid?.() !== 0 ? 'recording on lo needs root (libpcap)' : false;
 if (skip) console.log(`# skipped: bare-LF response heads: ${skip}`);
 
@@ -52,21 +49,7 @@ describe('socket replay against a server whose response heads end lines in a bar
 
   it('reads each response by its Content-Length and sends every request', async () => {
     const file = join(dir.path, 'bare-lf.pcap');
-    const url = `http://127.0.0.1:${server.port}`;
-    await recordLoopback(file, server.port, async () => {
-      await run('curl', [
-        '-s',
-        '-o',
-        '/dev/null',
-        '-o',
-        '/dev/null',
-        '-o',
-        '/dev/null',
-        `${url}/1`,
-        `${url}/2`,
-        `${url}/3`,
-      ]);
-    });
+    await recordCurl(file, server.port, ['/1', '/2', '/3']);
     const [captured] = await capturedSessions(file);
     assert.equal(captured?.requests.length, 3, 'curl sent three requests on one connection');
 

@@ -5,19 +5,16 @@
  * the final response still belongs to the GET, not to the request after it.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { replay } from '../../src/replay/replay.ts';
 import { capturedSessions } from '../helpers/captured.ts';
 import { type ListeningServer, listenForTest } from '../helpers/listen.ts';
-import { recordLoopback } from '../helpers/record-loopback.ts';
+import { recordCurl } from '../helpers/record-loopback.ts';
 import { capturedOutput, replayConfig } from '../helpers/replay-config.ts';
 import { tempDir } from '../helpers/synthetic.ts';
 
-const run = promisify(execFile);
 const skip = process.getuid?.() !== 0 ? 'recording on lo needs root (libpcap)' : false;
 if (skip) console.log(`# skipped: an unasked 100 Continue: ${skip}`);
 
@@ -58,11 +55,8 @@ describe('socket replay of an unasked 100 Continue before a slower final respons
 
   it('credits the final response to the GET it answers, not to the next request', async () => {
     const file = join(dir.path, 'continue.pcap');
-    const url = `http://127.0.0.1:${server.port}`;
     delayMs = 20;
-    await recordLoopback(file, server.port, async () => {
-      await run('curl', ['-s', '-o', '/dev/null', '-o', '/dev/null', `${url}/hinted`, `${url}/next`]);
-    });
+    await recordCurl(file, server.port, ['/hinted', '/next']);
     const [captured] = await capturedSessions(file);
     assert.equal(captured?.requests.length, 2, 'captured: the GET and the request after it');
 

@@ -1,7 +1,8 @@
 /** Recordings of real clients made with `reprise record -i lo` itself, for the e2e tests. */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { REPRISE, ROOT } from './capture-hosts.ts';
 import { waitForOutput } from './netns.ts';
 
@@ -25,4 +26,13 @@ export async function recordLoopback(
     recorder.kill('SIGINT');
     await closed;
   }
+}
+
+/** Records curl fetching `paths` from 127.0.0.1:`port`, one after another on one connection. */
+export async function recordCurl(file: string, port: number, paths: string[]): Promise<void> {
+  const outputs = paths.flatMap(() => ['-o', '/dev/null']);
+  const urls = paths.map((path) => `http://127.0.0.1:${port}${path}`);
+  await recordLoopback(file, port, async () => {
+    await promisify(execFile)('curl', ['-s', ...outputs, ...urls]);
+  });
 }
