@@ -62,6 +62,7 @@ export class LatencyHistogram {
   }
 }
 
-function round3(value: number): number {
+/** Milliseconds to microsecond resolution, as the report gives every time. */
+export function round3(value: number): number {
   return Math.round(value * 1000) / 1000;
 }

@@ -9,7 +9,7 @@
  * from the injected clock only where an event carries none.
  */
 
-import { LatencyHistogram } from './histogram.ts';
+import { LatencyHistogram, round3 } from './histogram.ts';
 import { endpointOf, type HttpRequestLine } from './http.ts';
 import type { RequestResult, SessionOutcome, SessionResult } from './outcome.ts';
 import { RecentList, TopList } from './rankings.ts';
@@ -320,7 +320,7 @@ export class RunMetrics {
     const tracked = this.sessions[ref];
     if (!tracked || tracked.started) return;
     tracked.started = true;
-    tracked.result.startedMs = startedMs;
+    tracked.result.startedMs = round3(startedMs);
     if (replayedFrom !== undefined) tracked.result.replayedFrom = replayedFrom;
     this.startedCount++;
   }
@@ -330,8 +330,8 @@ export class RunMetrics {
     // reshaping when the answer comes. JSON leaves the undefined ones out.
     const request: RequestResult = {
       index: sent.index,
-      scheduledMs: sent.scheduledMs,
-      sentMs: sent.sentMs,
+      scheduledMs: round3(sent.scheduledMs),
+      sentMs: round3(sent.sentMs),
       bytesSent: sent.bytesSent,
       firstByteMs: undefined,
       lastByteMs: undefined,
@@ -359,10 +359,10 @@ export class RunMetrics {
     if (again) {
       // The same response again, grown since (its tail came after it was judged over).
       request.responseBytes = Math.max(request.responseBytes, answer.responseBytes);
-      request.lastByteMs = Math.max(request.lastByteMs ?? 0, answer.lastByteMs);
+      request.lastByteMs = Math.max(request.lastByteMs ?? 0, round3(answer.lastByteMs));
     } else {
-      request.firstByteMs = answer.firstByteMs;
-      request.lastByteMs = answer.lastByteMs;
+      request.firstByteMs = round3(answer.firstByteMs);
+      request.lastByteMs = round3(answer.lastByteMs);
       request.responseBytes = answer.responseBytes;
       this.requestsAnswered++;
       if (request.unansweredInCapture) this.unansweredAsCaptured--;
@@ -537,7 +537,7 @@ export class RunMetrics {
     tracked.result.outcome = outcome;
     if (reason !== undefined) tracked.result.reason = reason;
     else delete tracked.result.reason;
-    tracked.result.endedMs = endedMs;
+    tracked.result.endedMs = round3(endedMs);
     this.byOutcome[outcome]++;
     this.endedCount++;
     if (tracked.started) this.endedAfterStart++;

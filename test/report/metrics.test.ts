@@ -242,6 +242,33 @@ describe('RunMetrics sessions', () => {
     assert.equal(measured.totals.requests.lost, 1);
   });
 
+  it('gives every time of a session and its requests to the microsecond', () => {
+    const { metrics } = newMetrics();
+    const ref = plan(metrics, 0, { requestsPlanned: 1 });
+    metrics.sessionStarted(ref, 1.0000004);
+    metrics.requestSent(ref, { index: 0, scheduledMs: 284.41179900000003, sentMs: 284.4121, bytesSent: 1 });
+    metrics.requestAnswered(ref, {
+      index: 0,
+      firstByteMs: 7.417177000000038,
+      lastByteMs: 7.4176,
+      responseBytes: 1,
+    });
+    metrics.sessionEnded(ref, { outcome: 'completed', endedMs: 300.0004999 });
+    const session = metrics.measured(400).sessions[0];
+    const [request] = session.requests;
+    assert.deepEqual(
+      [
+        session.startedMs,
+        request.scheduledMs,
+        request.sentMs,
+        request.firstByteMs,
+        request.lastByteMs,
+        session.endedMs,
+      ],
+      [1, 284.412, 284.412, 7.417, 7.418, 300],
+    );
+  });
+
   it("an answer told again with its late tail grows the request's bytes, and its status and the slowest once", () => {
     const { metrics } = newMetrics();
     const ref = plan(metrics, 0, { requestsPlanned: 1 });
