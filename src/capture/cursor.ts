@@ -62,6 +62,7 @@ export function newRecord(): CaptureRecord {
     interfaceId: 0,
     tsSec: 0,
     tsNsec: 0,
+    untimed: false,
     capturedLength: 0,
     originalLength: 0,
     buf: EMPTY_BUFFER,

@@ -14,7 +14,8 @@
  * - Enhanced Packet Block: interface id in range, captured length within the block. A captured
  *   length above the interface's snap length is accepted (libpcap clamps, Wireshark accepts).
  * - Simple Packet Block: no captured length field; it is min(original length, the interface 0
- *   snap length when non-zero, the block's data bytes). Needs interface 0.
+ *   snap length when non-zero, the block's data bytes). Needs interface 0. No timestamp either:
+ *   the record is `untimed`, with the time of the packet before it.
  * - Obsolete Packet Block: like EPB with a 16-bit interface id and a drops count.
  * - Any other block (name resolution, statistics, custom, decryption secrets, ...) is skipped
  *   by its length.
@@ -168,10 +169,11 @@ export class PcapngRecordParser extends WindowedRecordParser {
     const snapLength = this.interfaces[interfaceId].snapLength;
     let capturedLength = Math.min(originalLength, length - 16);
     if (snapLength !== 0 && snapLength < capturedLength) capturedLength = snapLength;
+    const { tsSec, tsNsec } = this.record;
     const record = this.fill(pos, interfaceId, 0, 0, capturedLength, originalLength, pos + 12);
-    // A simple packet block has no timestamp.
-    record.tsSec = 0;
-    record.tsNsec = 0;
+    record.tsSec = tsSec;
+    record.tsNsec = tsNsec;
+    record.untimed = true;
     return record;
   }
 
@@ -193,6 +195,7 @@ export class PcapngRecordParser extends WindowedRecordParser {
     record.interfaceId = interfaceId;
     record.tsSec = this.timestamp.sec + this.tsOffsetSeconds[interfaceId];
     record.tsNsec = this.timestamp.nsec;
+    record.untimed = false;
     record.capturedLength = capturedLength;
     record.originalLength = originalLength;
     record.buf = this.buf;

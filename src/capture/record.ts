@@ -30,6 +30,11 @@ export interface CaptureRecord {
   /** Capture time: whole seconds since the epoch, and nanoseconds within that second. */
   tsSec: number;
   tsNsec: number;
+  /**
+   * The block carried no time (a pcapng Simple Packet Block): tsSec/tsNsec are then those of the
+   * packet before it in the file (0 before any), and the capture's time span leaves it out.
+   */
+  untimed?: boolean;
   /** Bytes present in the file for this packet. */
   capturedLength: number;
   /** Length of the packet on the wire (>= capturedLength when the snap length cut it). */

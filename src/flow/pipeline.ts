@@ -123,9 +123,11 @@ export class CaptureFlow {
     const tsUs = timestampUs(record);
     this.currentUs = tsUs;
     this.recordOffset = record.fileOffset;
-    this.onPacketTime?.(tsUs);
-    if (!(tsUs >= this.firstUs)) this.firstUs = tsUs;
-    if (!(tsUs <= this.lastUs)) this.lastUs = tsUs;
+    if (record.untimed !== true) {
+      this.onPacketTime?.(tsUs);
+      if (!(tsUs >= this.firstUs)) this.firstUs = tsUs;
+      if (!(tsUs <= this.lastUs)) this.lastUs = tsUs;
+    }
     if (decodeRecord(record, this.view, this.decode) === DecodeStatus.TCP) this.table.push(this.view, tsUs);
   }
 }

@@ -143,9 +143,19 @@ export async function readBack(path: string, options: OpenCaptureOptions = {}): 
   const records: ReadBack['records'] = [];
   for await (const cursor of reader.batches()) {
     for (let r = cursor.next(); r !== null; r = cursor.next()) {
-      const { index, fileOffset, linkType, interfaceId, tsSec, tsNsec, originalLength } = r;
+      const { index, fileOffset, linkType, interfaceId, tsSec, tsNsec, untimed, originalLength } = r;
       const data = Buffer.from(r.buf.subarray(r.offset, r.offset + r.capturedLength));
-      records.push({ index, fileOffset, linkType, interfaceId, tsSec, tsNsec, originalLength, data });
+      records.push({
+        index,
+        fileOffset,
+        linkType,
+        interfaceId,
+        tsSec,
+        tsNsec,
+        untimed,
+        originalLength,
+        data,
+      });
     }
   }
   return { reader, records };

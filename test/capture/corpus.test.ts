@@ -65,16 +65,17 @@ describe('shared corpus', { skip: hasCorpus ? false : `no corpus at ${CORPUS}` }
       ],
     );
     // Interface ids restart per section; record.interfaceId indexes reader.interfaces.
-    // The SPBs (no timestamp) are cut to interface 0's snap length: 128 of 314 bytes.
+    // The SPBs (no timestamp: the time of the packet before) are cut to interface 0's snap length:
+    // 128 of 314 bytes.
     assert.deepEqual(
       records.map((r) => [r.fileOffset, r.interfaceId, r.linkType, r.tsSec, r.data.length, r.originalLength]),
       [
         [0x1c0, 0, 1, 1340954905, 96, 314],
         [0x258, 0, 1, 1340954905, 96, 342],
         [0x2d8, 1, 0, 1340954905, 168, 168],
-        [0x454, 2, 1, 0, 128, 314],
+        [0x454, 2, 1, 1340954905, 128, 314],
         [0x4e4, 2, 1, 1340954905, 128, 342],
-        [0x720, 2, 1, 0, 128, 314],
+        [0x720, 2, 1, 1340954905, 128, 314],
         [0x7b0, 2, 1, 1340954905, 128, 342],
         [0xa94, 4, 0, 1340954905, 168, 168],
       ],

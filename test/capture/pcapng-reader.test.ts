@@ -80,13 +80,17 @@ describe('pcapng reader', () => {
       idb(le, 1, 8),
       spb(le, 20, Buffer.alloc(12, 0xaa)), // cut by the snap length: 8 of 20 bytes
       spb(le, 3, Buffer.alloc(4, 0xbb)), // padding beyond the original length is not data
+      epb(le, 0, 5_000_001n, Buffer.alloc(1)),
+      spb(le, 1, Buffer.alloc(4, 0xcc)), // no time of its own: the packet's before it
     ]);
     const { records } = await readBack(tmp.file(file));
     assert.deepEqual(
-      records.map((r) => [r.data.toString('hex'), r.originalLength, r.tsSec, r.tsNsec]),
+      records.map((r) => [r.data.toString('hex'), r.originalLength, r.tsSec, r.tsNsec, r.untimed]),
       [
-        ['aaaaaaaaaaaaaaaa', 20, 0, 0],
-        ['bbbbbb', 3, 0, 0],
+        ['aaaaaaaaaaaaaaaa', 20, 0, 0, true],
+        ['bbbbbb', 3, 0, 0, true],
+        ['00', 1, 5, 1000, false],
+        ['cc', 1, 5, 1000, true],
       ],
     );
   });

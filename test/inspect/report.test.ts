@@ -57,6 +57,12 @@ describe('inspect report', () => {
     assert.match(ended('fin', 'client', null), / fin \(client\)$/m);
   });
 
+  it('leaves packets without a time (pcapng simple packet blocks) out of the capture span', async () => {
+    const report = await inspectCapture(join(corpus, 'gopacket_pcapng_be_test202.pcapng'));
+    assert.equal(report.startUs, 1340954905298858, 'the first packet with a time, not 1970');
+    assert.equal(report.durationUs, 3000);
+  });
+
   it('counts IPv4 fragments and the datagram they make', async () => {
     const report = await inspectCapture(join(corpus, 'zeek_ipv4_fragmented-4.pcap'));
     assert.ok(report.anomalies.fragments.seen > 0);
