@@ -28,6 +28,7 @@ import { openCaptureFeed } from './flow-feed.ts';
 import { metricsObserver } from './metrics-observer.ts';
 import { endpointText } from './plan.ts';
 import { type ReplayPlanOptions, ReplayRun, type Transport } from './run.ts';
+import type { Transfer } from './transfer.ts';
 
 export interface ReplayConfig extends ReplayPlanOptions {
   transport: 'socket' | 'raw';
@@ -150,7 +151,8 @@ async function replayWith(
   const report = buildReport(metrics, {
     captures: await Promise.all(config.captures.map((c) => describeCapture(c))),
     options: config.given ?? {},
-    targets: [...new Set(config.transfers.map((t) => endpointText(t.target)))],
+    // Where sessions went: an -x entry that selected none is warned about, not listed.
+    targets: [...new Set(transfersForTargets(run, config).map((t) => endpointText(t.target)))],
     transport: transport.name,
     endedAt,
     ...(transport.counters ? { transportCounters: transport.counters() } : {}),
@@ -333,4 +335,10 @@ function progressOf(run: ReplayRun, metrics: RunMetrics): ReplayProgress {
       ...(s.reason ? { reason: s.reason } : {}),
     })),
   };
+}
+
+/** The -x entries that selected sessions; every entry when none did (a run stopped before reading). */
+function transfersForTargets(run: ReplayRun, config: ReplayConfig): Transfer[] {
+  const used = run.transfersUsed;
+  return used.length > 0 ? used : config.transfers;
 }

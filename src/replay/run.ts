@@ -210,6 +210,11 @@ export class ReplayRun {
       : undefined;
   }
 
+  /** The -x entries that selected a session so far (the report's targets are theirs). */
+  get transfersUsed(): Transfer[] {
+    return this.transferTally.usedEntries();
+  }
+
   /** Paused by the user (the clock is also held until the first read-ahead is done). */
   get paused(): boolean {
     return this.userPaused;
