@@ -103,6 +103,8 @@ interface InFlight {
   pipelined: { methods: string[]; ends: number[] } | undefined;
   /** Where its next sending begins in its data: past the pipelined requests answered before a close. */
   resumeAt: number;
+  /** Response bytes that came on connections before the one it was resent on (responseBytes: this one's). */
+  earlierBytes: number;
 }
 
 /** A request being written, part by part (`resend`: again, on a new connection). */
@@ -370,6 +372,7 @@ export class SocketSession implements SessionDriver {
       answeredAheadWaitMs: aheadWaitUs === undefined ? undefined : aheadWaitUs / 1000,
       pipelined: methods.length > 1 ? { methods, ends } : undefined,
       resumeAt: 0,
+      earlierBytes: 0,
     };
     this.inFlight = flight;
     this.writeDueParts({ flight, partsWritten: 0, resend: false, scheduledMs: sent.scheduledMs });
@@ -383,6 +386,8 @@ export class SocketSession implements SessionDriver {
     this.resend = undefined;
     if (flight.complete) {
       const methods = flight.pipelined?.methods.slice(-flight.framing.cutOff) ?? [];
+      flight.earlierBytes += flight.responseBytes;
+      flight.responseBytes = 0;
       flight.complete = false;
       flight.framing = new HttpResponseFraming(...methods).finalDueAfterContinue(true);
       flight.framingState = 'incomplete';
@@ -561,8 +566,9 @@ export class SocketSession implements SessionDriver {
   private answer(flight: InFlight): void {
     flight.complete = true;
     const captured = this.requests[flight.sent.index];
+    const responseBytes = flight.earlierBytes + flight.responseBytes;
     this.bytesAhead = captured
-      ? bytesBeyondCaptured(captured, () => flight.sent.http !== undefined, flight.responseBytes)
+      ? bytesBeyondCaptured(captured, () => flight.sent.http !== undefined, responseBytes)
       : 0;
     // An answer before the request's last part (a 401 to the head of a body sent after a wait)
     // reports it sent; a request cut off between its parts without one is not.
@@ -581,6 +587,10 @@ export class SocketSession implements SessionDriver {
     const cutOff = flight.framing.cutOff;
     const pipelined = flight.pipelined;
     if (cutOff === 0 || pipelined === undefined || this.options.noWait) return;
+    // The captured server cut them off too: the client's retry is a captured session of its own.
+    const captured = this.requests[flight.sent.index];
+    if (captured !== undefined && flight.earlierBytes + flight.responseBytes >= captured.responseBytes)
+      return;
     flight.resumeAt = pipelined.ends[pipelined.methods.length - cutOff - 1] ?? 0;
     this.resend = flight;
   }
@@ -595,7 +605,7 @@ export class SocketSession implements SessionDriver {
       index: flight.sent.index,
       firstByteMs: Math.max(0, firstByteAtMs - sentMs),
       lastByteMs: Math.max(0, lastByteAtMs - sentMs),
-      responseBytes: flight.responseBytes,
+      responseBytes: flight.earlierBytes + flight.responseBytes,
       status: flight.framing.statusCode,
     });
   }

@@ -18,14 +18,20 @@ const PIPELINED = PATHS.map((path) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`)
 const OK = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
 const CLOSING = 'HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok';
 
-/** Answers at most `perConnection` requests on a connection, then closes it; notes every path. */
-function limitedServer(perConnection: number) {
+/**
+ * Answers at most `limits[i]` requests on its i-th connection (the last limit for later ones),
+ * closing it with the last answer, or at once when the limit is 0; notes every path answered.
+ */
+function limitedServer(...limits: number[]) {
   const paths: string[] = [];
+  let connections = 0;
   const server = net.createServer((socket) => {
     socket.on('error', () => {});
+    const perConnection = limits[Math.min(connections++, limits.length - 1)] ?? 0;
     let pending = '';
     let answered = 0;
     socket.on('data', (d: Buffer) => {
+      if (perConnection === 0) socket.end();
       pending += d.toString('latin1');
       for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
         const head = pending.slice(0, end);
@@ -41,23 +47,42 @@ function limitedServer(perConnection: number) {
   return { server, paths };
 }
 
+async function replayAgainst(target: ReturnType<typeof limitedServer>, capturedResponseBytes: number) {
+  const server = await listenForTest(target.server);
+  const session = capturedSession([{ data: PIPELINED, responseBytes: capturedResponseBytes }]);
+  const { env, sent, answered, ended } = manualEnv({ realTime: true, speed: Number.POSITIVE_INFINITY });
+  const driver = new SocketSession(plannedSession(session, server.port), env, defaultSocketSessionOptions);
+  try {
+    return { end: await ended, sent, answered };
+  } finally {
+    driver.stop();
+    await server.close();
+  }
+}
+
 describe('socket transport: pipelined requests the target closed on', () => {
-  it('resends the requests cut off by a Connection: close on a new connection', async () => {
+  it('the requests cut off by a Connection: close go again when the captured server answered them', async () => {
     const target = limitedServer(2);
-    const server = await listenForTest(target.server);
-    const session = capturedSession([{ data: PIPELINED, responseBytes: 5 * OK.length }]);
-    const { env, sent, answered, ended } = manualEnv({ realTime: true, speed: Number.POSITIVE_INFINITY });
-    const driver = new SocketSession(plannedSession(session, server.port), env, defaultSocketSessionOptions);
-    try {
-      const end = await ended;
-      assert.equal(end.outcome, 'completed', end.reason);
-      assert.deepEqual(target.paths, PATHS, 'each pipelined request reached the server once, in order');
-      assert.equal(sent.length, 1, 'one captured request');
-      const last = answered.at(-1);
-      assert.equal(last?.responseBytes, 3 * OK.length + 2 * CLOSING.length, 'all five answers count');
-    } finally {
-      driver.stop();
-      await server.close();
-    }
+    const { end, sent, answered } = await replayAgainst(target, 5 * OK.length);
+    assert.equal(end.outcome, 'completed', end.reason);
+    assert.deepEqual(target.paths, PATHS, 'each pipelined request reached the server once, in order');
+    assert.equal(sent.length, 1, 'one captured request');
+    const last = answered.at(-1);
+    assert.equal(last?.responseBytes, 3 * OK.length + 2 * CLOSING.length, 'all five answers count');
+  });
+
+  it('a resent rest the target closes on unanswered ends the session lost, not completed', async () => {
+    const target = limitedServer(2, 0);
+    const { end } = await replayAgainst(target, 5 * OK.length);
+    assert.equal(end.outcome, 'closed-early', end.reason);
+    assert.match(end.reason ?? '', /without answering request 0/);
+    assert.deepEqual(target.paths, ['/1', '/2']);
+  });
+
+  it('nothing goes again when the captured server cut them off too (the retry is a captured session)', async () => {
+    const target = limitedServer(2);
+    const { end } = await replayAgainst(target, OK.length + CLOSING.length);
+    assert.equal(end.outcome, 'completed', end.reason);
+    assert.deepEqual(target.paths, ['/1', '/2'], 'the rest is not sent twice');
   });
 });
