@@ -94,6 +94,7 @@ export function registerReplay(program: Command): void {
           mss: '-D',
           interceptConnections: '-C',
           portShift: '-f',
+          keepGoing: '--keep-going',
         } as const;
         for (const [key, flag] of Object.entries(rawOnly)) {
           // Given by the user, not a default (-C and -f have one).

@@ -97,6 +97,11 @@ describe('reprise replay on the command line', () => {
       /-f needs the raw transport/,
     ],
     [
+      'keep-going without the raw transport',
+      ['-x', '80-127.0.0.1:1', '--keep-going'],
+      /--keep-going needs the raw transport/,
+    ],
+    [
       'a bad client pool',
       ['-x', '80-127.0.0.1:1', '-s', '127.0.0.1:1', '-c', '10.78.0.300'],
       /10\.78\.0\.300/,
