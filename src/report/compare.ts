@@ -296,15 +296,23 @@ function pairRows(label: string, a: Percentiles | undefined, b: Percentiles | un
 /** Requests whose HTTP status differs, matched by session id, copy, loop and request index. */
 export function statusChanges(baseline: RunReport, candidate: RunReport): StatusChange[] {
   type Where = Pick<SessionResult, 'capture' | 'sessionId' | 'copy' | 'loop'>;
-  const key = (s: Where, index: number) => `${s.capture ?? 0}/${s.sessionId}/${s.copy}/${s.loop}/${index}`;
+  const sessionKey = (s: Where) => `${s.capture ?? 0}/${s.sessionId}/${s.copy}/${s.loop}`;
+  const key = (s: Where, index: number) => `${sessionKey(s)}/${index}`;
+  // Only sessions both runs replayed: one that -n, --loop or --sample gave one run alone is a
+  // difference of load (told apart), not requests whose status changed.
+  const inCandidate = new Set(candidate.sessions.map(sessionKey));
+  const inBaseline = new Set<string>();
   const before = new Map<string, { status?: number; method: string; path: string }>();
   for (const session of baseline.sessions) {
+    if (!inCandidate.has(sessionKey(session))) continue;
+    inBaseline.add(sessionKey(session));
     for (const request of session.requests) {
       if (request.http) before.set(key(session, request.index), request.http);
     }
   }
   const changes: StatusChange[] = [];
   for (const session of candidate.sessions) {
+    if (!inBaseline.has(sessionKey(session))) continue;
     for (const request of session.requests) {
       const id = key(session, request.index);
       const old = before.get(id);

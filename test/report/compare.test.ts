@@ -135,6 +135,28 @@ describe('compareReports', () => {
     assert.equal(statusChanges(baseline, baseline).length, 0);
   });
 
+  it('leaves out sessions only one run replayed (-n, --loop, --sample): a load difference, not a status change', () => {
+    const statuses = steady.map(() => 200);
+    const baseline = runReport({ latenciesMs: steady, statuses });
+    const candidate = structuredClone(baseline);
+    const copy = structuredClone(baseline.sessions[2]);
+    copy.copy = 1;
+    candidate.sessions.push(copy);
+    baseline.sessions.splice(4, 1);
+    assert.deepEqual(
+      statusChanges(baseline, candidate),
+      [],
+      'a copy of session 2, session 4: each in one run',
+    );
+    const unsent = structuredClone(candidate);
+    unsent.sessions[1].requests = [];
+    assert.deepEqual(
+      statusChanges(baseline, unsent).map((c) => [c.sessionId, c.baseline, c.candidate]),
+      [[1, 200, undefined]],
+      'a request one run did not send, in a session both replayed, still counts',
+    );
+  });
+
   it('tells sessions of a run of several captures apart: the same session id in two captures', () => {
     const statuses = steady.map(() => 200);
     const baseline = runReport({ latenciesMs: steady, statuses });
