@@ -102,6 +102,13 @@ export function registerReplay(program: Command): void {
             throw new UserError(`${flag} needs the raw transport (-s <intercept>)`);
         }
       }
+      const speed = speedFactor('--speed', o.speed);
+      if (speed !== Number.POSITIVE_INFINITY && command.getOptionValueSource('concurrency') === 'cli') {
+        // Not an error: a script may pass it whatever the speed. Timed sessions start on schedule.
+        process.stderr.write(
+          'reprise: warning: --concurrency applies with --speed max only; sessions start on their captured schedule\n',
+        );
+      }
       // Loaded on use: the replay machinery (metrics, histograms, transports) is not needed by other commands.
       const { replay } = await import('../replay/replay.ts');
       const { hungUp } = await replay({
@@ -121,7 +128,7 @@ export function registerReplay(program: Command): void {
               },
             }
           : {}),
-        speed: speedFactor('--speed', o.speed),
+        speed,
         concurrency: integerInRange('--concurrency', o.concurrency, 1, 1_000_000),
         ...(o.maxIdle !== undefined ? { maxIdleMs: positiveNumber('--max-idle', o.maxIdle) } : {}),
         loop: integerInRange('--loop', o.loop, 1, 1_000_000),

@@ -50,6 +50,29 @@ describe('reprise replay on the command line', () => {
     }
   });
 
+  it('--concurrency at a timed speed is said to apply only at --speed max, and the run goes on', async () => {
+    const server = await startRecordingServer('http');
+    try {
+      const r = await runCli(['replay', GET, '-x', `80-127.0.0.1:${server.port}`, '--concurrency', '5']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /warning: --concurrency applies with --speed max only/);
+      assert.match(r.stdout, /sessions\s+1 planned: 1 completed/);
+      const max = await runCli([
+        'replay',
+        GET,
+        '-x',
+        `80-127.0.0.1:${server.port}`,
+        '--concurrency',
+        '5',
+        '--speed',
+        'max',
+      ]);
+      assert.doesNotMatch(max.stderr, /--concurrency applies/);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('-x given twice: both maps count, as if joined by a comma (the last does not replace the first)', async () => {
     const server = await startRecordingServer('http');
     try {
