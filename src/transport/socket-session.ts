@@ -587,10 +587,11 @@ export class SocketSession implements SessionDriver {
     const cutOff = flight.framing.cutOff;
     const pipelined = flight.pipelined;
     if (cutOff === 0 || pipelined === undefined || this.options.noWait) return;
-    // The captured server cut them off too: the client's retry is a captured session of its own.
-    const captured = this.requests[flight.sent.index];
-    if (captured !== undefined && flight.earlierBytes + flight.responseBytes >= captured.responseBytes)
-      return;
+    // The captured server closed after this request too: the client's retry of the rest is a
+    // captured session of its own, which the replay sends.
+    const session = this.planned.session;
+    const capturedLast = this.planned.inputEnded && flight.sent.index === this.requests.length - 1;
+    if (capturedLast && session.endedBy === 'server' && session.ending !== 'capture-end') return;
     flight.resumeAt = pipelined.ends[pipelined.methods.length - cutOff - 1] ?? 0;
     this.resend = flight;
   }

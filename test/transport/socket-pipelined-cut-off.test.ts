@@ -47,9 +47,14 @@ function limitedServer(...limits: number[]) {
   return { server, paths };
 }
 
-async function replayAgainst(target: ReturnType<typeof limitedServer>, capturedResponseBytes: number) {
+/** `closedBy`: who sent the captured session's first FIN (the captured server, when it cut them off too). */
+async function replayAgainst(
+  target: ReturnType<typeof limitedServer>,
+  closedBy: 'client' | 'server' = 'client',
+) {
   const server = await listenForTest(target.server);
-  const session = capturedSession([{ data: PIPELINED, responseBytes: capturedResponseBytes }]);
+  const session = capturedSession([{ data: PIPELINED, responseBytes: 5 * OK.length }]);
+  session.endedBy = closedBy;
   const { env, sent, answered, ended } = manualEnv({ realTime: true, speed: Number.POSITIVE_INFINITY });
   const driver = new SocketSession(plannedSession(session, server.port), env, defaultSocketSessionOptions);
   try {
@@ -63,7 +68,7 @@ async function replayAgainst(target: ReturnType<typeof limitedServer>, capturedR
 describe('socket transport: pipelined requests the target closed on', () => {
   it('the requests cut off by a Connection: close go again when the captured server answered them', async () => {
     const target = limitedServer(2);
-    const { end, sent, answered } = await replayAgainst(target, 5 * OK.length);
+    const { end, sent, answered } = await replayAgainst(target);
     assert.equal(end.outcome, 'completed', end.reason);
     assert.deepEqual(target.paths, PATHS, 'each pipelined request reached the server once, in order');
     assert.equal(sent.length, 1, 'one captured request');
@@ -73,7 +78,7 @@ describe('socket transport: pipelined requests the target closed on', () => {
 
   it('a resent rest the target closes on unanswered ends the session lost, not completed', async () => {
     const target = limitedServer(2, 0);
-    const { end } = await replayAgainst(target, 5 * OK.length);
+    const { end } = await replayAgainst(target);
     assert.equal(end.outcome, 'closed-early', end.reason);
     assert.match(end.reason ?? '', /without answering request 0/);
     assert.deepEqual(target.paths, ['/1', '/2']);
@@ -81,7 +86,7 @@ describe('socket transport: pipelined requests the target closed on', () => {
 
   it('nothing goes again when the captured server cut them off too (the retry is a captured session)', async () => {
     const target = limitedServer(2);
-    const { end } = await replayAgainst(target, OK.length + CLOSING.length);
+    const { end } = await replayAgainst(target, 'server');
     assert.equal(end.outcome, 'completed', end.reason);
     assert.deepEqual(target.paths, ['/1', '/2'], 'the rest is not sent twice');
   });
