@@ -152,8 +152,9 @@ export function buildReport(file: string, flow: CaptureFlow, collector: InspectC
       packets,
     })),
     packets: flow.packets,
-    startUs: flow.packets > 0 ? flow.firstUs : null,
-    durationUs: flow.packets > 0 ? flow.lastUs - flow.firstUs : 0,
+    // Packets without a time (pcapng simple packet blocks) leave the span unknown.
+    startUs: Number.isFinite(flow.firstUs) ? flow.firstUs : null,
+    durationUs: Number.isFinite(flow.firstUs) ? flow.lastUs - flow.firstUs : 0,
     tcp: {
       segments: statuses.TCP,
       sessions: collector.sessions,

@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { inspectCapture } from '../../src/cli/inspect.ts';
 import { renderText } from '../../src/inspect/render-text.ts';
+import { idb, shb, spb } from '../capture/build.ts';
 import { CORPUS_FILES, corpusLacks } from '../helpers/corpus.ts';
 import { lineProtocolCapture } from '../helpers/line-capture.ts';
 
@@ -61,6 +62,22 @@ describe('inspect report', () => {
     const report = await inspectCapture(join(corpus, 'gopacket_pcapng_be_test202.pcapng'));
     assert.equal(report.startUs, 1340954905298858, 'the first packet with a time, not 1970');
     assert.equal(report.durationUs, 3000);
+  });
+
+  it('a capture whose packets all lack a time has no span, and its text says so without failing', async () => {
+    const file = join(scratch, 'spb-only.pcapng');
+    writeFileSync(
+      file,
+      Buffer.concat([
+        shb(true),
+        idb(true, 1, 0),
+        spb(true, 4, Buffer.alloc(4)),
+        spb(true, 4, Buffer.alloc(4)),
+      ]),
+    );
+    const report = await inspectCapture(file);
+    assert.deepEqual([report.packets, report.startUs, report.durationUs], [2, null, 0]);
+    assert.match(renderText(report), /^packets\s+2$/m);
   });
 
   it('counts IPv4 fragments and the datagram they make', async () => {
