@@ -117,6 +117,7 @@ export class ReplayRun {
   private readonly starving = new Set<PlannedSession>();
   private readonly excluded: Excluded = { noTransfer: 0, sampledOut: 0 };
   private readonly transferTally: TransferTally;
+  private readonly transfersPlanned = new Set<Transfer>();
   private readonly encryptedTally = new EncryptedTally();
   /** Captured sessions that open with a proxy's CONNECT. */
   private readonly tunnelled = new WeakSet<CapturedSession>();
@@ -210,9 +211,9 @@ export class ReplayRun {
       : undefined;
   }
 
-  /** The -x entries that selected a session so far (the report's targets are theirs). */
+  /** The -x entries a planned session went to so far, in the map's order (the report's targets). */
   get transfersUsed(): Transfer[] {
-    return this.transferTally.usedEntries();
+    return this.options.transfers.filter((t) => this.transfersPlanned.has(t));
   }
 
   /** Paused by the user (the clock is also held until the first read-ahead is done). */
@@ -399,6 +400,7 @@ export class ReplayRun {
       this.excluded.sampledOut++;
       return false;
     }
+    this.transfersPlanned.add(transfer);
     const copies: PlannedSession[] = [];
     for (let copy = 0; copy < multiply; copy++) {
       const planned: PlannedSession = {

@@ -44,11 +44,6 @@ export class TransferTally {
     return `-x ${map} selected none of the capture's ${plural(sessions, 'TCP session')}; ${this.portsText()}`;
   }
 
-  /** The entries that selected a session, in the map's order. */
-  usedEntries(): Transfer[] {
-    return this.transfers.filter((t) => this.used.has(t));
-  }
-
   /** One line per entry that selected no session while others did. */
   unusedEntries(): string[] {
     if (this.selected === 0) return [];
