@@ -298,13 +298,14 @@ export function statusChanges(baseline: RunReport, candidate: RunReport): Status
   type Where = Pick<SessionResult, 'capture' | 'sessionId' | 'copy' | 'loop'>;
   const sessionKey = (s: Where) => `${s.capture ?? 0}/${s.sessionId}/${s.copy}/${s.loop}`;
   const key = (s: Where, index: number) => `${sessionKey(s)}/${index}`;
-  // Only sessions both runs replayed: one that -n, --loop or --sample gave one run alone is a
-  // difference of load (told apart), not requests whose status changed.
-  const inCandidate = new Set(candidate.sessions.map(sessionKey));
+  // Only sessions both runs replayed: one that -n, --loop, --sample or --only-complete gave one
+  // run alone, or that a stop left unstarted, is a difference of load (told apart), not requests
+  // whose status changed.
+  const inCandidate = new Set(candidate.sessions.filter(replayed).map(sessionKey));
   const inBaseline = new Set<string>();
   const before = new Map<string, { status?: number; method: string; path: string }>();
   for (const session of baseline.sessions) {
-    if (!inCandidate.has(sessionKey(session))) continue;
+    if (!replayed(session) || !inCandidate.has(sessionKey(session))) continue;
     inBaseline.add(sessionKey(session));
     for (const request of session.requests) {
       if (request.http) before.set(key(session, request.index), request.http);
@@ -331,6 +332,12 @@ export function statusChanges(baseline: RunReport, candidate: RunReport): Status
   return changes.sort(
     (x, y) => x.sessionId - y.sessionId || x.copy - y.copy || x.loop - y.loop || x.index - y.index,
   );
+}
+
+/** The run sent the session (or tried to): not left out as not replayable, nor stopped before it started. */
+function replayed(session: SessionResult): boolean {
+  if (session.outcome === 'not-replayable') return false;
+  return !(session.outcome === 'stopped' && session.startedMs === undefined);
 }
 
 function statusChange(

@@ -148,6 +148,10 @@ describe('compareReports', () => {
       [],
       'a copy of session 2, session 4: each in one run',
     );
+    const notSent = structuredClone(candidate);
+    Object.assign(notSent.sessions[5], { outcome: 'not-replayable', requests: [] });
+    Object.assign(notSent.sessions[6], { outcome: 'stopped', requests: [], startedMs: undefined });
+    assert.deepEqual(statusChanges(baseline, notSent), [], 'not replayable, or stopped before it started');
     const unsent = structuredClone(candidate);
     unsent.sessions[1].requests = [];
     assert.deepEqual(
