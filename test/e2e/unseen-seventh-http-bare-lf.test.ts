@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { replay } from '../../src/replay/replay.ts';
 import { capturedSessions } from '../helpers/captured.ts';
+import { onRequestHeads } from '../helpers/head-queue-server.ts';
 import { type ListeningServer, listenForTest } from '../helpers/listen.ts';
 import { recordCurl } from '../helpers/record-loopback.ts';
 import { capturedOutput, replayConfig } from '../helpers/replay-config.ts';
@@ -22,17 +23,7 @@ const ANSWER = 'HTTP/1.1 200 OK\nContent-Length: 2\n\nok';
 
 /** Answers every request head with a 200 whose head lines end in a bare LF. */
 function bareLfServer(): net.Server {
-  return net.createServer((socket) => {
-    socket.on('error', () => {});
-    let pending = '';
-    socket.on('data', (d) => {
-      pending += d.toString('latin1');
-      for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
-        pending = pending.slice(end + 4);
-        socket.write(ANSWER);
-      }
-    });
-  });
+  return net.createServer((socket) => onRequestHeads(socket, () => socket.write(ANSWER)));
 }
 
 describe('socket replay against a server whose response heads end lines in a bare LF', { skip }, () => {

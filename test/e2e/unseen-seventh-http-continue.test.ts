@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { replay } from '../../src/replay/replay.ts';
 import { capturedSessions } from '../helpers/captured.ts';
+import { onRequestHeads } from '../helpers/head-queue-server.ts';
 import { type ListeningServer, listenForTest } from '../helpers/listen.ts';
 import { recordCurl } from '../helpers/record-loopback.ts';
 import { capturedOutput, replayConfig } from '../helpers/replay-config.ts';
@@ -23,21 +24,14 @@ const NEXT = 'HTTP/1.1 404 Not Found\r\nContent-Length: 4\r\n\r\nnext';
 
 /** Answers `GET /hinted` with a 100 Continue, then the 200 after `finalDelayMs`; anything else 404. */
 function continueFirstServer(finalDelayMs: () => number): net.Server {
-  return net.createServer((socket) => {
-    socket.on('error', () => {});
-    let pending = '';
-    socket.on('data', (d) => {
-      pending += d.toString('latin1');
-      for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
-        const head = pending.slice(0, end);
-        pending = pending.slice(end + 4);
-        if (head.startsWith('GET /hinted ')) {
-          socket.write('HTTP/1.1 100 Continue\r\n\r\n');
-          setTimeout(() => socket.write(FINAL), finalDelayMs());
-        } else socket.write(NEXT);
-      }
-    });
-  });
+  return net.createServer((socket) =>
+    onRequestHeads(socket, (head) => {
+      if (head.startsWith('GET /hinted ')) {
+        socket.write('HTTP/1.1 100 Continue\r\n\r\n');
+        setTimeout(() => socket.write(FINAL), finalDelayMs());
+      } else socket.write(NEXT);
+    }),
+  );
 }
 
 describe('socket replay of an unasked 100 Continue before a slower final response', { skip }, () => {

@@ -9,6 +9,7 @@ import net from 'node:net';
 import { describe, it } from 'node:test';
 import { defaultSocketSessionOptions, SocketSession } from '../../src/transport/socket-session.ts';
 import { capturedSession } from '../engine/script.ts';
+import { onRequestHeads } from '../helpers/head-queue-server.ts';
 import { listenForTest } from '../helpers/listen.ts';
 import { manualEnv } from './manual-env.ts';
 import { plannedSession } from './planned.ts';
@@ -26,22 +27,15 @@ function limitedServer(...limits: number[]) {
   const paths: string[] = [];
   let connections = 0;
   const server = net.createServer((socket) => {
-    socket.on('error', () => {});
     const perConnection = limits[Math.min(connections++, limits.length - 1)] ?? 0;
-    let pending = '';
     let answered = 0;
-    socket.on('data', (d: Buffer) => {
+    onRequestHeads(socket, (head) => {
       if (perConnection === 0) socket.end();
-      pending += d.toString('latin1');
-      for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
-        const head = pending.slice(0, end);
-        pending = pending.slice(end + 4);
-        if (answered === perConnection) continue; // read, never answered: the client must resend it
-        paths.push(head.split(' ')[1] ?? '');
-        answered++;
-        if (answered < perConnection) socket.write(OK);
-        else socket.end(CLOSING);
-      }
+      if (answered === perConnection) return; // read, never answered: the client must resend it
+      paths.push(head.split(' ')[1] ?? '');
+      answered++;
+      if (answered < perConnection) socket.write(OK);
+      else socket.end(CLOSING);
     });
   });
   return { server, paths };
