@@ -25,7 +25,10 @@ export function registerRecord(program: Command): void {
       '-w, --write <file>',
       "output file, '-' for stdout (default: recordings/<device>-port<N>-<UTC time>.pcap)",
     )
-    .option('-s, --snaplen <bytes>', 'bytes kept per packet; 0 or unset: whole packets (up to 262144)')
+    .option(
+      '-s, --snaplen <bytes>',
+      'bytes kept per packet, at least 96; 0 or unset: whole packets (up to 262144)',
+    )
     .option('-c, --count <n>', 'stop after n packets')
     .option('-G, --duration <seconds>', 'stop after this many seconds (unlike tcpdump -G, which rotates)')
     .option(

@@ -4,6 +4,9 @@ import { UserError } from '../util/user-error.ts';
 import { defaultRecordingPath } from './file-names.ts';
 import type { RecorderOptions } from './recorder.ts';
 
+/** The smallest snap length that keeps a link header and the IPv4 and TCP headers (tcpdump's old default). */
+const MIN_SNAP_LENGTH = 96;
+
 /** The flags of `reprise record` as commander hands them over (strings, tcpdump's units). */
 export interface RecordFlags {
   interface?: string;
@@ -37,6 +40,17 @@ export function resolveRecordOptions(
   const filter = flags.filter ?? filterWords.join(' ');
   const output = flags.write ?? defaultRecordingPath(device, filter, start);
   const snapLength = flags.snaplen === undefined ? DEFAULT_SNAP_LENGTH : integer('-s', flags.snaplen, 0);
+  if (snapLength !== 0 && snapLength < MIN_SNAP_LENGTH) {
+    // Below this the file has no TCP header to replay, and libpcap may hold such packets unread.
+    throw new UserError(
+      `-s needs 0 (whole packets) or at least ${MIN_SNAP_LENGTH} bytes, to keep the link, IP and TCP headers; got '${flags.snaplen}'`,
+    );
+  }
+  if (output.endsWith('.gz')) {
+    throw new UserError(
+      `-w ${output}: record writes uncompressed pcap; name it .pcap and gzip it afterwards`,
+    );
+  }
   const rotateBytes = flags.fileSize === undefined ? undefined : fileSizeBytes(flags.fileSize);
   const ringFiles = flags.fileCount === undefined ? undefined : integer('-W', flags.fileCount, 1);
   if (ringFiles !== undefined && rotateBytes === undefined) {

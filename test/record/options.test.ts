@@ -55,6 +55,9 @@ describe('resolveRecordOptions', () => {
       [{ fileCount: '3' }, [], /-W .* needs -C/],
       [{ fileSize: '1', write: '-' }, [], /-C \(rotation\) cannot be used with -w -/],
       [{ filter: 'port 80' }, ['port', '81'], /either with -f or as trailing arguments/],
+      // Below 96 bytes no TCP header is kept, and libpcap held such packets unread on a quiet lo.
+      [{ snaplen: '20' }, [], /-s needs 0 \(whole packets\) or at least 96 bytes.*got '20'/],
+      [{ write: 'out.pcap.gz' }, [], /-w out\.pcap\.gz: record writes uncompressed pcap/],
     ];
     for (const [flags, words, message] of cases) {
       assert.throws(
