@@ -38,6 +38,7 @@ export class ReplayerConnection {
   private flushScheduled = false;
   private closed = false;
   private problem: string | undefined;
+  private socketError = false;
   private readonly helloTimer: NodeJS.Timeout;
 
   constructor(
@@ -56,6 +57,7 @@ export class ReplayerConnection {
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('drain', () => this.drained());
     socket.on('error', (err) => {
+      this.socketError = true;
       this.problem ??= `socket error: ${err.message}`;
     });
     socket.on('close', () => this.finish());
@@ -63,6 +65,11 @@ export class ReplayerConnection {
 
   get ready(): boolean {
     return this.decoder.sawHello && !this.closed;
+  }
+
+  /** Its socket failed (a reset), as opposed to a problem found in what it sent. */
+  get socketFailed(): boolean {
+    return this.socketError;
   }
 
   /** It sent its hello: a replayer, not a port scan or a health check. */

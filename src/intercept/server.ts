@@ -152,6 +152,11 @@ export class InterceptServer {
   }
 
   private accept(socket: Socket): void {
+    // Gone already (it reset as it connected): nothing to name, count or serve.
+    if (socket.remoteAddress === undefined) {
+      socket.destroy();
+      return;
+    }
     const peer = peerName(socket);
     const allow = this.options.allow;
     if (allow && !allow.allows(socket.remoteAddress ?? '')) {
@@ -178,11 +183,15 @@ export class InterceptServer {
       onClose: (conn, problem) => {
         this.replayers.delete(conn);
         this.router.removeSink(conn);
-        if (problem) {
+        // A peer that reset before its hello is a port scan or a health check, as one that closed.
+        if (problem && (conn.greeted || !conn.socketFailed)) {
           this.router.totals.peersDropped++;
           this.log(`dropped replayer ${conn.name}: ${problem}`);
         } else if (conn.greeted) this.log(`replayer ${conn.name} disconnected`);
-        else this.log(`peer ${conn.name} closed without a hello (not a replayer?)`);
+        else
+          this.log(
+            `peer ${conn.name} closed without a hello (not a replayer?)${problem ? `: ${problem}` : ''}`,
+          );
         if (this.replayers.size === 0) this.allGone?.();
       },
     });
