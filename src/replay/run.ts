@@ -28,6 +28,7 @@ import { GapTally } from './gap-tally.ts';
 import { IdleCutter } from './idle-cutter.ts';
 import type { ReplayObserver, SessionEnv } from './observer.ts';
 import { type PlannedSession, type SessionDriver, sessionKey } from './plan.ts';
+import { RotationTally } from './rotation-tally.ts';
 import { matchTransfer, type Transfer } from './transfer.ts';
 import { TransferTally } from './transfer-tally.ts';
 
@@ -122,6 +123,7 @@ export class ReplayRun {
   /** Captured sessions that open with a proxy's CONNECT. */
   private readonly tunnelled = new WeakSet<CapturedSession>();
   private readonly gapTally = new GapTally();
+  private readonly rotationTally = new RotationTally();
   private readonly warnings: string[] = [];
   /** Planned sessions not yet handed to the transport (scheduled or in the start backlog). */
   private readonly pending = new Set<PlannedSession>();
@@ -318,6 +320,8 @@ export class ReplayRun {
     warnings.push(...this.encryptedTally.warnings());
     const gaps = this.gapTally.warning();
     if (gaps !== undefined) warnings.push(gaps);
+    const rotation = this.rotationTally.warning(this.options.captures);
+    if (rotation !== undefined) warnings.push(rotation);
     if (this.planned === 0 && this.excluded.sampledOut > 0 && !this.stopped) {
       const sessions = plural(this.excluded.sampledOut, 'session');
       warnings.push(
@@ -334,10 +338,18 @@ export class ReplayRun {
     let firstUs: number | undefined;
     const base = this.timelineBaseUs;
     const toTimeline = (us: number) => base + cutter.map(us) - cutter.map(firstUs ?? us);
+    const rotation = loop === 0 ? this.rotationTally : undefined;
+    rotation?.captureStarted();
     const sink: FlowSink = {
-      sessionOpened: (s) => this.plan(s, captureIndex, loop, toTimeline(s.startUs)),
+      sessionOpened: (s) => {
+        rotation?.sessionOpened(s, captureIndex);
+        return this.plan(s, captureIndex, loop, toTimeline(s.startUs));
+      },
       requestCompleted: (s, r) => this.addRequest(s, r, toTimeline),
-      sessionClosed: (s) => this.closeInput(s, toTimeline),
+      sessionClosed: (s) => {
+        rotation?.sessionClosed(s);
+        this.closeInput(s, toTimeline);
+      },
     };
     let unconfirmedUs: number | undefined;
     let packets = 0;

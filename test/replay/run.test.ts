@@ -3,7 +3,7 @@
  * what matters here is the bookkeeping, not the network.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -14,6 +14,7 @@ import type { PlannedSession, SessionDriver } from '../../src/replay/plan.ts';
 import { type ReplayPlanOptions, ReplayRun, type Transport } from '../../src/replay/run.ts';
 import { type SyntheticPacket, syntheticHttpTraffic } from '../../src/synth/http-traffic.ts';
 import { writeSyntheticCapture } from '../../src/synth/write.ts';
+import { pcapFile, readBack } from '../capture/build.ts';
 import { lineProtocolCapture } from '../helpers/line-capture.ts';
 
 const DEMO = projectPath('recordings', 'demo-shop.pcap');
@@ -167,6 +168,38 @@ describe('replay run', () => {
       `estimate ${timelineEstimateUs} µs`,
     );
     assert.ok(timelineUs < timelineEstimateUs / 2, `at ${timelineUs} µs of ${timelineEstimateUs}`);
+  });
+
+  it('says when a capture goes on with sessions the one before ended mid-way (rotated files)', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'rp-run-rotated-'));
+    after(() => rmSync(scratch, { recursive: true, force: true }));
+    const { records } = await readBack(DEMO);
+    const half = Math.floor(records.length / 2);
+    const [first, second] = [records.slice(0, half), records.slice(half)].map((part, i) => {
+      const file = join(scratch, `rotated-${i}.pcap`);
+      writeFileSync(file, pcapFile(part, { linkType: part[0].linkType }));
+      return file;
+    });
+    const h = harness();
+    const run = new ReplayRun(
+      options({ captures: [first, second] }),
+      h.transport,
+      h.observer,
+      openCaptureFeed,
+    );
+    await stopAfter(run, 600);
+    const warning = run.progress().warnings.find((w) => w.includes('rotated files'));
+    assert.match(
+      warning ?? '',
+      new RegExp(`sessions? of ${second} .* go(es)? on with sessions ${first} ended mid-way`),
+    );
+    const h2 = harness();
+    const whole = new ReplayRun(options(), h2.transport, h2.observer, openCaptureFeed);
+    await stopAfter(whole, 600);
+    assert.equal(
+      whole.progress().warnings.find((w) => w.includes('rotated files')),
+      undefined,
+    );
   });
 
   it('estimates the timeline and the sessions of every loop and capture, not of the one being read', async () => {

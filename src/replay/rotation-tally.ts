@@ -1,0 +1,49 @@
+/**
+ * Sessions a capture ends in the middle of that the next capture goes on with (the same
+ * endpoints, no SYN): a recording rotated (record -C/-G, tcpdump -C) and replayed file by file.
+ * Each part is replayed on a connection of its own, the later one without what came before it
+ * (a login, a SELECT), so a target may answer it otherwise. The run says so once.
+ */
+
+import type { CapturedSession } from '../flow/session.ts';
+import { plural } from '../util/plural.ts';
+import { endpointText } from './plan.ts';
+
+export class RotationTally {
+  /** Endpoints of the sessions the previous capture ended mid-way, and the current one so far. */
+  private cutBefore = new Set<string>();
+  private cutHere = new Set<string>();
+  private continued = 0;
+  private firstContinuing: { capture: number; previous: number } | undefined;
+
+  /** Call before each capture of the first loop is read. */
+  captureStarted(): void {
+    this.cutBefore = this.cutHere;
+    this.cutHere = new Set();
+  }
+
+  sessionOpened(session: CapturedSession, captureIndex: number): void {
+    if (session.handshake.syn || !this.cutBefore.has(endpointsOf(session))) return;
+    this.continued++;
+    this.firstContinuing ??= { capture: captureIndex, previous: captureIndex - 1 };
+  }
+
+  sessionClosed(session: CapturedSession): void {
+    if (session.ending === 'capture-end') this.cutHere.add(endpointsOf(session));
+  }
+
+  warning(captures: readonly string[]): string | undefined {
+    const first = this.firstContinuing;
+    if (first === undefined) return undefined;
+    return (
+      `${plural(this.continued, 'session')} of ${captures[first.capture]} (and the captures after it) ` +
+      `${this.continued === 1 ? 'goes' : 'go'} on with sessions ${captures[first.previous]} ended mid-way ` +
+      '(rotated files?): each part is replayed on a connection of its own, the later one without what ' +
+      'came before it (a login, a SELECT); merge the files first (mergecap) to replay them as one'
+    );
+  }
+}
+
+function endpointsOf(session: CapturedSession): string {
+  return `${endpointText(session.client)} ${endpointText(session.server)}`;
+}
