@@ -16,9 +16,9 @@ export class RotationTally {
   private continued = 0;
   private firstContinuing: { capture: number; previous: number } | undefined;
 
-  /** Call before each capture of the first loop is read. */
-  captureStarted(): void {
-    this.cutBefore = this.cutHere;
+  /** Call before each capture of the first loop is read (`sameFileAgain`: the one before was this file too). */
+  captureStarted(sameFileAgain = false): void {
+    this.cutBefore = sameFileAgain ? new Set() : this.cutHere;
     this.cutHere = new Set();
   }
 
@@ -35,8 +35,9 @@ export class RotationTally {
   warning(captures: readonly string[]): string | undefined {
     const first = this.firstContinuing;
     if (first === undefined) return undefined;
+    const after = first.capture < captures.length - 1 ? ' (and the captures after it)' : '';
     return (
-      `${plural(this.continued, 'session')} of ${captures[first.capture]} (and the captures after it) ` +
+      `${plural(this.continued, 'session')} of ${captures[first.capture]}${after} ` +
       `${this.continued === 1 ? 'goes' : 'go'} on with sessions ${captures[first.previous]} ended mid-way ` +
       '(rotated files?): each part is replayed on a connection of its own, the later one without what ' +
       'came before it (a login, a SELECT); merge the files first (mergecap) to replay them as one'
@@ -44,6 +45,8 @@ export class RotationTally {
   }
 }
 
+/** Both endpoints, in either order: without its SYN, a session's roles are guessed by port. */
 function endpointsOf(session: CapturedSession): string {
-  return `${endpointText(session.client)} ${endpointText(session.server)}`;
+  const [a, b] = [endpointText(session.client), endpointText(session.server)].sort();
+  return `${a} ${b}`;
 }

@@ -338,16 +338,20 @@ export class ReplayRun {
     let firstUs: number | undefined;
     const base = this.timelineBaseUs;
     const toTimeline = (us: number) => base + cutter.map(us) - cutter.map(firstUs ?? us);
-    const rotation = loop === 0 ? this.rotationTally : undefined;
-    rotation?.captureStarted();
+    // Sessions replayed (planned, and not left out by --only-complete) that go on across files.
+    const sameFileAgain =
+      captureIndex > 0 && this.options.captures[captureIndex - 1] === this.options.captures[captureIndex];
+    const rotation = loop === 0 && !this.options.onlyComplete ? this.rotationTally : undefined;
+    rotation?.captureStarted(sameFileAgain);
     const sink: FlowSink = {
       sessionOpened: (s) => {
-        rotation?.sessionOpened(s, captureIndex);
-        return this.plan(s, captureIndex, loop, toTimeline(s.startUs));
+        const planned = this.plan(s, captureIndex, loop, toTimeline(s.startUs));
+        if (planned) rotation?.sessionOpened(s, captureIndex);
+        return planned;
       },
       requestCompleted: (s, r) => this.addRequest(s, r, toTimeline),
       sessionClosed: (s) => {
-        rotation?.sessionClosed(s);
+        if (this.copiesOf.has(s)) rotation?.sessionClosed(s);
         this.closeInput(s, toTimeline);
       },
     };
