@@ -159,7 +159,7 @@ export class InterceptServer {
     }
     const peer = peerName(socket);
     const allow = this.options.allow;
-    if (allow && !allow.allows(socket.remoteAddress ?? '')) {
+    if (allow && !allow.allows(socket.remoteAddress)) {
       this.router.totals.peersRefused++;
       this.log(`refused replayer ${peer}: not in --allow ${allow.text}`);
       socket.destroy();

@@ -46,7 +46,7 @@ export function resolveRecordOptions(
       `-s needs 0 (whole packets) or at least ${MIN_SNAP_LENGTH} bytes, to keep the link, IP and TCP headers; got '${flags.snaplen}'`,
     );
   }
-  if (output.endsWith('.gz')) {
+  if (/\.(gz|gzip|tgz)$/i.test(output)) {
     throw new UserError(
       `-w ${output}: record writes uncompressed pcap; name it .pcap and gzip it afterwards`,
     );

@@ -58,6 +58,7 @@ describe('resolveRecordOptions', () => {
       // Below 96 bytes no TCP header is kept, and libpcap held such packets unread on a quiet lo.
       [{ snaplen: '20' }, [], /-s needs 0 \(whole packets\) or at least 96 bytes.*got '20'/],
       [{ write: 'out.pcap.gz' }, [], /-w out\.pcap\.gz: record writes uncompressed pcap/],
+      [{ write: 'OUT.PCAP.GZ' }, [], /record writes uncompressed pcap/],
     ];
     for (const [flags, words, message] of cases) {
       assert.throws(
