@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { buildTwoHosts, finished, skipWithoutNetns, type TwoHosts } from '../helpers/netns.ts';
 
 const skip = skipWithoutNetns('raw sender against a slow qdisc');
@@ -48,7 +49,13 @@ describe('raw sender: a full qdisc', { skip }, () => {
     assert.equal(stats.sent, COUNT);
     assert.equal(stats.failed, 0);
     assert.ok(stats.retried > 0, 'the qdisc never pushed back: the test did not test anything');
-    const qdisc = hosts.run(hosts.client, 'tc', ['-s', 'qdisc', 'show', 'dev', hosts.clientDevice]);
+    // The last packets may still wait in the rate-limited qdisc's backlog: read once it is empty.
+    let qdisc = '';
+    for (let tries = 0; tries < 40; tries++) {
+      qdisc = hosts.run(hosts.client, 'tc', ['-s', 'qdisc', 'show', 'dev', hosts.clientDevice]);
+      if (/backlog 0b 0p/.test(qdisc)) break;
+      await sleep(50);
+    }
     const sentByQdisc = Number(/Sent \d+ bytes (\d+) pkt/.exec(qdisc)?.[1]);
     assert.ok(sentByQdisc >= COUNT, `the qdisc passed ${sentByQdisc} packets:\n${qdisc}`);
   });
