@@ -18,9 +18,14 @@ export function partEnd(request: CapturedRequest, part: number): number {
   return part < parts.length ? Math.min(data.length, parts[part][0]) : data.length;
 }
 
-/** The bytes of part `part` (0-based). */
-export function partBytes(request: CapturedRequest, part: number): Buffer {
-  return request.data.subarray(part === 0 ? 0 : partEnd(request, part - 1), partEnd(request, part));
+/** Where part `part` begins in the request's data. */
+export function partStart(request: CapturedRequest, part: number): number {
+  return part === 0 ? 0 : partEnd(request, part - 1);
+}
+
+/** The bytes of part `part` (0-based), from `from` (an offset in the data) when it lies inside it. */
+export function partBytes(request: CapturedRequest, part: number, from = 0): Buffer {
+  return request.data.subarray(Math.max(partStart(request, part), from), partEnd(request, part));
 }
 
 /**

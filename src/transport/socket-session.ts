@@ -27,7 +27,7 @@ import { nextToSend, requestsToSend } from '../flow/session.ts';
 import { continuationOf, continuationReason } from '../replay/continuation.ts';
 import type { SessionEnv } from '../replay/observer.ts';
 import { endpointText, type PlannedSession, type SessionDriver } from '../replay/plan.ts';
-import { halfCloseDueUs, partBytes, partCount, partDueUs, partEnd } from '../replay/request-parts.ts';
+import { halfCloseDueUs, partBytes, partCount, partDueUs } from '../replay/request-parts.ts';
 import {
   answerExpected,
   answeredAheadWaitUs,
@@ -417,8 +417,7 @@ export class SocketSession implements SessionDriver {
         this.sending = sending;
         return;
       }
-      const partStart = part === 0 ? 0 : partEnd(request, part - 1);
-      const bytes = partBytes(request, part).subarray(Math.max(0, from - partStart));
+      const bytes = partBytes(request, part, from);
       if (bytes.length > 0) this.socket.write(bytes);
       sending.partsWritten++;
       this.env.observer.bytes(this.planned, bytes.length, 0);
@@ -566,9 +565,8 @@ export class SocketSession implements SessionDriver {
   private answer(flight: InFlight): void {
     flight.complete = true;
     const captured = this.requests[flight.sent.index];
-    const responseBytes = flight.earlierBytes + flight.responseBytes;
     this.bytesAhead = captured
-      ? bytesBeyondCaptured(captured, () => flight.sent.http !== undefined, responseBytes)
+      ? bytesBeyondCaptured(captured, () => flight.sent.http !== undefined, answeredBytes(flight))
       : 0;
     // An answer before the request's last part (a 401 to the head of a body sent after a wait)
     // reports it sent; a request cut off between its parts without one is not.
@@ -606,7 +604,7 @@ export class SocketSession implements SessionDriver {
       index: flight.sent.index,
       firstByteMs: Math.max(0, firstByteAtMs - sentMs),
       lastByteMs: Math.max(0, lastByteAtMs - sentMs),
-      responseBytes: flight.earlierBytes + flight.responseBytes,
+      responseBytes: answeredBytes(flight),
       status: flight.framing.statusCode,
     });
   }
@@ -794,4 +792,9 @@ export class SocketSession implements SessionDriver {
       endedMs: this.env.nowMs(),
     });
   }
+}
+
+/** The request's response bytes on every connection it went on. */
+function answeredBytes(flight: InFlight): number {
+  return flight.earlierBytes + flight.responseBytes;
 }
