@@ -24,7 +24,6 @@ const COUNTED_LINK_TYPES = 512;
 
 export class CaptureFlow {
   readonly decode = new DecodeContext();
-  readonly table: FlowTable;
   /** Packet records read so far. */
   packets = 0;
   /** Capture time of the earliest and latest record read (µs since the epoch; NaN before the first). */
@@ -44,10 +43,11 @@ export class CaptureFlow {
 
   private constructor(
     readonly reader: CaptureReader,
-    sink: FlowSink,
+    readonly table: FlowTable,
+    /** The file's end closes the sessions still open (else the table's owner does, later). */
+    private readonly closesSessions: boolean,
     options: CaptureFlowOptions,
   ) {
-    this.table = new FlowTable(sink, options);
     this.batches = reader.batches();
     this.onPacketTime = options.onPacketTime;
   }
@@ -55,17 +55,31 @@ export class CaptureFlow {
   /** Opens the capture (a CaptureError says why it cannot be read). Nothing is read until `pump`. */
   static async open(path: string, sink: FlowSink, options: CaptureFlowOptions = {}): Promise<CaptureFlow> {
     const reader = await openCapture(path, { chunkBytes: options.chunkBytes });
-    return new CaptureFlow(reader, sink, options);
+    return new CaptureFlow(reader, new FlowTable(sink, options), true, options);
   }
 
-  /** The capture has been read to its end and every session closed. */
+  /**
+   * Opens the capture to feed `table`, which may hold sessions of files read before: the file's
+   * end leaves the sessions open, for a next file that goes on with them (`table.end()` closes them).
+   */
+  static async into(
+    path: string,
+    table: FlowTable,
+    options: Pick<CaptureFlowOptions, 'chunkBytes' | 'onPacketTime'> = {},
+  ): Promise<CaptureFlow> {
+    const reader = await openCapture(path, { chunkBytes: options.chunkBytes });
+    return new CaptureFlow(reader, table, false, options);
+  }
+
+  /** The capture has been read to its end (and, unless opened `into` a table, every session closed). */
   get done(): boolean {
     return this.ended;
   }
 
   /**
    * Reads packets until one captured at or after `untilUs` has been handled, or to the end of the
-   * capture (then every open session is closed). Resolves to false once the capture is over.
+   * capture (then every open session is closed, unless opened `into` a table). Resolves to false
+   * once the capture is over.
    */
   async pump(untilUs = Number.POSITIVE_INFINITY): Promise<boolean> {
     if (this.ended) return false;
@@ -81,7 +95,7 @@ export class CaptureFlow {
       if (next.done) {
         this.cursor = undefined;
         this.ended = true;
-        this.table.end();
+        if (this.closesSessions) this.table.end();
         return false;
       }
       this.cursor = next.value;

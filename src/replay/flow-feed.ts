@@ -2,12 +2,13 @@
  * A capture read step by step into a flow table: each `step()` reads a short stretch of
  * capture time, decodes it and feeds the flow table, whose sink receives sessions and requests.
  * The caller decides when to take the next step, which is how a replay bounds its read-ahead.
+ * The table outlives the file: a next file of the same recording goes on with its sessions.
  */
+import type { FlowTable } from '../flow/flow-table.ts';
 import { CaptureFlow } from '../flow/pipeline.ts';
-import type { FlowSink } from '../flow/session.ts';
 
 export interface FlowFeed {
-  /** Reads and processes the next stretch; false once the capture is exhausted and every session closed. */
+  /** Reads and processes the next stretch; false once the file is exhausted (its sessions stay open in the table). */
   step(): Promise<boolean>;
   /** How much of the file has been read, 0..1. */
   fractionRead(): number;
@@ -16,24 +17,23 @@ export interface FlowFeed {
   close(): Promise<void>;
 }
 
-/** Opens `path` as a feed; `onPacketTime` sees each packet's capture time (µs since the epoch). */
+/** Opens `path` as a feed into `table`; `onPacketTime` sees each packet's capture time (µs since the epoch). */
 export type OpenFlowFeed = (
   path: string,
-  sink: FlowSink,
+  table: FlowTable,
   onPacketTime: (us: number) => void,
 ) => Promise<FlowFeed>;
 
 /** Capture time read per step. */
 const STEP_US = 20_000;
 
-export const openCaptureFeed: OpenFlowFeed = async (path, sink, onPacketTime) => {
+export const openCaptureFeed: OpenFlowFeed = async (path, table, onPacketTime) => {
   // A step reads on from the earlier of the last two packet times: from the newest alone, one
   // packet stamped years ahead of the rest (a clock glitch) would make one step read the whole
   // rest of the capture.
   let previousUs = Number.NEGATIVE_INFINITY;
   let latestUs = Number.NEGATIVE_INFINITY;
-  const flow = await CaptureFlow.open(path, sink, {
-    keepPayload: true,
+  const flow = await CaptureFlow.into(path, table, {
     onPacketTime: (us) => {
       previousUs = latestUs;
       latestUs = us;

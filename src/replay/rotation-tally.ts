@@ -1,8 +1,10 @@
 /**
  * Sessions a capture ends in the middle of that the next capture goes on with (the same
- * endpoints, no SYN): a recording rotated (record -C/-G, tcpdump -C) and replayed file by file.
- * Each part is replayed on a connection of its own, the later one without what came before it
- * (a login, a SELECT), so a target may answer it otherwise. The run says so once.
+ * endpoints, no SYN) although it does not start where the one before ended, so that the two are
+ * not read as one recording (recording-files.ts): rotated files given out of order, or with a
+ * file missing between them. Each part is replayed on a connection of its own, the later one
+ * without what came before it (a login, a SELECT), so a target may answer it otherwise. The run
+ * says so once.
  */
 
 import type { CapturedSession } from '../flow/session.ts';
@@ -38,9 +40,10 @@ export class RotationTally {
     const after = first.capture < captures.length - 1 ? ' (and the captures after it)' : '';
     return (
       `${plural(this.continued, 'session')} of ${captures[first.capture]}${after} ` +
-      `${this.continued === 1 ? 'goes' : 'go'} on with sessions ${captures[first.previous]} ended mid-way ` +
-      '(rotated files?): each part is replayed on a connection of its own, the later one without what ' +
-      'came before it (a login, a SELECT); merge the files first (mergecap) to replay them as one'
+      `${this.continued === 1 ? 'goes' : 'go'} on with sessions ${captures[first.previous]} ended mid-way, ` +
+      'but does not start where that one ended (rotated files out of order, or one missing?): each part ' +
+      'is replayed on a connection of its own, the later one without what came before it (a login, a ' +
+      'SELECT); give rotated files in order, all of them, to replay them as one recording'
     );
   }
 }

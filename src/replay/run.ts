@@ -14,7 +14,8 @@
  * or waiting at once, not the capture's size.
  */
 import { statSync } from 'node:fs';
-import type { CapturedRequest, CapturedSession, FlowSink } from '../flow/session.ts';
+import { FlowTable } from '../flow/flow-table.ts';
+import type { CapturedRequest, CapturedSession } from '../flow/session.ts';
 import type { SessionEnd } from '../report/metrics.ts';
 import type { SessionOutcome } from '../report/outcome.ts';
 import { plural } from '../util/plural.ts';
@@ -28,6 +29,7 @@ import { GapTally } from './gap-tally.ts';
 import { IdleCutter } from './idle-cutter.ts';
 import type { ReplayObserver, SessionEnv } from './observer.ts';
 import { type PlannedSession, type SessionDriver, sessionKey } from './plan.ts';
+import { firstPacketUs, goesOn } from './recording-files.ts';
 import { RotationTally } from './rotation-tally.ts';
 import { matchTransfer, type Transfer } from './transfer.ts';
 import { TransferTally } from './transfer-tally.ts';
@@ -88,6 +90,19 @@ const READ_AHEAD_SESSIONS = 4096;
 const READ_AHEAD_BYTES = 32 * 1024 * 1024;
 /** ...and the run waits at most this long (ms) for its first read-ahead to be done. */
 const READ_AHEAD_WAIT_MS = 1000;
+
+/** Captures read as one recording (see recording-files.ts): one flow table, one timeline. */
+interface Recording {
+  readonly table: FlowTable;
+  /** The capture being read: sessions opening now are of it. */
+  captureIndex: number;
+  /** Capture time of the latest packet read so far (µs since the epoch). */
+  lastUs: number | undefined;
+  /** Sees every packet's capture time, in file order. */
+  readonly observe: (us: number) => void;
+  /** Counts the last packet time read on the timeline (no packet after it can show it a glitch). */
+  readonly confirmLast: () => void;
+}
 
 /** Resolves after the event loop's due timers and I/O events have run. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -299,14 +314,20 @@ export class ReplayRun {
     const { captures, loop } = this.options;
     this.captureSizes = captures.map(fileSize);
     for (let l = 0; l < loop && !this.stopped; l++) {
+      let recording: Recording | undefined;
       for (let c = 0; c < captures.length && !this.stopped; c++) {
         this.readingCapture = c;
         this.readingFraction = 0;
-        await this.readCapture(c, l);
+        if (recording === undefined || !(await this.goesOn(recording, c))) {
+          if (recording !== undefined) this.endRecording(recording);
+          recording = this.startRecording(c, l);
+        }
+        await this.readCapture(recording, c);
         if (this.stopped) break; // what was read of it stays the share read, for the estimates
         this.bytesReadBefore += this.captureSizes[c];
         this.readingFraction = 0;
       }
+      if (recording !== undefined) this.endRecording(recording);
     }
     this.readingDone = true;
     this.warnings.push(...this.planWarnings());
@@ -331,51 +352,87 @@ export class ReplayRun {
     return warnings;
   }
 
-  private async readCapture(captureIndex: number, loop: number): Promise<void> {
+  /** Whether capture `captureIndex` goes on from the recording read so far (see recording-files.ts). */
+  private async goesOn(recording: Recording, captureIndex: number): Promise<boolean> {
+    const path = this.options.captures[captureIndex];
+    if (path === this.options.captures[captureIndex - 1]) return false; // the same file again
+    return goesOn(recording.lastUs, await firstPacketUs(path));
+  }
+
+  /** Starts reading a recording with capture `captureIndex`: a flow table and a timeline of its own. */
+  private startRecording(captureIndex: number, loop: number): Recording {
     const cutter = new IdleCutter(
       this.options.maxIdleMs !== undefined ? this.options.maxIdleMs * 1000 : Infinity,
     );
     let firstUs: number | undefined;
     const base = this.timelineBaseUs;
     const toTimeline = (us: number) => base + cutter.map(us) - cutter.map(firstUs ?? us);
-    // Sessions replayed (planned, and not left out by --only-complete) that go on across files.
+    // Sessions replayed (planned, and not left out by --only-complete) that go on across recordings.
     const sameFileAgain =
       captureIndex > 0 && this.options.captures[captureIndex - 1] === this.options.captures[captureIndex];
     const rotation = loop === 0 && !this.options.onlyComplete ? this.rotationTally : undefined;
     rotation?.captureStarted(sameFileAgain);
-    const sink: FlowSink = {
-      sessionOpened: (s) => {
-        const planned = this.plan(s, captureIndex, loop, toTimeline(s.startUs));
-        if (planned) rotation?.sessionOpened(s, captureIndex);
-        return planned;
-      },
-      requestCompleted: (s, r) => this.addRequest(s, r, toTimeline),
-      sessionClosed: (s) => {
-        if (this.copiesOf.has(s)) rotation?.sessionClosed(s);
-        this.closeInput(s, toTimeline);
-      },
-    };
     let unconfirmedUs: number | undefined;
     let packets = 0;
-    const feed: FlowFeed = await this.openFeed(this.options.captures[captureIndex], sink, (us) => {
-      packets++;
-      firstUs ??= us;
-      cutter.observe(us);
-      // A packet time counts once the next packet does not step back far behind it: one packet
-      // stamped years ahead (a clock glitch) would otherwise end the timeline there, holding
-      // the read-ahead, the progress and the captures and loops after this one that long.
-      let timelineUs = toTimeline(us);
-      const glitch =
-        unconfirmedUs !== undefined && timelineUs < unconfirmedUs - this.options.lookaheadMs * 1000;
-      if (glitch && packets === 2) {
-        // The first packet was the glitch: the timeline starts here, or every session would be due at once.
-        firstUs = us;
-        timelineUs = toTimeline(us);
-      } else if (unconfirmedUs !== undefined && !glitch) {
-        this.readTimelineUs = Math.max(this.readTimelineUs, unconfirmedUs);
-      }
-      unconfirmedUs = timelineUs;
-    });
+    const recording: Recording = {
+      table: new FlowTable(
+        {
+          sessionOpened: (s) => {
+            const planned = this.plan(s, recording.captureIndex, loop, toTimeline(s.startUs));
+            if (planned) rotation?.sessionOpened(s, recording.captureIndex);
+            return planned;
+          },
+          requestCompleted: (s, r) => this.addRequest(s, r, toTimeline),
+          sessionClosed: (s) => {
+            if (this.copiesOf.has(s)) rotation?.sessionClosed(s);
+            this.closeInput(s, toTimeline);
+          },
+        },
+        { keepPayload: true },
+      ),
+      captureIndex,
+      lastUs: undefined,
+      observe: (us) => {
+        packets++;
+        firstUs ??= us;
+        cutter.observe(us);
+        if (recording.lastUs === undefined || us > recording.lastUs) recording.lastUs = us;
+        // A packet time counts once the next packet does not step back far behind it: one packet
+        // stamped years ahead (a clock glitch) would otherwise end the timeline there, holding
+        // the read-ahead, the progress and the captures and loops after this one that long.
+        let timelineUs = toTimeline(us);
+        const glitch =
+          unconfirmedUs !== undefined && timelineUs < unconfirmedUs - this.options.lookaheadMs * 1000;
+        if (glitch && packets === 2) {
+          // The first packet was the glitch: the timeline starts here, or every session would be due at once.
+          firstUs = us;
+          timelineUs = toTimeline(us);
+        } else if (unconfirmedUs !== undefined && !glitch) {
+          this.readTimelineUs = Math.max(this.readTimelineUs, unconfirmedUs);
+        }
+        unconfirmedUs = timelineUs;
+      },
+      confirmLast: () => {
+        if (unconfirmedUs !== undefined) this.readTimelineUs = Math.max(this.readTimelineUs, unconfirmedUs);
+      },
+    };
+    return recording;
+  }
+
+  /**
+   * The recording's files are read: its sessions still open close (unless the run was stopped,
+   * which ends them), and the next recording's timeline starts after it.
+   */
+  private endRecording(recording: Recording): void {
+    if (!this.stopped) recording.table.end();
+    recording.confirmLast();
+    this.timelineBaseUs = this.readTimelineUs;
+  }
+
+  private async readCapture(recording: Recording, captureIndex: number): Promise<void> {
+    recording.captureIndex = captureIndex;
+    const path = this.options.captures[captureIndex];
+    const feed: FlowFeed = await this.openFeed(path, recording.table, recording.observe);
     try {
       while (!this.stopped) {
         await this.readPermit();
@@ -395,8 +452,6 @@ export class ReplayRun {
     } finally {
       await feed.close();
     }
-    if (unconfirmedUs !== undefined) this.readTimelineUs = Math.max(this.readTimelineUs, unconfirmedUs);
-    this.timelineBaseUs = this.readTimelineUs;
   }
 
   /** Plans the copies of a captured session; false when none is (its payload is then not kept). */

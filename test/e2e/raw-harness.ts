@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { openCapture } from '../../src/capture/open.ts';
 import { LinkType } from '../../src/capture/record.ts';
-import { openCaptureFeed } from '../../src/replay/flow-feed.ts';
+import { readSessions } from '../../src/flow/pipeline.ts';
 import type { SessionResult } from '../../src/report/outcome.ts';
 import type { RunReport } from '../../src/report/schema.ts';
 import { CORPUS_FILES } from '../helpers/corpus.ts';
@@ -299,20 +299,16 @@ const REQUEST_LINE = /(?:^|\r\n\r\n)(GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH) (\S
 /** `METHOD url` of every HTTP request the capture's clients sent to `serverPort`, sorted. */
 export async function capturedHttpRequests(path: string, serverPort: number): Promise<string[]> {
   const lines: string[] = [];
-  const feed = await openCaptureFeed(
+  await readSessions(
     path,
     {
-      sessionOpened() {},
       requestCompleted(session, request) {
         if (session.server.port !== serverPort) return;
         for (const m of request.data.toString('latin1').matchAll(REQUEST_LINE)) lines.push(`${m[1]} ${m[2]}`);
       },
-      sessionClosed() {},
     },
-    () => {},
+    { keepPayload: true },
   );
-  while (await feed.step()) {}
-  await feed.close();
   return lines.sort();
 }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { openCaptureFeed } from '../../src/replay/flow-feed.ts';
+import { readSessions } from '../../src/flow/pipeline.ts';
 import { capturedSessions, clientBytes } from '../helpers/captured.ts';
 import { lineProtocolCapture } from '../helpers/line-capture.ts';
 import {
@@ -191,17 +191,15 @@ const GREETING = '+OK POP3 server ready\r\n';
 /** The distinct keys of the SET commands the capture's client sent (RESP arrays), sorted. */
 async function capturedRedisSetKeys(path: string): Promise<string[]> {
   const chunks: Buffer[] = [];
-  const feed = await openCaptureFeed(
+  await readSessions(
     path,
     {
       requestCompleted: (_s, r) => {
         chunks.push(r.data);
       },
     },
-    () => {},
+    { keepPayload: true },
   );
-  while (await feed.step()) {}
-  await feed.close();
   const keys = new Set<string>();
   const text = Buffer.concat(chunks).toString('latin1');
   const command = /\*(\d+)\r\n/g;

@@ -91,6 +91,37 @@ function harness() {
   return { observer, transport, ended, planned, peak: () => peakActive };
 }
 
+/** The demo recording cut in two files at its middle packet, the second stamped `laterS` later. */
+async function splitDemo(dir: string, laterS = 0): Promise<[string, string]> {
+  const { records } = await readBack(DEMO);
+  const half = Math.floor(records.length / 2);
+  const parts = [records.slice(0, half), records.slice(half).map((r) => ({ ...r, tsSec: r.tsSec + laterS }))];
+  const [first, second] = parts.map((part, i) => {
+    const file = join(dir, `rotated-${i}.pcap`);
+    writeFileSync(file, pcapFile(part, { linkType: part[0].linkType }));
+    return file;
+  });
+  return [first, second];
+}
+
+/**
+ * What a run at --speed max plans of `captures` once it has read them all (sessions that never
+ * end, so none is let go): per session, in order, its start and its requests' offsets on the
+ * timeline; and the run's warnings.
+ */
+async function planOf(captures: string[], over: Partial<ReplayPlanOptions> = {}) {
+  const h = harness();
+  const run = new ReplayRun(options({ captures, ...over }), h.transport, h.observer, openCaptureFeed);
+  const done = run.run();
+  const deadline = Date.now() + 20_000;
+  while (!run.progress().readingDone && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const warnings = run.progress().warnings;
+  run.stop();
+  await done;
+  const sessions = h.planned.map((p) => ({ startUs: p.startUs, requestOffsetsUs: p.requestOffsetsUs }));
+  return { sessions, warnings };
+}
+
 describe('replay run', () => {
   it('stopping ends every planned session exactly once, started or not', async () => {
     const h = harness();
@@ -170,40 +201,37 @@ describe('replay run', () => {
     assert.ok(timelineUs < timelineEstimateUs / 2, `at ${timelineUs} µs of ${timelineEstimateUs}`);
   });
 
-  it('says when a capture goes on with sessions the one before ended mid-way (rotated files)', async () => {
+  it('reads rotated files as one recording: a session the cut fell in is planned whole, on the timeline of the merged file', async () => {
     const scratch = mkdtempSync(join(tmpdir(), 'rp-run-rotated-'));
     after(() => rmSync(scratch, { recursive: true, force: true }));
-    const { records } = await readBack(DEMO);
-    const half = Math.floor(records.length / 2);
-    const [first, second] = [records.slice(0, half), records.slice(half)].map((part, i) => {
-      const file = join(scratch, `rotated-${i}.pcap`);
-      writeFileSync(file, pcapFile(part, { linkType: part[0].linkType }));
-      return file;
-    });
-    const h = harness();
-    const run = new ReplayRun(
-      options({ captures: [first, second] }),
-      h.transport,
-      h.observer,
-      openCaptureFeed,
-    );
-    await stopAfter(run, 600);
-    const warning = run.progress().warnings.find((w) => w.includes('rotated files'));
+    const [first, second] = await splitDemo(scratch);
+    const whole = await planOf([DEMO]);
+    const rotated = await planOf([first, second]);
+    assert.ok(whole.sessions.length === 150, `${whole.sessions.length} sessions in the demo recording`);
+    assert.deepEqual(rotated.sessions, whole.sessions);
+    assert.equal(rotated.warnings.find((w) => w.includes('ended mid-way')), undefined);
+  });
+
+  it('says when a capture goes on with sessions the one before ended mid-way but is no continuation of it', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'rp-run-rotated-'));
+    after(() => rmSync(scratch, { recursive: true, force: true }));
+    // The second part stamped two minutes later than it was captured: a gap no rotation leaves.
+    const [first, second] = await splitDemo(scratch, 120);
+    const { sessions, warnings } = await planOf([first, second]);
+    assert.ok(sessions.length > 150, `${sessions.length} sessions: the cut ones count twice`);
     assert.match(
-      warning ?? '',
+      warnings.find((w) => w.includes('ended mid-way')) ?? '',
       new RegExp(`sessions? of ${second} go(es)? on with sessions ${first} ended mid-way`),
     );
-    for (const [label, over] of [
-      ['one file', { captures: [DEMO] }],
-      ['the same file twice', { captures: [DEMO, DEMO] }],
-      ['sessions not replayed (--sample)', { captures: [first, second], samplePercent: 0.001 }],
-      ['sessions not replayed (--only-complete)', { captures: [first, second], onlyComplete: true }],
-    ] as Array<[string, Partial<ReplayPlanOptions>]>) {
-      const h2 = harness();
-      const other = new ReplayRun(options(over), h2.transport, h2.observer, openCaptureFeed);
-      await stopAfter(other, 600);
+    for (const [label, captures, over] of [
+      ['one file', [DEMO], {}],
+      ['the same file twice', [DEMO, DEMO], {}],
+      ['sessions not replayed (--sample)', [first, second], { samplePercent: 0.001 }],
+      ['sessions not replayed (--only-complete)', [first, second], { onlyComplete: true }],
+    ] as Array<[string, string[], Partial<ReplayPlanOptions>]>) {
+      const other = await planOf(captures, over);
       assert.equal(
-        other.progress().warnings.find((w) => w.includes('rotated files')),
+        other.warnings.find((w) => w.includes('ended mid-way')),
         undefined,
         label,
       );
