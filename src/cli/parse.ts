@@ -35,9 +35,9 @@ export function percentage(flag: string, text: string): number {
   return n;
 }
 
-/** `--speed`: a positive factor, or `max`. */
+/** `--speed`: a positive factor, or `max` (in any case). */
 export function speedFactor(flag: string, text: string): number {
-  if (text === 'max') return Number.POSITIVE_INFINITY;
+  if (text.trim().toLowerCase() === 'max') return Number.POSITIVE_INFINITY;
   return positiveNumber(flag, text);
 }
 
