@@ -29,7 +29,7 @@ import { GapTally } from './gap-tally.ts';
 import { IdleCutter } from './idle-cutter.ts';
 import type { ReplayObserver, SessionEnv } from './observer.ts';
 import { type PlannedSession, type SessionDriver, sessionKey } from './plan.ts';
-import { firstPacketUs, goesOn } from './recording-files.ts';
+import { firstPacketUs, goesOn, type RecordingSpan, sameFile } from './recording-files.ts';
 import { RotationTally } from './rotation-tally.ts';
 import { matchTransfer, type Transfer } from './transfer.ts';
 import { TransferTally } from './transfer-tally.ts';
@@ -94,10 +94,10 @@ const READ_AHEAD_WAIT_MS = 1000;
 /** Captures read as one recording (see recording-files.ts): one flow table, one timeline. */
 interface Recording {
   readonly table: FlowTable;
-  /** The capture being read: sessions opening now are of it. */
-  captureIndex: number;
-  /** Capture time of the latest packet read so far (µs since the epoch). */
-  lastUs: number | undefined;
+  /** Per capture read, from the first: its index, and the id of the first session its packets opened. */
+  readonly captures: Array<{ index: number; firstSessionId: number }>;
+  /** Its first packet's capture time, and the latest one no packet after it showed a clock glitch. */
+  readonly span: RecordingSpan;
   /** Sees every packet's capture time, in file order. */
   readonly observe: (us: number) => void;
   /** Counts the last packet time read on the timeline (no packet after it can show it a glitch). */
@@ -354,9 +354,10 @@ export class ReplayRun {
 
   /** Whether capture `captureIndex` goes on from the recording read so far (see recording-files.ts). */
   private async goesOn(recording: Recording, captureIndex: number): Promise<boolean> {
-    const path = this.options.captures[captureIndex];
-    if (path === this.options.captures[captureIndex - 1]) return false; // the same file again
-    return goesOn(recording.lastUs, await firstPacketUs(path));
+    const { captures, lookaheadMs } = this.options;
+    if (sameFile(captures[captureIndex - 1], captures[captureIndex])) return false;
+    const glitchUs = lookaheadMs * 1000;
+    return goesOn(recording.span, await firstPacketUs(captures[captureIndex], glitchUs), glitchUs);
   }
 
   /** Starts reading a recording with capture `captureIndex`: a flow table and a timeline of its own. */
@@ -364,22 +365,30 @@ export class ReplayRun {
     const cutter = new IdleCutter(
       this.options.maxIdleMs !== undefined ? this.options.maxIdleMs * 1000 : Infinity,
     );
-    let firstUs: number | undefined;
+    const span: RecordingSpan = { firstUs: undefined, lastUs: undefined, pendingUs: undefined };
     const base = this.timelineBaseUs;
-    const toTimeline = (us: number) => base + cutter.map(us) - cutter.map(firstUs ?? us);
+    const toTimeline = (us: number) => base + cutter.map(us) - cutter.map(span.firstUs ?? us);
     // Sessions replayed (planned, and not left out by --only-complete) that go on across recordings.
-    const sameFileAgain =
-      captureIndex > 0 && this.options.captures[captureIndex - 1] === this.options.captures[captureIndex];
+    const { captures } = this.options;
+    const sameFileAgain = captureIndex > 0 && sameFile(captures[captureIndex - 1], captures[captureIndex]);
     const rotation = loop === 0 && !this.options.onlyComplete ? this.rotationTally : undefined;
     rotation?.captureStarted(sameFileAgain);
     let unconfirmedUs: number | undefined;
     let packets = 0;
+    // A session is of the capture its first packet was read from (it may be announced a packet later).
+    const captureOf = (session: CapturedSession): number => {
+      const read = recording.captures;
+      let i = read.length - 1;
+      while (i > 0 && read[i].firstSessionId > session.id) i--;
+      return read[i].index;
+    };
     const recording: Recording = {
       table: new FlowTable(
         {
           sessionOpened: (s) => {
-            const planned = this.plan(s, recording.captureIndex, loop, toTimeline(s.startUs));
-            if (planned) rotation?.sessionOpened(s, recording.captureIndex);
+            const capture = captureOf(s);
+            const planned = this.plan(s, capture, loop, toTimeline(s.startUs));
+            if (planned) rotation?.sessionOpened(s, capture);
             return planned;
           },
           requestCompleted: (s, r) => this.addRequest(s, r, toTimeline),
@@ -390,13 +399,12 @@ export class ReplayRun {
         },
         { keepPayload: true },
       ),
-      captureIndex,
-      lastUs: undefined,
+      captures: [],
+      span,
       observe: (us) => {
         packets++;
-        firstUs ??= us;
+        span.firstUs ??= us;
         cutter.observe(us);
-        if (recording.lastUs === undefined || us > recording.lastUs) recording.lastUs = us;
         // A packet time counts once the next packet does not step back far behind it: one packet
         // stamped years ahead (a clock glitch) would otherwise end the timeline there, holding
         // the read-ahead, the progress and the captures and loops after this one that long.
@@ -405,12 +413,14 @@ export class ReplayRun {
           unconfirmedUs !== undefined && timelineUs < unconfirmedUs - this.options.lookaheadMs * 1000;
         if (glitch && packets === 2) {
           // The first packet was the glitch: the timeline starts here, or every session would be due at once.
-          firstUs = us;
+          span.firstUs = us;
           timelineUs = toTimeline(us);
         } else if (unconfirmedUs !== undefined && !glitch) {
           this.readTimelineUs = Math.max(this.readTimelineUs, unconfirmedUs);
+          span.lastUs = Math.max(span.lastUs ?? Number.NEGATIVE_INFINITY, span.pendingUs ?? us);
         }
         unconfirmedUs = timelineUs;
+        span.pendingUs = us;
       },
       confirmLast: () => {
         if (unconfirmedUs !== undefined) this.readTimelineUs = Math.max(this.readTimelineUs, unconfirmedUs);
@@ -430,7 +440,7 @@ export class ReplayRun {
   }
 
   private async readCapture(recording: Recording, captureIndex: number): Promise<void> {
-    recording.captureIndex = captureIndex;
+    recording.captures.push({ index: captureIndex, firstSessionId: recording.table.sessions });
     const path = this.options.captures[captureIndex];
     const feed: FlowFeed = await this.openFeed(path, recording.table, recording.observe);
     try {

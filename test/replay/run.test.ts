@@ -3,7 +3,7 @@
  * what matters here is the bookkeeping, not the network.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -91,17 +91,25 @@ function harness() {
   return { observer, transport, ended, planned, peak: () => peakActive };
 }
 
-/** The demo recording cut in two files at its middle packet, the second stamped `laterS` later. */
-async function splitDemo(dir: string, laterS = 0): Promise<[string, string]> {
+/**
+ * The demo recording cut in two files at its middle packet, the second stamped `laterS` later;
+ * `glitchAt`: that packet of the first (counted from its end) stamped 20 years ahead.
+ */
+async function splitDemo(dir: string, { laterS = 0, glitchAt }: { laterS?: number; glitchAt?: number } = {}) {
   const { records } = await readBack(DEMO);
   const half = Math.floor(records.length / 2);
-  const parts = [records.slice(0, half), records.slice(half).map((r) => ({ ...r, tsSec: r.tsSec + laterS }))];
-  const [first, second] = parts.map((part, i) => {
+  const first = records.slice(0, half);
+  if (glitchAt !== undefined) {
+    const at = first.length - 1 - glitchAt;
+    first[at] = { ...first[at], tsSec: first[at].tsSec + 20 * 365 * 86_400 };
+  }
+  const parts = [first, records.slice(half).map((r) => ({ ...r, tsSec: r.tsSec + laterS }))];
+  const files = parts.map((part, i) => {
     const file = join(dir, `rotated-${i}.pcap`);
     writeFileSync(file, pcapFile(part, { linkType: part[0].linkType }));
     return file;
   });
-  return [first, second];
+  return files as [string, string];
 }
 
 /**
@@ -209,14 +217,55 @@ describe('replay run', () => {
     const rotated = await planOf([first, second]);
     assert.ok(whole.sessions.length === 150, `${whole.sessions.length} sessions in the demo recording`);
     assert.deepEqual(rotated.sessions, whole.sessions);
-    assert.equal(rotated.warnings.find((w) => w.includes('ended mid-way')), undefined);
+    assert.equal(
+      rotated.warnings.find((w) => w.includes('ended mid-way')),
+      undefined,
+    );
+  });
+
+  it('a packet stamped far ahead in a rotated file (a clock glitch) does not keep the files apart', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'rp-run-rotated-'));
+    after(() => rmSync(scratch, { recursive: true, force: true }));
+    for (const glitchAt of [0, 40]) {
+      const { sessions, warnings } = await planOf(await splitDemo(scratch, { glitchAt }));
+      assert.equal(sessions.length, 150, `glitch ${glitchAt} packets before the cut`);
+      assert.equal(
+        warnings.find((w) => w.includes('ended mid-way')),
+        undefined,
+      );
+    }
+  });
+
+  it('a copy of a capture, or the capture by another path, is replayed again, not read as its continuation', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'rp-run-copy-'));
+    after(() => rmSync(scratch, { recursive: true, force: true }));
+    // A short capture: every packet within a few milliseconds.
+    const packets = [
+      ...syntheticHttpTraffic({
+        ...HTTP,
+        sessions: 3,
+        requestsPerSession: 1,
+        sessionSpacingMs: 1,
+        thinkTimeMs: 0,
+      }),
+    ];
+    const path = join(scratch, 'short.pcap');
+    await writeSyntheticCapture(path, packets);
+    const copy = join(scratch, 'copy.pcap');
+    writeFileSync(copy, readFileSync(path));
+    for (const again of [copy, join(scratch, '.', 'short.pcap')]) {
+      const { sessions } = await planOf([path, again], {
+        transfers: [{ sourcePort: 80, target: { ip: '127.0.0.1', port: 9 } }],
+      });
+      assert.equal(sessions.length, 6, again);
+    }
   });
 
   it('says when a capture goes on with sessions the one before ended mid-way but is no continuation of it', async () => {
     const scratch = mkdtempSync(join(tmpdir(), 'rp-run-rotated-'));
     after(() => rmSync(scratch, { recursive: true, force: true }));
     // The second part stamped two minutes later than it was captured: a gap no rotation leaves.
-    const [first, second] = await splitDemo(scratch, 120);
+    const [first, second] = await splitDemo(scratch, { laterS: 120 });
     const { sessions, warnings } = await planOf([first, second]);
     assert.ok(sessions.length > 150, `${sessions.length} sessions: the cut ones count twice`);
     assert.match(
