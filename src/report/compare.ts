@@ -43,7 +43,7 @@ export interface ComparisonSection {
 }
 
 export interface StatusChange {
-  /** The capture of the run it came from, absent for the first (SessionResult.capture). */
+  /** The capture it came from, as the candidate run named them (SessionResult.capture), absent for the first. */
   capture?: number;
   sessionId: number;
   copy: number;
@@ -81,6 +81,11 @@ export interface Comparison {
 
 /** Changes smaller than this (relative) are noise for timings and rates; counts have none. */
 const NOISE = 0.02;
+/**
+ * Timings closer than this (ms) are noise too, however large relatively: two replays of one build
+ * differ by some microseconds of scheduling (a send lag of 0.030 then 0.039 ms).
+ */
+const NOISE_MS = 0.05;
 const TOP_ENDPOINTS = 10;
 const LISTED_STATUS_CHANGES = 100;
 
@@ -108,6 +113,7 @@ export function row(
 function verdictOf(unit: Unit, better: Better, delta: number, relative: number | null): Verdict {
   if (better === 'neither' || delta === 0) return 'same';
   if (unit !== 'count' && relative !== null && Math.abs(relative) < NOISE) return 'same';
+  if (unit === 'ms' && Math.abs(delta) < NOISE_MS) return 'same';
   const improved = better === 'lower' ? delta < 0 : delta > 0;
   return improved ? 'better' : 'worse';
 }
@@ -293,44 +299,60 @@ function pairRows(label: string, a: Percentiles | undefined, b: Percentiles | un
   return (['p50', 'p99'] as const).map((key) => latencyRow(`${label} ${key}`, a, b, key));
 }
 
-/** Requests whose HTTP status differs, matched by session id, copy, loop and request index. */
+/** Requests whose HTTP status differs, matched by capture file, session id, copy, loop and request index. */
 export function statusChanges(baseline: RunReport, candidate: RunReport): StatusChange[] {
   type Where = Pick<SessionResult, 'capture' | 'sessionId' | 'copy' | 'loop'>;
-  const sessionKey = (s: Where) => `${s.capture ?? 0}/${s.sessionId}/${s.copy}/${s.loop}`;
-  const key = (s: Where, index: number) => `${sessionKey(s)}/${index}`;
+  // A session is matched by its capture file (sha256), not by the place the run named it in.
+  const keyIn = (report: RunReport) => (s: Where) => {
+    const capture = report.captures[s.capture ?? 0]?.sha256 ?? `#${s.capture ?? 0}`;
+    return `${capture}/${s.sessionId}/${s.copy}/${s.loop}`;
+  };
+  const [baselineKey, candidateKey] = [keyIn(baseline), keyIn(candidate)];
   // Only sessions both runs replayed: one that -n, --loop, --sample or --only-complete gave one
   // run alone, or that a stop left unstarted, is a difference of load (told apart), not requests
   // whose status changed.
-  const inCandidate = new Set(candidate.sessions.filter(replayed).map(sessionKey));
+  const inCandidate = new Map<string, SessionResult>();
+  for (const session of candidate.sessions) {
+    if (replayed(session)) inCandidate.set(candidateKey(session), session);
+  }
   const inBaseline = new Set<string>();
-  const before = new Map<string, { status?: number; method: string; path: string }>();
+  const before = new Map<
+    string,
+    { where: Where; index: number; http: { status?: number; method: string; path: string } }
+  >();
   for (const session of baseline.sessions) {
-    if (!replayed(session) || !inCandidate.has(sessionKey(session))) continue;
-    inBaseline.add(sessionKey(session));
+    const key = baselineKey(session);
+    const where = inCandidate.get(key);
+    if (!replayed(session) || where === undefined) continue;
+    inBaseline.add(key);
     for (const request of session.requests) {
-      if (request.http) before.set(key(session, request.index), request.http);
+      if (request.http)
+        before.set(`${key}/${request.index}`, { where, index: request.index, http: request.http });
     }
   }
   const changes: StatusChange[] = [];
   for (const session of candidate.sessions) {
-    if (!inBaseline.has(sessionKey(session))) continue;
+    const key = candidateKey(session);
+    if (!inBaseline.has(key)) continue;
     for (const request of session.requests) {
-      const id = key(session, request.index);
-      const old = before.get(id);
+      const id = `${key}/${request.index}`;
+      const old = before.get(id)?.http;
       before.delete(id);
       const http = request.http ?? old;
       if (!http || old?.status === request.http?.status) continue;
       changes.push(statusChange(session, request.index, http, old?.status, request.http?.status));
     }
   }
-  for (const [id, old] of before) {
-    if (old.status === undefined) continue;
-    const [capture, sessionId, copy, loop, index] = id.split('/').map(Number);
-    const where = { ...(capture > 0 ? { capture } : {}), sessionId, copy, loop };
-    changes.push(statusChange(where, index, old, old.status, undefined));
+  for (const { where, index, http } of before.values()) {
+    if (http.status !== undefined) changes.push(statusChange(where, index, http, http.status, undefined));
   }
   return changes.sort(
-    (x, y) => x.sessionId - y.sessionId || x.copy - y.copy || x.loop - y.loop || x.index - y.index,
+    (x, y) =>
+      (x.capture ?? 0) - (y.capture ?? 0) ||
+      x.sessionId - y.sessionId ||
+      x.copy - y.copy ||
+      x.loop - y.loop ||
+      x.index - y.index,
   );
 }
 

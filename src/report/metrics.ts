@@ -199,6 +199,9 @@ export class RunMetrics {
   private readonly byOutcome = emptyOutcomeCounts();
   private reconnects = 0;
   private startedCount = 0;
+  /** When the first session started and the last started one ended (ms): the span the rates are over. */
+  private firstStartMs = Number.POSITIVE_INFINITY;
+  private lastEndMs = Number.NEGATIVE_INFINITY;
   private endedCount = 0;
   private endedAfterStart = 0;
   private requestsPlanned = 0;
@@ -323,6 +326,7 @@ export class RunMetrics {
     tracked.result.startedMs = round3(startedMs);
     if (replayedFrom !== undefined) tracked.result.replayedFrom = replayedFrom;
     this.startedCount++;
+    this.firstStartMs = Math.min(this.firstStartMs, startedMs);
   }
 
   requestSent(ref: SessionRef, sent: SentRequest): void {
@@ -480,7 +484,10 @@ export class RunMetrics {
     });
     sessions.sort(bySessionOrder);
     const answered = this.answeredSeries.toArray(durationMs);
-    const seconds = durationMs / 1000;
+    // Over the sessions' span: not the reading of the capture before the first, nor the wind-down.
+    const spanStartMs = Number.isFinite(this.firstStartMs) ? this.firstStartMs : 0;
+    const spanEndMs = Number.isFinite(this.lastEndMs) ? Math.min(this.lastEndMs, durationMs) : durationMs;
+    const seconds = (spanEndMs - spanStartMs) / 1000;
     const meanRps = seconds > 0 ? round2(this.requestsAnswered / seconds) : 0;
     const unansweredAsCaptured = this.unansweredAsCaptured;
     return {
@@ -540,7 +547,10 @@ export class RunMetrics {
     tracked.result.endedMs = round3(endedMs);
     this.byOutcome[outcome]++;
     this.endedCount++;
-    if (tracked.started) this.endedAfterStart++;
+    if (tracked.started) {
+      this.endedAfterStart++;
+      this.lastEndMs = Math.max(this.lastEndMs, endedMs);
+    }
   }
 
   /**

@@ -82,17 +82,24 @@ export interface RunShape {
   durationMs?: number;
 }
 
-/** A whole run report: one session per request, on port 80, each request GET /item/<i % 3>. */
+/**
+ * A whole run report: one session per request, on port 80, each request GET /item/<i % 3>. The
+ * sessions follow one another through the run, each open until the next starts.
+ */
 export function runReport(shape: RunShape): RunReport {
   const { metrics } = newMetrics();
   const durationMs = shape.durationMs ?? 10_000;
+  const spacingMs = durationMs / shape.latenciesMs.length;
   shape.latenciesMs.forEach((latency, i) => {
     const ref = plan(metrics, i);
-    const sentMs = (i * durationMs) / shape.latenciesMs.length;
+    const sentMs = i * spacingMs;
     metrics.sessionStarted(ref, sentMs);
     const status = shape.statuses?.[i];
     exchange(metrics, ref, 0, sentMs, latency, { path: `/item/${i % 3}`, ...(status ? { status } : {}) });
-    metrics.sessionEnded(ref, { outcome: 'completed', endedMs: sentMs + latency });
+    metrics.sessionEnded(ref, {
+      outcome: 'completed',
+      endedMs: Math.max(sentMs + latency, sentMs + spacingMs),
+    });
   });
   let next = shape.latenciesMs.length;
   for (let i = 0; i < (shape.lost ?? 0); i++, next++) {
