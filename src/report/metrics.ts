@@ -60,6 +60,11 @@ export interface SentRequest {
 
 export interface AnsweredRequest {
   index: number;
+  /**
+   * When the request's last byte went, if later than requestSent said: it went again on a new
+   * connection (the target closed the first before answering), and its answer counts from there.
+   */
+  sentMs?: number;
   /** From the request's last byte sent to the first and last response byte (ms). */
   firstByteMs: number;
   lastByteMs: number;
@@ -365,6 +370,7 @@ export class RunMetrics {
       request.responseBytes = Math.max(request.responseBytes, answer.responseBytes);
       request.lastByteMs = Math.max(request.lastByteMs ?? 0, round3(answer.lastByteMs));
     } else {
+      if (answer.sentMs !== undefined) request.sentMs = round3(answer.sentMs);
       request.firstByteMs = round3(answer.firstByteMs);
       request.lastByteMs = round3(answer.lastByteMs);
       request.responseBytes = answer.responseBytes;

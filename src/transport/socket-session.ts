@@ -105,6 +105,8 @@ interface InFlight {
   resumeAt: number;
   /** Response bytes that came on connections before the one it was resent on (responseBytes: this one's). */
   earlierBytes: number;
+  /** Sent again on a new connection before any answer: `sent.sentMs` is that send's. */
+  resent?: boolean;
 }
 
 /** A request being written, part by part (`resend`: again, on a new connection). */
@@ -425,6 +427,12 @@ export class SocketSession implements SessionDriver {
     }
     this.sending = undefined;
     this.wakeUp.reset();
+    if (sending.resend && flight.firstByteAtMs === undefined) {
+      // Sent again on a new connection, none of it answered on the old: its answer counts from
+      // this send, not from the one the target dropped.
+      flight.sent.sentMs = this.env.nowMs();
+      flight.resent = true;
+    }
     if (request.halfClosed && index === this.requests.length - 1) this.halfCloseWhenDue(index);
     this.reportSent(flight);
     if (!flight.complete && !this.options.noWait && !this.halfClosePending)
@@ -602,6 +610,7 @@ export class SocketSession implements SessionDriver {
     const sentMs = flight.sent.sentMs;
     this.env.observer.requestAnswered(this.planned, {
       index: flight.sent.index,
+      ...(flight.resent ? { sentMs } : {}),
       firstByteMs: Math.max(0, firstByteAtMs - sentMs),
       lastByteMs: Math.max(0, lastByteAtMs - sentMs),
       responseBytes: answeredBytes(flight),
