@@ -22,6 +22,12 @@ function labelled(lines: Array<[string, string]>, indent = ''): string[] {
   return lines.map(([label, value]) => `${indent}${label.padEnd(width)}  ${value}`);
 }
 
+/** A capture time as an ISO date; one beyond what a date holds (pcapng times are 64-bit) as µs since the epoch. */
+function captureDate(us: number): string {
+  const date = new Date(us / 1000);
+  return Number.isNaN(date.getTime()) ? `${us} µs since the epoch` : date.toISOString();
+}
+
 export function renderText(report: InspectReport): string {
   return `${renderTextLines(report).join('\n')}\n`;
 }
@@ -29,7 +35,7 @@ export function renderText(report: InspectReport): string {
 /** The lines of renderText (without newlines), for writing a long session listing in pieces. */
 export function renderTextLines(report: InspectReport): string[] {
   const { tcp } = report;
-  const start = report.startUs === null ? '' : ` (from ${new Date(report.startUs / 1000).toISOString()})`;
+  const start = report.startUs === null ? '' : ` (from ${captureDate(report.startUs)})`;
   const lines = labelled([
     ['file', report.file],
     ['format', `${report.format}${report.compressed ? ', gzip-compressed' : ''}`],
