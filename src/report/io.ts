@@ -14,7 +14,7 @@ import {
 import { dirname, resolve } from 'node:path';
 import { errorCode } from '../util/error-code.ts';
 import type { RunReport } from './schema.ts';
-import { ReportError, validateReport } from './validate.ts';
+import { ReportError, validateReport, validateReportHead, validateSession } from './validate.ts';
 
 /**
  * A report is written in pieces of about this many characters. A long run's report outgrows
@@ -139,18 +139,15 @@ export interface ReadReportOptions {
 
 /** Reads and validates a run report; every problem is a ReportError naming the file (and the field). */
 export async function readReport(path: string, options: ReadReportOptions = {}): Promise<RunReport> {
-  let value: unknown;
   try {
     const { size } = await stat(path);
-    value =
-      size <= (options.wholeTextMaxBytes ?? WHOLE_TEXT_MAX_BYTES)
-        ? parseWhole(path, await readFile(path, 'utf8'))
-        : await parseByLines(path, size, options.maxLineBytes ?? MAX_LINE_BYTES);
+    return size <= (options.wholeTextMaxBytes ?? WHOLE_TEXT_MAX_BYTES)
+      ? validateReport(parseWhole(path, await readFile(path, 'utf8')), path)
+      : await parseByLines(path, size, options.maxLineBytes ?? MAX_LINE_BYTES);
   } catch (err) {
     if (err instanceof ReportError) throw err;
     throw new ReportError(path, `cannot read the report (${errorCode(err)})`);
   }
-  return validateReport(value, path);
 }
 
 function parseWhole(path: string, text: string): unknown {
@@ -161,8 +158,12 @@ function parseWhole(path: string, text: string): unknown {
   }
 }
 
-/** The layout reportText writes: `{`, one ` "field": value,` per line, sessions one per line, `}`. */
-async function parseByLines(path: string, size: number, maxLineBytes: number): Promise<unknown> {
+/**
+ * The layout reportText writes: `{`, one ` "field": value,` per line, sessions one per line, `}`.
+ * The fields are checked once read, and each session as it is: a report that is not one stops the
+ * reading there, before its sessions fill the memory.
+ */
+async function parseByLines(path: string, size: number, maxLineBytes: number): Promise<RunReport> {
   const report: Record<string, unknown> = {};
   const sessions: unknown[] = [];
   let state: 'start' | 'fields' | 'sessions' | 'closing' | 'end' = 'start';
@@ -190,9 +191,10 @@ async function parseByLines(path: string, size: number, maxLineBytes: number): P
       if (line !== '{') fail("expected '{'");
       state = 'fields';
     } else if (state === 'fields') {
-      if (line === ' "sessions": [') state = 'sessions';
-      else if (line === ' "sessions": []') state = 'closing';
-      else if (line.startsWith(' "sessions"')) fail('expected \' "sessions": [\'');
+      if (line === ' "sessions": [' || line === ' "sessions": []') {
+        validateReportHead({ ...report, sessions: [] }, path);
+        state = line.endsWith('[]') ? 'closing' : 'sessions';
+      } else if (line.startsWith(' "sessions"')) fail('expected \' "sessions": [\'');
       else if (!line.endsWith(',')) fail("expected a field ending in ',' (the sessions come last)");
       else {
         // Own properties whatever their names ("__proto__" included), as JSON.parse makes them.
@@ -207,7 +209,9 @@ async function parseByLines(path: string, size: number, maxLineBytes: number): P
       } else {
         if (sessions.length > 0 && !lastSessionHadComma) fail("expected ',' after this session", number - 1);
         lastSessionHadComma = line.endsWith(',');
-        sessions.push(parse(lastSessionHadComma ? line.slice(0, -1) : line));
+        const session = parse(lastSessionHadComma ? line.slice(0, -1) : line);
+        validateSession(session, sessions.length, path);
+        sessions.push(session);
       }
     } else if (state === 'closing') {
       if (line !== '}') fail("expected '}'");
@@ -218,7 +222,7 @@ async function parseByLines(path: string, size: number, maxLineBytes: number): P
   }
   if (state !== 'end') fail('the report ends early');
   report.sessions = sessions;
-  return report;
+  return report as unknown as RunReport;
 }
 
 /** The file's lines (UTF-8, without their LF), none longer than `maxBytes` (else `tooLong()` throws). */

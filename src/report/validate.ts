@@ -47,6 +47,13 @@ class FieldChecker {
     return value;
   }
 
+  /** A figure that cannot be below zero (a count, a duration, a latency, a rate). */
+  amount(parent: Json, key: string, path: string): number {
+    const value = this.number(parent, key, path);
+    if (value < 0) this.fail(`${path}.${key}`, 'a number of at least 0', value);
+    return value;
+  }
+
   /** A field newer reports have and older ones lack: a number when present. */
   optionalNumber(parent: Json, key: string, path: string): void {
     if (parent[key] !== undefined) this.number(parent, key, path);
@@ -75,6 +82,16 @@ function describe(value: unknown): string {
 }
 
 export function validateReport(value: unknown, file: string): RunReport {
+  const root = validateReportHead(value, file);
+  const check = new FieldChecker(file);
+  check.array(root.sessions, 'sessions').forEach((item, i) => {
+    checkSession(check, item, `sessions[${i}]`);
+  });
+  return value as RunReport;
+}
+
+/** Checks every field of a report but its sessions (a report read line by line checks them one by one). */
+export function validateReportHead(value: unknown, file: string): Json {
   const check = new FieldChecker(file);
   const root = check.object(value, '(document)');
   const schema = root.schema;
@@ -106,38 +123,40 @@ export function validateReport(value: unknown, file: string): RunReport {
     if (Number.isNaN(Date.parse(check.string(root, key, '(document)'))))
       check.fail(key, 'an ISO time', root[key]);
   }
-  check.number(root, 'durationMs', '(document)');
+  check.amount(root, 'durationMs', '(document)');
   checkTotals(check, check.object(root.totals, 'totals'));
   checkLatency(check, check.object(root.latency, 'latency'));
   const throughput = check.object(root.throughput, 'throughput');
-  for (const key of ['intervalMs', 'meanRps', 'peakRps']) check.number(throughput, key, 'throughput');
+  for (const key of ['intervalMs', 'meanRps', 'peakRps']) check.amount(throughput, key, 'throughput');
   if ((throughput.intervalMs as number) <= 0)
     check.fail('throughput.intervalMs', 'a positive number', throughput.intervalMs);
   for (const key of ['sent', 'answered', 'bytesSent', 'bytesReceived'])
     check.numbers(throughput, key, 'throughput');
   const sendLag = check.object(root.sendLag, 'sendLag');
-  for (const key of ['count', 'p50', 'p99', 'max', 'mean']) check.number(sendLag, key, 'sendLag');
-  check.array(root.sessions, 'sessions').forEach((item, i) => {
-    checkSession(check, item, `sessions[${i}]`);
-  });
-  return value as RunReport;
+  for (const key of ['count', 'p50', 'p99', 'max', 'mean']) check.amount(sendLag, key, 'sendLag');
+  return root;
+}
+
+/** Checks the `index`-th session of a report. */
+export function validateSession(value: unknown, index: number, file: string): void {
+  checkSession(new FieldChecker(file), value, `sessions[${index}]`);
 }
 
 function checkTotals(check: FieldChecker, totals: Json): void {
   const sessions = check.object(totals.sessions, 'totals.sessions');
   for (const key of ['planned', 'started', 'completed', 'failed'])
-    check.number(sessions, key, 'totals.sessions');
+    check.amount(sessions, key, 'totals.sessions');
   check.optionalNumber(sessions, 'reconnects', 'totals.sessions');
   const byOutcome = check.object(sessions.byOutcome, 'totals.sessions.byOutcome');
-  for (const outcome of SESSION_OUTCOMES) check.number(byOutcome, outcome, 'totals.sessions.byOutcome');
+  for (const outcome of SESSION_OUTCOMES) check.amount(byOutcome, outcome, 'totals.sessions.byOutcome');
   const requests = check.object(totals.requests, 'totals.requests');
-  for (const key of ['planned', 'sent', 'answered', 'lost']) check.number(requests, key, 'totals.requests');
+  for (const key of ['planned', 'sent', 'answered', 'lost']) check.amount(requests, key, 'totals.requests');
   check.optionalNumber(requests, 'notCaptured', 'totals.requests');
   check.optionalNumber(requests, 'unansweredAsCaptured', 'totals.requests');
   const bytes = check.object(totals.bytes, 'totals.bytes');
-  for (const key of ['sent', 'received']) check.number(bytes, key, 'totals.bytes');
+  for (const key of ['sent', 'received']) check.amount(bytes, key, 'totals.bytes');
   const httpStatus = check.object(totals.httpStatus, 'totals.httpStatus');
-  for (const status of Object.keys(httpStatus)) check.number(httpStatus, status, 'totals.httpStatus');
+  for (const status of Object.keys(httpStatus)) check.amount(httpStatus, status, 'totals.httpStatus');
 }
 
 function checkLatency(check: FieldChecker, latency: Json): void {
@@ -160,7 +179,7 @@ function checkLatency(check: FieldChecker, latency: Json): void {
 function checkPair(check: FieldChecker, pair: Json, path: string): void {
   for (const side of ['firstByte', 'lastByte']) {
     const percentiles = check.object(pair[side], `${path}.${side}`);
-    for (const key of [...PERCENTILE_KEYS, 'count']) check.number(percentiles, key, `${path}.${side}`);
+    for (const key of [...PERCENTILE_KEYS, 'count']) check.amount(percentiles, key, `${path}.${side}`);
   }
 }
 

@@ -137,6 +137,16 @@ describe('writeReport and readReport', () => {
         /field 'throughput\.intervalMs' must be a positive number, found number 0/,
       ],
       [
+        'negative-lost.json',
+        (r) => ((r.totals as { requests: { lost: number } }).requests.lost = -5),
+        /field 'totals\.requests\.lost' must be a number of at least 0, found number -5/,
+      ],
+      [
+        'negative-p99.json',
+        (r) => ((r.latency as { overall: { firstByte: { p99: number } } }).overall.firstByte.p99 = -1e308),
+        /field 'latency\.overall\.firstByte\.p99' must be a number of at least 0/,
+      ],
+      [
         'targets.json',
         (r) => (r.targets = [8080]),
         /field 'targets\[0\]' must be a string, found number 8080/,
