@@ -180,6 +180,7 @@ export class RawTransport implements Transport, RawSessionHost {
       packetsFailed: sent.failed,
       responseHeaders: this.stats.records,
       unroutableHeaders: this.stats.unroutable,
+      undecodableHeaders: this.stats.badRecords,
     };
     const why = Object.entries(sent.errors)
       .sort((a, b) => b[1] - a[1])
@@ -187,7 +188,8 @@ export class RawTransport implements Transport, RawSessionHost {
       .join(', ');
     this.options.warn(
       `raw transport: ${sent.sent} packets sent (${sent.failed} failed${why ? `: ${why}` : ''}), ` +
-        `${this.stats.records} response headers from intercept (${this.stats.unroutable} unroutable)`,
+        `${this.stats.records} response headers from intercept (${this.stats.unroutable} unroutable` +
+        `${this.stats.badRecords > 0 ? `, ${this.stats.badRecords} not a TCP/IPv4 header: a peer that is not intercept?` : ''})`,
     );
   }
 

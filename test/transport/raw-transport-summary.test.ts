@@ -35,6 +35,26 @@ describe('raw transport: the closing line', () => {
       packetsFailed: 10,
       responseHeaders: 0,
       unroutableHeaders: 0,
+      undecodableHeaders: 0,
     });
+  });
+
+  it('counts and names records from intercept that are no TCP/IPv4 header', async () => {
+    const lines: string[] = [];
+    const transport = new RawTransport({
+      sender: senderWith({ sent: 0, failed: 0, errors: {}, retried: 0, queuedPeak: 0 }),
+      routes: { add: () => {}, del: () => {}, flush: () => {}, close: () => {} },
+      rewrite: { seed: 1, portShift: 0 },
+      engine: {},
+      warn: (line) => lines.push(line),
+      clientsText: 'the captured client addresses',
+    });
+    for (let i = 0; i < 3; i++) transport.onRecord(Buffer.alloc(64, 0xab));
+    await transport.close();
+    assert.match(
+      lines.join('\n'),
+      /3 response headers from intercept \(0 unroutable, 3 not a TCP\/IPv4 header/,
+    );
+    assert.equal(transport.counters().undecodableHeaders, 3);
   });
 });
