@@ -23,7 +23,7 @@ export function registerCompare(program: Command): void {
     .option(
       '--fail-on <rules>',
       'comma-separated rules that fail the comparison, e.g. p99=+10%,p50=+5ms,errors=+0,throughput=-5% ' +
-        '(metrics: p50 p90 p99 p99.9 max mean [ttlb.<p> for last byte], errors, lost, throughput, lag.p50 lag.p99 lag.max); ' +
+        '(metrics: p50 p90 p99 p99.9 max mean [ttlb.<p> for last byte], errors, lost, http4xx, http5xx, throughput, lag.p50 lag.p99 lag.max); ' +
         'repeatable, every rule counts',
       (rules: string, earlier: string[]) => [...earlier, rules],
       [] as string[],

@@ -77,6 +77,16 @@ function metricDefinition(name: string): MetricDefinition | undefined {
         worse: 'decrease',
         read: (r) => r.throughput.meanRps,
       };
+    case 'http4xx':
+    case 'http5xx': {
+      const klass = Number(name[4]) * 100;
+      return {
+        kind: 'count',
+        description: `HTTP ${name[4]}xx responses`,
+        worse: 'increase',
+        read: (r) => answersWithStatusIn(r, klass),
+      };
+    }
   }
   const lag = /^lag\.(p50|p99|max)$/.exec(name);
   if (lag) {
@@ -103,7 +113,7 @@ function metricDefinition(name: string): MetricDefinition | undefined {
 }
 
 const METRIC_NAMES =
-  'p50, p90, p99, p99.9, max, mean (first byte; ttlb.<p> for last byte), errors, lost, throughput, lag.p50/p99/max';
+  'p50, p90, p99, p99.9, max, mean (first byte; ttlb.<p> for last byte), errors, lost, http4xx, http5xx, throughput, lag.p50/p99/max';
 const THRESHOLD = /^([+-])?(\d+(?:\.\d+)?)(%|ms|s|us|rps)?$/;
 const TO_MS: Record<string, number> = { ms: 1, s: 1000, us: 0.001 };
 
@@ -172,6 +182,15 @@ export function evaluateRules(rules: FailRule[], baseline: RunReport, candidate:
     if (unmeasured) verdict.unmeasured = true;
     return verdict;
   });
+}
+
+/** HTTP responses whose status is in [klass, klass + 100). */
+function answersWithStatusIn(report: RunReport, klass: number): number {
+  let count = 0;
+  for (const [status, n] of Object.entries(report.totals.httpStatus)) {
+    if (Number(status) >= klass && Number(status) < klass + 100) count += n;
+  }
+  return count;
 }
 
 /** `value > threshold`, ignoring floating-point dust (11 ms against 10 ms is exactly +10%). */

@@ -218,6 +218,19 @@ describe('--fail-on rules', () => {
     assert.deepEqual(crossed('lost=+0', runReport({ latenciesMs: steady, lost: 3 })), [true]);
   });
 
+  it('counts HTTP 4xx and 5xx answers, which a target can return without failing a session', () => {
+    const statuses = steady.map((_, i) => (i < 3 ? 503 : i < 5 ? 500 : i < 6 ? 404 : 200));
+    const erring = runReport({ latenciesMs: steady, statuses });
+    assert.deepEqual(crossed('http5xx=+0,http5xx=+5,http5xx=+4,http4xx=+0,http4xx=+1', erring), [
+      true,
+      false,
+      true,
+      true,
+      false,
+    ]);
+    assert.deepEqual(crossed('http5xx=+0,http4xx=+0', runReport({ latenciesMs: steady })), [false, false]);
+  });
+
   it('fails throughput on a drop, by default and with an explicit sign', () => {
     const halved = runReport({ latenciesMs: steady, durationMs: 20_000 });
     assert.deepEqual(
