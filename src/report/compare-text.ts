@@ -122,10 +122,11 @@ export function describeVerdict(verdict: RuleVerdict): string {
     return `${printable(verdict.rule.text)}: ${verdict.description} ${formatValue(verdict.unit, baseline)} → none (the candidate measured none)`;
   const relative = baseline === 0 ? null : (candidate - baseline) / baseline;
   const delta = candidate - baseline;
+  // In the rule's own terms: a rule in % reads the relative change, one in ms or a count the delta.
   const change =
     delta === 0
       ? 'unchanged'
-      : relative === null
+      : relative === null || !verdict.rule.relative
         ? formatDelta(verdict.unit, delta)
         : formatPercent(relative);
   return `${printable(verdict.rule.text)}: ${verdict.description} ${formatValue(verdict.unit, baseline)} → ${formatValue(verdict.unit, candidate)} (${change})`;

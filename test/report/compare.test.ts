@@ -218,6 +218,16 @@ describe('--fail-on rules', () => {
     assert.deepEqual(crossed('lost=+0', runReport({ latenciesMs: steady, lost: 3 })), [true]);
   });
 
+  it("says a crossed rule's change in the rule's own terms: % for a relative rule, the delta for an absolute one", () => {
+    const [relative, absolute] = evaluateRules(
+      parseRules('p99=+10%,p99=+0.1ms'),
+      baseline,
+      runReport({ latenciesMs: slower }),
+    );
+    assert.match(describeVerdict(relative), /\(\+25\.0%\)$/);
+    assert.match(describeVerdict(absolute), /\(\+0\.200 ms\)$/);
+  });
+
   it('counts HTTP 4xx and 5xx answers, which a target can return without failing a session', () => {
     const statuses = steady.map((_, i) => (i < 3 ? 503 : i < 5 ? 500 : i < 6 ? 404 : 200));
     const erring = runReport({ latenciesMs: steady, statuses });
@@ -298,6 +308,10 @@ describe('a run without responses', () => {
     assert.match(
       describeVerdict(evaluateRules(parseRules('errors=+0'), answered, silent)[0]),
       /0 → 100 \(\+100\)$/,
+    );
+    assert.match(
+      describeVerdict(evaluateRules(parseRules('p99=+0.1ms'), answered, answered)[0]),
+      /p99=\+0\.1ms: first byte p99 .* \(unchanged\)$/,
     );
     const same = evaluateRules(parseRules('p99=+10%'), silent, silent);
     assert.equal(same[0].crossed, false, 'two runs without a response: nothing got worse');
