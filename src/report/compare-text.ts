@@ -88,7 +88,11 @@ export function rowChange(metric: MetricRow): string {
 
 function statusLines(changes: Comparison['statusChanges']): string[] {
   if (changes.count === 0) return ['HTTP status: no request changed status'];
-  const lines = [`HTTP status: ${changes.count} request(s) changed status`];
+  const unsent =
+    changes.unsent > 0
+      ? ` (${changes.unsent} of them not sent by one run: its session ended before them)`
+      : '';
+  const lines = [`HTTP status: ${changes.count} request(s) changed status${unsent}`];
   for (const change of changes.listed) lines.push(`  ${describeStatusChange(change)}`);
   if (changes.count > changes.listed.length)
     lines.push(`  … and ${changes.count - changes.listed.length} more`);
@@ -97,9 +101,10 @@ function statusLines(changes: Comparison['statusChanges']): string[] {
 
 export function describeStatusChange(change: StatusChange): string {
   const where = `${change.capture ? `capture ${change.capture} ` : ''}session ${change.sessionId}${change.copy ? ` copy ${change.copy}` : ''}${change.loop ? ` loop ${change.loop}` : ''} request ${change.index}`;
-  const status = (value: number | undefined) => (value === undefined ? 'none' : String(value));
+  const status = (value: number | undefined, run: 'baseline' | 'candidate') =>
+    value !== undefined ? String(value) : change.unsent === run ? 'not sent' : 'none';
   return printable(
-    `${where}  ${change.method ?? ''} ${change.path ?? ''}  ${status(change.baseline)} → ${status(change.candidate)}`,
+    `${where}  ${change.method ?? ''} ${change.path ?? ''}  ${status(change.baseline, 'baseline')} → ${status(change.candidate, 'candidate')}`,
   );
 }
 

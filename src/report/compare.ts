@@ -54,6 +54,8 @@ export interface StatusChange {
   /** Undefined when that run read no status for the request. */
   baseline?: number;
   candidate?: number;
+  /** The run that did not send the request at all (its session ended before it), as opposed to sending it unanswered. */
+  unsent?: 'baseline' | 'candidate';
 }
 
 export interface RunHeader {
@@ -70,7 +72,8 @@ export interface Comparison {
   /** Why the two runs may not have put the same load on their targets (different options, a stopped run). */
   warnings: string[];
   sections: ComparisonSection[];
-  statusChanges: { count: number; listed: StatusChange[] };
+  /** `unsent`: how many of `count` one run did not send at all. */
+  statusChanges: { count: number; unsent: number; listed: StatusChange[] };
   charts: {
     /** First-byte latency percentiles of both runs (ms). */
     percentiles: Array<{ label: string; baseline: number; candidate: number }>;
@@ -177,7 +180,11 @@ export function compareReports(
     candidate: header(candidate, names[1]),
     warnings: loadDifferences(baseline, candidate),
     sections,
-    statusChanges: { count: changes.length, listed: changes.slice(0, LISTED_STATUS_CHANGES) },
+    statusChanges: {
+      count: changes.length,
+      unsent: changes.filter((change) => change.unsent !== undefined).length,
+      listed: changes.slice(0, LISTED_STATUS_CHANGES),
+    },
     charts: {
       percentiles: (['p50', 'p90', 'p99', 'p99.9', 'max'] as const).map((key) => ({
         label: key,
@@ -340,11 +347,16 @@ export function statusChanges(baseline: RunReport, candidate: RunReport): Status
       before.delete(id);
       const http = request.http ?? old;
       if (!http || old?.status === request.http?.status) continue;
-      changes.push(statusChange(session, request.index, http, old?.status, request.http?.status));
+      const change = statusChange(session, request.index, http, old?.status, request.http?.status);
+      if (old === undefined) change.unsent = 'baseline';
+      changes.push(change);
     }
   }
   for (const { where, index, http } of before.values()) {
-    if (http.status !== undefined) changes.push(statusChange(where, index, http, http.status, undefined));
+    if (http.status === undefined) continue;
+    const change = statusChange(where, index, http, http.status, undefined);
+    change.unsent = 'candidate';
+    changes.push(change);
   }
   return changes.sort(
     (x, y) =>

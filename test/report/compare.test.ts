@@ -135,6 +135,29 @@ describe('compareReports', () => {
     assert.equal(statusChanges(baseline, baseline).length, 0);
   });
 
+  it('tells a request one run did not send from one it sent and got no answer to', () => {
+    const baseline = runReport({ latenciesMs: steady, statuses: steady.map(() => 200) });
+    const candidate = structuredClone(baseline);
+    candidate.sessions[0].requests = []; // its session ended before the request went
+    delete candidate.sessions[1].requests[0].http?.status; // sent, never answered
+    const changes = statusChanges(baseline, candidate);
+    assert.deepEqual(
+      changes.map((change) => [change.sessionId, change.unsent]),
+      [
+        [0, 'candidate'],
+        [1, undefined],
+      ],
+    );
+    assert.match(describeStatusChange(changes[0]), /200 → not sent$/);
+    assert.match(describeStatusChange(changes[1]), /200 → none$/);
+    const comparison = compareReports(baseline, candidate);
+    assert.deepEqual([comparison.statusChanges.count, comparison.statusChanges.unsent], [2, 1]);
+    assert.match(
+      formatComparison(comparison, [], { colour: false }),
+      /2 request\(s\) changed status \(1 of them not sent by one run/,
+    );
+  });
+
   it('leaves out sessions only one run replayed (-n, --loop, --sample): a load difference, not a status change', () => {
     const statuses = steady.map(() => 200);
     const baseline = runReport({ latenciesMs: steady, statuses });
