@@ -51,6 +51,9 @@ export function resolveRecordOptions(
       `-w ${output}: record writes uncompressed pcap; name it .pcap and gzip it afterwards`,
     );
   }
+  if (/\.pcapng$/i.test(output)) {
+    throw new UserError(`-w ${output}: record writes pcap, not pcapng; name it .pcap`);
+  }
   const rotateBytes = flags.fileSize === undefined ? undefined : fileSizeBytes(flags.fileSize);
   const ringFiles = flags.fileCount === undefined ? undefined : integer('-W', flags.fileCount, 1);
   if (ringFiles !== undefined && rotateBytes === undefined) {

@@ -59,6 +59,7 @@ describe('resolveRecordOptions', () => {
       [{ snaplen: '20' }, [], /-s needs 0 \(whole packets\) or at least 96 bytes.*got '20'/],
       [{ write: 'out.pcap.gz' }, [], /-w out\.pcap\.gz: record writes uncompressed pcap/],
       [{ write: 'OUT.PCAP.GZ' }, [], /record writes uncompressed pcap/],
+      [{ write: 'out.pcapng' }, [], /-w out\.pcapng: record writes pcap, not pcapng; name it \.pcap/],
     ];
     for (const [flags, words, message] of cases) {
       assert.throws(
