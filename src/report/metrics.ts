@@ -187,6 +187,8 @@ interface Tracked {
   inputEnded: boolean;
   answered: number;
   slowestMs: number;
+  /** Its requests still awaiting an answer when the run stopped it (counted in awaitingAtStop). */
+  awaitingAtStop: number;
 }
 
 export class RunMetrics {
@@ -215,6 +217,8 @@ export class RunMetrics {
   private requestsAnswered = 0;
   /** Requests sent and not answered (yet), of those the capture has no answer to (SentRequest.unansweredInCapture). */
   private unansweredAsCaptured = 0;
+  /** Requests sent and still awaiting their answer when the run stopped their session: not lost by the target. */
+  private awaitingAtStop = 0;
   private bytesSent = 0;
   private bytesReceived = 0;
   private readonly httpStatus = new Map<number, number>();
@@ -286,6 +290,7 @@ export class RunMetrics {
         inputEnded: false,
         answered: 0,
         slowestMs: 0,
+        awaitingAtStop: 0,
       }) - 1
     );
   }
@@ -376,6 +381,10 @@ export class RunMetrics {
       request.responseBytes = answer.responseBytes;
       this.requestsAnswered++;
       if (request.unansweredInCapture) this.unansweredAsCaptured--;
+      else if (tracked.awaitingAtStop > 0) {
+        tracked.awaitingAtStop--;
+        this.awaitingAtStop--;
+      }
       tracked.answered++;
       this.answeredSeries.add((request.sentMs ?? 0) + answer.lastByteMs, 1);
       this.firstByte.record(answer.firstByteMs);
@@ -511,8 +520,9 @@ export class RunMetrics {
           planned: this.requestsPlanned,
           sent: this.requestsSent,
           answered: this.requestsAnswered,
-          lost: this.requestsSent - this.requestsAnswered - unansweredAsCaptured,
+          lost: this.requestsSent - this.requestsAnswered - unansweredAsCaptured - this.awaitingAtStop,
           unansweredAsCaptured,
+          awaitingAtStop: this.awaitingAtStop,
           notCaptured: this.requestsNotCaptured,
         },
         bytes: { sent: this.bytesSent, received: this.bytesReceived },
@@ -553,6 +563,12 @@ export class RunMetrics {
     tracked.result.endedMs = round3(endedMs);
     this.byOutcome[outcome]++;
     this.endedCount++;
+    if (outcome === 'stopped') {
+      for (const request of tracked.result.requests) {
+        if (request.firstByteMs === undefined && !request.unansweredInCapture) tracked.awaitingAtStop++;
+      }
+      this.awaitingAtStop += tracked.awaitingAtStop;
+    }
     if (tracked.started) {
       this.endedAfterStart++;
       this.lastEndMs = Math.max(this.lastEndMs, endedMs);

@@ -85,8 +85,14 @@ export interface RequestTotals {
   planned: number;
   sent: number;
   answered: number;
-  /** Sent but never answered (no response byte), leaving out those unansweredAsCaptured. */
+  /** Sent but never answered (no response byte), leaving out those unansweredAsCaptured and awaitingAtStop. */
   lost: number;
+  /**
+   * Sent and still awaiting their answer when the run stopped their session (q, Ctrl-C, SIGTERM,
+   * a transport lost): the run ended before the answer could come (absent in older reports, whose
+   * lost counts them).
+   */
+  awaitingAtStop?: number;
   /**
    * Sent and never answered, as in the capture: it holds no answer to them and none was due (not
    * HTTP), e.g. a Postgres Terminate (absent in older reports, whose lost counts them).

@@ -13,7 +13,9 @@ export function formatSummary(report: RunReport): string {
   const reconnects = totals.sessions.reconnects ?? 0;
   const notCaptured = totals.requests.notCaptured ?? 0;
   const unansweredAsCaptured = totals.requests.unansweredAsCaptured ?? 0;
+  const awaitingAtStop = totals.requests.awaitingAtStop ?? 0;
   const requestNotes = [
+    ...(awaitingAtStop > 0 ? [`${awaitingAtStop} awaiting an answer when stopped`] : []),
     ...(unansweredAsCaptured > 0 ? [`${unansweredAsCaptured} unanswered as in the capture`] : []),
     ...(notCaptured > 0 ? [`${notCaptured} not in the capture`] : []),
   ];

@@ -153,6 +153,7 @@ function checkTotals(check: FieldChecker, totals: Json): void {
   for (const key of ['planned', 'sent', 'answered', 'lost']) check.amount(requests, key, 'totals.requests');
   check.optionalNumber(requests, 'notCaptured', 'totals.requests');
   check.optionalNumber(requests, 'unansweredAsCaptured', 'totals.requests');
+  check.optionalNumber(requests, 'awaitingAtStop', 'totals.requests');
   const bytes = check.object(totals.bytes, 'totals.bytes');
   for (const key of ['sent', 'received']) check.amount(bytes, key, 'totals.bytes');
   const httpStatus = check.object(totals.httpStatus, 'totals.httpStatus');

@@ -163,6 +163,7 @@ describe('RunMetrics sessions', () => {
       answered: 3,
       lost: 0,
       unansweredAsCaptured: 0,
+      awaitingAtStop: 0,
       notCaptured: 0,
     });
   });
@@ -207,6 +208,7 @@ describe('RunMetrics sessions', () => {
       unansweredInCapture: true,
     });
     metrics.requestAnswered(ref, { index: 3, firstByteMs: 1, lastByteMs: 1, responseBytes: 9 });
+    metrics.sessionEnded(ref, { outcome: 'reset-by-target', endedMs: 5 });
     const measured = metrics.measured(10);
     const { requests } = measured.totals;
     assert.deepEqual(
@@ -236,10 +238,30 @@ describe('RunMetrics sessions', () => {
     exchange(metrics, ref, 1, 1, 1, { path: '/', status: 200 });
     exchange(metrics, ref, 2, 2, 1, { path: '/x', status: 404 });
     metrics.requestSent(ref, { index: 3, scheduledMs: 3, sentMs: 3, bytesSent: 10 });
+    metrics.sessionEnded(ref, { outcome: 'timed-out', endedMs: 8 });
     const measured = metrics.measured(10);
     assert.deepEqual(measured.totals.httpStatus, { 200: 2, 404: 1 });
     assert.deepEqual(measured.sessions[0].requests[2].http, { method: 'GET', path: '/x', status: 404 });
     assert.equal(measured.totals.requests.lost, 1);
+  });
+
+  it('a request awaiting its answer when the run stopped is not lost, unless its answer never came before', () => {
+    const { metrics } = newMetrics();
+    const [stopped, byUser, timedOut] = [0, 1, 2].map((id) => plan(metrics, id, { requestsPlanned: 2 }));
+    for (const ref of [stopped, byUser, timedOut]) {
+      metrics.sessionStarted(ref, 0);
+      exchange(metrics, ref, 0, 0, 1);
+      metrics.requestSent(ref, { index: 1, scheduledMs: 2, sentMs: 2, bytesSent: 10 });
+    }
+    metrics.sessionEnded(timedOut, { outcome: 'timed-out', endedMs: 5 });
+    metrics.sessionEnded(byUser, { outcome: 'stopped', reason: 'the run was stopped', endedMs: 6 });
+    // The transport told the answer as it wound down: it came after all.
+    metrics.requestAnswered(byUser, { index: 1, firstByteMs: 3, lastByteMs: 3, responseBytes: 5 });
+    const { requests } = metrics.measured(10).totals; // `stopped` still running: the run ends it
+    assert.deepEqual(
+      [requests.sent, requests.answered, requests.lost, requests.awaitingAtStop],
+      [6, 4, 1, 1],
+    );
   });
 
   it('gives every time of a session and its requests to the microsecond', () => {
