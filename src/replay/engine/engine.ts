@@ -333,34 +333,33 @@ export class SessionEngine {
     if (distance >= tcb.receiveWindow || distance < -tcb.receiveWindow) return 'seq-out-of-window';
     const acked = tcb.offsetOf(h.ack);
     if (acked > tcb.sndMax) return 'ack-beyond-snd-nxt';
-    if (acked < tcb.sndUna) this.ignore('old-ack');
-    else if (this.onAck(nowUs, h, acked) === 'finished') return undefined;
+    const finAcked = acked < tcb.sndUna ? (this.ignore('old-ack'), false) : this.onAck(nowUs, h, acked);
     tcb.noteTsVal(h.options.tsVal);
+    // The segment that acknowledges our FIN may carry the rest of the answer (held back by
+    // Nagle's algorithm until then): its bytes count before the session ends.
     if (h.payloadLength > 0) {
       const ignored = this.onResponseData(nowUs, h);
       if (ignored !== undefined) this.ignore(ignored);
     }
-    if (h.flags & TcpFlag.FIN) return this.onTargetFin(nowUs, seqAdd(h.seq, h.payloadLength));
-    return undefined;
+    const finIgnored =
+      h.flags & TcpFlag.FIN ? this.onTargetFin(nowUs, seqAdd(h.seq, h.payloadLength)) : undefined;
+    if (finAcked && this.stateValue !== 'done') this.end('completed', undefined, true);
+    return finIgnored;
   }
 
-  /** An ACK field between snd.una and snd.max. 'finished' when it acknowledged our FIN. */
-  private onAck(nowUs: number, h: ResponseHeader, acked: number): 'finished' | undefined {
+  /** An ACK field between snd.una and snd.max; true when it acknowledged our FIN (the caller ends the session). */
+  private onAck(nowUs: number, h: ResponseHeader, acked: number): boolean {
     const tcb = this.tcb;
     const windowChanged = tcb.updateWindow(h);
     if (acked > tcb.sndUna) {
       this.onAckAdvance(nowUs, acked);
-      if (this.stateValue === 'fin-sent' && tcb.sndUna === tcb.sndMax) {
-        this.end('completed', undefined, true);
-        return 'finished';
-      }
-      return undefined;
+      return this.stateValue === 'fin-sent' && tcb.sndUna === tcb.sndMax;
     }
     const pure = h.payloadLength === 0 && (h.flags & TcpFlag.FIN) === 0;
-    if (!pure || windowChanged) return undefined;
+    if (!pure || windowChanged) return false;
     if (tcb.sndMax > tcb.sndUna) this.onDuplicateAck(nowUs);
     else this.ignore('duplicate-ack');
-    return undefined;
+    return false;
   }
 
   private onAckAdvance(nowUs: number, acked: number): void {
