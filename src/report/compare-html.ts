@@ -3,7 +3,14 @@
  * percentile bars, throughput over time of both runs), no script and no external asset.
  */
 import type { Comparison, MetricRow } from './compare.ts';
-import { describeStatusChange, describeVerdict, rowChange, rowDelta, rowValue } from './compare-text.ts';
+import {
+  describeStatusChange,
+  describeVerdict,
+  rowChange,
+  rowDelta,
+  rowValue,
+  statusHeadline,
+} from './compare-text.ts';
 import { formatMs, printable } from './format.ts';
 import type { RuleVerdict } from './rules.ts';
 
@@ -70,13 +77,15 @@ function rulesHtml(verdicts: RuleVerdict[]): string {
 }
 
 function statusHtml(changes: Comparison['statusChanges']): string {
-  if (changes.count === 0) return '<h2>HTTP status</h2>\n<p>No request changed status.</p>';
+  const sentence = statusHeadline(changes);
+  const headline = `<h2>HTTP status</h2>\n<p>${escapeHtml(sentence[0].toUpperCase() + sentence.slice(1))}.</p>`;
+  if (changes.count === 0) return headline;
   const items = changes.listed.map((change) => `<li>${escapeHtml(describeStatusChange(change))}</li>`);
   const more =
     changes.count > changes.listed.length
       ? `<li>… and ${changes.count - changes.listed.length} more</li>`
       : '';
-  return `<h2>HTTP status</h2>\n<p>${changes.count} request(s) changed status.</p>\n<ul>\n${items.join('\n')}${more}\n</ul>`;
+  return `${headline}\n<ul>\n${items.join('\n')}${more}\n</ul>`;
 }
 
 const CHART = { width: 720, height: 240, left: 70, bottom: 30, top: 14, right: 12 } as const;

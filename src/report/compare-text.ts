@@ -86,13 +86,19 @@ export function rowChange(metric: MetricRow): string {
   return metric.delta === 0 || metric.unmeasured ? '' : formatPercent(metric.relative);
 }
 
-function statusLines(changes: Comparison['statusChanges']): string[] {
-  if (changes.count === 0) return ['HTTP status: no request changed status'];
+/** What the status comparison found, in one sentence (the text table's and the HTML page's). */
+export function statusHeadline(changes: Comparison['statusChanges']): string {
+  if (changes.notRead) return 'not compared (a raw run reads no HTTP status)';
+  if (changes.count === 0) return 'no request changed status';
   const unsent =
     changes.unsent > 0
       ? ` (${changes.unsent} of them not sent by one run: its session ended before them)`
       : '';
-  const lines = [`HTTP status: ${changes.count} request(s) changed status${unsent}`];
+  return `${changes.count} request(s) changed status${unsent}`;
+}
+
+function statusLines(changes: Comparison['statusChanges']): string[] {
+  const lines = [`HTTP status: ${statusHeadline(changes)}`];
   for (const change of changes.listed) lines.push(`  ${describeStatusChange(change)}`);
   if (changes.count > changes.listed.length)
     lines.push(`  … and ${changes.count - changes.listed.length} more`);
@@ -115,7 +121,9 @@ function ruleLines(
   return [
     'Rules',
     ...verdicts.map((verdict) =>
-      verdict.crossed ? paint('worse', `  ✗ ${describeVerdict(verdict)}`) : `  ✓ ${describeVerdict(verdict)}`,
+      verdict.crossed
+        ? paint('worse', `  ✗ ${describeVerdict(verdict)}`)
+        : `  ${verdict.measuredByNeither ? '–' : '✓'} ${describeVerdict(verdict)}`,
     ),
   ];
 }
@@ -125,6 +133,8 @@ export function describeVerdict(verdict: RuleVerdict): string {
   const { baseline, candidate } = verdict;
   if (verdict.unmeasured)
     return `${printable(verdict.rule.text)}: ${verdict.description} ${formatValue(verdict.unit, baseline)} → none (the candidate measured none)`;
+  if (verdict.measuredByNeither)
+    return `${printable(verdict.rule.text)}: ${verdict.description}: measured by neither run, so it cannot tell`;
   const relative = baseline === 0 ? null : (candidate - baseline) / baseline;
   const delta = candidate - baseline;
   // In the rule's own terms: a rule in % reads the relative change, one in ms or a count the delta.

@@ -13,6 +13,7 @@ import {
   type Percentiles,
   type RunReport,
 } from './schema.ts';
+import { readsHttpStatus } from './status-read.ts';
 
 export type Unit = 'ms' | 'count' | 'rps';
 /** Which way a figure should move; `neither` for figures that describe the load, not the target. */
@@ -72,8 +73,11 @@ export interface Comparison {
   /** Why the two runs may not have put the same load on their targets (different options, a stopped run). */
   warnings: string[];
   sections: ComparisonSection[];
-  /** `unsent`: how many of `count` one run did not send at all. */
-  statusChanges: { count: number; unsent: number; listed: StatusChange[] };
+  /**
+   * `unsent`: how many of `count` one run did not send at all. `notRead`: a run read no status
+   * (raw transport), so none are compared.
+   */
+  statusChanges: { count: number; unsent: number; listed: StatusChange[]; notRead?: true };
   charts: {
     /** First-byte latency percentiles of both runs (ms). */
     percentiles: Array<{ label: string; baseline: number; candidate: number }>;
@@ -174,7 +178,9 @@ export function compareReports(
       ),
     },
   ].filter((section) => section.rows.length > 0);
-  const changes = statusChanges(baseline, candidate);
+  // Statuses a run did not read cannot have changed: a raw run's are all unknown.
+  const statusesRead = readsHttpStatus(baseline) && readsHttpStatus(candidate);
+  const changes = statusesRead ? statusChanges(baseline, candidate) : [];
   return {
     baseline: header(baseline, names[0]),
     candidate: header(candidate, names[1]),
@@ -184,6 +190,7 @@ export function compareReports(
       count: changes.length,
       unsent: changes.filter((change) => change.unsent !== undefined).length,
       listed: changes.slice(0, LISTED_STATUS_CHANGES),
+      ...(statusesRead ? {} : { notRead: true as const }),
     },
     charts: {
       percentiles: (['p50', 'p90', 'p99', 'p99.9', 'max'] as const).map((key) => ({
@@ -235,12 +242,15 @@ function requestRows(baseline: RunReport, candidate: RunReport): MetricRow[] {
   const [x, y] = [a.notCaptured ?? 0, b.notCaptured ?? 0];
   if (x + y > 0) rows.push(row('not captured', 'count', 'neither', x, y));
   for (const family of ['4', '5']) {
+    // A raw run read no status: its count is none, not 0.
     const count = (report: RunReport) =>
-      Object.entries(report.totals.httpStatus)
-        .filter(([status]) => status.startsWith(family))
-        .reduce((sum, [, n]) => sum + n, 0);
+      readsHttpStatus(report)
+        ? Object.entries(report.totals.httpStatus)
+            .filter(([status]) => status.startsWith(family))
+            .reduce((sum, [, n]) => sum + n, 0)
+        : undefined;
     const [x, y] = [count(baseline), count(candidate)];
-    if (x + y > 0) rows.push(row(`http ${family}xx`, 'count', 'lower', x, y));
+    if ((x ?? 0) + (y ?? 0) > 0) rows.push(rowOfMeasured(`http ${family}xx`, 'count', 'lower', x, y));
   }
   return rows;
 }
@@ -264,17 +274,28 @@ function latencyRow(
   b: Percentiles | undefined,
   key: PercentileKey,
 ): MetricRow {
-  const [before, after] = [a?.count ? a : undefined, b?.count ? b : undefined];
-  if (before && after) return row(label, 'ms', 'lower', before[key], after[key]);
-  const unmeasured = !before && !after ? 'both' : before ? 'candidate' : 'baseline';
+  return rowOfMeasured(label, 'ms', 'lower', a?.count ? a[key] : undefined, b?.count ? b[key] : undefined);
+}
+
+/** A row of a figure a run may not have measured (undefined): a row `unmeasured` there, worse when the candidate lacks it. */
+function rowOfMeasured(
+  label: string,
+  unit: Unit,
+  better: Better,
+  before: number | undefined,
+  after: number | undefined,
+): MetricRow {
+  if (before !== undefined && after !== undefined) return row(label, unit, better, before, after);
+  const unmeasured =
+    before === undefined && after === undefined ? 'both' : before !== undefined ? 'candidate' : 'baseline';
   return {
     label,
-    unit: 'ms',
-    baseline: before?.[key] ?? 0,
-    candidate: after?.[key] ?? 0,
+    unit,
+    baseline: before ?? 0,
+    candidate: after ?? 0,
     delta: 0,
     relative: null,
-    better: 'lower',
+    better,
     verdict: unmeasured === 'candidate' ? 'worse' : 'same',
     unmeasured,
   };

@@ -6,6 +6,7 @@
  * change is strictly beyond its threshold.
  */
 import { PERCENTILE_KEYS, type PercentileKey, type RunReport } from './schema.ts';
+import { readsHttpStatus } from './status-read.ts';
 
 export class RuleError extends Error {
   constructor(rule: string, detail: string) {
@@ -37,6 +38,8 @@ export interface RuleVerdict {
   crossed: boolean;
   /** The candidate measured nothing for this metric (no response, nothing sent) where the baseline did: crossed. */
   unmeasured?: true;
+  /** Neither run measured it (raw runs read no HTTP status): the rule cannot tell, and is not crossed. */
+  measuredByNeither?: true;
 }
 
 interface MetricDefinition {
@@ -85,6 +88,7 @@ function metricDefinition(name: string): MetricDefinition | undefined {
         description: `HTTP ${name[4]}xx responses`,
         worse: 'increase',
         read: (r) => answersWithStatusIn(r, klass),
+        measured: readsHttpStatus,
       };
     }
   }
@@ -165,8 +169,11 @@ export function evaluateRules(rules: FailRule[], baseline: RunReport, candidate:
     const change = rule.direction === 'increase' ? after - before : before - after;
     const measured = definition.measured ?? (() => true);
     const unmeasured = measured(baseline) && !measured(candidate);
+    const measuredByNeither =
+      !measured(baseline) && !measured(candidate) && definition.measured !== undefined;
     let crossed: boolean;
     if (unmeasured) crossed = true;
+    else if (measuredByNeither) crossed = false;
     else if (!rule.relative) crossed = beyond(change, rule.threshold);
     else if (before === 0) crossed = change > 0;
     else crossed = beyond(change / Math.abs(before), rule.threshold);
@@ -180,6 +187,7 @@ export function evaluateRules(rules: FailRule[], baseline: RunReport, candidate:
       crossed,
     };
     if (unmeasured) verdict.unmeasured = true;
+    if (measuredByNeither) verdict.measuredByNeither = true;
     return verdict;
   });
 }

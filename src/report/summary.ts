@@ -1,5 +1,6 @@
 import { formatBytes, formatDuration, formatMs, formatNumber } from './format.ts';
 import { type Percentiles, type RunReport, SESSION_OUTCOMES } from './schema.ts';
+import { readsHttpStatus } from './status-read.ts';
 
 /** The compact block printed at the end of a replay. */
 export function formatSummary(report: RunReport): string {
@@ -36,7 +37,9 @@ export function formatSummary(report: RunReport): string {
       `stopped   ${report.stopped}: sessions not read from the captures by then are not counted`,
     );
   }
-  if (statuses) lines.push(`http      ${statuses}`);
+  if (!readsHttpStatus(report))
+    lines.push('http      statuses not read: the raw transport sees only TCP/IP headers');
+  else if (statuses) lines.push(`http      ${statuses}`);
   return `${lines.join('\n')}\n`;
 }
 
