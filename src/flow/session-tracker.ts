@@ -128,9 +128,13 @@ export class SessionTracker implements StreamConsumer {
     this.splitter.gap(streamOffset, length, tsUs);
   }
 
-  /** Both sides closed with FIN and the client stream has no hole left, or a side reset. */
+  /**
+   * Over at a RST, or once both sides' FINs are in and the client's bytes are whole; when the
+   * capture holds no packet of the server's (a filter on the client's side only), at the client's FIN.
+   */
   get isOver(): boolean {
-    return this.reset || (this.clientFin && this.serverFin && !this.stream.hasPending);
+    const serverDone = this.serverFin || this.serverPackets === 0;
+    return this.reset || (this.clientFin && serverDone && !this.stream.hasPending);
   }
 
   push(view: PacketView, fromClient: boolean, tsUs: number = timestampUs(view)): void {
