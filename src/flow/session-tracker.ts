@@ -130,10 +130,13 @@ export class SessionTracker implements StreamConsumer {
 
   /**
    * Over at a RST, or once both sides' FINs are in and the client's bytes are whole; when the
-   * capture holds no packet of the server's (a filter on the client's side only), at the client's FIN.
+   * capture holds the client's SYN and no packet of the server's (a filter on the client's side
+   * only), at the client's FIN.
    */
   get isOver(): boolean {
-    const serverDone = this.serverFin || this.serverPackets === 0;
+    // A captured SYN and no packet of the server's by the client's FIN: the capture holds the
+    // client's side only. (Without the SYN, the capture may just have begun before the answer.)
+    const serverDone = this.serverFin || (this.serverPackets === 0 && this.session.handshake.syn);
     return this.reset || (this.clientFin && serverDone && !this.stream.hasPending);
   }
 

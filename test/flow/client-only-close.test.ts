@@ -34,4 +34,22 @@ describe('flow table: a capture of the client side only (record ... dst port 80)
     assert.deepEqual(out.events, ['open 0', 'request 0.0', 'close 0', 'open 1', 'request 1.0', 'close 1']);
     assert.equal(out.sessions[0].ending, 'fin');
   });
+
+  it("keeps a session whose capture began after its SYN open past the client's FIN: the answer may come after it", () => {
+    // A client that half-closes after its request (nc -q, rsh) and reads the answer to the end.
+    const request = 'status\n';
+    const answer = 'all good, 42 items\n';
+    const [c, s] = [1001, 5001];
+    const fin = c + request.length;
+    const out = run([
+      { from: 'client', flags: PSH | ACK, seq: c, ack: s, payload: request, tsUs: 1_000_000 },
+      { from: 'client', flags: FIN | ACK, seq: fin, ack: s, tsUs: 1_000_050 },
+      { from: 'server', flags: ACK, seq: s, ack: fin + 1, tsUs: 1_000_100 },
+      { from: 'server', flags: PSH | ACK, seq: s, ack: fin + 1, payload: answer, tsUs: 1_005_000 },
+      { from: 'server', flags: FIN | ACK, seq: s + answer.length, ack: fin + 1, tsUs: 1_005_010 },
+    ]);
+    const [session] = out.sessions;
+    assert.equal(session.requests[0].responseBytes, answer.length);
+    assert.equal(session.requests[0].halfClosed, true);
+  });
 });
