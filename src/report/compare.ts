@@ -330,10 +330,17 @@ function pairRows(label: string, a: Percentiles | undefined, b: Percentiles | un
 /** Requests whose HTTP status differs, matched by capture file, session id, copy, loop and request index. */
 export function statusChanges(baseline: RunReport, candidate: RunReport): StatusChange[] {
   type Where = Pick<SessionResult, 'capture' | 'sessionId' | 'copy' | 'loop'>;
-  // A session is matched by its capture file (sha256), not by the place the run named it in.
-  const keyIn = (report: RunReport) => (s: Where) => {
-    const capture = report.captures[s.capture ?? 0]?.sha256 ?? `#${s.capture ?? 0}`;
-    return `${capture}/${s.sessionId}/${s.copy}/${s.loop}`;
+  // A session is matched by its capture file (sha256, and which of its copies when a run named
+  // the same file twice), not by the place the run named it in.
+  const keyIn = (report: RunReport) => {
+    const seen = new Map<string, number>();
+    const captures = report.captures.map(({ sha256 }) => {
+      const copy = seen.get(sha256) ?? 0;
+      seen.set(sha256, copy + 1);
+      return `${sha256}#${copy}`;
+    });
+    return (s: Where) =>
+      `${captures[s.capture ?? 0] ?? `#${s.capture ?? 0}`}/${s.sessionId}/${s.copy}/${s.loop}`;
   };
   const [baselineKey, candidateKey] = [keyIn(baseline), keyIn(candidate)];
   // Only sessions both runs replayed: one that -n, --loop, --sample or --only-complete gave one

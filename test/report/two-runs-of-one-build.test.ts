@@ -71,4 +71,13 @@ describe('compare: two runs of the same captures named in another order', () => 
   it('finds none either when both runs named them in one order', () => {
     assert.deepEqual(statusChanges(twoCaptureRun('monday first'), twoCaptureRun('monday first')), []);
   });
+
+  it('keeps the sessions of one capture named twice apart (reprise replay a.pcap a.pcap)', () => {
+    const twice = () => {
+      const report = twoCaptureRun('monday first');
+      report.captures = [first, first];
+      return report;
+    };
+    assert.deepEqual(statusChanges(twice(), twice()), []);
+  });
 });
