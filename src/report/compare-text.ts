@@ -123,7 +123,7 @@ function ruleLines(
     ...verdicts.map((verdict) =>
       verdict.crossed
         ? paint('worse', `  ✗ ${describeVerdict(verdict)}`)
-        : `  ${verdict.measuredByNeither ? '–' : '✓'} ${describeVerdict(verdict)}`,
+        : `  ${verdict.notMeasuredBy ? '–' : '✓'} ${describeVerdict(verdict)}`,
     ),
   ];
 }
@@ -133,8 +133,10 @@ export function describeVerdict(verdict: RuleVerdict): string {
   const { baseline, candidate } = verdict;
   if (verdict.unmeasured)
     return `${printable(verdict.rule.text)}: ${verdict.description} ${formatValue(verdict.unit, baseline)} → none (the candidate measured none)`;
-  if (verdict.measuredByNeither)
-    return `${printable(verdict.rule.text)}: ${verdict.description}: measured by neither run, so it cannot tell`;
+  if (verdict.notMeasuredBy) {
+    const who = verdict.notMeasuredBy === 'both' ? 'measured by neither run' : 'the baseline measured none';
+    return `${printable(verdict.rule.text)}: ${verdict.description}: ${who}, so it cannot tell`;
+  }
   const relative = baseline === 0 ? null : (candidate - baseline) / baseline;
   const delta = candidate - baseline;
   // In the rule's own terms: a rule in % reads the relative change, one in ms or a count the delta.

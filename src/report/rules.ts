@@ -38,8 +38,11 @@ export interface RuleVerdict {
   crossed: boolean;
   /** The candidate measured nothing for this metric (no response, nothing sent) where the baseline did: crossed. */
   unmeasured?: true;
-  /** Neither run measured it (raw runs read no HTTP status): the rule cannot tell, and is not crossed. */
-  measuredByNeither?: true;
+  /**
+   * The baseline did not measure it (raw runs read no HTTP status; no response, no latency), nor,
+   * with 'both', the candidate: there is nothing to compare against, and the rule is not crossed.
+   */
+  notMeasuredBy?: 'baseline' | 'both';
 }
 
 interface MetricDefinition {
@@ -169,11 +172,10 @@ export function evaluateRules(rules: FailRule[], baseline: RunReport, candidate:
     const change = rule.direction === 'increase' ? after - before : before - after;
     const measured = definition.measured ?? (() => true);
     const unmeasured = measured(baseline) && !measured(candidate);
-    const measuredByNeither =
-      !measured(baseline) && !measured(candidate) && definition.measured !== undefined;
+    const notMeasuredBy = measured(baseline) ? undefined : measured(candidate) ? 'baseline' : 'both';
     let crossed: boolean;
     if (unmeasured) crossed = true;
-    else if (measuredByNeither) crossed = false;
+    else if (notMeasuredBy !== undefined) crossed = false;
     else if (!rule.relative) crossed = beyond(change, rule.threshold);
     else if (before === 0) crossed = change > 0;
     else crossed = beyond(change / Math.abs(before), rule.threshold);
@@ -187,7 +189,7 @@ export function evaluateRules(rules: FailRule[], baseline: RunReport, candidate:
       crossed,
     };
     if (unmeasured) verdict.unmeasured = true;
-    if (measuredByNeither) verdict.measuredByNeither = true;
+    if (notMeasuredBy !== undefined) verdict.notMeasuredBy = notMeasuredBy;
     return verdict;
   });
 }

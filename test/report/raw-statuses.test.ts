@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compareReports } from '../../src/report/compare.ts';
-import { formatComparison } from '../../src/report/compare-text.ts';
+import { describeVerdict, formatComparison } from '../../src/report/compare-text.ts';
 import { evaluateRules, parseRules } from '../../src/report/rules.ts';
 import type { RunReport } from '../../src/report/schema.ts';
 import { formatSummary } from '../../src/report/summary.ts';
@@ -45,7 +45,15 @@ describe('compare: HTTP status rules over a raw run, which reads no statuses', (
     const raw = overRaw(runReport({ latenciesMs, statuses }));
     const [verdict] = evaluateRules(parseRules('http5xx=+0'), raw, raw);
     assert.equal(verdict.crossed, false);
-    assert.equal(verdict.measuredByNeither, true);
+    assert.equal(verdict.notMeasuredBy, 'both');
+  });
+
+  it('a raw baseline against a socket candidate cannot tell either: its count is unknown, not 0', () => {
+    const socket = runReport({ latenciesMs, statuses });
+    const [verdict] = evaluateRules(parseRules('http5xx=+0'), overRaw(socket), socket);
+    assert.equal(verdict.crossed, false);
+    assert.equal(verdict.notMeasuredBy, 'baseline');
+    assert.match(describeVerdict(verdict), /the baseline measured none, so it cannot tell$/);
   });
 
   it('compare shows no status counts or changes for a raw run, and the summary says why', () => {
