@@ -87,6 +87,7 @@ function anomalyLines(report: InspectReport): Array<[string, string]> {
   for (const [header, value] of Object.entries(a.truncatedHeaders))
     add(`${header} header cut by snap length`, value);
   add('TCP options cut by snap length', a.tcpOptionsCut);
+  add('IP length beyond a whole frame', a.ipLengthBeyondFrame, ' packets (read to the frame end)');
   add('IP fragments', a.fragments.seen, ` (${n(a.fragments.reassembled)} datagrams reassembled)`);
   add('fragments given up', a.fragments.timedOut + a.fragments.evicted + a.fragments.rejected);
   add('IPv6 atomic fragments', a.ipv6AtomicFragments);

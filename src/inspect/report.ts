@@ -46,6 +46,8 @@ export interface InspectReport {
     /** Packets whose headers the snap length cut, by header. */
     truncatedHeaders: Record<string, number>;
     tcpOptionsCut: number;
+    /** Whole frames whose IP length claimed more than the frame held: read as ending with the frame. */
+    ipLengthBeyondFrame: number;
     fragments: DecodeSummary['fragments'];
     ipv6AtomicFragments: number;
     /** Packets that are IP but not TCP, by IP protocol number. */
@@ -178,6 +180,7 @@ export function buildReport(file: string, flow: CaptureFlow, collector: InspectC
       truncatedRecords: flow.reader.warnings.map(({ offset, problem }) => ({ offset, problem })),
       truncatedHeaders: { ...decode.truncated },
       tcpOptionsCut: decode.tcpOptionsCut,
+      ipLengthBeyondFrame: decode.ipLengthBeyondFrame,
       fragments: decode.fragments,
       ipv6AtomicFragments: decode.ipv6AtomicFragments,
       nonTcpPackets: statuses.NOT_TCP,

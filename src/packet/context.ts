@@ -16,6 +16,7 @@ export interface DecodeSummary {
   malformed: Partial<Record<MalformedReason, number>>;
   /** TCP segments whose options were cut by the snap length (decoded as TCP, options unavailable). */
   tcpOptionsCut: number;
+  ipLengthBeyondFrame: number;
   /** IPv6 fragment headers with offset 0 and M=0 (RFC 6946), skipped like any extension header. */
   ipv6AtomicFragments: number;
   /** Fragments seen (`seen`, TCP or not) and what reassembly did with the TCP ones. */
@@ -33,6 +34,10 @@ export class DecodeContext {
   readonly truncatedBy: Partial<Record<TruncatedHeader, number>> = {};
   readonly malformedBy: Partial<Record<MalformedReason, number>> = {};
   tcpOptionsCut = 0;
+  /** The record being decoded holds the whole frame (the snap length cut nothing). */
+  frameWhole = false;
+  /** Whole frames whose IP length claimed bytes past the frame's end: taken as ending with the frame. */
+  ipLengthBeyondFrame = 0;
   fragmentsSeen = 0;
   ipv6AtomicFragments = 0;
   /** Details of the last packet that was TRUNCATED, MALFORMED or NOT_TCP. */
@@ -77,6 +82,7 @@ export class DecodeContext {
       truncated: { ...this.truncatedBy },
       malformed: { ...this.malformedBy },
       tcpOptionsCut: this.tcpOptionsCut,
+      ipLengthBeyondFrame: this.ipLengthBeyondFrame,
       ipv6AtomicFragments: this.ipv6AtomicFragments,
       fragments: { seen: this.fragmentsSeen, ...this.defragmenter.stats },
     };

@@ -58,5 +58,6 @@ function decodeNetwork(
 export function decodeRecord(record: CaptureRecord, view: PacketView, ctx: DecodeContext): DecodeStatus {
   view.tsSec = record.tsSec;
   view.tsNsec = record.tsNsec;
+  ctx.frameWhole = record.originalLength <= record.capturedLength;
   return decodeTcp(record.linkType, record.buf, record.offset, record.capturedLength, view, ctx);
 }

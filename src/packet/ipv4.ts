@@ -27,6 +27,12 @@ export function decodeIpv4(
   if (headerLength < 20) return ctx.malformed('ipv4-header-length');
   let totalLength = u16(buf, at + 2);
   if (totalLength === 0) totalLength = end - at;
+  else if (ctx.frameWhole && totalLength > end - at && end - at >= headerLength) {
+    // The frame is whole: the bytes its IP header claims beyond it were never on the wire (a
+    // length copied from another packet), not cut by the capture.
+    ctx.ipLengthBeyondFrame++;
+    totalLength = end - at;
+  }
   if (totalLength < headerLength) return ctx.malformed('ipv4-total-length');
   if (end - at < headerLength) return ctx.truncated('ipv4');
   const packetEnd = Math.min(end, at + totalLength);

@@ -43,6 +43,10 @@ export function decodeIpv6(
   if (buf[at] >> 4 !== 6) return ctx.malformed('ip-version');
   let payloadLength = u16(buf, at + 4);
   if (payloadLength === 0) payloadLength = end - at - HEADER_LENGTH;
+  else if (ctx.frameWhole && payloadLength > end - at - HEADER_LENGTH && end - at >= HEADER_LENGTH) {
+    ctx.ipLengthBeyondFrame++; // as in ipv4.ts: the frame is whole, the length field wrong
+    payloadLength = end - at - HEADER_LENGTH;
+  }
   const wireEnd = at + HEADER_LENGTH + payloadLength;
   const packetEnd = Math.min(end, wireEnd);
   let header = buf[at + 6];
