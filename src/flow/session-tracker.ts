@@ -228,7 +228,9 @@ export class SessionTracker implements StreamConsumer {
   }
 
   private measureRtt(view: PacketView, tsUs: number): void {
-    if (!this.serverIsnSeen || (view.ack | 0) !== this.handshakeAck) return;
+    // In a capture of the client's side only, its first ACK completes the handshake (as tshark's initial_rtt).
+    const oneSided = !this.serverIsnSeen && this.serverPackets === 0;
+    if (!oneSided && (!this.serverIsnSeen || (view.ack | 0) !== this.handshakeAck)) return;
     const rtt = tsUs - this.synTsUs;
     if (rtt >= 0) {
       this.session.handshake.rttUs = rtt;
