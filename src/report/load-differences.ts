@@ -106,14 +106,17 @@ export function loadDifferences(baseline: RunReport, candidate: RunReport): stri
 
 type Canonical = string | number | boolean | undefined;
 
-/** The option's value in one spelling: numbers as numbers ('1.0' is 1, '50%' is 50), the default when absent. */
+/**
+ * The option's value in one spelling: numbers as numbers ('1.0' is 1, '50%' is 50), words in
+ * lower case ('MAX' is max), the default when absent.
+ */
 function effective(report: RunReport, option: LoadOption): Canonical {
   const value = report.options[option.key] ?? option.fallback;
   if (typeof value === 'number' || typeof value === 'boolean' || value === undefined) return value;
   if (typeof value !== 'string') return JSON.stringify(value);
   const text = value.trim().replace(/%$/, '');
   const n = Number(text);
-  return text !== '' && Number.isFinite(n) ? n : text;
+  return text !== '' && Number.isFinite(n) ? n : text.toLowerCase();
 }
 
 function atSpeedMax(report: RunReport): boolean {

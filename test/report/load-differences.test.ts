@@ -20,6 +20,7 @@ describe('load differences between two runs', () => {
       [],
     );
     assert.deepEqual(loadDifferences(run('socket', { speed: 1 }), run('socket', { speed: '1e0' })), []);
+    assert.deepEqual(loadDifferences(run('socket', { speed: 'max' }), run('socket', { speed: 'MAX' })), []);
     assert.deepEqual(loadDifferences(run('socket', { speed: '1' }), run('socket', { speed: '1.5' })), [
       'the runs used different --speed: 1 and 1.5',
     ]);
