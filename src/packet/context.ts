@@ -34,7 +34,7 @@ export class DecodeContext {
   readonly truncatedBy: Partial<Record<TruncatedHeader, number>> = {};
   readonly malformedBy: Partial<Record<MalformedReason, number>> = {};
   tcpOptionsCut = 0;
-  /** The record being decoded holds the whole frame (the snap length cut nothing). */
+  /** The record being decoded says it holds the whole frame (original length = captured length). */
   frameWhole = false;
   /** Whole frames whose IP length claimed bytes past the frame's end: taken as ending with the frame. */
   ipLengthBeyondFrame = 0;

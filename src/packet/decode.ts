@@ -58,6 +58,7 @@ function decodeNetwork(
 export function decodeRecord(record: CaptureRecord, view: PacketView, ctx: DecodeContext): DecodeStatus {
   view.tsSec = record.tsSec;
   view.tsNsec = record.tsNsec;
-  ctx.frameWhole = record.originalLength <= record.capturedLength;
+  // Whole as the record says it: an original length of 0 or below the captured one says nothing.
+  ctx.frameWhole = record.originalLength === record.capturedLength;
   return decodeTcp(record.linkType, record.buf, record.offset, record.capturedLength, view, ctx);
 }

@@ -28,8 +28,9 @@ export function decodeIpv4(
   let totalLength = u16(buf, at + 2);
   if (totalLength === 0) totalLength = end - at;
   else if (ctx.frameWhole && totalLength > end - at && end - at >= headerLength) {
-    // The frame is whole: the bytes its IP header claims beyond it were never on the wire (a
-    // length copied from another packet), not cut by the capture.
+    // The record says the frame is whole: the bytes its IP header claims beyond it are not
+    // payload the snap length cut (most often a length copied from another packet), and the
+    // segment is read to the frame's end; bytes the stream misses then show as a gap.
     ctx.ipLengthBeyondFrame++;
     totalLength = end - at;
   }
