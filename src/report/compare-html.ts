@@ -10,6 +10,7 @@ import {
   rowDelta,
   rowValue,
   statusHeadline,
+  verdictMark,
 } from './compare-text.ts';
 import { formatMs, printable } from './format.ts';
 import type { RuleVerdict } from './rules.ts';
@@ -24,7 +25,7 @@ tr.worse td { color: #b00020; font-weight: 600; } tr.better td { color: #1b7a2f;
 .baseline { fill: #7a8ca3; stroke: #7a8ca3; } .candidate { fill: #e07b00; stroke: #e07b00; }
 polyline { fill: none; stroke-width: 1.5; }
 svg text { font-size: 11px; fill: #444; stroke: none; }
-.crossed { color: #b00020; font-weight: 600; } .passed { color: #1b7a2f; }
+.crossed { color: #b00020; font-weight: 600; } .passed { color: #1b7a2f; } .untold { color: #666; }
 `;
 
 export function renderComparisonHtml(comparison: Comparison, verdicts: RuleVerdict[]): string {
@@ -71,9 +72,13 @@ function metricTable(rows: MetricRow[]): string {
 function rulesHtml(verdicts: RuleVerdict[]): string {
   const items = verdicts.map(
     (verdict) =>
-      `<li class="${verdict.crossed ? 'crossed' : 'passed'}">${verdict.crossed ? '✗' : '✓'} ${escapeHtml(describeVerdict(verdict))}</li>`,
+      `<li class="${ruleClass(verdict)}">${verdictMark(verdict)} ${escapeHtml(describeVerdict(verdict))}</li>`,
   );
   return `<h2>Rules</h2>\n<ul>\n${items.join('\n')}\n</ul>`;
+}
+
+function ruleClass(verdict: RuleVerdict): string {
+  return verdict.crossed ? 'crossed' : verdict.notMeasuredBy ? 'untold' : 'passed';
 }
 
 function statusHtml(changes: Comparison['statusChanges']): string {

@@ -123,9 +123,14 @@ function ruleLines(
     ...verdicts.map((verdict) =>
       verdict.crossed
         ? paint('worse', `  ✗ ${describeVerdict(verdict)}`)
-        : `  ${verdict.notMeasuredBy ? '–' : '✓'} ${describeVerdict(verdict)}`,
+        : `  ${verdictMark(verdict)} ${describeVerdict(verdict)}`,
     ),
   ];
+}
+
+/** ✗ crossed, ✓ passed, – cannot tell (the baseline did not measure the figure). */
+export function verdictMark(verdict: RuleVerdict): string {
+  return verdict.crossed ? '✗' : verdict.notMeasuredBy ? '–' : '✓';
 }
 
 /** `p99=+10%: first byte p99 12.0 ms → 15.0 ms (+25.0%)`. */

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compareReports } from '../../src/report/compare.ts';
+import { renderComparisonHtml } from '../../src/report/compare-html.ts';
 import { describeVerdict, formatComparison } from '../../src/report/compare-text.ts';
 import { evaluateRules, parseRules } from '../../src/report/rules.ts';
 import type { RunReport } from '../../src/report/schema.ts';
@@ -54,6 +55,8 @@ describe('compare: HTTP status rules over a raw run, which reads no statuses', (
     assert.equal(verdict.crossed, false);
     assert.equal(verdict.notMeasuredBy, 'baseline');
     assert.match(describeVerdict(verdict), /the baseline measured none, so it cannot tell$/);
+    const html = renderComparisonHtml(compareReports(overRaw(socket), socket), [verdict]);
+    assert.match(html, /<li class="untold">– http5xx=\+0/, 'the page does not show it passed');
   });
 
   it('compare shows no status counts or changes for a raw run, and the summary says why', () => {
