@@ -746,8 +746,8 @@ export class SocketSession implements SessionDriver {
 
   private closeNormally(): void {
     const socket = this.socket;
-    this.finish('completed');
     socket.end();
+    this.finish('completed');
     // Cleared as soon as the target closes too (the usual case): until then the socket, its
     // listeners and through them the session's payload stay reachable.
     const grace = setTimeout(() => socket.destroy(), this.options.closeGraceMs).unref();
@@ -794,12 +794,27 @@ export class SocketSession implements SessionDriver {
     this.answerInFlight();
     if (outcome !== 'completed') this.socket.destroy();
     this.reportStart();
-    this.env.observer.sessionEnded(this.planned, {
+    const end = {
       outcome,
       ...(reason !== undefined ? { reason } : {}),
       ...(this.reconnects > 0 ? { reconnects: this.reconnects } : {}),
       endedMs: this.env.nowMs(),
-    });
+    };
+    const socket = this.socket;
+    if (!socket.writableEnded || socket.writableFinished || socket.destroyed) {
+      this.env.observer.sessionEnded(this.planned, end);
+      return;
+    }
+    // Our FIN goes out first: the session's --concurrency slot is not the next one's before the
+    // target has seen it (libuv sends it on the loop's next turn; a new connection's SYN goes now).
+    let told = false;
+    const tell = () => {
+      if (told) return;
+      told = true;
+      this.env.observer.sessionEnded(this.planned, end);
+    };
+    socket.once('finish', tell);
+    socket.once('close', tell);
   }
 }
 
