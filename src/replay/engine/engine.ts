@@ -333,7 +333,9 @@ export class SessionEngine {
     if (distance >= tcb.receiveWindow || distance < -tcb.receiveWindow) return 'seq-out-of-window';
     const acked = tcb.offsetOf(h.ack);
     if (acked > tcb.sndMax) return 'ack-beyond-snd-nxt';
-    const finAcked = acked < tcb.sndUna ? (this.ignore('old-ack'), false) : this.onAck(nowUs, h, acked);
+    let finAcked = false;
+    if (acked < tcb.sndUna) this.ignore('old-ack');
+    else finAcked = this.onAck(nowUs, h, acked);
     tcb.noteTsVal(h.options.tsVal);
     // The segment that acknowledges our FIN may carry the rest of the answer (held back by
     // Nagle's algorithm until then): its bytes count before the session ends.
