@@ -318,9 +318,10 @@ export class ReplayRun {
       for (let c = 0; c < captures.length && !this.stopped; c++) {
         this.readingCapture = c;
         this.readingFraction = 0;
-        if (recording === undefined || !(await this.goesOn(recording, c))) {
+        const sameFileAgain = c > 0 && sameFile(captures[c - 1], captures[c]);
+        if (recording === undefined || sameFileAgain || !(await this.goesOn(recording, c))) {
           if (recording !== undefined) this.endRecording(recording);
-          recording = this.startRecording(c, l);
+          recording = this.startRecording(l, sameFileAgain);
         }
         await this.readCapture(recording, c);
         if (this.stopped) break; // what was read of it stays the share read, for the estimates
@@ -352,16 +353,21 @@ export class ReplayRun {
     return warnings;
   }
 
-  /** Whether capture `captureIndex` goes on from the recording read so far (see recording-files.ts). */
+  /** Whether capture `captureIndex`, another file, goes on from the recording read so far (see recording-files.ts). */
   private async goesOn(recording: Recording, captureIndex: number): Promise<boolean> {
-    const { captures, lookaheadMs } = this.options;
-    if (sameFile(captures[captureIndex - 1], captures[captureIndex])) return false;
-    const glitchUs = lookaheadMs * 1000;
-    return goesOn(recording.span, await firstPacketUs(captures[captureIndex], glitchUs), glitchUs);
+    const glitchUs = this.options.lookaheadMs * 1000;
+    return goesOn(
+      recording.span,
+      await firstPacketUs(this.options.captures[captureIndex], glitchUs),
+      glitchUs,
+    );
   }
 
-  /** Starts reading a recording with capture `captureIndex`: a flow table and a timeline of its own. */
-  private startRecording(captureIndex: number, loop: number): Recording {
+  /**
+   * Starts reading a recording (of loop `loop`): a flow table and a timeline of its own.
+   * `sameFileAgain`: its first capture is the one read before it again.
+   */
+  private startRecording(loop: number, sameFileAgain: boolean): Recording {
     const cutter = new IdleCutter(
       this.options.maxIdleMs !== undefined ? this.options.maxIdleMs * 1000 : Infinity,
     );
@@ -369,8 +375,6 @@ export class ReplayRun {
     const base = this.timelineBaseUs;
     const toTimeline = (us: number) => base + cutter.map(us) - cutter.map(span.firstUs ?? us);
     // Sessions replayed (planned, and not left out by --only-complete) that go on across recordings.
-    const { captures } = this.options;
-    const sameFileAgain = captureIndex > 0 && sameFile(captures[captureIndex - 1], captures[captureIndex]);
     const rotation = loop === 0 && !this.options.onlyComplete ? this.rotationTally : undefined;
     rotation?.captureStarted(sameFileAgain);
     let unconfirmedUs: number | undefined;

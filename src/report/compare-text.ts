@@ -120,11 +120,10 @@ function ruleLines(
 ): string[] {
   return [
     'Rules',
-    ...verdicts.map((verdict) =>
-      verdict.crossed
-        ? paint('worse', `  ✗ ${describeVerdict(verdict)}`)
-        : `  ${verdictMark(verdict)} ${describeVerdict(verdict)}`,
-    ),
+    ...verdicts.map((verdict) => {
+      const line = `  ${verdictMark(verdict)} ${describeVerdict(verdict)}`;
+      return verdict.crossed ? paint('worse', line) : line;
+    }),
   ];
 }
 

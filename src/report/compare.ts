@@ -13,7 +13,7 @@ import {
   type Percentiles,
   type RunReport,
 } from './schema.ts';
-import { readsHttpStatus } from './status-read.ts';
+import { answersOfClass, readsHttpStatus } from './status-read.ts';
 
 export type Unit = 'ms' | 'count' | 'rps';
 /** Which way a figure should move; `neither` for figures that describe the load, not the target. */
@@ -241,16 +241,12 @@ function requestRows(baseline: RunReport, candidate: RunReport): MetricRow[] {
   // Differs only against a baseline written before it was counted: explains a drop in `sent`.
   const [x, y] = [a.notCaptured ?? 0, b.notCaptured ?? 0];
   if (x + y > 0) rows.push(row('not captured', 'count', 'neither', x, y));
-  for (const family of ['4', '5']) {
+  for (const klass of [4, 5] as const) {
     // A raw run read no status: its count is none, not 0.
     const count = (report: RunReport) =>
-      readsHttpStatus(report)
-        ? Object.entries(report.totals.httpStatus)
-            .filter(([status]) => status.startsWith(family))
-            .reduce((sum, [, n]) => sum + n, 0)
-        : undefined;
+      readsHttpStatus(report) ? answersOfClass(report, klass) : undefined;
     const [x, y] = [count(baseline), count(candidate)];
-    if ((x ?? 0) + (y ?? 0) > 0) rows.push(rowOfMeasured(`http ${family}xx`, 'count', 'lower', x, y));
+    if ((x ?? 0) + (y ?? 0) > 0) rows.push(rowOfMeasured(`http ${klass}xx`, 'count', 'lower', x, y));
   }
   return rows;
 }

@@ -192,7 +192,7 @@ async function parseByLines(path: string, size: number, maxLineBytes: number): P
       state = 'fields';
     } else if (state === 'fields') {
       if (line === ' "sessions": [' || line === ' "sessions": []') {
-        validateReportHead({ ...report, sessions: [] }, path);
+        validateReportHead(report, path);
         state = line.endsWith('[]') ? 'closing' : 'sessions';
       } else if (line.startsWith(' "sessions"')) fail('expected \' "sessions": [\'');
       else if (!line.endsWith(',')) fail("expected a field ending in ',' (the sessions come last)");

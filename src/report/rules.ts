@@ -6,7 +6,7 @@
  * change is strictly beyond its threshold.
  */
 import { PERCENTILE_KEYS, type PercentileKey, type RunReport } from './schema.ts';
-import { readsHttpStatus } from './status-read.ts';
+import { answersOfClass, readsHttpStatus } from './status-read.ts';
 
 export class RuleError extends Error {
   constructor(rule: string, detail: string) {
@@ -85,12 +85,12 @@ function metricDefinition(name: string): MetricDefinition | undefined {
       };
     case 'http4xx':
     case 'http5xx': {
-      const klass = Number(name[4]) * 100;
+      const klass = name === 'http4xx' ? 4 : 5;
       return {
         kind: 'count',
-        description: `HTTP ${name[4]}xx responses`,
+        description: `HTTP ${klass}xx responses`,
         worse: 'increase',
-        read: (r) => answersWithStatusIn(r, klass),
+        read: (r) => answersOfClass(r, klass),
         measured: readsHttpStatus,
       };
     }
@@ -192,15 +192,6 @@ export function evaluateRules(rules: FailRule[], baseline: RunReport, candidate:
     if (notMeasuredBy !== undefined) verdict.notMeasuredBy = notMeasuredBy;
     return verdict;
   });
-}
-
-/** HTTP responses whose status is in [klass, klass + 100). */
-function answersWithStatusIn(report: RunReport, klass: number): number {
-  let count = 0;
-  for (const [status, n] of Object.entries(report.totals.httpStatus)) {
-    if (Number(status) >= klass && Number(status) < klass + 100) count += n;
-  }
-  return count;
 }
 
 /** `value > threshold`, ignoring floating-point dust (11 ms against 10 ms is exactly +10%). */
