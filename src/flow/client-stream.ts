@@ -120,10 +120,15 @@ export class ClientStream {
    * not hold is missing, so the holes before it become gaps and held segments move on.
    */
   acknowledged(ackSeq: number, tsUs: number): void {
-    if (!this.hasBase) return;
+    const ahead = this.missingBefore(ackSeq);
+    if (ahead > 0) this.skipTo(this.next + ahead, tsUs);
+  }
+
+  /** How many bytes before `ackSeq` have not been delivered (0 when none, or when `ackSeq` is not believed). */
+  missingBefore(ackSeq: number): number {
+    if (!this.hasBase) return 0;
     const ahead = seqDiff(seqAdd(this.base, this.next), ackSeq);
-    if (ahead <= 0 || ahead >= MAX_AHEAD) return;
-    this.skipTo(this.next + ahead, tsUs);
+    return ahead > 0 && ahead < MAX_AHEAD ? ahead : 0;
   }
 
   /** The stream is over (session closed or capture ended): every remaining hole is a gap. */

@@ -9,6 +9,7 @@ import { type PacketView, TcpFlag } from '../packet/view.ts';
 import { type ClientStreamLimits, defaultClientStreamLimits } from './client-stream.ts';
 import { type Conversation, keyIpv6, NO_BASE, sourceIsLo } from './conversation.ts';
 import { ConversationTable } from './conversation-table.ts';
+import { type HeldAnswer, HOLD_PACKETS, HOLD_US } from './held-answer.ts';
 import { seqAdd } from './seq.ts';
 import type { Endpoint, FlowSink } from './session.ts';
 import { SessionTracker, type TrackerOptions } from './session-tracker.ts';
@@ -29,6 +30,14 @@ interface LastIpv4Text {
   text: string;
 }
 
+/** A session holding an answer (see held-answer.ts), and when it lets go without the awaited bytes. */
+interface Hold {
+  conversation: Conversation;
+  answer: HeldAnswer;
+  dueUs: number;
+  duePacket: number;
+}
+
 export class FlowTable {
   /**
    * Conversations with a session open, and those whose session closed (kept to absorb late
@@ -45,6 +54,12 @@ export class FlowTable {
   private readonly serverIpv4: LastIpv4Text = { address: -1, text: '' };
   /** Packets of tuples whose session had already closed (late ACKs, duplicates). */
   latePackets = 0;
+  /** Packets pushed so far. */
+  private pushed = 0;
+  /** Sessions holding an answer, and the earliest capture time and packet count at which one is due. */
+  private holds: Hold[] = [];
+  private holdDueUs = Number.POSITIVE_INFINITY;
+  private holdDuePacket = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly sink: FlowSink,
@@ -65,6 +80,7 @@ export class FlowTable {
 
   /** Feeds the next TCP packet of the capture, in capture order (`tsUs`: its capture time, if known). */
   push(view: PacketView, tsUs: number = timestampUs(view)): void {
+    if (++this.pushed >= this.holdDuePacket || tsUs >= this.holdDueUs) this.releaseDueHolds(tsUs);
     const srcIsLo = sourceIsLo(view);
     const conversation = this.find(view, srcIsLo) ?? this.add(view, srcIsLo, tsUs);
     const seq = view.seq;
@@ -87,7 +103,8 @@ export class FlowTable {
       this.latePackets++;
       return;
     }
-    tracker.push(view, srcIsLo === conversation.clientIsLo, tsUs);
+    if (tracker.push(view, srcIsLo === conversation.clientIsLo, tsUs))
+      this.holding(conversation, tracker, tsUs);
     if (conversation.packetsBeforeOpened > 0 && --conversation.packetsBeforeOpened === 0) {
       this.announceOpened(tracker);
     }
@@ -109,6 +126,41 @@ export class FlowTable {
     // need not move to the closed table.
     for (let c = this.openConversations.oldest; c !== undefined; c = c.newer) this.finish(c, c.tracker!);
     this.openConversations.clear();
+    this.holds = [];
+  }
+
+  private holding(conversation: Conversation, tracker: SessionTracker, tsUs: number): void {
+    const hold = {
+      conversation,
+      answer: tracker.heldAnswer!,
+      dueUs: tsUs + HOLD_US,
+      duePacket: this.pushed + HOLD_PACKETS,
+    };
+    this.holds.push(hold);
+    this.holdDueUs = Math.min(this.holdDueUs, hold.dueUs);
+    this.holdDuePacket = Math.min(this.holdDuePacket, hold.duePacket);
+  }
+
+  /** Lets go of the answers held past their time (their awaited bytes are missing from the capture). */
+  private releaseDueHolds(tsUs: number): void {
+    const holds = this.holds;
+    this.holds = [];
+    this.holdDueUs = Number.POSITIVE_INFINITY;
+    this.holdDuePacket = Number.POSITIVE_INFINITY;
+    for (const hold of holds) {
+      const { conversation } = hold;
+      const tracker = conversation.tracker;
+      // Let go already: the bytes came, or the session closed.
+      if (tracker === undefined || tracker.heldAnswer !== hold.answer) continue;
+      if (tsUs >= hold.dueUs || this.pushed >= hold.duePacket) {
+        tracker.releaseHeld(true);
+        if (tracker.isOver) this.close(conversation, tracker);
+      } else {
+        this.holds.push(hold);
+        this.holdDueUs = Math.min(this.holdDueUs, hold.dueUs);
+        this.holdDuePacket = Math.min(this.holdDuePacket, hold.duePacket);
+      }
+    }
   }
 
   private find(view: PacketView, srcIsLo: boolean): Conversation | undefined {

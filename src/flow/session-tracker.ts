@@ -6,6 +6,7 @@
 import { tcpOptionsOf } from '../packet/tcp-options.ts';
 import { type PacketView, TcpFlag } from '../packet/view.ts';
 import { ClientStream, type ClientStreamLimits, type StreamConsumer } from './client-stream.ts';
+import { HeldAnswer } from './held-answer.ts';
 import { RequestSplitter } from './request-splitter.ts';
 import { seqAdd, seqDiff } from './seq.ts';
 import type { CapturedRequest, CapturedSession, Endpoint, Handshake } from './session.ts';
@@ -13,6 +14,8 @@ import { NO_TIME, timestampUs } from './timestamp.ts';
 
 /** A server segment further ahead than this is counted by its own length only (a corrupt seq). */
 const MAX_SERVER_JUMP = 1 << 30;
+/** Of these flags, an answer that may be held carries ACK only. */
+const HOLD_FLAGS = TcpFlag.SYN | TcpFlag.RST | TcpFlag.ACK;
 
 /*
  * Performance: this runs for every packet. Sequence numbers kept in fields or passed to other
@@ -60,6 +63,10 @@ export class SessionTracker implements StreamConsumer {
   private closeWhenDelivered: { ack: number; flags: number; tsUs: number } | undefined;
   private bytesFromClient = 0;
   private bytesFromServer = 0;
+  /** An answer held until the client bytes it acknowledges are filed (see held-answer.ts). */
+  private held: HeldAnswer | undefined;
+  /** A hold ran out without those bytes: the capture lacks some of this client's; hold no more. */
+  private holdsGaveUp = false;
 
   constructor(
     id: number,
@@ -137,10 +144,61 @@ export class SessionTracker implements StreamConsumer {
     // A captured SYN and no packet of the server's by the client's FIN: the capture holds the
     // client's side only. (Without the SYN, the capture may just have begun before the answer.)
     const serverDone = this.serverFin || (this.serverPackets === 0 && this.session.handshake.syn);
-    return this.reset || (this.clientFin && serverDone && !this.stream.hasPending);
+    return this.reset || (this.clientFin && serverDone && !this.stream.hasPending && this.held === undefined);
   }
 
-  push(view: PacketView, fromClient: boolean, tsUs: number = timestampUs(view)): void {
+  /** The answer held, if any: its owner lets go of it (`releaseHeld`) once the capture has moved on. */
+  get heldAnswer(): HeldAnswer | undefined {
+    return this.held;
+  }
+
+  /**
+   * Takes the session's next packet, in capture order, unless an answer is held: then a client
+   * segment bringing awaited bytes goes first, and anything else waits behind the answer. Returns
+   * true when a new hold began (see `heldAnswer`).
+   */
+  push(view: PacketView, fromClient: boolean, tsUs: number = timestampUs(view)): boolean {
+    const held = this.held;
+    if (held !== undefined) {
+      if (fromClient && bringsBytesBefore(view, held.awaitedAck)) {
+        this.take(view, true, tsUs);
+        if (this.stream.missingBefore(held.awaitedAck) === 0) return this.releaseHeld(false);
+      } else if (!held.add(view, fromClient, tsUs)) {
+        this.releaseHeld(true);
+      }
+      return false;
+    }
+    if (!fromClient && this.answersUnseenBytes(view)) {
+      this.held = new HeldAnswer(view, tsUs, this.ackOfClientData(view.ack | 0));
+      return true;
+    }
+    this.take(view, fromClient, tsUs);
+    return false;
+  }
+
+  /**
+   * Takes the held packets in order, once the awaited bytes are in, or (`missing`) the capture
+   * has moved on without them: they are a gap, as without the hold, and no answer of this session
+   * is held again. Returns true when a new hold began on the way.
+   */
+  releaseHeld(missing: boolean): boolean {
+    const held = this.held;
+    if (held === undefined) return false;
+    this.held = undefined;
+    if (missing) this.holdsGaveUp = true;
+    for (const packet of held.packets) this.push(packet.view, packet.fromClient, packet.tsUs);
+    return this.held !== undefined;
+  }
+
+  /** A server segment with payload not seen before that acknowledges client bytes not delivered yet. */
+  private answersUnseenBytes(view: PacketView): boolean {
+    const length = view.payloadWireLength;
+    if (this.holdsGaveUp || length === 0 || (view.flags & HOLD_FLAGS) !== TcpFlag.ACK) return false;
+    if (this.serverSeen && seqDiff(this.serverNext, (view.seq + length) | 0) <= 0) return false;
+    return this.stream.missingBefore(this.ackOfClientData(view.ack | 0)) > 0;
+  }
+
+  private take(view: PacketView, fromClient: boolean, tsUs: number): void {
     this.packets++;
     if (tsUs > this.endUs) this.endUs = tsUs;
     if (fromClient) this.fromClient(view, tsUs);
@@ -168,6 +226,7 @@ export class SessionTracker implements StreamConsumer {
 
   /** The session is over (closed, its tuple reused, or the capture ended): flush what is held. */
   finish(): void {
+    this.releaseHeld(true);
     const session = this.session;
     session.packets = this.packets;
     session.endUs = this.endUs;
@@ -300,4 +359,13 @@ export class SessionTracker implements StreamConsumer {
     this.serverSeen = true;
     return added < MAX_SERVER_JUMP ? added : length;
   }
+}
+
+/** A client data segment that begins before `ack` (int32): it brings bytes an answer acknowledged. */
+function bringsBytesBefore(view: PacketView, ack: number): boolean {
+  return (
+    view.payloadWireLength > 0 &&
+    !(view.flags & (TcpFlag.SYN | TcpFlag.RST)) &&
+    seqDiff(view.seq | 0, ack) > 0
+  );
 }

@@ -83,3 +83,18 @@ export interface TcpOptions {
   tsVal?: number;
   tsEcr?: number;
 }
+
+/** A copy of the view that owns its bytes (the IP packet as captured): for a packet kept past the next one. */
+export function copyPacketView(view: PacketView): PacketView {
+  const start = view.ipOffset;
+  const end = view.payloadOffset + view.payloadLength;
+  return {
+    ...view,
+    src6: view.src6.slice(),
+    dst6: view.dst6.slice(),
+    buf: Buffer.from(view.buf.subarray(start, end)),
+    ipOffset: 0,
+    tcpOffset: view.tcpOffset - start,
+    payloadOffset: view.payloadOffset - start,
+  };
+}

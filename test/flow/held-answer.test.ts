@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { FlowTable } from '../../src/flow/flow-table.ts';
+import { HOLD_PACKETS, HOLD_US } from '../../src/flow/held-answer.ts';
+import { ACK, FIN, PSH, recordingSink, run, type Segment, SYN, text, viewOf } from './hand-built.ts';
+
+/** Handshake of client ISN 0 and server ISN 500; the request takes client bytes 1..12. */
+const HANDSHAKE: Segment[] = [
+  { from: 'client', flags: SYN, seq: 0, tsUs: 0 },
+  { from: 'server', flags: SYN | ACK, seq: 500, ack: 1, tsUs: 100 },
+  { from: 'client', flags: ACK, seq: 1, ack: 501, tsUs: 200 },
+];
+const REQUEST = 'GET / HTTP/1.0\r\n\r\n';
+const REQUEST_END = 1 + REQUEST.length;
+const ANSWER = 'HTTP/1.0 200 OK\r\n\r\n';
+
+describe('flow table: an answer filed before the request it acknowledges', () => {
+  it('takes the request first, as it went on the wire (records out of time order)', () => {
+    const out = run([
+      ...HANDSHAKE,
+      { from: 'server', flags: PSH | ACK, seq: 501, ack: REQUEST_END, payload: ANSWER, tsUs: 20_000 },
+      { from: 'client', flags: PSH | ACK, seq: 1, ack: 501, payload: REQUEST, tsUs: 19_756 },
+      { from: 'client', flags: FIN | ACK, seq: REQUEST_END, ack: 501 + ANSWER.length, tsUs: 21_000 },
+      { from: 'server', flags: FIN | ACK, seq: 501 + ANSWER.length, ack: REQUEST_END + 1, tsUs: 21_100 },
+    ]);
+    assert.deepEqual(out.events, ['open 0', 'request 0.0', 'close 0']);
+    const [request] = out.requests;
+    assert.equal(text(request), REQUEST);
+    assert.deepEqual(request.gaps, []);
+    assert.equal(request.responseBytes, ANSWER.length, 'the answer counts toward its request');
+    assert.equal(request.responseFirstUs, 244);
+    const [session] = out.sessions;
+    assert.deepEqual([session.gaps, session.retransmissions, session.ending], [0, 0, 'fin']);
+    assert.equal(session.packets, 7);
+  });
+
+  it('keeps the next request apart when the acknowledged bytes never come', () => {
+    const out = run([
+      ...HANDSHAKE,
+      { from: 'server', flags: PSH | ACK, seq: 501, ack: REQUEST_END, payload: ANSWER, tsUs: 20_000 },
+      { from: 'client', flags: PSH | ACK, seq: REQUEST_END, ack: 520, payload: 'next', tsUs: 30_000 },
+      { from: 'server', flags: PSH | ACK, seq: 520, ack: REQUEST_END + 4, payload: 'ok', tsUs: 31_000 },
+    ]);
+    assert.equal(out.requests.length, 2);
+    assert.deepEqual(out.requests[0].gaps, [[0, REQUEST.length]], 'the lost request is a gap');
+    assert.equal(out.requests[0].responseBytes, ANSWER.length);
+    assert.equal(text(out.requests[1]), 'next');
+    assert.equal(out.requests[1].responseBytes, 2);
+    assert.equal(out.sessions[0].gaps, 1);
+  });
+
+  it(`lets go of the answer once the capture is ${HOLD_US / 1000} ms further on`, () => {
+    const sink = recordingSink();
+    const table = new FlowTable(sink, { keepPayload: true });
+    for (const segment of HANDSHAKE) table.push(viewOf(segment));
+    table.push(
+      viewOf({ from: 'server', flags: PSH | ACK, seq: 501, ack: REQUEST_END, payload: ANSWER, tsUs: 1000 }),
+    );
+    const other = (tsUs: number): Segment => ({
+      from: 'client',
+      flags: SYN,
+      seq: tsUs,
+      tsUs,
+      clientPort: 50_000,
+    });
+    table.push(viewOf(other(1000 + HOLD_US - 1)));
+    assert.equal(sink.requests.length, 0, 'held while the request may still be filed');
+    table.push(viewOf(other(1000 + HOLD_US)));
+    assert.equal(sink.requests.length, 1, 'given up: the request is a gap, answered');
+    assert.deepEqual(sink.requests[0].gaps, [[0, REQUEST.length]]);
+  });
+
+  it(`lets go of the answer after ${HOLD_PACKETS} records when the clock stepped back`, () => {
+    const sink = recordingSink();
+    const table = new FlowTable(sink, { keepPayload: true });
+    for (const segment of HANDSHAKE) table.push(viewOf(segment));
+    table.push(
+      viewOf({ from: 'server', flags: PSH | ACK, seq: 501, ack: REQUEST_END, payload: ANSWER, tsUs: 1000 }),
+    );
+    const stale = viewOf({ from: 'client', flags: ACK, seq: 7, tsUs: 0, clientPort: 50_000 });
+    for (let i = 0; i < HOLD_PACKETS - 1; i++) table.push(stale);
+    assert.equal(sink.requests.length, 0);
+    table.push(stale);
+    assert.equal(sink.requests.length, 1);
+  });
+
+  it('holds the packets after the answer too, so that they keep their order', () => {
+    const out = run([
+      ...HANDSHAKE,
+      { from: 'server', flags: PSH | ACK, seq: 501, ack: REQUEST_END, payload: ANSWER, tsUs: 20_000 },
+      { from: 'server', flags: FIN | ACK, seq: 501 + ANSWER.length, ack: REQUEST_END, tsUs: 20_001 },
+      { from: 'client', flags: PSH | ACK, seq: 1, ack: 501, payload: REQUEST, tsUs: 19_756 },
+      { from: 'client', flags: FIN | ACK, seq: REQUEST_END, ack: 502 + ANSWER.length, tsUs: 21_000 },
+    ]);
+    assert.deepEqual(out.events, ['open 0', 'request 0.0', 'close 0']);
+    assert.equal(out.sessions[0].endedBy, 'server');
+    assert.equal(out.requests[0].halfClosed, undefined, 'answered before the client closed');
+  });
+});
