@@ -174,7 +174,7 @@ export function compareReports(
     {
       title: 'Send lag',
       rows: (['p50', 'p99', 'max'] as const).map((key) =>
-        row(key, 'ms', 'lower', baseline.sendLag[key], candidate.sendLag[key]),
+        measuredRow(key, baseline.sendLag, candidate.sendLag, key),
       ),
     },
   ].filter((section) => section.rows.length > 0);
@@ -257,18 +257,19 @@ function percentileRows(
   b: LatencyPair,
   side: keyof LatencyPair,
 ): MetricRow[] {
-  return PERCENTILE_KEYS.map((key) => latencyRow(`${prefix}${key}`, a[side], b[side], key));
+  return PERCENTILE_KEYS.map((key) => measuredRow(`${prefix}${key}`, a[side], b[side], key));
 }
 
 /**
- * A latency figure of both runs. A run without a response there has no latency: not 0 ms, which
- * would read as the best ever. Without one in the candidate only, the row is worse.
+ * A figure in ms of a distribution (latency, send lag) of both runs. A run that measured none
+ * there (no response, no request sent) has no figure: not 0 ms, which would read as the best
+ * ever. Without one in the candidate only, the row is worse.
  */
-function latencyRow(
+function measuredRow<Key extends PercentileKey>(
   label: string,
-  a: Percentiles | undefined,
-  b: Percentiles | undefined,
-  key: PercentileKey,
+  a: ({ count: number } & Record<Key, number>) | undefined,
+  b: ({ count: number } & Record<Key, number>) | undefined,
+  key: Key,
 ): MetricRow {
   return rowOfMeasured(label, 'ms', 'lower', a?.count ? a[key] : undefined, b?.count ? b[key] : undefined);
 }
@@ -320,7 +321,7 @@ function endpointRows(baseline: RunReport, candidate: RunReport): MetricRow[] {
 
 /** p50 and p99 of one slice of the traffic. */
 function pairRows(label: string, a: Percentiles | undefined, b: Percentiles | undefined): MetricRow[] {
-  return (['p50', 'p99'] as const).map((key) => latencyRow(`${label} ${key}`, a, b, key));
+  return (['p50', 'p99'] as const).map((key) => measuredRow(`${label} ${key}`, a, b, key));
 }
 
 /** Requests whose HTTP status differs, matched by capture file, session id, copy, loop and request index. */

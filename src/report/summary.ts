@@ -26,7 +26,7 @@ export function formatSummary(report: RunReport): string {
     `requests  ${totals.requests.sent}/${totals.requests.planned} sent, ${totals.requests.answered} answered, ${totals.requests.lost} lost${requestNotes.map((note) => `, ${note}`).join('')}; ${formatNumber(throughput.meanRps)} rps (peak ${formatNumber(throughput.peakRps)})`,
     `latency   first byte ${percentileLine(latency.overall.firstByte)}`,
     `          last byte  ${percentileLine(latency.overall.lastByte)}`,
-    `send lag  p50 ${formatMs(sendLag.p50)}  p99 ${formatMs(sendLag.p99)}  max ${formatMs(sendLag.max)}`,
+    `send lag  ${sendLag.count === 0 ? '(no request sent)' : `p50 ${formatMs(sendLag.p50)}  p99 ${formatMs(sendLag.p99)}  max ${formatMs(sendLag.max)}`}`,
     `bytes     ${formatBytes(totals.bytes.sent)} sent, ${formatBytes(totals.bytes.received)} received`,
   ];
   if (report.stopped !== undefined) {

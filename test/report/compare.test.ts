@@ -7,6 +7,7 @@ import { renderComparisonHtml } from '../../src/report/compare-html.ts';
 import { describeStatusChange, describeVerdict, formatComparison } from '../../src/report/compare-text.ts';
 import { formatDuration } from '../../src/report/format.ts';
 import { evaluateRules, parseRules } from '../../src/report/rules.ts';
+import { formatSummary } from '../../src/report/summary.ts';
 import { exchange, newMetrics, plan, runReport } from './fixtures.ts';
 
 // Below 2.048 ms the histogram is exact to the µs, so these figures come back unchanged.
@@ -315,6 +316,15 @@ describe('a run without responses', () => {
     );
     const back = rowOf('Latency, first byte', 'p99', compareReports(silent, answered));
     assert.deepEqual([back.verdict, back.unmeasured], ['same', 'baseline']);
+  });
+
+  it('has no send lag when it sent nothing: the rows say none, not 0 ms and better', () => {
+    const lagged = runReport({ latenciesMs: steady });
+    lagged.sendLag = { count: 100, p50: 0.5, p99: 1.09, max: 2, mean: 0.6 };
+    const p99 = rowOf('Send lag', 'p99', compareReports(lagged, silent));
+    assert.deepEqual([p99.verdict, p99.unmeasured], ['worse', 'candidate']);
+    assert.match(formatSummary(silent), /^send lag {2}\(no request sent\)$/m);
+    assert.match(formatSummary(lagged), /^send lag {2}p50 0\.500 ms {2}p99 1\.09 ms {2}max 2\.00 ms$/m);
   });
 
   it('crosses every latency and send lag rule, whatever its threshold', () => {
