@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
 import { startTargetServer } from '../demo/target-server.ts';
 import { projectPath } from '../paths.ts';
+import { LOOKAHEAD_MS, REPLAY_DEFAULTS, SESSION_TIMEOUT_S } from '../replay/option-defaults.ts';
 import { errorCode } from '../util/error-code.ts';
 import { UserError } from '../util/user-error.ts';
 import { speedFactor } from './parse.ts';
@@ -30,7 +31,7 @@ export function registerDemo(program: Command): void {
       const transfer = `${CAPTURED_PORT}-${target.host}:${target.port}`;
       process.stdout.write(
         `demo: replaying ${RECORDING} (port ${CAPTURED_PORT}) against a built-in target on ${target.host}:${target.port}\n` +
-          `      the same as: reprise replay recordings/demo-shop.pcap -x ${transfer} --speed ${o.speed} --report ${o.report}\n\n`,
+          `      the same as: reprise replay ${RECORDING} -x ${transfer} --speed ${o.speed} --report ${o.report}\n\n`,
       );
       try {
         await mkdir(dirname(o.report), { recursive: true }).catch((err: unknown) => {
@@ -41,18 +42,29 @@ export function registerDemo(program: Command): void {
           transfers: [{ sourcePort: CAPTURED_PORT, target: { ip: target.host, port: target.port } }],
           transport: 'socket',
           speed,
-          concurrency: 100,
-          loop: 1,
-          samplePercent: 100,
+          concurrency: Number(REPLAY_DEFAULTS.concurrency),
+          loop: Number(REPLAY_DEFAULTS.loop),
+          samplePercent: Number(REPLAY_DEFAULTS.sample),
           onlyComplete: false,
           noWait: false,
-          sessionTimeoutMs: 10_000,
-          multiply: 1,
-          seed: 1,
-          lookaheadMs: 2000,
+          sessionTimeoutMs: SESSION_TIMEOUT_S * 1000,
+          multiply: Number(REPLAY_DEFAULTS.multiply),
+          seed: Number(REPLAY_DEFAULTS.seed),
+          lookaheadMs: LOOKAHEAD_MS,
           reportPath: o.report,
+          sessionsOnDisk: true,
           ...(o.tui === false ? { interactive: false } : {}),
-          given: { transfer, speed: o.speed, demo: true },
+          // As `reprise replay` keeps them, so that compare sees the same load in both.
+          given: {
+            ...REPLAY_DEFAULTS,
+            wait: true,
+            tui: o.tui,
+            transfer,
+            speed: o.speed,
+            report: o.report,
+            captures: [RECORDING],
+            demo: true,
+          },
         });
       } finally {
         await target.close();

@@ -1,5 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
-import { REPLAY_DEFAULTS } from '../replay/option-defaults.ts';
+import { LOOKAHEAD_MS, REPLAY_DEFAULTS } from '../replay/option-defaults.ts';
 import { MAX_COPIES, MAX_PORT_SHIFT } from '../replay/port-shift.ts';
 import { parseTransfers } from '../replay/transfer.ts';
 import { dieOfHangup } from '../util/hangup.ts';
@@ -138,7 +138,7 @@ export function registerReplay(program: Command): void {
         sessionTimeoutMs: positiveNumber('--session-timeout', o.sessionTimeout) * 1000,
         multiply: integerInRange('--multiply', o.multiply, 1, MAX_COPIES),
         seed: integerInRange('--seed', o.seed, 0, 2 ** 32 - 1),
-        lookaheadMs: 2000,
+        lookaheadMs: LOOKAHEAD_MS,
         ...(o.report !== undefined ? { reportPath: o.report, sessionsOnDisk: true } : {}),
         ...(o.tui === false ? { interactive: false } : {}),
         given: { ...o, captures },

@@ -16,7 +16,7 @@
  *
  * When the target closes or resets the connection with requests left (an idle keep-alive timeout,
  * a request limit), the session reconnects as a client would, and a request that got no response
- * byte goes again first (its latency still counts from its first send). At most `maxReconnects`
+ * byte goes again first (its latency counts from this new send; `sentMs` in the report says when). At most `maxReconnects`
  * reconnects in a row without a response in between; then the session ends closed-early or
  * reset-by-target. So does a connection lost in the middle of an HTTP response whose framing says
  * more is due: the target broke that response.
@@ -26,6 +26,7 @@ import net from 'node:net';
 import { nextToSend, requestsToSend } from '../flow/session.ts';
 import { continuationOf, continuationReason } from '../replay/continuation.ts';
 import type { SessionEnv } from '../replay/observer.ts';
+import { MAX_RECONNECTS, SESSION_TIMEOUT_S } from '../replay/option-defaults.ts';
 import { endpointText, type PlannedSession, type SessionDriver } from '../replay/plan.ts';
 import { halfCloseDueUs, partBytes, partCount, partDueUs } from '../replay/request-parts.ts';
 import {
@@ -61,10 +62,10 @@ export interface SocketSessionOptions {
 
 export const defaultSocketSessionOptions: SocketSessionOptions = {
   noWait: false,
-  sessionTimeoutMs: 30_000,
+  sessionTimeoutMs: SESSION_TIMEOUT_S * 1000,
   responseQuiet: RESPONSE_QUIET,
   closeGraceMs: 2_000,
-  maxReconnects: 3,
+  maxReconnects: MAX_RECONNECTS,
 };
 
 /**

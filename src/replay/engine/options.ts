@@ -1,3 +1,5 @@
+import { MSS_LIMITS } from '../../transport/segment-size.ts';
+import { MAX_RECONNECTS, SESSION_TIMEOUT_S } from '../option-defaults.ts';
 import { responseQuietUs as quietUs, RESPONSE_QUIET } from '../response-quiet.ts';
 import type { EngineOptions } from './types.ts';
 
@@ -12,8 +14,8 @@ const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = {
   maxRtoUs: 60_000_000,
   responseQuiet: RESPONSE_QUIET,
   delayedAckUs: 1_000,
-  sessionTimeoutUs: 60_000_000,
-  maxReconnects: 3,
+  sessionTimeoutUs: SESSION_TIMEOUT_S * 1_000_000,
+  maxReconnects: MAX_RECONNECTS,
 };
 
 /** Options with defaults filled in, checked: a bad value is a programming error here (the CLI validates flags). */
@@ -22,9 +24,11 @@ export function resolveEngineOptions(given: Partial<EngineOptions> | undefined):
   if (!(options.speed > 0)) throw new RangeError(`engine: speed must be > 0, got ${options.speed}`);
   if (
     options.mss !== undefined &&
-    !(Number.isInteger(options.mss) && options.mss >= 64 && options.mss <= 65495)
+    !(Number.isInteger(options.mss) && options.mss >= MSS_LIMITS.min && options.mss <= MSS_LIMITS.max)
   ) {
-    throw new RangeError(`engine: mss must be an integer in 64..65495, got ${options.mss}`);
+    throw new RangeError(
+      `engine: mss must be an integer in ${MSS_LIMITS.min}..${MSS_LIMITS.max}, got ${options.mss}`,
+    );
   }
   for (const key of ['synRetries', 'maxReconnects'] as const) {
     if (!(Number.isInteger(options[key]) && options[key] >= 0)) {
