@@ -14,9 +14,10 @@ function buildProgram(): Command {
   const program = new Command('reprise')
     .description('Record TCP traffic once, replay it against every release, compare the runs.')
     .version(version)
-    .showHelpAfterError('(run with --help for usage)')
-    // Set before the subcommands are added, which inherit it: usage errors in any of them then
-    // reach main() (exit code 2) rather than exiting the process with commander's code 1.
+    // Set before the subcommands are added, which inherit them: a usage error in any of them is
+    // one line like every other error's, and reaches main() (exit code 2) rather than exiting
+    // the process with commander's code 1.
+    .configureOutput({ outputError: (message, write) => write(usageErrorLine(message)) })
     .exitOverride();
   registerInspect(program);
   registerReplay(program);
@@ -25,6 +26,11 @@ function buildProgram(): Command {
   registerIntercept(program);
   registerDemo(program);
   return program;
+}
+
+/** Commander's `error: ...` as reprise's one line: `reprise: ... (see --help)`. */
+function usageErrorLine(message: string): string {
+  return `reprise: ${message.replace(/^error: /, '').trimEnd()} (see --help)\n`;
 }
 
 /** Runs the CLI; resolves to the process exit code. */
