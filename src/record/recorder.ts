@@ -49,6 +49,8 @@ export interface RecordingResult {
   bytes: number;
   elapsedMs: number;
   linkType: number;
+  /** The device captured on: on 'lo' (and for loopback traffic on 'any') libpcap's counts take each packet twice. */
+  device: string;
   /** Packets libpcap delivered (some may arrive after the stop and not be written). */
   received: number;
   dropped: number;
@@ -200,7 +202,9 @@ export class Recorder {
     if (this.done) return;
     if (end === DrainEnd.TimeLimit) {
       const { received, dropped, delivered } = this.capture.stats();
-      this.unread = Math.max(0, received - dropped - delivered);
+      // On lo the kernel counts each packet as sent and as received; libpcap delivers it once.
+      const offered = this.options.device === 'lo' ? received / 2 : received;
+      this.unread = Math.max(0, Math.round(offered - dropped - delivered));
     }
     this.finish();
   }
@@ -271,6 +275,7 @@ export class Recorder {
       bytes: this.files.reduce((sum, f) => sum + f.bytes, 0),
       elapsedMs: performance.now() - this.startedAt,
       linkType: this.capture.linkType,
+      device: this.options.device,
       received,
       dropped,
       ifDropped: this.interfaceDrops(ifDropped),

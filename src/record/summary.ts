@@ -14,6 +14,12 @@ const stopReasons: Record<StopReason, string> = {
   'capture-failed': 'the capture failed',
 };
 
+/** libpcap's received count takes a loopback packet twice (as sent and as received), delivers it once. */
+const countedTwice: Record<string, string> = {
+  lo: ' (on lo each packet counts twice: as sent and as received)',
+  any: ' (a loopback packet counts twice: as sent and as received)',
+};
+
 /** The end-of-recording report (plain text, for stderr): why it stopped, what it wrote, what libpcap saw. */
 export function formatRecordingSummary(result: RecordingResult): string[] {
   const kept = result.files.filter((f) => !f.deleted);
@@ -25,11 +31,12 @@ export function formatRecordingSummary(result: RecordingResult): string[] {
   ];
   for (const file of kept) lines.push(`  ${file.path}: ${file.packets} packets, ${formatBytes(file.bytes)}`);
   lines.push(
-    `libpcap: ${result.received} packets received, ${result.dropped} dropped, ${result.ifDropped === null ? 'interface drops unknown' : `${result.ifDropped} dropped by the interface`}`,
+    `libpcap: ${result.received} packets received${countedTwice[result.device] ?? ''}, ${result.dropped} dropped, ${result.ifDropped === null ? 'interface drops unknown' : `${result.ifDropped} dropped by the interface`}`,
   );
   if (result.unread > 0)
     lines.push(
-      `unread: ${plural(result.unread, 'packet')} still in the kernel's buffer when the drain after the stop ran out of time: not written (some may be from before the stop)`,
+      // On 'any', loopback packets count twice in libpcap's figures, which the unread count comes from.
+      `unread: ${result.device === 'any' ? 'up to ' : ''}${plural(result.unread, 'packet')} still in the kernel's buffer when the drain after the stop ran out of time: not written (some may be from before the stop)`,
     );
   if (result.error !== null)
     lines.push(`error: ${result.error}; the files hold every complete record written before it`);

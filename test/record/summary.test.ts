@@ -11,6 +11,7 @@ const base: RecordingResult = {
   bytes: 1234,
   elapsedMs: 2500,
   linkType: 1,
+  device: 'eth0',
   received: 10,
   dropped: 3,
   ifDropped: 0,
@@ -34,6 +35,17 @@ describe('formatRecordingSummary', () => {
       lines[4],
       /^unread: 80 packets still in the kernel's buffer when the drain after the stop ran out of time: not written/,
     );
+  });
+
+  it('says that libpcap counts a loopback packet twice, and that unread is a bound on any', () => {
+    const lo = formatRecordingSummary({ ...base, device: 'lo', received: 20, dropped: 0 });
+    assert.match(
+      lo[3],
+      /^libpcap: 20 packets received \(on lo each packet counts twice: as sent and as received\), 0 dropped/,
+    );
+    const any = formatRecordingSummary({ ...base, device: 'any', received: 20, unread: 4, ifDropped: null });
+    assert.match(any[3], /20 packets received \(a loopback packet counts twice: as sent and as received\)/);
+    assert.match(any[4], /^unread: up to 4 packets still in the kernel's buffer/);
   });
 
   it('counts ring deletions, lists only the files kept, and ends with the error', () => {
