@@ -65,7 +65,10 @@ export function registerReplay(program: Command): void {
       'replay this share of the sessions (chosen by session and seed)',
       REPLAY_DEFAULTS.sample,
     )
-    .option('--only-complete', 'replay only sessions whose handshake was captured')
+    .option(
+      '--only-complete',
+      "replay only sessions whose client SYN was captured (one the capture's end cut is still replayed)",
+    )
     .option('--no-wait', 'send requests on schedule without waiting for responses')
     .option(
       '--session-timeout <seconds>',

@@ -257,7 +257,6 @@ async function createTransport(
       targets: config.transfers.map((t) => t.target.ip),
       engine: {
         noWait: config.noWait,
-        onlyComplete: config.onlyComplete,
         sessionTimeoutUs: config.sessionTimeoutMs * 1000,
       },
       warn: (message) => out.stderr.write(`reprise: ${message}\n`),

@@ -40,7 +40,7 @@ export interface RawTransportConfig extends RawOptions {
   seed: number;
   /** Target addresses of the transfer map (--send-link resolves their next hops up front). */
   targets: string[];
-  /** Session engine options from the shared replay flags (noWait, onlyComplete, sessionTimeoutUs, ...). */
+  /** Session engine options from the shared replay flags (noWait, sessionTimeoutUs, ...). */
   engine: Partial<EngineOptions>;
   warn(message: string): void;
   /** The replay cannot go on (an intercept went away without --keep-going): `reason` says why. */

@@ -104,14 +104,6 @@ describe('session engine: handshake and a whole session', () => {
     assert.deepEqual(more, [], 'the request completes the handshake: no separate ACK');
   });
 
-  it('--only-complete: a SYN-less session ends at once as not replayable, sending nothing', () => {
-    const session = capturedSession([{ data: GET }], { syn: false, clientIsn: undefined });
-    const actions = new Drive({ session, options: { onlyComplete: true } }).start(0);
-    assert.deepEqual(actions, [
-      { kind: 'done', outcome: 'not-replayable', reason: 'no SYN captured (--only-complete)' },
-    ]);
-  });
-
   it('retries the SYN with backoff, then gives up as refused and resets the target side', () => {
     const d = new Drive({ session: capturedSession([{ data: GET }]) });
     d.start(0);

@@ -202,11 +202,7 @@ export class SessionEngine {
     if (this.stateValue !== 'idle') return [];
     this.startUs = nowUs;
     this.tsClock = new TimestampClock(this.tsBase, nowUs);
-    if (this.options.onlyComplete && !this.session.handshake.syn) {
-      this.end('not-replayable', 'no SYN captured (--only-complete)', false);
-    } else {
-      this.connect(nowUs, this.tcb.iss);
-    }
+    this.connect(nowUs, this.tcb.iss);
     return this.finish(nowUs);
   }
 

@@ -6,7 +6,6 @@ import type { EngineOptions } from './types.ts';
 const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = {
   speed: 1,
   noWait: false,
-  onlyComplete: false,
   synRetries: 3,
   synRtoUs: 1_000_000,
   minRtoUs: 200_000,

@@ -16,8 +16,6 @@ export interface EngineOptions {
   noWait: boolean;
   /** MSS to announce and to cut requests to, instead of the captured one (-M / tcpcopy's -D). */
   mss?: number;
-  /** A session without a captured SYN is not replayed (--only-complete). */
-  onlyComplete: boolean;
   /** SYNs resent after the first before the session is given up as refused. */
   synRetries: number;
   /** RTO of the first SYN; doubled on every retry. */
