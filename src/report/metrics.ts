@@ -25,10 +25,11 @@ import {
 import { BucketSeries } from './series.ts';
 
 /**
- * A session of the plan, before it runs: who it replays and where to. The captured server's port
+ * A session of the plan as the report keeps it, before it runs: who it replays and where to (the
+ * run's own plan entry is replay/plan.ts's PlannedSession). The captured server's port
  * (`ip:port`, `[v6]:port`) keys the per-port latency.
  */
-export type PlannedSession = Pick<
+export type SessionPlanRow = Pick<
   SessionResult,
   | 'capture'
   | 'sessionId'
@@ -261,7 +262,7 @@ export class RunMetrics {
     return this.clock();
   }
 
-  sessionPlanned(session: PlannedSession): SessionRef {
+  sessionPlanned(session: SessionPlanRow): SessionRef {
     const { sessionId, copy, loop, client, server, target, requestsPlanned } = session;
     const requestsNotCaptured = session.requestsNotCaptured ?? 0;
     const capture = session.capture ?? 0;

@@ -3,8 +3,8 @@ import { buildReport } from '../../src/report/build.ts';
 import {
   type AnsweredRequest,
   type EndedSessionSink,
-  type PlannedSession,
   RunMetrics,
+  type SessionPlanRow,
   type SessionRef,
 } from '../../src/report/metrics.ts';
 import type { RunReport } from '../../src/report/schema.ts';
@@ -29,7 +29,7 @@ export function newMetrics(
 export function plan(
   metrics: RunMetrics,
   sessionId: number,
-  overrides: Partial<PlannedSession> = {},
+  overrides: Partial<SessionPlanRow> = {},
 ): SessionRef {
   return metrics.sessionPlanned({
     sessionId,
