@@ -1,11 +1,15 @@
 import { PCAP_MAX_SNAPLEN } from '../capture/limits.ts';
 import { DEFAULT_BUFFER_SIZE } from '../capture/live.ts';
+import { integerInRange, positiveNumber } from '../cli/parse.ts';
 import { UserError } from '../util/user-error.ts';
 import { defaultRecordingPath } from './file-names.ts';
 import type { RecorderOptions } from './recorder.ts';
 
 /** The smallest snap length that keeps a link header and the IPv4 and TCP headers (tcpdump's old default). */
 const MIN_SNAP_LENGTH = 96;
+/** -B's largest kernel buffer, in KiB (4 GiB, as intercept's --pcap-buffer). */
+const MAX_BUFFER_KIB = 4 * 1024 * 1024;
+const MANY = Number.MAX_SAFE_INTEGER;
 
 /** The flags of `reprise record` as commander hands them over (strings, tcpdump's units). */
 export interface RecordFlags {
@@ -39,7 +43,8 @@ export function resolveRecordOptions(
   const device = flags.interface ?? DEFAULT_DEVICE;
   const filter = flags.filter ?? filterWords.join(' ');
   const output = flags.write ?? defaultRecordingPath(device, filter, start);
-  const snapLength = flags.snaplen === undefined ? DEFAULT_SNAP_LENGTH : integer('-s', flags.snaplen, 0);
+  const snapLength =
+    flags.snaplen === undefined ? DEFAULT_SNAP_LENGTH : integerInRange('-s', flags.snaplen, 0, MANY);
   if (snapLength !== 0 && snapLength < MIN_SNAP_LENGTH) {
     // Below this the file has no TCP header to replay, and libpcap may hold such packets unread.
     throw new UserError(
@@ -55,7 +60,8 @@ export function resolveRecordOptions(
     throw new UserError(`-w ${output}: record writes pcap, not pcapng; name it .pcap`);
   }
   const rotateBytes = flags.fileSize === undefined ? undefined : fileSizeBytes(flags.fileSize);
-  const ringFiles = flags.fileCount === undefined ? undefined : integer('-W', flags.fileCount, 1);
+  const ringFiles =
+    flags.fileCount === undefined ? undefined : integerInRange('-W', flags.fileCount, 1, MANY);
   if (ringFiles !== undefined && rotateBytes === undefined) {
     throw new UserError('-W (files kept) needs -C (file size in MB) to rotate files');
   }
@@ -68,10 +74,13 @@ export function resolveRecordOptions(
     // As tcpdump does: 0, or more than a pcap file can hold, means whole packets.
     snapLength: snapLength === 0 || snapLength > PCAP_MAX_SNAPLEN ? DEFAULT_SNAP_LENGTH : snapLength,
     bufferSize:
-      flags.bufferSize === undefined ? DEFAULT_BUFFER_SIZE : integer('-B', flags.bufferSize, 1) * 1024,
+      flags.bufferSize === undefined
+        ? DEFAULT_BUFFER_SIZE
+        : integerInRange('-B', flags.bufferSize, 1, MAX_BUFFER_KIB) * 1024,
     nanosecond: flags.nano ?? false,
-    count: flags.count === undefined ? undefined : integer('-c', flags.count, 1),
-    durationMs: flags.duration === undefined ? undefined : positive('-G/--duration', flags.duration) * 1000,
+    count: flags.count === undefined ? undefined : integerInRange('-c', flags.count, 1, MANY),
+    durationMs:
+      flags.duration === undefined ? undefined : positiveNumber('-G/--duration', flags.duration) * 1000,
     rotateBytes,
     ringFiles,
   };
@@ -79,23 +88,7 @@ export function resolveRecordOptions(
 
 /** -C in MB (10^6 bytes), as a whole number of bytes: a size that rounds to no byte at all is refused. */
 function fileSizeBytes(text: string): number {
-  const bytes = Math.round(positive('-C', text) * 1e6);
+  const bytes = Math.round(positiveNumber('-C', text) * 1e6);
   if (bytes < 1) throw new UserError(`-C needs at least one byte (0.000001 MB), got '${text}'`);
   return bytes;
-}
-
-function integer(flag: string, text: string, min: number): number {
-  const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min) {
-    throw new UserError(`${flag} needs a whole number of at least ${min}, got '${text}'`);
-  }
-  return value;
-}
-
-function positive(flag: string, text: string): number {
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value <= 0) {
-    throw new UserError(`${flag} needs a positive number, got '${text}'`);
-  }
-  return value;
 }

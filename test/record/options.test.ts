@@ -48,10 +48,12 @@ describe('resolveRecordOptions', () => {
 
   it('rejects bad values and combinations with a message naming the flag', () => {
     const cases: Array<[Parameters<typeof resolveRecordOptions>[0], string[], RegExp]> = [
-      [{ count: '0' }, [], /-c needs a whole number of at least 1, got '0'/],
-      [{ count: '1.5' }, [], /-c needs a whole number/],
-      [{ duration: '-1' }, [], /-G\/--duration needs a positive number, got '-1'/],
-      [{ fileSize: 'big' }, [], /-C needs a positive number, got 'big'/],
+      [{ count: '0' }, [], /-c: '0' is not a whole number from 1 to /],
+      [{ count: '1.5' }, [], /-c: '1\.5' is not a whole number/],
+      // The kernel buffer is allocated: a typo must not ask for terabytes.
+      [{ bufferSize: '99999999999' }, [], /-B: '99999999999' is not a whole number from 1 to 4194304/],
+      [{ duration: '-1' }, [], /-G\/--duration: '-1' is not a positive number/],
+      [{ fileSize: 'big' }, [], /-C: 'big' is not a positive number/],
       [{ fileCount: '3' }, [], /-W .* needs -C/],
       [{ fileSize: '1', write: '-' }, [], /-C \(rotation\) cannot be used with -w -/],
       [{ filter: 'port 80' }, ['port', '81'], /either with -f or as trailing arguments/],
