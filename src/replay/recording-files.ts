@@ -9,7 +9,7 @@ import { openCapture } from '../capture/index.ts';
 import { timestampUs } from '../flow/timestamp.ts';
 
 /** How far a file's first packet may be stamped before the previous file's last: capture queues file packets a little out of order. */
-const STEP_BACK_US = 10_000;
+export const STEP_BACK_US = 10_000;
 /** How long after the previous file's last packet the next file's first may come. */
 const GAP_US = 60_000_000;
 
