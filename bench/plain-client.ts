@@ -7,7 +7,7 @@
 import net from 'node:net';
 import { readSessions } from '../src/flow/pipeline.ts';
 import type { CapturedSession } from '../src/flow/session.ts';
-import { HttpResponseFraming } from '../src/transport/http-response.ts';
+import { HttpResponseFraming } from '../src/http/response-framing.ts';
 
 const [capture, portText, concurrencyText] = process.argv.slice(2);
 const port = Number(portText);

@@ -6,7 +6,7 @@
  * ask before they reconnect.
  */
 import type { CapturedRequest } from '../flow/session.ts';
-import { parseHttpRequestLine } from '../report/http.ts';
+import { parseHttpRequestLine } from '../http/request-line.ts';
 import { startsWithClientHello, startsWithSshBanner } from './encrypted-tally.ts';
 import { startsWithMysqlLogin } from './mysql-login.ts';
 import { startsWithSmbNegotiate } from './smb-negotiate.ts';

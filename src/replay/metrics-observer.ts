@@ -1,6 +1,6 @@
 /** Feeds a run's events into its RunMetrics (the report and the live view read from there). */
 import { isUncaptured } from '../flow/session.ts';
-import { parseHttpRequestLine } from '../report/http.ts';
+import { parseHttpRequestLine } from '../http/request-line.ts';
 import type { RunMetrics, SessionRef } from '../report/metrics.ts';
 import type { ReplayObserver } from './observer.ts';
 import { endpointText, type PlannedSession } from './plan.ts';

@@ -7,7 +7,7 @@
  * response is waited for at all (`answerExpected`). One definition for both transports.
  */
 import type { CapturedRequest, CapturedSession } from '../flow/session.ts';
-import type { HttpRequestLine } from '../report/http.ts';
+import type { HttpRequestLine } from '../http/request-line.ts';
 import { onlyUnansweredHttp2Frames } from './http2-control.ts';
 
 export interface ResponseQuiet {

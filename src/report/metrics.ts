@@ -9,8 +9,9 @@
  * from the injected clock only where an event carries none.
  */
 
+import type { HttpRequestLine } from '../http/request-line.ts';
+import { endpointOf } from './endpoint.ts';
 import { LatencyHistogram, round3 } from './histogram.ts';
-import { endpointOf, type HttpRequestLine } from './http.ts';
 import type { RequestResult, SessionOutcome, SessionResult } from './outcome.ts';
 import { RecentList, TopList } from './rankings.ts';
 import {

@@ -9,6 +9,7 @@
  * request until the previous response is over (unless --no-wait).
  */
 import type { CapturedRequest } from '../flow/session.ts';
+import { parseHttpRequestLine } from '../http/request-line.ts';
 import { formatIpv4 } from '../packet/address.ts';
 import { SessionEngine } from '../replay/engine/engine.ts';
 import type { EngineAction, EngineOptions, OutSegment, ResponseHeader } from '../replay/engine/types.ts';
@@ -18,7 +19,6 @@ import type { RewrittenClient } from '../replay/port-shift.ts';
 import { halfCloseDueUs, partCount, partDueUs } from '../replay/request-parts.ts';
 import { answerExpected, unansweredInCapture } from '../replay/response-quiet.ts';
 import { capturedCloseUs, WakeUp } from '../replay/wake-up.ts';
-import { parseHttpRequestLine } from '../report/http.ts';
 import type { SessionEnd } from '../report/metrics.ts';
 
 /** What a raw session needs from its transport. */

@@ -24,6 +24,9 @@
 
 import net from 'node:net';
 import { nextToSend, requestsToSend } from '../flow/session.ts';
+import { pipelinedRequests } from '../http/pipelined.ts';
+import { parseHttpRequestLine } from '../http/request-line.ts';
+import { type FramingState, HttpResponseFraming } from '../http/response-framing.ts';
 import { continuationOf, continuationReason } from '../replay/continuation.ts';
 import type { SessionEnv } from '../replay/observer.ts';
 import { MAX_RECONNECTS, SESSION_TIMEOUT_S } from '../replay/option-defaults.ts';
@@ -40,12 +43,9 @@ import {
   unansweredInCapture,
 } from '../replay/response-quiet.ts';
 import { capturedCloseUs, WakeUp } from '../replay/wake-up.ts';
-import { parseHttpRequestLine } from '../report/http.ts';
-import { pipelinedRequests } from '../report/http-pipelined.ts';
 import type { SentRequest } from '../report/metrics.ts';
 import type { SessionOutcome } from '../report/outcome.ts';
 import { timerDelayMs } from '../util/timer-delay.ts';
-import { type FramingState, HttpResponseFraming } from './http-response.ts';
 
 export interface SocketSessionOptions {
   /** Do not wait for a response before sending the next request (tcpcopy -W). */

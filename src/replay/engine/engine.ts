@@ -67,8 +67,8 @@ import {
   nextToSend,
   requestsToSend,
 } from '../../flow/session.ts';
+import { parseHttpRequestLine } from '../../http/request-line.ts';
 import { TcpFlag, type TcpOptions } from '../../packet/view.ts';
-import { parseHttpRequestLine } from '../../report/http.ts';
 import type { SessionOutcome } from '../../report/outcome.ts';
 import { continuationOf, continuationReason } from '../continuation.ts';
 import { partCount, partDelayUs, partEnd } from '../request-parts.ts';

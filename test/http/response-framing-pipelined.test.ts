@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { pipelinedRequests } from '../../src/report/http-pipelined.ts';
-import { type FramingState, HttpResponseFraming } from '../../src/transport/http-response.ts';
+import { pipelinedRequests } from '../../src/http/pipelined.ts';
+import { type FramingState, HttpResponseFraming } from '../../src/http/response-framing.ts';
 
 function feed(framing: HttpResponseFraming, text: string, cut: number): FramingState[] {
   const bytes = Buffer.from(text, 'latin1');

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { endpointOf, parseHttpRequestLine } from '../../src/report/http.ts';
+import { parseHttpRequestLine } from '../../src/http/request-line.ts';
+import { endpointOf } from '../../src/report/endpoint.ts';
 
 const bytes = (text: string) => Buffer.from(text, 'latin1');
 

@@ -4,14 +4,14 @@
  * one request. Each is a request line, a head, and a Content-Length body.
  */
 
-import { ChunkedBody } from '../transport/chunked-body.ts';
+import { ChunkedBody } from './chunked-body.ts';
 import {
   CHUNKED_FIELD as CHUNKED,
   CONTENT_LENGTH_FIELD as CONTENT_LENGTH,
   HTTP_HEAD_END as HEAD_END,
   type HttpRequestLine,
   parseHttpRequestLine,
-} from './http.ts';
+} from './request-line.ts';
 
 export interface PipelinedRequests {
   /** The requests' methods, in order: one for a single request, none when `data` does not begin with a request line. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type FramingState, HttpResponseFraming } from '../../src/transport/http-response.ts';
+import { type FramingState, HttpResponseFraming } from '../../src/http/response-framing.ts';
 
 /** Feeds `text` cut at every `cut` bytes; returns the state after each piece. */
 function feed(text: string, cut: number, method?: string): FramingState[] {

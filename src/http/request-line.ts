@@ -1,7 +1,6 @@
 /**
- * Recognises HTTP/1.x request lines in captured requests, and names the endpoint a request counts
- * under. Anything else stays byte-level (undefined). Responses are framed, status included, by
- * the socket transport (src/transport/http-response.ts).
+ * Recognises HTTP/1.x request lines in captured requests; anything else stays byte-level
+ * (undefined). Responses are framed, status included, by response-framing.ts.
  */
 
 export interface HttpRequestLine {
@@ -59,10 +58,4 @@ export function parseHttpRequestLine(data: Uint8Array): HttpRequestLine | undefi
     method: bytes.toString('latin1', 0, methodEnd),
     path: bytes.toString('latin1', pathStart, pathEnd),
   };
-}
-
-/** The endpoint an HTTP request counts under: method and path without the query. */
-export function endpointOf(request: HttpRequestLine): HttpRequestLine {
-  const query = request.path.indexOf('?');
-  return { method: request.method, path: query < 0 ? request.path : request.path.slice(0, query) };
 }

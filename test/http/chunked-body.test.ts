@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ChunkedBody } from '../../src/transport/chunked-body.ts';
+import { ChunkedBody } from '../../src/http/chunked-body.ts';
 
 /** A chunked body of these chunks, with optional extensions and trailer fields. */
 function encode(chunks: Uint8Array[], extension: boolean, trailers: string[]): Buffer {

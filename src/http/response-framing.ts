@@ -1,5 +1,5 @@
-import { CHUNKED_FIELD as CHUNKED, CONTENT_LENGTH_FIELD as CONTENT_LENGTH } from '../report/http.ts';
 import { ChunkedBody } from './chunked-body.ts';
+import { CHUNKED_FIELD as CHUNKED, CONTENT_LENGTH_FIELD as CONTENT_LENGTH } from './request-line.ts';
 
 /**
  * Knows when an HTTP/1.x response is complete from its framing (Content-Length, chunked
