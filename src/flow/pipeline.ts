@@ -8,6 +8,7 @@ import { DecodeContext } from '../packet/context.ts';
 import { decodeRecord } from '../packet/decode.ts';
 import { DecodeStatus } from '../packet/status.ts';
 import { newPacketView } from '../packet/view.ts';
+import { ClockSteps } from './clock-steps.ts';
 import { FlowTable, type FlowTableOptions } from './flow-table.ts';
 import type { FlowSink } from './session.ts';
 import { timestampUs } from './timestamp.ts';
@@ -17,6 +18,12 @@ export interface CaptureFlowOptions extends FlowTableOptions {
   chunkBytes?: number;
   /** Sees every record's capture time (µs since the epoch), in file order (replay's --max-idle). */
   onPacketTime?: (us: number) => void;
+  /**
+   * Times after a step back of the capture's clock go on from the time before it (see
+   * clock-steps.ts): the flow table, `onPacketTime` and the times kept here see mended times.
+   * Without it they see the capture's own times; the steps are counted either way.
+   */
+  mendClockSteps?: boolean;
 }
 
 /** Link types numbered below this are counted in an array (others, rare, in a map). */
@@ -26,7 +33,10 @@ export class CaptureFlow {
   readonly decode = new DecodeContext();
   /** Packet records read so far. */
   packets = 0;
-  /** Capture time of the earliest and latest record read (µs since the epoch; NaN before the first). */
+  /**
+   * Capture time of the earliest and latest record read (µs since the epoch; NaN before the
+   * first); these and `currentUs` are mended with `mendClockSteps`.
+   */
   firstUs = Number.NaN;
   lastUs = Number.NaN;
   /** Capture time of the last record read. */
@@ -40,35 +50,42 @@ export class CaptureFlow {
   private cursor: RecordCursor | undefined;
   private ended = false;
   private readonly onPacketTime: ((us: number) => void) | undefined;
+  private readonly mendsClockSteps: boolean;
 
   private constructor(
     readonly reader: CaptureReader,
     readonly table: FlowTable,
     /** The file's end closes the sessions still open (else the table's owner does, later). */
     private readonly closesSessions: boolean,
+    /** Counts and mends the capture's clock steps back (shared by the files of one recording). */
+    readonly clockSteps: ClockSteps,
     options: CaptureFlowOptions,
   ) {
     this.batches = reader.batches();
     this.onPacketTime = options.onPacketTime;
+    this.mendsClockSteps = options.mendClockSteps === true;
+    clockSteps.startFile();
   }
 
   /** Opens the capture (a CaptureError says why it cannot be read). Nothing is read until `pump`. */
   static async open(path: string, sink: FlowSink, options: CaptureFlowOptions = {}): Promise<CaptureFlow> {
     const reader = await openCapture(path, { chunkBytes: options.chunkBytes });
-    return new CaptureFlow(reader, new FlowTable(sink, options), true, options);
+    return new CaptureFlow(reader, new FlowTable(sink, options), true, new ClockSteps(), options);
   }
 
   /**
    * Opens the capture to feed `table`, which may hold sessions of files read before: the file's
    * end leaves the sessions open, for a next file that goes on with them (`table.end()` closes them).
+   * `clockSteps`, shared by those files, mends the next file's times as it did the last's.
    */
   static async into(
     path: string,
     table: FlowTable,
-    options: Pick<CaptureFlowOptions, 'chunkBytes' | 'onPacketTime'> = {},
+    options: Pick<CaptureFlowOptions, 'chunkBytes' | 'onPacketTime' | 'mendClockSteps'> = {},
+    clockSteps = new ClockSteps(),
   ): Promise<CaptureFlow> {
     const reader = await openCapture(path, { chunkBytes: options.chunkBytes });
-    return new CaptureFlow(reader, table, false, options);
+    return new CaptureFlow(reader, table, false, clockSteps, options);
   }
 
   /** The capture has been read to its end (and, unless opened `into` a table, every session closed). */
@@ -134,10 +151,14 @@ export class CaptureFlow {
     const linkType = record.linkType;
     if (linkType < COUNTED_LINK_TYPES) this.linkTypeCounts[linkType]++;
     else this.otherLinkTypes.set(linkType, (this.otherLinkTypes.get(linkType) ?? 0) + 1);
-    const tsUs = timestampUs(record);
+    const untimed = record.untimed === true;
+    const rawUs = timestampUs(record);
+    // An untimed record has the time of the record before it, mended as that one was.
+    const mendedUs = untimed ? rawUs + this.clockSteps.offsetUs : this.clockSteps.mend(rawUs, record.index);
+    const tsUs = this.mendsClockSteps ? mendedUs : rawUs;
     this.currentUs = tsUs;
     this.recordOffset = record.fileOffset;
-    if (record.untimed !== true) {
+    if (!untimed) {
       this.onPacketTime?.(tsUs);
       if (!(tsUs >= this.firstUs)) this.firstUs = tsUs;
       if (!(tsUs <= this.lastUs)) this.lastUs = tsUs;

@@ -98,6 +98,8 @@ function anomalyLines(report: InspectReport): Array<[string, string]> {
   add('non-IP packets skipped', a.notIpPackets);
   add('unsupported link type', a.unsupportedLinkPackets, ' packets');
   for (const [reason, value] of Object.entries(a.malformedPackets)) add(`undecodable (${reason})`, value);
+  const largest = (a.largestClockStepBackUs / 1e6).toFixed(1);
+  add('clock steps back', a.clockStepsBack, ` (${a.clockStepsBack > 1 ? 'largest' : 'by'} ${largest} s)`);
   return out;
 }
 

@@ -56,6 +56,9 @@ export interface InspectReport {
     notIpPackets: number;
     unsupportedLinkPackets: number;
     malformedPackets: Record<string, number>;
+    /** Times the capture's clock stepped back more than a second (NTP), and the largest step (µs; 0 when none). */
+    clockStepsBack: number;
+    largestClockStepBackUs: number;
   };
   sessions?: SessionRow[];
 }
@@ -193,6 +196,8 @@ export function buildReport(file: string, flow: CaptureFlow, collector: InspectC
       notIpPackets: statuses.NOT_IP,
       unsupportedLinkPackets: statuses.UNSUPPORTED_LINK,
       malformedPackets: { ...decode.malformed },
+      clockStepsBack: flow.clockSteps.tally().count,
+      largestClockStepBackUs: flow.clockSteps.tally().largestUs,
     },
   };
   if (collector.rows !== undefined) report.sessions = collector.rows.sort((a, b) => a.id - b.id);

@@ -4,6 +4,7 @@
  * The caller decides when to take the next step, which is how a replay bounds its read-ahead.
  * The table outlives the file: a next file of the same recording goes on with its sessions.
  */
+import { ClockSteps } from '../flow/clock-steps.ts';
 import type { FlowTable } from '../flow/flow-table.ts';
 import { CaptureFlow } from '../flow/pipeline.ts';
 
@@ -17,29 +18,45 @@ export interface FlowFeed {
   close(): Promise<void>;
 }
 
-/** Opens `path` as a feed into `table`; `onPacketTime` sees each packet's capture time (µs since the epoch). */
+/**
+ * Opens `path` as a feed into `table`; `onPacketTime` sees each packet's capture time (µs since
+ * the epoch), mended where the capture's clock steps back: by `clockSteps`, which the files of one
+ * recording share (a new one when not given).
+ */
 export type OpenFlowFeed = (
   path: string,
   table: FlowTable,
   onPacketTime: (us: number) => void,
+  clockSteps?: ClockSteps,
 ) => Promise<FlowFeed>;
 
 /** Capture time read per step. */
 const STEP_US = 20_000;
 
-export const openCaptureFeed: OpenFlowFeed = async (path, table, onPacketTime) => {
+export const openCaptureFeed: OpenFlowFeed = async (
+  path,
+  table,
+  onPacketTime,
+  clockSteps = new ClockSteps(),
+) => {
   // A step reads on from the earlier of the last two packet times: from the newest alone, one
   // packet stamped years ahead of the rest (a clock glitch) would make one step read the whole
   // rest of the capture.
   let previousUs = Number.NEGATIVE_INFINITY;
   let latestUs = Number.NEGATIVE_INFINITY;
-  const flow = await CaptureFlow.into(path, table, {
-    onPacketTime: (us) => {
-      previousUs = latestUs;
-      latestUs = us;
-      onPacketTime(us);
+  const flow = await CaptureFlow.into(
+    path,
+    table,
+    {
+      mendClockSteps: true,
+      onPacketTime: (us) => {
+        previousUs = latestUs;
+        latestUs = us;
+        onPacketTime(us);
+      },
     },
-  });
+    clockSteps,
+  );
   return {
     step: () => flow.pump(Math.min(previousUs, latestUs) + STEP_US),
     fractionRead: () => flow.fractionDone(),

@@ -6,14 +6,19 @@
  */
 import { statSync } from 'node:fs';
 import { openCapture } from '../capture/index.ts';
+import type { ClockStepTally } from '../flow/clock-steps.ts';
 import { timestampUs } from '../flow/timestamp.ts';
+import { plural } from '../util/plural.ts';
 
 /** How far a file's first packet may be stamped before the previous file's last: capture queues file packets a little out of order. */
 export const STEP_BACK_US = 10_000;
 /** How long after the previous file's last packet the next file's first may come. */
 const GAP_US = 60_000_000;
 
-/** Capture times (µs since the epoch) of the files read so far as one recording; undefined before any packet. */
+/**
+ * Capture times (µs since the epoch) of the files read so far as one recording, mended where its
+ * clock stepped back (see flow/clock-steps.ts); undefined before any packet.
+ */
 export interface RecordingSpan {
   firstUs: number | undefined;
   /** The latest packet time a packet after it confirmed (did not step back far behind it: no clock glitch). */
@@ -39,7 +44,8 @@ export function goesOn(span: RecordingSpan, firstUs: number | undefined, glitchU
 }
 
 /**
- * Capture time of the file's first packet that has one (µs since the epoch), undefined when none
+ * Capture time of the file's first packet that has one (µs since the epoch, as captured: the
+ * caller mends it as the recording's last time was), undefined when none
  * does. A first packet stamped far ahead of the next (more than `glitchUs`: a clock glitch) does
  * not count; the next one does.
  */
@@ -66,4 +72,25 @@ export function sameFile(a: string, b: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** What the user hears of a recording's clock steps back (`files`: its files, in the order read), if any. */
+export function clockStepWarning(
+  files: readonly string[],
+  steps: Readonly<ClockStepTally>,
+): string | undefined {
+  if (steps.count === 0) return undefined;
+  const more =
+    steps.count > 1
+      ? ` (and ${plural(steps.count - 1, 'more time')}, ${seconds(steps.largestUs)} s at most)`
+      : '';
+  // Records counted from 1, as Wireshark numbers them.
+  return (
+    `${files[steps.firstFile]}: its clock steps back ${seconds(steps.firstStepUs)} s at record ${steps.firstRecord + 1}${more}: ` +
+    'replayed as if it went on, in the captured order and pace'
+  );
+}
+
+function seconds(us: number): string {
+  return (us / 1e6).toFixed(1);
 }

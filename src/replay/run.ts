@@ -14,6 +14,7 @@
  * or waiting at once, not the capture's size.
  */
 import { statSync } from 'node:fs';
+import { ClockSteps } from '../flow/clock-steps.ts';
 import { FlowTable } from '../flow/flow-table.ts';
 import type { CapturedRequest, CapturedSession } from '../flow/session.ts';
 import type { SessionEnd } from '../report/metrics.ts';
@@ -29,7 +30,7 @@ import { GapTally } from './gap-tally.ts';
 import { IdleCutter } from './idle-cutter.ts';
 import type { ReplayObserver, SessionEnv } from './observer.ts';
 import { type PlannedSession, type SessionDriver, sessionKey } from './plan.ts';
-import { firstPacketUs, goesOn, type RecordingSpan, sameFile } from './recording-files.ts';
+import { clockStepWarning, firstPacketUs, goesOn, type RecordingSpan, sameFile } from './recording-files.ts';
 import { RotationTally } from './rotation-tally.ts';
 import { matchTransfer, type Transfer } from './transfer.ts';
 import { TransferTally } from './transfer-tally.ts';
@@ -94,6 +95,8 @@ const READ_AHEAD_WAIT_MS = 1000;
 /** Captures read as one recording (see recording-files.ts): one flow table, one timeline. */
 interface Recording {
   readonly table: FlowTable;
+  /** Mends the recording's times where its clock steps back, from one file to the next. */
+  readonly clockSteps: ClockSteps;
   /** Per capture read, from the first: its index, and the id of the first session its packets opened. */
   readonly captures: Array<{ index: number; firstSessionId: number }>;
   /** Its first packet's capture time, and the latest one no packet after it showed a clock glitch. */
@@ -353,14 +356,15 @@ export class ReplayRun {
     return warnings;
   }
 
-  /** Whether capture `captureIndex`, another file, goes on from the recording read so far (see recording-files.ts). */
+  /**
+   * Whether capture `captureIndex`, another file, goes on from the recording read so far (see
+   * recording-files.ts): its first packet time mended as the recording's last was.
+   */
   private async goesOn(recording: Recording, captureIndex: number): Promise<boolean> {
     const glitchUs = this.options.lookaheadMs * 1000;
-    return goesOn(
-      recording.span,
-      await firstPacketUs(this.options.captures[captureIndex], glitchUs),
-      glitchUs,
-    );
+    const firstUs = await firstPacketUs(this.options.captures[captureIndex], glitchUs);
+    const mendedUs = firstUs === undefined ? undefined : firstUs + recording.clockSteps.offsetUs;
+    return goesOn(recording.span, mendedUs, glitchUs);
   }
 
   /**
@@ -397,12 +401,13 @@ export class ReplayRun {
           },
           requestCompleted: (s, r) => this.addRequest(s, r, toTimeline),
           sessionClosed: (s) => {
-            if (this.copiesOf.has(s)) rotation?.sessionClosed(s);
+            if (this.copiesOf.has(s)) rotation?.sessionClosed(s, recording.captures.at(-1)!.index);
             this.closeInput(s, toTimeline);
           },
         },
         { keepPayload: true },
       ),
+      clockSteps: new ClockSteps(),
       captures: [],
       span,
       observe: (us) => {
@@ -441,12 +446,24 @@ export class ReplayRun {
     if (!this.stopped) recording.table.end();
     recording.confirmLast();
     this.timelineBaseUs = this.readTimelineUs;
+    const files = recording.captures.map((c) => this.options.captures[c.index]);
+    this.warnOnce(clockStepWarning(files, recording.clockSteps.tally()));
+  }
+
+  /** Each --loop reads the captures again: what they make the run say is said once. */
+  private warnOnce(warning: string | undefined): void {
+    if (warning !== undefined && !this.warnings.includes(warning)) this.warnings.push(warning);
   }
 
   private async readCapture(recording: Recording, captureIndex: number): Promise<void> {
     recording.captures.push({ index: captureIndex, firstSessionId: recording.table.sessions });
     const path = this.options.captures[captureIndex];
-    const feed: FlowFeed = await this.openFeed(path, recording.table, recording.observe);
+    const feed: FlowFeed = await this.openFeed(
+      path,
+      recording.table,
+      recording.observe,
+      recording.clockSteps,
+    );
     try {
       while (!this.stopped) {
         await this.readPermit();
@@ -462,7 +479,7 @@ export class ReplayRun {
         // max) would hold every due send and every socket event until the whole stretch is read.
         if (this.readAheadFilled) await nextTurn();
       }
-      for (const w of feed.warnings()) this.warnings.push(w);
+      for (const w of feed.warnings()) this.warnOnce(w);
     } finally {
       await feed.close();
     }
