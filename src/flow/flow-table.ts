@@ -21,6 +21,11 @@ export interface FlowTableOptions {
   limits?: Partial<ClientStreamLimits>;
   /** Closed tuples remembered to absorb their late packets (oldest forgotten first). */
   maxClosedConversations?: number;
+  /**
+   * Ports known to be servers' (a replay's transfers): a session seen with neither SYN nor SYN-ACK
+   * has its client on the other side, whatever the ports' order.
+   */
+  serverPorts?: ReadonlySet<number>;
 }
 
 const SYN_ACK = TcpFlag.SYN | TcpFlag.ACK;
@@ -47,6 +52,7 @@ export class FlowTable {
   private readonly openConversations = new ConversationTable();
   private readonly closedConversations = new ConversationTable();
   private readonly maxClosed: number;
+  private readonly serverPorts: ReadonlySet<number> | undefined;
   private readonly trackerOptions: TrackerOptions;
   private nextId = 0;
   /** The last client and server IPv4 address formatted: sessions often share them (a server's, mostly). */
@@ -66,6 +72,7 @@ export class FlowTable {
     options: FlowTableOptions = {},
   ) {
     this.maxClosed = options.maxClosedConversations ?? 65536;
+    this.serverPorts = options.serverPorts;
     this.trackerOptions = {
       keepPayload: options.keepPayload ?? false,
       limits: { ...defaultClientStreamLimits, ...options.limits },
@@ -215,7 +222,7 @@ export class FlowTable {
   }
 
   private startSession(conversation: Conversation, view: PacketView, srcIsLo: boolean, tsUs: number): void {
-    const clientIsLo = clientIsSource(view) === srcIsLo;
+    const clientIsLo = clientIsSource(view, this.serverPorts) === srcIsLo;
     conversation.clientIsLo = clientIsLo;
     const fromClient = clientIsLo === srcIsLo;
     const client = this.endpointOf(view, fromClient, this.clientIpv4);
@@ -270,11 +277,16 @@ export class FlowTable {
 
 /**
  * Whether the packet's sender is the client: a SYN's sender is; a SYN-ACK's receiver is; with
- * neither, the side with the higher port (ephemeral ports are high), and on a tie the sender.
+ * neither, the side whose port is not a known server port, else the side with the higher port
+ * (ephemeral ports are high), and on a tie the sender.
  */
-function clientIsSource(view: PacketView): boolean {
+function clientIsSource(view: PacketView, serverPorts: ReadonlySet<number> | undefined): boolean {
   const synAck = view.flags & SYN_ACK;
   if (synAck === TcpFlag.SYN) return true;
   if (synAck === SYN_ACK) return false;
+  if (serverPorts !== undefined) {
+    const toServer = serverPorts.has(view.dstPort);
+    if (toServer !== serverPorts.has(view.srcPort)) return toServer;
+  }
   return view.srcPort >= view.dstPort;
 }

@@ -204,6 +204,21 @@ describe('flow table: sessions and requests', () => {
     assert.equal(session.greetingBytes, 0, 'server bytes first without the handshake: no greeting');
   });
 
+  it('takes a known server port over the port order for a session without SYN', () => {
+    const segments: Segment[] = [
+      { from: 'client', flags: ACK, seq: 100, ack: 906, payload: 'hi', tsUs: 10, clientPort: 50 },
+      { from: 'server', flags: ACK, seq: 906, ack: 102, payload: 'ok', tsUs: 20, clientPort: 50 },
+    ];
+    assert.equal(
+      run(segments).sessions[0].client.port,
+      80,
+      'by the ports alone, the higher one is the client',
+    );
+    const known = run(segments, { keepPayload: true, serverPorts: new Set([80]) });
+    assert.deepEqual([known.sessions[0].client.port, known.sessions[0].server.port], [50, 80]);
+    assert.equal(text(known.requests[0]), 'hi');
+  });
+
   it("counts a server's greeting before the first request, and nothing once requests began", () => {
     const out = run([
       { from: 'client', flags: SYN, seq: 0, tsUs: 0 },
