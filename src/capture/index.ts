@@ -15,5 +15,6 @@ export {
   type CaptureInterface,
   type CaptureRecord,
   type CaptureWarning,
+  type CaptureWarningKind,
   LinkType,
 } from './record.ts';

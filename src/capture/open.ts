@@ -14,6 +14,7 @@ import {
   type CaptureInterface,
   type CaptureRecord,
   type CaptureWarning,
+  type CaptureWarningKind,
 } from './record.ts';
 
 export interface OpenCaptureOptions {
@@ -140,23 +141,27 @@ class StreamingCaptureReader implements CaptureReader {
   private noteEndOfData(): void {
     const { chunk } = this;
     if (this.source.endedEarly) {
-      this.warn(chunk.fileOffset(chunk.end), 'gzip data ends early (the compressed file is truncated)');
+      this.warn(
+        'gzip-truncated',
+        chunk.fileOffset(chunk.end),
+        'gzip data ends early (the compressed file is truncated)',
+      );
     }
     if (this.source.garbageAt !== null) {
       const problem =
         'trailing garbage after the gzip data, from this offset in the compressed file: ignored, as gzip -d does';
-      this.warn(this.source.garbageAt, problem);
+      this.warn('gzip-trailing-garbage', this.source.garbageAt, problem);
     }
     if (chunk.available === 0) return;
     const offset = chunk.fileOffset(chunk.start);
     const problem = this.parser.describeTruncation(chunk.available);
     // Cut inside its first block (pcapng's section header), a file holds nothing usable.
     if (offset === 0) throw new CaptureError(this.file, 0, problem);
-    this.warn(offset, problem);
+    this.warn('truncated-record', offset, problem);
   }
 
-  private warn(offset: number, problem: string): void {
-    this.warnings.push({ file: this.file, offset, problem });
+  private warn(kind: CaptureWarningKind, offset: number, problem: string): void {
+    this.warnings.push({ file: this.file, kind, offset, problem });
   }
 }
 

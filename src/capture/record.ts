@@ -55,9 +55,14 @@ export interface CaptureInterface {
 /** Non-fatal problems found while reading; the records before (and, where possible, after) are usable. */
 export interface CaptureWarning {
   file: string;
+  /** What it is: a last record cut short, gzip data cut short, or bytes after the gzip data. */
+  kind: CaptureWarningKind;
+  /** Where: in the (decompressed) capture, except for 'gzip-trailing-garbage' (in the compressed file). */
   offset: number;
   problem: string;
 }
+
+export type CaptureWarningKind = 'truncated-record' | 'gzip-truncated' | 'gzip-trailing-garbage';
 
 /**
  * A file that cannot be read as a capture (missing, not a capture, corrupt). `offset` is the byte

@@ -82,8 +82,10 @@ function anomalyLines(report: InspectReport): Array<[string, string]> {
   add('retransmitted client segments', a.retransmissions);
   add('gaps in client data', a.gaps, ` (${counted(a.gapBytes, 'byte')} missing)`);
   add('payload cut by snap length', a.truncatedPayloadSegments, ' client segments');
-  // The reader's warnings: a truncated last record, mostly; gzip data cut short or trailing garbage.
-  for (const w of a.truncatedRecords) out.push(['capture file', `at byte ${w.offset}: ${w.problem}`]);
+  for (const w of a.readerWarnings) {
+    const where = w.kind === 'gzip-trailing-garbage' ? 'compressed file' : 'capture file';
+    out.push([where, `at byte ${w.offset}: ${w.problem}`]);
+  }
   for (const [header, value] of Object.entries(a.truncatedHeaders))
     add(`${header} header cut by snap length`, value);
   add('TCP options cut by snap length', a.tcpOptionsCut);

@@ -2,6 +2,7 @@
  * What `reprise inspect` reports about a capture: the shape of its JSON document (see
  * docs/inspect-json.md) and the sink that gathers it while the capture is read.
  */
+import type { CaptureWarningKind } from '../capture/index.ts';
 import { linkTypeName } from '../capture/link-type-name.ts';
 import type { CaptureFlow } from '../flow/pipeline.ts';
 import type { CapturedSession, FlowSink, SessionEnding } from '../flow/session.ts';
@@ -41,8 +42,10 @@ export interface InspectReport {
     gapBytes: number;
     /** Client segments whose payload the snap length cut. */
     truncatedPayloadSegments: number;
-    /** Problems the reader noted (a truncated last record, cut gzip data). */
+    /** The last record, cut short (one at most). */
     truncatedRecords: Array<{ offset: number; problem: string }>;
+    /** Every problem the reader noted: a truncated last record, gzip data cut short, bytes after the gzip data. */
+    readerWarnings: Array<{ kind: CaptureWarningKind; offset: number; problem: string }>;
     /** Packets whose headers the snap length cut, by header. */
     truncatedHeaders: Record<string, number>;
     tcpOptionsCut: number;
@@ -180,7 +183,10 @@ export function buildReport(file: string, flow: CaptureFlow, collector: InspectC
       gaps: collector.gaps,
       gapBytes: collector.gapBytes,
       truncatedPayloadSegments: collector.truncatedSegments,
-      truncatedRecords: flow.reader.warnings.map(({ offset, problem }) => ({ offset, problem })),
+      truncatedRecords: flow.reader.warnings
+        .filter((w) => w.kind === 'truncated-record')
+        .map(({ offset, problem }) => ({ offset, problem })),
+      readerWarnings: flow.reader.warnings.map(({ kind, offset, problem }) => ({ kind, offset, problem })),
       truncatedHeaders: { ...decode.truncated },
       tcpOptionsCut: decode.tcpOptionsCut,
       ipLengthBeyondFrame: decode.ipLengthBeyondFrame,

@@ -153,7 +153,9 @@ describe('openCapture', () => {
       for (const data of [gzipSync(plain), members]) {
         const path = tmp.file(Buffer.concat([data, Buffer.from('\n-- not gzip --\n')]));
         const reader = await readsAll(path);
-        assert.deepEqual(reader.warnings, [{ file: path, offset: data.length, problem: GARBAGE }]);
+        assert.deepEqual(reader.warnings, [
+          { file: path, kind: 'gzip-trailing-garbage', offset: data.length, problem: GARBAGE },
+        ]);
       }
     });
 
@@ -162,7 +164,7 @@ describe('openCapture', () => {
       assert.deepEqual((await readsAll(tmp.file(padded))).warnings, []);
       const path = tmp.file(Buffer.concat([padded, Buffer.from([7])]));
       assert.deepEqual((await readsAll(path)).warnings, [
-        { file: path, offset: members.length, problem: GARBAGE },
+        { file: path, kind: 'gzip-trailing-garbage', offset: members.length, problem: GARBAGE },
       ]);
     });
 

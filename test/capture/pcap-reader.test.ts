@@ -98,7 +98,12 @@ describe('pcap reader', () => {
     const { reader, records } = await readBack(path, { chunkBytes: 64 });
     assert.equal(records.length, 2);
     assert.deepEqual(reader.warnings, [
-      { file: path, offset: 24 + 28 + 16, problem: 'truncated record at end of file: 216 of 316 bytes' },
+      {
+        file: path,
+        kind: 'truncated-record',
+        offset: 24 + 28 + 16,
+        problem: 'truncated record at end of file: 216 of 316 bytes',
+      },
     ]);
   });
 

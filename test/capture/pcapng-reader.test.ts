@@ -126,6 +126,7 @@ describe('pcapng reader', () => {
     assert.deepEqual(reader.warnings, [
       {
         file: reader.file,
+        kind: 'truncated-record',
         offset: head.length,
         problem: `truncated enhanced packet block at end of file: 40 of ${last.length} bytes`,
       },

@@ -116,6 +116,19 @@ describe('inspect report', () => {
     assert.match(renderText(report), /capture file\s+at byte \d+: truncated record/);
   });
 
+  it('tells bytes after the gzip data from a truncated record, and where their offset counts', async () => {
+    const gzipped = gzipSync(readFileSync(join(corpus, 'zeek_http_get.pcap')));
+    writeFileSync(join(scratch, 'trailing.pcap.gz'), Buffer.concat([gzipped, Buffer.from('not gzip')]));
+    const report = await inspectCapture(join(scratch, 'trailing.pcap.gz'));
+    assert.equal(report.packets, 14);
+    assert.deepEqual(report.anomalies.truncatedRecords, []);
+    assert.deepEqual(
+      report.anomalies.readerWarnings.map((w) => [w.kind, w.offset]),
+      [['gzip-trailing-garbage', gzipped.length]],
+    );
+    assert.match(renderText(report), /compressed file\s+at byte \d+: trailing garbage after the gzip data/);
+  });
+
   it('lists hundreds of thousands of sessions as text, in aligned columns', async () => {
     const report = await inspectCapture(join(corpus, 'zeek_http_get.pcap'), { sessions: true });
     const [row] = report.sessions ?? [];
