@@ -65,6 +65,8 @@ export interface LiveCapture {
 }
 
 export const DEFAULT_BUFFER_SIZE = 256 * 1024 * 1024;
+/** The largest kernel buffer libpcap takes (an int of bytes), in KiB: the -B flags' ceiling. */
+export const MAX_BUFFER_KIB = Math.floor((2 ** 31 - 1) / 1024);
 const MIN_BATCH_BYTES = 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 100;
 

@@ -1,7 +1,7 @@
 import type { Command } from '@commander-js/extra-typings';
-import { LiveCaptureError } from '../capture/live.ts';
+import { LiveCaptureError, MAX_BUFFER_KIB } from '../capture/live.ts';
 import { type AllowList, AllowListError, parseAllowList } from '../intercept/allow-list.ts';
-import { DEFAULT_PCAP_BUFFER_MIB, LiveResponseSource } from '../intercept/capture.ts';
+import { DEFAULT_PCAP_BUFFER_KIB, LiveResponseSource } from '../intercept/capture.ts';
 import { InterceptListenError, InterceptServer } from '../intercept/server.ts';
 import { formatTotals, type InterceptSnapshot } from '../intercept/stats.ts';
 import { DEFAULT_INTERCEPT_PORT } from '../intercept/wire.ts';
@@ -18,7 +18,7 @@ export function registerIntercept(program: Command): void {
     .description(
       "capture the target's responses and send their headers to the replayers (tcpcopy 1.x intercept protocol)",
     )
-    .requiredOption('-i, --device <device>', 'capture device (any: all devices)')
+    .requiredOption('-i, --interface <device>', 'capture device (any: all devices), as record takes it')
     .requiredOption(
       '-F, --filter <bpf>',
       "BPF filter selecting the target's responses, e.g. 'tcp and src port 8080'",
@@ -36,20 +36,20 @@ export function registerIntercept(program: Command): void {
       repeatableList,
     )
     .option(
-      '--pcap-buffer <MiB>',
-      'kernel capture buffer; larger rides out longer stalls without losing responses',
-      (t) => integerInRange('--pcap-buffer', t, 1, 4096),
-      DEFAULT_PCAP_BUFFER_MIB,
+      '-B, --buffer-size <KiB>',
+      'kernel capture buffer in KiB (as record and tcpdump take it); larger rides out longer stalls without losing responses',
+      (t) => integerInRange('-B', t, 1, MAX_BUFFER_KIB),
+      DEFAULT_PCAP_BUFFER_KIB,
     )
     .option('--no-tui', 'print plain status lines even on a terminal')
     .action(async (opts) => {
       await runIntercept({
-        device: opts.device,
+        device: opts.interface,
         filter: opts.filter,
         port: opts.port,
         bind: opts.bind,
         allow: opts.allow === undefined ? undefined : parseAllow(opts.allow),
-        pcapBufferMiB: opts.pcapBuffer,
+        bufferBytes: opts.bufferSize * 1024,
         tui: opts.tui,
       });
     });
@@ -61,7 +61,7 @@ interface InterceptCommandOptions {
   port: number;
   bind: string;
   allow: AllowList | undefined;
-  pcapBufferMiB: number;
+  bufferBytes: number;
   tui: boolean;
 }
 
@@ -81,7 +81,7 @@ async function runIntercept(opts: InterceptCommandOptions): Promise<void> {
       host: opts.bind,
       port: opts.port,
       allow: opts.allow,
-      source: new LiveResponseSource(opts.device, opts.filter, opts.pcapBufferMiB * 1024 * 1024),
+      source: new LiveResponseSource(opts.device, opts.filter, opts.bufferBytes),
       log,
       onFailure: (error) => {
         captureFailure = error;

@@ -12,7 +12,7 @@ const HEADER_SNAP_LENGTH = 256;
  * The kernel capture buffer absorbs bursts while the intercept is not scheduled. With the
  * 256-byte snap length a slot is small, so 64 MiB holds a few hundred thousand responses.
  */
-export const DEFAULT_PCAP_BUFFER_MIB = 64;
+export const DEFAULT_PCAP_BUFFER_KIB = 64 * 1024;
 
 /**
  * Responses are handed over in batches at least every millisecond instead of one wake-up per
@@ -29,7 +29,7 @@ export class LiveResponseSource implements ResponseSource {
     readonly device: string,
     readonly filter: string,
     /** Kernel capture buffer: what absorbs bursts while the intercept is not scheduled. */
-    private readonly bufferBytes = DEFAULT_PCAP_BUFFER_MIB * 1024 * 1024,
+    private readonly bufferBytes = DEFAULT_PCAP_BUFFER_KIB * 1024,
   ) {}
 
   /** Opens the device; throws LiveCaptureError (unknown device, bad filter, no privilege). */

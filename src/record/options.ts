@@ -1,5 +1,5 @@
 import { PCAP_MAX_SNAPLEN } from '../capture/limits.ts';
-import { DEFAULT_BUFFER_SIZE } from '../capture/live.ts';
+import { DEFAULT_BUFFER_SIZE, MAX_BUFFER_KIB } from '../capture/live.ts';
 import { integerInRange, positiveNumber } from '../cli/parse.ts';
 import { UserError } from '../util/user-error.ts';
 import { defaultRecordingPath } from './file-names.ts';
@@ -7,8 +7,6 @@ import type { RecorderOptions } from './recorder.ts';
 
 /** The smallest snap length that keeps a link header and the IPv4 and TCP headers (tcpdump's old default). */
 const MIN_SNAP_LENGTH = 96;
-/** -B's largest kernel buffer, in KiB (4 GiB, as intercept's --pcap-buffer). */
-const MAX_BUFFER_KIB = 4 * 1024 * 1024;
 const MANY = Number.MAX_SAFE_INTEGER;
 
 /** The flags of `reprise record` as commander hands them over (strings, tcpdump's units). */

@@ -51,7 +51,7 @@ describe('resolveRecordOptions', () => {
       [{ count: '0' }, [], /-c: '0' is not a whole number from 1 to /],
       [{ count: '1.5' }, [], /-c: '1\.5' is not a whole number/],
       // The kernel buffer is allocated: a typo must not ask for terabytes.
-      [{ bufferSize: '99999999999' }, [], /-B: '99999999999' is not a whole number from 1 to 4194304/],
+      [{ bufferSize: '99999999999' }, [], /-B: '99999999999' is not a whole number from 1 to 2097151/],
       [{ duration: '-1' }, [], /-G\/--duration: '-1' is not a positive number/],
       [{ fileSize: 'big' }, [], /-C: 'big' is not a positive number/],
       [{ fileCount: '3' }, [], /-W .* needs -C/],
