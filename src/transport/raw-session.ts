@@ -19,7 +19,7 @@ import type { RewrittenClient } from '../replay/port-shift.ts';
 import { halfCloseDueUs, partCount, partDueUs } from '../replay/request-parts.ts';
 import { answerExpected, unansweredInCapture } from '../replay/response-quiet.ts';
 import { capturedCloseUs, WakeUp } from '../replay/wake-up.ts';
-import type { SessionEnd } from '../report/metrics.ts';
+import type { SentRequest, SessionEnd } from '../report/metrics.ts';
 
 /** What a raw session needs from its transport. */
 export interface RawSessionHost {
@@ -225,16 +225,12 @@ export class RawSession implements SessionDriver {
     const request = this.released[index];
     const http = request ? parseHttpRequestLine(request.data) : undefined;
     const scheduledMs = Math.min(sentMs, Math.max(this.dueMs[index] ?? sentMs, this.readyMs));
-    this.env.observer.requestSent(this.planned, {
-      index,
-      scheduledMs,
-      sentMs,
-      bytesSent: bytes,
-      ...(http ? { http } : {}),
-      ...(request && unansweredInCapture(this.planned.session, answerExpected(request, http))
-        ? { unansweredInCapture: true }
-        : {}),
-    });
+    const sent: SentRequest = { index, scheduledMs, sentMs, bytesSent: bytes };
+    if (http) sent.http = http;
+    if (request && unansweredInCapture(this.planned.session, answerExpected(request, http))) {
+      sent.unansweredInCapture = true;
+    }
+    this.env.observer.requestSent(this.planned, sent);
     this.env.observer.bytes(this.planned, bytes, 0);
   }
 

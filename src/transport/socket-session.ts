@@ -43,7 +43,7 @@ import {
   unansweredInCapture,
 } from '../replay/response-quiet.ts';
 import { capturedCloseUs, WakeUp } from '../replay/wake-up.ts';
-import type { SentRequest } from '../report/metrics.ts';
+import type { AnsweredRequest, SentRequest } from '../report/metrics.ts';
 import type { SessionOutcome } from '../report/outcome.ts';
 import { timerDelayMs } from '../util/timer-delay.ts';
 
@@ -356,8 +356,8 @@ export class SocketSession implements SessionDriver {
       sentMs: nowMs,
       bytesSent: request.data.length,
       http,
-      ...(unansweredInCapture(this.planned.session, expectsAnswer) ? { unansweredInCapture: true } : {}),
     };
+    if (unansweredInCapture(this.planned.session, expectsAnswer)) sent.unansweredInCapture = true;
     this.sentOnConnection++;
     const aheadWaitUs = this.options.noWait
       ? undefined
@@ -609,14 +609,15 @@ export class SocketSession implements SessionDriver {
     if (firstByteAtMs === undefined || lastByteAtMs === undefined) return;
     // From the request's last byte written: an answer that came before it counts 0.
     const sentMs = flight.sent.sentMs;
-    this.env.observer.requestAnswered(this.planned, {
+    const answer: AnsweredRequest = {
       index: flight.sent.index,
-      ...(flight.resent ? { sentMs } : {}),
       firstByteMs: Math.max(0, firstByteAtMs - sentMs),
       lastByteMs: Math.max(0, lastByteAtMs - sentMs),
       responseBytes: answeredBytes(flight),
       status: flight.framing.statusCode,
-    });
+    };
+    if (flight.resent) answer.sentMs = sentMs;
+    this.env.observer.requestAnswered(this.planned, answer);
   }
 
   private reportStart(replayedFrom?: string): void {
