@@ -22,13 +22,15 @@ export interface FlowTableOptions {
   /** Closed tuples remembered to absorb their late packets (oldest forgotten first). */
   maxClosedConversations?: number;
   /**
-   * Ports known to be servers' (a replay's transfers): a session seen with neither SYN nor SYN-ACK
-   * has its client on the other side, whatever the ports' order.
+   * Whether an endpoint is a known server's (a replay's transfers): a session seen with neither SYN
+   * nor SYN-ACK has its client on the other side, unless that side's port is a well-known one.
    */
-  serverPorts?: ReadonlySet<number>;
+  knownServer?: (endpoint: Endpoint) => boolean;
 }
 
 const SYN_ACK = TcpFlag.SYN | TcpFlag.ACK;
+/** Ports below this are well-known services' (IANA's system ports): a client's is above. */
+const WELL_KNOWN_PORTS = 1024;
 
 interface LastIpv4Text {
   address: number;
@@ -52,7 +54,7 @@ export class FlowTable {
   private readonly openConversations = new ConversationTable();
   private readonly closedConversations = new ConversationTable();
   private readonly maxClosed: number;
-  private readonly serverPorts: ReadonlySet<number> | undefined;
+  private readonly knownServer: ((endpoint: Endpoint) => boolean) | undefined;
   private readonly trackerOptions: TrackerOptions;
   private nextId = 0;
   /** The last client and server IPv4 address formatted: sessions often share them (a server's, mostly). */
@@ -72,7 +74,7 @@ export class FlowTable {
     options: FlowTableOptions = {},
   ) {
     this.maxClosed = options.maxClosedConversations ?? 65536;
-    this.serverPorts = options.serverPorts;
+    this.knownServer = options.knownServer;
     this.trackerOptions = {
       keepPayload: options.keepPayload ?? false,
       limits: { ...defaultClientStreamLimits, ...options.limits },
@@ -222,7 +224,7 @@ export class FlowTable {
   }
 
   private startSession(conversation: Conversation, view: PacketView, srcIsLo: boolean, tsUs: number): void {
-    const clientIsLo = clientIsSource(view, this.serverPorts) === srcIsLo;
+    const clientIsLo = this.clientIsSource(view) === srcIsLo;
     conversation.clientIsLo = clientIsLo;
     const fromClient = clientIsLo === srcIsLo;
     const client = this.endpointOf(view, fromClient, this.clientIpv4);
@@ -241,6 +243,26 @@ export class FlowTable {
     // that was the client's SYN; after two when the first is the SYN-ACK, as the SYN is often
     // filed just after it (capture queues, merged files).
     conversation.packetsBeforeOpened = (view.flags & SYN_ACK) === SYN_ACK ? 2 : 1;
+  }
+
+  /**
+   * Whether the packet's sender is the client: a SYN's sender is; a SYN-ACK's receiver is. With
+   * neither: the side of a well-known port (below 1024) is the server, against one above; then the
+   * side of a known server; then the higher port is the client (ephemeral ports are high), and on a
+   * tie the sender.
+   */
+  private clientIsSource(view: PacketView): boolean {
+    const synAck = view.flags & SYN_ACK;
+    if (synAck === TcpFlag.SYN) return true;
+    if (synAck === SYN_ACK) return false;
+    const { srcPort, dstPort } = view;
+    if (srcPort < WELL_KNOWN_PORTS !== dstPort < WELL_KNOWN_PORTS) return dstPort < WELL_KNOWN_PORTS;
+    const known = this.knownServer;
+    if (known !== undefined) {
+      const toServer = known(this.endpointOf(view, false, this.serverIpv4));
+      if (toServer !== known(this.endpointOf(view, true, this.clientIpv4))) return toServer;
+    }
+    return srcPort >= dstPort;
   }
 
   private endpointOf(view: PacketView, source: boolean, ipv4Text: LastIpv4Text): Endpoint {
@@ -273,20 +295,4 @@ export class FlowTable {
     conversation.tracker = undefined;
     this.sink.sessionClosed?.(tracker.session);
   }
-}
-
-/**
- * Whether the packet's sender is the client: a SYN's sender is; a SYN-ACK's receiver is; with
- * neither, the side whose port is not a known server port, else the side with the higher port
- * (ephemeral ports are high), and on a tie the sender.
- */
-function clientIsSource(view: PacketView, serverPorts: ReadonlySet<number> | undefined): boolean {
-  const synAck = view.flags & SYN_ACK;
-  if (synAck === TcpFlag.SYN) return true;
-  if (synAck === SYN_ACK) return false;
-  if (serverPorts !== undefined) {
-    const toServer = serverPorts.has(view.dstPort);
-    if (toServer !== serverPorts.has(view.srcPort)) return toServer;
-  }
-  return view.srcPort >= view.dstPort;
 }

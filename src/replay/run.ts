@@ -137,8 +137,6 @@ export class ReplayRun {
   private readonly excluded: Excluded = { noTransfer: 0, sampledOut: 0 };
   private readonly transferTally: TransferTally;
   private readonly transfersPlanned = new Set<Transfer>();
-  /** The transfers' captured server ports: a session seen without SYN or SYN-ACK has its client on the other side. */
-  private readonly serverPorts: ReadonlySet<number>;
   private readonly encryptedTally = new EncryptedTally();
   /** Captured sessions that open with a proxy's CONNECT. */
   private readonly tunnelled = new WeakSet<CapturedSession>();
@@ -173,7 +171,6 @@ export class ReplayRun {
     private readonly openFeed: OpenFlowFeed,
   ) {
     this.transferTally = new TransferTally(options.transfers);
-    this.serverPorts = new Set(options.transfers.map((t) => t.sourcePort));
     this.clock = new ReplayClock(() => this.nowMs(), options.speed);
     this.clock.pause();
     this.queue = new DueQueue(this.clock);
@@ -408,7 +405,10 @@ export class ReplayRun {
             this.closeInput(s, toTimeline);
           },
         },
-        { keepPayload: true, serverPorts: this.serverPorts },
+        {
+          keepPayload: true,
+          knownServer: (endpoint) => matchTransfer(this.options.transfers, endpoint) !== undefined,
+        },
       ),
       clockSteps: new ClockSteps(),
       captures: [],

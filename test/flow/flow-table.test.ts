@@ -204,7 +204,7 @@ describe('flow table: sessions and requests', () => {
     assert.equal(session.greetingBytes, 0, 'server bytes first without the handshake: no greeting');
   });
 
-  it('takes a known server port over the port order for a session without SYN', () => {
+  it('takes a known server over the port order for a session without SYN', () => {
     const segments: Segment[] = [
       { from: 'client', flags: ACK, seq: 100, ack: 906, payload: 'hi', tsUs: 10, clientPort: 50 },
       { from: 'server', flags: ACK, seq: 906, ack: 102, payload: 'ok', tsUs: 20, clientPort: 50 },
@@ -214,9 +214,18 @@ describe('flow table: sessions and requests', () => {
       80,
       'by the ports alone, the higher one is the client',
     );
-    const known = run(segments, { keepPayload: true, serverPorts: new Set([80]) });
+    const known = run(segments, { keepPayload: true, knownServer: (e) => e.port === 80 });
     assert.deepEqual([known.sessions[0].client.port, known.sessions[0].server.port], [50, 80]);
     assert.equal(text(known.requests[0]), 'hi');
+  });
+
+  it('keeps a well-known port the server even when the client port is a known server port', () => {
+    // A client on ephemeral port 50051 to a web server, in a capture filtered on gRPC's 50051.
+    const segments: Segment[] = [
+      { from: 'client', flags: ACK, seq: 100, ack: 906, payload: 'GET / ', tsUs: 10, clientPort: 50_051 },
+    ];
+    const known = run(segments, { keepPayload: true, knownServer: (e) => e.port === 50_051 });
+    assert.deepEqual([known.sessions[0].client.port, known.sessions[0].server.port], [50_051, 80]);
   });
 
   it("counts a server's greeting before the first request, and nothing once requests began", () => {
