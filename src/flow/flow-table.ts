@@ -29,6 +29,8 @@ export interface FlowTableOptions {
 }
 
 const SYN_ACK = TcpFlag.SYN | TcpFlag.ACK;
+/** Holds run out, at least, before the table stops holding answers (see releaseDueHolds). */
+const HOLDS_BEFORE_GIVING_UP = 64;
 /** Ports below this are well-known services' (IANA's system ports): a client's is above. */
 const WELL_KNOWN_PORTS = 1024;
 
@@ -64,10 +66,18 @@ export class FlowTable {
   latePackets = 0;
   /** Packets pushed so far. */
   private pushed = 0;
-  /** Sessions holding an answer, and the earliest capture time and packet count at which one is due. */
+  /**
+   * Sessions holding an answer, oldest first from `holdsHead` (a queue: holds begin in capture
+   * order, so they fall due in that order, give or take records filed out of time order); and when
+   * the oldest is due, by capture time and by packets pushed.
+   */
   private holds: Hold[] = [];
+  private holdsHead = 0;
   private holdDueUs = Number.POSITIVE_INFINITY;
   private holdDuePacket = Number.POSITIVE_INFINITY;
+  /** Holds that ran out without their bytes, and the others: most running out, the capture lacks the clients' bytes. */
+  private holdsRunOut = 0;
+  private holdsEnded = 0;
 
   constructor(
     private readonly sink: FlowSink,
@@ -79,6 +89,7 @@ export class FlowTable {
       keepPayload: options.keepPayload ?? false,
       limits: { ...defaultClientStreamLimits, ...options.limits },
       requestCompleted: sink.requestCompleted?.bind(sink),
+      holdAnswers: { on: true },
     };
   }
 
@@ -136,6 +147,7 @@ export class FlowTable {
     for (let c = this.openConversations.oldest; c !== undefined; c = c.newer) this.finish(c, c.tracker!);
     this.openConversations.clear();
     this.holds = [];
+    this.holdsHead = 0;
   }
 
   private holding(conversation: Conversation, tracker: SessionTracker, tsUs: number): void {
@@ -146,30 +158,46 @@ export class FlowTable {
       duePacket: this.pushed + HOLD_PACKETS,
     };
     this.holds.push(hold);
-    this.holdDueUs = Math.min(this.holdDueUs, hold.dueUs);
-    this.holdDuePacket = Math.min(this.holdDuePacket, hold.duePacket);
+    if (this.holds.length - this.holdsHead === 1) this.dueAt(hold);
   }
 
-  /** Lets go of the answers held past their time (their awaited bytes are missing from the capture). */
+  /**
+   * Lets go of the oldest answers held past their time (their awaited bytes are missing from the
+   * capture), and forgets those let go already (the bytes came, or the session closed).
+   */
   private releaseDueHolds(tsUs: number): void {
     const holds = this.holds;
-    this.holds = [];
-    this.holdDueUs = Number.POSITIVE_INFINITY;
-    this.holdDuePacket = Number.POSITIVE_INFINITY;
-    for (const hold of holds) {
+    while (this.holdsHead < holds.length) {
+      const hold = holds[this.holdsHead];
       const { conversation } = hold;
       const tracker = conversation.tracker;
-      // Let go already: the bytes came, or the session closed.
-      if (tracker === undefined || tracker.heldAnswer !== hold.answer) continue;
-      if (tsUs >= hold.dueUs || this.pushed >= hold.duePacket) {
+      const held = tracker !== undefined && tracker.heldAnswer === hold.answer;
+      if (held && tsUs < hold.dueUs && this.pushed < hold.duePacket) break;
+      this.holdsHead++;
+      if (held) {
         tracker.releaseHeld(true);
         if (tracker.isOver) this.close(conversation, tracker);
+        this.holdsRunOut++;
       } else {
-        this.holds.push(hold);
-        this.holdDueUs = Math.min(this.holdDueUs, hold.dueUs);
-        this.holdDuePacket = Math.min(this.holdDuePacket, hold.duePacket);
+        this.holdsEnded++;
       }
     }
+    // A capture of the servers' side alone (or one that lost most client packets): every answer
+    // would wait its time in vain, each held packet copied.
+    if (this.holdsRunOut >= HOLDS_BEFORE_GIVING_UP && this.holdsRunOut > 16 * this.holdsEnded) {
+      this.trackerOptions.holdAnswers.on = false;
+    }
+    if (this.holdsHead > 1024 && this.holdsHead * 2 > holds.length) {
+      this.holds = holds.slice(this.holdsHead);
+      this.holdsHead = 0;
+    }
+    this.dueAt(this.holds[this.holdsHead]);
+  }
+
+  /** The oldest hold left (none: never due). */
+  private dueAt(hold: Hold | undefined): void {
+    this.holdDueUs = hold?.dueUs ?? Number.POSITIVE_INFINITY;
+    this.holdDuePacket = hold?.duePacket ?? Number.POSITIVE_INFINITY;
   }
 
   private find(view: PacketView, srcIsLo: boolean): Conversation | undefined {

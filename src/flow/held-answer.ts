@@ -28,8 +28,11 @@ export class HeldAnswer {
   constructor(
     answer: PacketView,
     tsUs: number,
-    /** The client's sequence number the answer acknowledges (int32): the bytes before it are awaited. */
-    readonly awaitedAck: number,
+    /**
+     * The answer's ack (int32): the client's bytes before it, and its FIN if the ack takes that in,
+     * are awaited.
+     */
+    readonly ack: number,
   ) {
     this.packets = [{ view: copyPacketView(answer), fromClient: false, tsUs }];
   }

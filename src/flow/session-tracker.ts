@@ -28,6 +28,8 @@ export interface TrackerOptions {
   limits: ClientStreamLimits;
   /** Called as each request completes; undefined when nobody listens. */
   requestCompleted: ((session: CapturedSession, request: CapturedRequest) => void) | undefined;
+  /** Whether answers may be held (held-answer.ts): the table turns it off for all its sessions at once. */
+  holdAnswers: { on: boolean };
 }
 
 export class SessionTracker implements StreamConsumer {
@@ -67,6 +69,7 @@ export class SessionTracker implements StreamConsumer {
   private held: HeldAnswer | undefined;
   /** A hold ran out without those bytes: the capture lacks some of this client's; hold no more. */
   private holdsGaveUp = false;
+  private readonly holdAnswers: { on: boolean };
 
   constructor(
     id: number,
@@ -79,6 +82,7 @@ export class SessionTracker implements StreamConsumer {
     // Optional fields start out undefined rather than absent: objects keep one shape (V8 map)
     // from birth, so the per-packet code that reads them stays monomorphic.
     this.endUs = startUs;
+    this.holdAnswers = options.holdAnswers;
     const handshake: Handshake = {
       syn: false,
       synAck: false,
@@ -160,16 +164,17 @@ export class SessionTracker implements StreamConsumer {
   push(view: PacketView, fromClient: boolean, tsUs: number = timestampUs(view)): boolean {
     const held = this.held;
     if (held !== undefined) {
-      if (fromClient && bringsBytesBefore(view, held.awaitedAck)) {
+      if (fromClient && bringsSequenceBefore(view, held.ack)) {
         this.take(view, true, tsUs);
-        if (this.stream.missingBefore(held.awaitedAck) === 0) return this.releaseHeld(false);
+        // The client's FIN, once taken, is no missing byte (ackOfClientData).
+        if (this.stream.missingBefore(this.ackOfClientData(held.ack)) === 0) return this.releaseHeld(false);
       } else if (!held.add(view, fromClient, tsUs)) {
         this.releaseHeld(true);
       }
       return false;
     }
     if (!fromClient && this.answersUnseenBytes(view)) {
-      this.held = new HeldAnswer(view, tsUs, this.ackOfClientData(view.ack | 0));
+      this.held = new HeldAnswer(view, tsUs, view.ack | 0);
       return true;
     }
     this.take(view, fromClient, tsUs);
@@ -193,7 +198,14 @@ export class SessionTracker implements StreamConsumer {
   /** A server segment with payload not seen before that acknowledges client bytes not delivered yet. */
   private answersUnseenBytes(view: PacketView): boolean {
     const length = view.payloadWireLength;
-    if (this.holdsGaveUp || length === 0 || (view.flags & HOLD_FLAGS) !== TcpFlag.ACK) return false;
+    if (
+      this.holdsGaveUp ||
+      !this.holdAnswers.on ||
+      length === 0 ||
+      (view.flags & HOLD_FLAGS) !== TcpFlag.ACK
+    ) {
+      return false;
+    }
     if (this.serverSeen && seqDiff(this.serverNext, (view.seq + length) | 0) <= 0) return false;
     return this.stream.missingBefore(this.ackOfClientData(view.ack | 0)) > 0;
   }
@@ -361,10 +373,10 @@ export class SessionTracker implements StreamConsumer {
   }
 }
 
-/** A client data segment that begins before `ack` (int32): it brings bytes an answer acknowledged. */
-function bringsBytesBefore(view: PacketView, ack: number): boolean {
+/** A client segment (data, or its FIN) that begins before `ack` (int32): an answer acknowledged it. */
+function bringsSequenceBefore(view: PacketView, ack: number): boolean {
   return (
-    view.payloadWireLength > 0 &&
+    (view.payloadWireLength > 0 || (view.flags & TcpFlag.FIN) !== 0) &&
     !(view.flags & (TcpFlag.SYN | TcpFlag.RST)) &&
     seqDiff(view.seq | 0, ack) > 0
   );

@@ -97,3 +97,53 @@ describe('flow table: an answer filed before the request it acknowledges', () =>
     assert.equal(out.requests[0].halfClosed, undefined, 'answered before the client closed');
   });
 });
+
+describe('flow table: held answers, the client FIN and one-sided captures', () => {
+  it('takes a client FIN filed after the answer that acknowledges it: no gap, the request half-closed', () => {
+    const out = run([
+      ...HANDSHAKE,
+      { from: 'client', flags: PSH | ACK, seq: 1, ack: 501, payload: REQUEST, tsUs: 10_000 },
+      { from: 'server', flags: PSH | ACK, seq: 501, ack: REQUEST_END + 1, payload: ANSWER, tsUs: 20_000 },
+      { from: 'client', flags: FIN | ACK, seq: REQUEST_END, ack: 501, tsUs: 10_100 },
+      { from: 'server', flags: FIN | ACK, seq: 501 + ANSWER.length, ack: REQUEST_END + 1, tsUs: 20_100 },
+    ]);
+    assert.deepEqual(out.events, ['open 0', 'request 0.0', 'close 0']);
+    assert.deepEqual(out.requests[0].gaps, []);
+    assert.equal(out.requests[0].halfClosed, true);
+    assert.equal(out.requests[0].responseBytes, ANSWER.length);
+    assert.deepEqual([out.sessions[0].gaps, out.sessions[0].packets], [0, 7]);
+  });
+
+  it('stops holding once most answers wait in vain (a capture of the servers side only)', () => {
+    const segments: Segment[] = [];
+    const serverOnly = 80;
+    for (let i = 0; i < serverOnly; i++) {
+      const clientPort = 30_000 + i;
+      const at = i * 200_000;
+      segments.push(
+        { from: 'server', flags: SYN | ACK, seq: 500, ack: 1, tsUs: at, clientPort },
+        {
+          from: 'server',
+          flags: PSH | ACK,
+          seq: 501,
+          ack: REQUEST_END,
+          payload: ANSWER,
+          tsUs: at + 1,
+          clientPort,
+        },
+      );
+    }
+    // A two-sided session after them, its request filed after the answer: no longer waited for.
+    const at = serverOnly * 200_000;
+    segments.push(
+      { from: 'client', flags: SYN, seq: 0, tsUs: at },
+      { from: 'server', flags: SYN | ACK, seq: 500, ack: 1, tsUs: at + 1 },
+      { from: 'server', flags: PSH | ACK, seq: 501, ack: REQUEST_END, payload: ANSWER, tsUs: at + 3 },
+      { from: 'client', flags: PSH | ACK, seq: 1, ack: 501, payload: REQUEST, tsUs: at + 2 },
+    );
+    const out = run(segments);
+    const last = out.sessions.find((s) => s.client.port === 40_000);
+    assert.equal(out.sessions.filter((s) => s.gaps === 1).length, serverOnly + 1);
+    assert.equal(last?.gaps, 1, 'the misfiled request is a gap, as before holds existed');
+  });
+});
