@@ -6,7 +6,10 @@
  * connection of its own, the later one without what came before it (a login, a SELECT), and, out
  * of order, before it, so a target may answer it otherwise. The run says so once, naming files.
  *
- * The parts are matched whichever is read first, so that files in any order are seen through.
+ * The parts are matched whichever is read first, so that files in any order are seen through; but
+ * only across captures a rotation could have cut apart: other files, the later one starting where
+ * the earlier one ends. The same file read twice, a copy of it, or captures of the same traffic
+ * taken side by side overlap in time, and a session there is the same part seen again.
  */
 
 import type { CapturedSession } from '../flow/session.ts';
@@ -35,8 +38,19 @@ interface Cut {
   goesOnIn: number;
 }
 
+/** The times of a capture's first and last packets, in file order (µs, mended as its sessions' are). */
+interface CaptureSpan {
+  firstUs: number;
+  lastUs: number;
+}
+
+/** Whether two captures (by index) are one file, given twice (recording-files.ts sameFile). */
+export type SameCapture = (a: number, b: number) => boolean;
+
 export class RotationTally {
   private recording = -1;
+  /** By capture index, for the captures read so far. */
+  private readonly spans: CaptureSpan[] = [];
   /** The last capture a session of this recording was opened in: where its cut sessions end, unless told. */
   private lastCapture = 0;
   /** Parts ended by the end of their recording's captures, by the last packet's time. */
@@ -48,12 +62,18 @@ export class RotationTally {
   private firstCut: Cut | undefined;
   private firstOutOfOrder: Cut | undefined;
 
-  /**
-   * Call as each recording of the first loop starts (`sameFileAgain`: its first capture is the file
-   * read just before, again: parts of the two are not matched, as the file ends where it ends).
-   */
-  captureStarted(sameFileAgain = false): void {
-    if (!sameFileAgain) this.recording++;
+  constructor(private readonly sameCapture: SameCapture) {}
+
+  /** Call as each recording of the first loop starts. */
+  recordingStarted(): void {
+    this.recording++;
+  }
+
+  /** Call with each packet's time as capture `captureIndex` is read, before the sessions it opens or ends. */
+  packetRead(captureIndex: number, us: number): void {
+    const span = this.spans[captureIndex];
+    if (span === undefined) this.spans[captureIndex] = { firstUs: us, lastUs: us };
+    else span.lastUs = us;
   }
 
   sessionOpened(session: CapturedSession, captureIndex: number): void {
@@ -61,19 +81,20 @@ export class RotationTally {
     if (session.handshake.syn) return;
     const key = endpointsOf(session);
     const startUs = session.startUs;
-    const before = this.ended.take(key, this.recording, (ended) => startUs - ended.us);
+    const opened: Part = { recording: this.recording, capture: captureIndex, us: startUs };
+    const before = this.ended.take(key, (ended) => this.cutBetween(ended, opened));
     if (before !== undefined) this.count({ endedIn: before.capture, goesOnIn: captureIndex });
-    else this.opened.add(key, { recording: this.recording, capture: captureIndex, us: startUs });
+    else this.opened.add(key, opened);
   }
 
   /** `captureIndex`: the capture read last when it closed (default: the last one a session was opened in). */
   sessionClosed(session: CapturedSession, captureIndex = this.lastCapture): void {
     if (session.ending !== 'capture-end') return;
     const key = endpointsOf(session);
-    const endUs = session.endUs;
-    const after = this.opened.take(key, this.recording, (opened) => opened.us - endUs);
+    const ended: Part = { recording: this.recording, capture: captureIndex, us: session.endUs };
+    const after = this.opened.take(key, (opened) => this.cutBetween(ended, opened));
     if (after !== undefined) this.count({ endedIn: captureIndex, goesOnIn: after.capture });
-    else this.ended.add(key, { recording: this.recording, capture: captureIndex, us: endUs });
+    else this.ended.add(key, ended);
   }
 
   warning(captures: readonly string[]): string | undefined {
@@ -102,6 +123,18 @@ export class RotationTally {
     );
   }
 
+  /**
+   * The gap (µs) from `ended`'s last packet to `opened`'s first, if `opened` may go on from `ended`
+   * across a rotation's cut (at least -STEP_BACK_US, as between the captures); else undefined.
+   */
+  private cutBetween(ended: Part, opened: Part): number | undefined {
+    const gapUs = opened.us - ended.us;
+    if (ended.recording === opened.recording || gapUs < -STEP_BACK_US) return undefined;
+    const [endedIn, goesOnIn] = [this.spans[ended.capture], this.spans[opened.capture]];
+    if (endedIn === undefined || goesOnIn === undefined || !startsAfter(endedIn, goesOnIn)) return undefined;
+    return this.sameCapture(ended.capture, opened.capture) ? undefined : gapUs;
+  }
+
   private count(cut: Cut): void {
     this.cuts++;
     this.firstCut ??= cut;
@@ -124,19 +157,17 @@ class PartsByEndpoints {
     else same.push(part);
   }
 
-  /**
-   * Removes and returns the part of another recording than `recording` that goes on nearest in time:
-   * `gapUs` from one part's last packet to the other's first, at least -STEP_BACK_US (packets filed
-   * a little out of order across the cut) and the smallest.
-   */
-  take(key: string, recording: number, gapUs: (part: Part) => number): Part | undefined {
+  /** Removes and returns the part `gapUs` gives the smallest gap to (undefined: none it may go on with). */
+  take(key: string, gapUs: (part: Part) => number | undefined): Part | undefined {
     const same = this.parts.get(key);
     if (same === undefined) return undefined;
     let nearest = -1;
+    let nearestGapUs = Number.POSITIVE_INFINITY;
     for (let i = 0; i < same.length; i++) {
       const gap = gapUs(same[i]);
-      if (same[i].recording === recording || gap < -STEP_BACK_US) continue;
-      if (nearest < 0 || gap < gapUs(same[nearest])) nearest = i;
+      if (gap === undefined || gap >= nearestGapUs) continue;
+      nearest = i;
+      nearestGapUs = gap;
     }
     if (nearest < 0) return undefined;
     const [part] = same.splice(nearest, 1);
@@ -144,6 +175,17 @@ class PartsByEndpoints {
     this.size--;
     return part;
   }
+}
+
+/**
+ * Whether capture `later` starts where a rotation would have cut it from `earlier`: after its
+ * first packet and where its last was (STEP_BACK_US: packets filed a little out of order across
+ * the cut). A copy of a capture, or one of the same traffic taken alongside, overlaps it. As this
+ * holds one way only, a session's two parts (opened without SYN, ended by its capture's end) never
+ * both match parts of one other session.
+ */
+function startsAfter(earlier: CaptureSpan, later: CaptureSpan): boolean {
+  return later.firstUs > earlier.firstUs && later.firstUs >= earlier.lastUs - STEP_BACK_US;
 }
 
 /** Both endpoints, in either order: without its SYN, a session's roles are guessed by port. */

@@ -141,7 +141,9 @@ export class ReplayRun {
   /** Captured sessions that open with a proxy's CONNECT. */
   private readonly tunnelled = new WeakSet<CapturedSession>();
   private readonly gapTally = new GapTally();
-  private readonly rotationTally = new RotationTally();
+  private readonly rotationTally = new RotationTally((a, b) =>
+    sameFile(this.options.captures[a], this.options.captures[b]),
+  );
   private readonly warnings: string[] = [];
   /** Planned sessions not yet handed to the transport (scheduled or in the start backlog). */
   private readonly pending = new Set<PlannedSession>();
@@ -324,7 +326,7 @@ export class ReplayRun {
         const sameFileAgain = c > 0 && sameFile(captures[c - 1], captures[c]);
         if (recording === undefined || sameFileAgain || !(await this.goesOn(recording, c))) {
           if (recording !== undefined) this.endRecording(recording);
-          recording = this.startRecording(l, sameFileAgain);
+          recording = this.startRecording(l);
         }
         await this.readCapture(recording, c);
         if (this.stopped) break; // what was read of it stays the share read, for the estimates
@@ -367,11 +369,8 @@ export class ReplayRun {
     return goesOn(recording.span, mendedUs, glitchUs);
   }
 
-  /**
-   * Starts reading a recording (of loop `loop`): a flow table and a timeline of its own.
-   * `sameFileAgain`: its first capture is the one read before it again.
-   */
-  private startRecording(loop: number, sameFileAgain: boolean): Recording {
+  /** Starts reading a recording (of loop `loop`): a flow table and a timeline of its own. */
+  private startRecording(loop: number): Recording {
     const cutter = new IdleCutter(
       this.options.maxIdleMs !== undefined ? this.options.maxIdleMs * 1000 : Infinity,
     );
@@ -380,7 +379,7 @@ export class ReplayRun {
     const toTimeline = (us: number) => base + cutter.map(us) - cutter.map(span.firstUs ?? us);
     // Sessions replayed (planned, and not left out by --only-complete) that go on across recordings.
     const rotation = loop === 0 && !this.options.onlyComplete ? this.rotationTally : undefined;
-    rotation?.captureStarted(sameFileAgain);
+    rotation?.recordingStarted();
     let unconfirmedUs: number | undefined;
     let packets = 0;
     // A session is of the capture its first packet was read from (it may be announced a packet later).
@@ -415,6 +414,7 @@ export class ReplayRun {
       span,
       observe: (us) => {
         packets++;
+        rotation?.packetRead(recording.captures.at(-1)!.index, us);
         span.firstUs ??= us;
         cutter.observe(us);
         // A packet time counts once the next packet does not step back far behind it: one packet

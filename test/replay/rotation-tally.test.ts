@@ -4,10 +4,13 @@
  * tally must see every session the cuts fell in, in whatever order the files come.
  */
 import assert from 'node:assert/strict';
+import { copyFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createPcapWriter, forEachRecord } from '../../src/capture/index.ts';
+import { readSessions } from '../../src/flow/pipeline.ts';
 import { timestampUs } from '../../src/flow/timestamp.ts';
+import { sameFile } from '../../src/replay/recording-files.ts';
 import { RotationTally } from '../../src/replay/rotation-tally.ts';
 import { CORPUS, capturedSessions } from '../helpers/captured.ts';
 import { tempDir } from '../helpers/synthetic.ts';
@@ -16,22 +19,34 @@ import { tempDir } from '../helpers/synthetic.ts';
 const BRO = `${CORPUS}zeek_http_bro.org.pcap`;
 /** One HTTP session of 1000 requests over 623 ms. */
 const THOUSAND = `${CORPUS}zeek_http_1000-requests-one-dropped-response.pcap`;
+/** Kafka sessions without SYN, ended by the capture's end; three of them one packet each. */
+const KAFKA = `${CORPUS}ndpi_kafka.pcapng`;
+const HTTP_GET = `${CORPUS}zeek_http_get.pcap`;
 
-/** Writes `path` cut before each of `cutsMs` (ms after its first packet) as `<name>0.pcap`, `<name>1.pcap`, ... */
-async function rotate(path: string, dir: string, name: string, cutsMs: number[]): Promise<string[]> {
-  const files = Array.from({ length: cutsMs.length + 1 }, (_, i) => join(dir, `${name}${i}.pcap`));
+/** Copies `path`'s records to `files`: each to the files `filesOf` gives for its time (ms after the first packet). */
+async function split(
+  path: string,
+  files: string[],
+  filesOf: (sinceFirstMs: number) => number[],
+): Promise<void> {
   const writers: Array<ReturnType<typeof createPcapWriter>> = [];
   let firstUs: number | undefined;
   await forEachRecord(path, (record) => {
     const us = timestampUs(record);
     firstUs ??= us;
-    const sinceFirstUs = us - firstUs;
-    const part = cutsMs.filter((ms) => sinceFirstUs >= ms * 1000).length;
-    writers[part] ??= createPcapWriter(files[part], { linkType: record.linkType });
     const bytes = record.buf.subarray(record.offset, record.offset + record.capturedLength);
-    writers[part].write(record.tsSec, record.tsNsec, bytes, record.originalLength);
+    for (const part of filesOf((us - firstUs) / 1000)) {
+      writers[part] ??= createPcapWriter(files[part], { linkType: record.linkType });
+      writers[part].write(record.tsSec, record.tsNsec, bytes, record.originalLength);
+    }
   });
   await Promise.all(writers.map((w) => w.close()));
+}
+
+/** Writes `path` cut before each of `cutsMs` (ms after its first packet) as `<name>0.pcap`, `<name>1.pcap`, ... */
+async function rotate(path: string, dir: string, name: string, cutsMs: number[]): Promise<string[]> {
+  const files = Array.from({ length: cutsMs.length + 1 }, (_, i) => join(dir, `${name}${i}.pcap`));
+  await split(path, files, (ms) => [cutsMs.filter((cutMs) => ms >= cutMs).length]);
   return files;
 }
 
@@ -42,14 +57,19 @@ async function sessionsCutAt(path: string, cutMs: number): Promise<number> {
   return sessions.filter((s) => s.startUs < cutUs && s.endUs >= cutUs).length;
 }
 
-/** The tally's warning after reading `files` in this order, each file a recording of its own. */
+/** The tally's warning after reading `files` in this order, each file a recording of its own, as a replay reads them. */
 async function warningFor(files: string[]): Promise<string | undefined> {
-  const tally = new RotationTally();
+  const tally = new RotationTally((a, b) => sameFile(files[a], files[b]));
   for (const [capture, file] of files.entries()) {
-    tally.captureStarted();
-    const sessions = await capturedSessions(file);
-    for (const s of sessions) tally.sessionOpened(s, capture);
-    for (const s of sessions) tally.sessionClosed(s, capture);
+    tally.recordingStarted();
+    await readSessions(
+      file,
+      {
+        sessionOpened: (s) => tally.sessionOpened(s, capture),
+        sessionClosed: (s) => tally.sessionClosed(s, capture),
+      },
+      { onPacketTime: (us) => tally.packetRead(capture, us) },
+    );
   }
   return tally.warning(files.map((f) => basename(f)));
 }
@@ -105,14 +125,33 @@ describe('sessions cut in two by rotated files read apart', () => {
     const [p0, , p2] = bro;
     assert.equal(await warningFor([p0, p2]), undefined, 'the cut sessions of bro0 end before bro2 starts');
     assert.equal(await warningFor([p2, p0]), undefined);
-    const tally = new RotationTally();
-    for (const sameFileAgain of [false, true]) {
-      tally.captureStarted(sameFileAgain);
-      const sessions = await capturedSessions(bro[1]);
-      for (const s of sessions) tally.sessionOpened(s, Number(sameFileAgain));
-      for (const s of sessions) tally.sessionClosed(s, Number(sameFileAgain));
-    }
-    assert.equal(tally.warning(['bro1.pcap', 'bro1.pcap']), undefined);
+    assert.equal(await warningFor([bro[1], bro[1]]), undefined);
+  });
+
+  it('says nothing for the same capture read twice with another between', async () => {
+    assert.equal(await warningFor([KAFKA, HTTP_GET, KAFKA]), undefined);
+  });
+
+  it('says nothing for a capture and a byte copy of it under another name, in either order', async () => {
+    const copy = join(dir.path, 'kafka-copy.pcapng');
+    copyFileSync(KAFKA, copy);
+    assert.equal(await warningFor([KAFKA, copy]), undefined);
+    assert.equal(await warningFor([copy, KAFKA]), undefined);
+  });
+
+  it('says nothing for two captures of the same traffic that overlap in time, in either order', async () => {
+    // Five connections idle from 11.5 s to their FINs at 17.4 s: each capture holds one end of them.
+    const files = [join(dir.path, 'early.pcap'), join(dir.path, 'late.pcap')];
+    await split(BRO, files, (ms) => [...(ms < 16_000 ? [0] : []), ...(ms >= 12_000 ? [1] : [])]);
+    assert.equal(await warningFor(files), undefined);
+    assert.equal(await warningFor([files[1], files[0]]), undefined);
+    const [early, late] = files.map((f) => basename(f));
+    const cut = await rotate(BRO, dir.path, 'idle', [16_000]);
+    assert.match(
+      (await warningFor([cut[1], cut[0]])) ?? '',
+      /^idle1\.pcap and idle0\.pcap look like one recording cut in two/,
+      `the same idle connections, cut where one file ends and the next begins (not ${early} and ${late})`,
+    );
   });
 
   it('counts a connection cut into three parts twice, in any order, and its ends never as a cut', async () => {
