@@ -4,16 +4,20 @@
  * on from where it was instead of falling back. Sans I/O, no clock of its own.
  *
  * A record more than STEP_BACK_US behind the record before it is a step back, unless that record
- * was a lone jump ahead: stamped far ahead of the one before it, with this one back near that one
- * (a glitch of one record, whose time alone is off; the replay handles those). A step measured
- * behind such a jump ahead is measured from the record before the jump. A step's record is mended
- * to the time it was measured from, and the records after it keep their distance to it.
+ * was stamped alone ahead: more than STEP_BACK_US ahead of the one before it, with this one back
+ * near that one (a glitch of one record, whose time alone is off; the replay handles those). So a
+ * step no larger than the records' spacing and a second is taken for records out of order.
  *
- * Until the clock has run on from the step (a second, or 16 records, in no jump), a record that
- * jumps back to the times before it (to within STEP_BACK_US, or half the step when smaller) shows
- * the records since to be stamped far back (one alone, or copies of earlier records): the step,
- * and any since, is undone (those records keep their mended times). A step counts once the clock
- * has run on so.
+ * A jump is a gap between records larger than JUMP_PACES times the capture's pace (the largest gap
+ * lately), and than STEP_BACK_US: sparse captures have gaps of seconds that are no jump. A step
+ * behind a jump ahead is measured from the record before the jump. A step's record is mended to
+ * the time it was measured from, and the records after it keep their distance to it.
+ *
+ * Until the clock has run on from the step (a second, or 16 records, in no jump back and no jump
+ * ahead), a record that jumps back to the times before it (to within STEP_BACK_US, or half the step
+ * when smaller) shows the records since to be stamped far back (one alone, or copies of earlier
+ * records): the step, and any since, is undone (those records keep their mended times). A step
+ * counts once the clock has run on so.
  *
  * Out-of-order records less than STEP_BACK_US behind (capture queues, merged interfaces) are left
  * as they are.
@@ -24,6 +28,23 @@ export const STEP_BACK_US = 1_000_000;
 /** ...and a step counts once the clock has run on from it this long, or for this many records, in no jump. */
 const RUN_ON_US = STEP_BACK_US;
 const RUN_ON_RECORDS = 16;
+/** A gap is a jump when larger than this many times the capture's pace (and than STEP_BACK_US). */
+const JUMP_PACES = 4;
+/** The pace keeps this much of itself each record (fading by 1/16), so that it follows the capture. */
+const PACE_KEPT = 1 - 1 / 16;
+
+/** The smallest gap (µs) that is a jump, at pace `paceUs`. */
+function jumpUs(paceUs: number): number {
+  return Math.max(STEP_BACK_US, JUMP_PACES * paceUs);
+}
+
+/** The pace after a record `gapUs` after the one before it: a gap counts as far as it is no jump. */
+function nextPace(paceUs: number, gapUs: number): number {
+  const fadedUs = paceUs * PACE_KEPT;
+  // (A record behind the one before it, or the first, adds nothing.)
+  const countedUs = gapUs > 0 ? Math.min(gapUs, jumpUs(paceUs)) : 0;
+  return Math.max(countedUs, fadedUs);
+}
 
 /** The steps back counted. */
 export interface ClockStepTally {
@@ -58,14 +79,17 @@ export class ClockSteps {
   /** Raw times of the last two timed records. */
   private previousUs = Number.NaN;
   private beforePreviousUs = Number.NaN;
+  /** The capture's pace (µs), up to the record before the last (the last may be a jump ahead). */
+  private paceUs = 0;
   /**
    * A step may still be undone: the raw time it was measured from, how near the times before it
-   * a record must come to undo it, the offset and tally before it; and the raw time the records
-   * have run on from, in no jump, since the step.
+   * a record must come to undo it, the pace, offset and tally before it; and the raw time the
+   * records have run on from, in no jump, since the step.
    */
   private undoable = false;
   private stepFromUs = 0;
   private undoWithinUs = 0;
+  private paceBeforeStepUs = 0;
   private offsetBeforeUs = 0;
   private stepsBefore = noSteps();
   private runFromUs = 0;
@@ -86,6 +110,7 @@ export class ClockSteps {
     if (this.undoable) this.confirmOrUndo(rawUs);
     // (After an undo, the record is near the times before the step: no step back from them.)
     if (rawUs < this.previousUs - STEP_BACK_US) this.stepBack(rawUs, record);
+    this.paceUs = nextPace(this.paceUs, this.previousUs - this.beforePreviousUs);
     this.beforePreviousUs = this.previousUs;
     this.previousUs = rawUs;
     return rawUs + this.offsetUs;
@@ -96,8 +121,11 @@ export class ClockSteps {
     // A return, not the clock running on into those times: it comes in a jump.
     if (rawUs >= this.stepFromUs - this.undoWithinUs && rawUs > this.previousUs + this.undoWithinUs) {
       this.undo();
-    } else if (Math.abs(rawUs - this.previousUs) > STEP_BACK_US) {
-      // Stale records jump about.
+    } else if (
+      rawUs < this.previousUs - STEP_BACK_US ||
+      rawUs > this.previousUs + jumpUs(this.paceBeforeStepUs)
+    ) {
+      // Stale records jump about; a capture's own gaps, however long, run on.
       this.runFromUs = rawUs;
       this.runRecords = 0;
     } else if (rawUs - this.runFromUs > RUN_ON_US || ++this.runRecords >= RUN_ON_RECORDS) {
@@ -108,19 +136,17 @@ export class ClockSteps {
   private stepBack(rawUs: number, record: number): void {
     const previousUs = this.previousUs;
     const beforeUs = this.beforePreviousUs;
-    // NaN (the previous record was the first) counts as a jump ahead: a first record stamped far
-    // ahead of the second is a glitch, as the replay takes it.
-    const previousJumpedAhead = !(previousUs - beforeUs <= STEP_BACK_US);
-    let fromUs = previousUs;
-    if (previousJumpedAhead) {
-      if (!(rawUs < beforeUs - STEP_BACK_US)) return; // the previous record alone was stamped ahead
-      fromUs = beforeUs;
-    }
+    const aheadUs = previousUs - beforeUs;
+    // The previous record alone was stamped ahead. (NaN, the previous record the first, counts as
+    // ahead: a first record stamped far ahead of the second is a glitch, as the replay takes it.)
+    if (!(aheadUs <= STEP_BACK_US) && !(rawUs < beforeUs - STEP_BACK_US)) return;
+    const fromUs = aheadUs > jumpUs(this.paceUs) ? beforeUs : previousUs;
     const stepUs = fromUs - rawUs;
     if (!this.undoable) {
       this.undoable = true;
       this.stepFromUs = fromUs;
       this.undoWithinUs = Math.min(STEP_BACK_US, stepUs / 2);
+      this.paceBeforeStepUs = this.paceUs;
       this.offsetBeforeUs = this.offsetUs;
       this.stepsBefore = { ...this.steps };
     }
@@ -142,8 +168,10 @@ export class ClockSteps {
   private undo(): void {
     this.undoable = false;
     this.offsetUs = this.offsetBeforeUs;
+    this.paceUs = this.paceBeforeStepUs;
     this.steps = this.stepsBefore;
     // The next record is read against the time before those records, not against them.
     this.previousUs = this.stepFromUs;
+    this.beforePreviousUs = this.stepFromUs;
   }
 }

@@ -10,9 +10,15 @@ function mended(offsetsUs: number[], steps = new ClockSteps()): number[] {
   return offsetsUs.map((us, record) => steps.mend(T + us, record) - T);
 }
 
-/** Records every 0.5 s from `fromUs`, `count` of them. */
-function ticks(fromUs: number, count: number): number[] {
-  return Array.from({ length: count }, (_, i) => fromUs + i * 0.5 * S);
+/** Records every 0.5 s (or `everyUs`) from `fromUs`, `count` of them. */
+function ticks(fromUs: number, count: number, everyUs = 0.5 * S): number[] {
+  return Array.from({ length: count }, (_, i) => fromUs + i * everyUs);
+}
+
+function assertNeverBack(times: number[]): void {
+  for (let i = 1; i < times.length; i++) {
+    assert.ok(times[i] >= times[i - 1], `record ${i}: ${times[i - 1]} -> ${times[i]} µs`);
+  }
 }
 
 describe('clock steps back', () => {
@@ -138,6 +144,54 @@ describe('clock steps back', () => {
       firstRecord: 2,
       firstRawUs: T - 2 * S,
       firstStepUs: 4 * S,
+    });
+  });
+
+  describe('in a sparse capture (records seconds apart)', () => {
+    for (const everyS of [1.5, 5]) {
+      it(`a step of 10 s, records every ${everyS} s: counted once, measured 10 s, the timeline going on`, () => {
+        const steps = new ClockSteps();
+        const every = everyS * S;
+        // Up to 30 s, then the clock is set 10 s back: the next record is stamped 20 s, for a minute.
+        const beforeStep = ticks(0, 30 / everyS + 1, every);
+        const stamped = [...beforeStep, ...ticks(20 * S, 60 / everyS, every)];
+        const out = mended(stamped, steps);
+        assert.deepEqual(out, [...beforeStep, ...ticks(30 * S, 60 / everyS, every)]);
+        assertNeverBack(out);
+        assert.deepEqual(steps.tally(), {
+          count: 1,
+          largestUs: 10 * S,
+          firstFile: 0,
+          firstRecord: beforeStep.length,
+          firstRawUs: T + 20 * S,
+          firstStepUs: 10 * S,
+        });
+      });
+    }
+
+    it('a step at the second record of a burst (bursts of three, 1.5 s apart) is measured from the first', () => {
+      const steps = new ClockSteps();
+      const burst = (us: number) => [us, us + 10_000, us + 20_000];
+      const captured = ticks(0, 40, 1.5 * S).flatMap(burst);
+      const stepAt = captured.indexOf(30 * S) + 1;
+      const stamped = captured.map((us, i) => (i >= stepAt ? us - 10 * S : us));
+      assertNeverBack(mended(stamped, steps));
+      assert.equal(steps.tally().count, 1);
+      assert.equal(steps.tally().largestUs, 10 * S - 10_000);
+    });
+
+    it('one record stamped far back is still no step, nor one stamped far ahead', () => {
+      const back = new ClockSteps();
+      const times = [...ticks(0, 8, 5 * S), -60 * S, ...ticks(40 * S, 4, 5 * S)];
+      assert.deepEqual(
+        mended(times, back).filter((_, i) => i !== 8),
+        times.filter((_, i) => i !== 8),
+      );
+      assert.equal(back.tally().count, 0);
+      const ahead = new ClockSteps();
+      const glitch = [...ticks(0, 8, 1.5 * S), 3600 * S, ...ticks(12 * S, 4, 1.5 * S)];
+      assert.deepEqual(mended(glitch, ahead), glitch);
+      assert.equal(ahead.tally().count, 0);
     });
   });
 });
