@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openCaptureFeed } from '../../src/replay/flow-feed.ts';
-import type { ReplayObserver } from '../../src/replay/observer.ts';
 import type { PlannedSession } from '../../src/replay/plan.ts';
 import { type ReplayPlanOptions, ReplayRun, type Transport } from '../../src/replay/run.ts';
 import { type SyntheticPacket, syntheticHttpTraffic } from '../../src/synth/http-traffic.ts';
 import { writeSyntheticCapture } from '../../src/synth/write.ts';
+import { observerWith } from '../helpers/replay-observer.ts';
 
 const START_US = 1_700_000_000_000_000;
 const SPACING_US = 400_000;
@@ -39,16 +39,7 @@ const stepped: SyntheticPacket[] = packets.map((p, i) =>
 /** What a run at --speed max plans of `captures` once it has read them all, and its warnings. */
 async function planOf(captures: string[]) {
   const planned: PlannedSession[] = [];
-  const observer: ReplayObserver = {
-    sessionPlanned: (p) => planned.push(p),
-    requestPlanned: () => {},
-    inputEnded: () => {},
-    sessionStarted: () => {},
-    requestSent: () => {},
-    requestAnswered: () => {},
-    bytes: () => {},
-    sessionEnded: () => {},
-  };
+  const observer = observerWith({ sessionPlanned: (p) => planned.push(p) });
   // Sessions that run until the run stops them.
   const transport: Transport = {
     name: 'stand-in',

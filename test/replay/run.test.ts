@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { projectPath } from '../../src/paths.ts';
 import { type OpenFlowFeed, openCaptureFeed } from '../../src/replay/flow-feed.ts';
-import type { ReplayObserver } from '../../src/replay/observer.ts';
 import type { PlannedSession, SessionDriver } from '../../src/replay/plan.ts';
 import { type ReplayPlanOptions, ReplayRun, type Transport } from '../../src/replay/run.ts';
 import { type SyntheticPacket, syntheticHttpTraffic } from '../../src/synth/http-traffic.ts';
 import { writeSyntheticCapture } from '../../src/synth/write.ts';
 import { pcapFile, readBack } from '../capture/build.ts';
 import { lineProtocolCapture } from '../helpers/line-capture.ts';
+import { observerWith } from '../helpers/replay-observer.ts';
 
 const DEMO = projectPath('recordings', 'demo-shop.pcap');
 
@@ -59,19 +59,13 @@ function harness() {
   const planned: PlannedSession[] = [];
   let active = 0;
   let peakActive = 0;
-  const observer: ReplayObserver = {
+  const observer = observerWith({
     sessionPlanned: (p) => planned.push(p),
-    requestPlanned: () => {},
-    inputEnded: () => {},
-    sessionStarted: () => {},
-    requestSent: () => {},
-    requestAnswered: () => {},
-    bytes: () => {},
     sessionEnded: (p, end) => {
       assert.ok(!ended.has(p.key), `${p.key} ended twice`);
       ended.set(p.key, end.outcome);
     },
-  };
+  });
   const transport: Transport = {
     name: 'stand-in',
     startSession(p, env): SessionDriver {
