@@ -15,6 +15,9 @@ import type { Endpoint, FlowSink } from './session.ts';
 import { SessionTracker, type TrackerOptions } from './session-tracker.ts';
 import { timestampUs } from './timestamp.ts';
 
+/** How a server is known: by the address and port a transfer names, or by the port alone. */
+export type KnownBy = 'address' | 'port';
+
 export interface FlowTableOptions {
   /** Keep request bytes (replay needs them; inspect does not). */
   keepPayload?: boolean;
@@ -22,10 +25,11 @@ export interface FlowTableOptions {
   /** Closed tuples remembered to absorb their late packets (oldest forgotten first). */
   maxClosedConversations?: number;
   /**
-   * Whether an endpoint is a known server's (a replay's transfers): a session seen with neither SYN
-   * nor SYN-ACK has its client on the other side, unless that side's port is a well-known one.
+   * How an endpoint is known to be a server's (a replay's transfers): by its address and port, or
+   * by its port alone; undefined when it is not. A session seen with neither SYN nor SYN-ACK has
+   * its client on the other side (see clientIsSource).
    */
-  knownServer?: (endpoint: Endpoint) => boolean;
+  knownServer?: (endpoint: Endpoint) => KnownBy | undefined;
 }
 
 const SYN_ACK = TcpFlag.SYN | TcpFlag.ACK;
@@ -56,7 +60,7 @@ export class FlowTable {
   private readonly openConversations = new ConversationTable();
   private readonly closedConversations = new ConversationTable();
   private readonly maxClosed: number;
-  private readonly knownServer: ((endpoint: Endpoint) => boolean) | undefined;
+  private readonly knownServer: ((endpoint: Endpoint) => KnownBy | undefined) | undefined;
   private readonly trackerOptions: TrackerOptions;
   private nextId = 0;
   /** The last client and server IPv4 address formatted: sessions often share them (a server's, mostly). */
@@ -275,21 +279,22 @@ export class FlowTable {
 
   /**
    * Whether the packet's sender is the client: a SYN's sender is; a SYN-ACK's receiver is. With
-   * neither: the side of a well-known port (below 1024) is the server, against one above; then the
-   * side of a known server; then the higher port is the client (ephemeral ports are high), and on a
-   * tie the sender.
+   * neither, the server is, of the two sides: the one known by address and port; else the one on
+   * a well-known port (below 1024) against one above (NFS clients use those, and are then known by
+   * address); else the one known by port. Else the higher port is the client (ephemeral ports are
+   * high), and on a tie the sender.
    */
   private clientIsSource(view: PacketView): boolean {
     const synAck = view.flags & SYN_ACK;
     if (synAck === TcpFlag.SYN) return true;
     if (synAck === SYN_ACK) return false;
     const { srcPort, dstPort } = view;
-    if (srcPort < WELL_KNOWN_PORTS !== dstPort < WELL_KNOWN_PORTS) return dstPort < WELL_KNOWN_PORTS;
     const known = this.knownServer;
-    if (known !== undefined) {
-      const toServer = known(this.endpointOf(view, false, this.serverIpv4));
-      if (toServer !== known(this.endpointOf(view, true, this.clientIpv4))) return toServer;
-    }
+    const to = known?.(this.endpointOf(view, false, this.serverIpv4));
+    const from = known?.(this.endpointOf(view, true, this.clientIpv4));
+    if ((to === 'address') !== (from === 'address')) return to === 'address';
+    if (srcPort < WELL_KNOWN_PORTS !== dstPort < WELL_KNOWN_PORTS) return dstPort < WELL_KNOWN_PORTS;
+    if ((to !== undefined) !== (from !== undefined)) return to !== undefined;
     return srcPort >= dstPort;
   }
 

@@ -406,7 +406,10 @@ export class ReplayRun {
         },
         {
           keepPayload: true,
-          knownServer: (endpoint) => matchTransfer(this.options.transfers, endpoint) !== undefined,
+          knownServer: (endpoint) => {
+            const transfer = matchTransfer(this.options.transfers, endpoint);
+            return transfer === undefined ? undefined : transfer.sourceIp !== undefined ? 'address' : 'port';
+          },
         },
       ),
       clockSteps: new ClockSteps(),

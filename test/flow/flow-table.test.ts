@@ -214,9 +214,49 @@ describe('flow table: sessions and requests', () => {
       80,
       'by the ports alone, the higher one is the client',
     );
-    const known = run(segments, { keepPayload: true, knownServer: (e) => e.port === 80 });
+    const known = run(segments, {
+      keepPayload: true,
+      knownServer: (e) => (e.port === 80 ? 'port' : undefined),
+    });
     assert.deepEqual([known.sessions[0].client.port, known.sessions[0].server.port], [50, 80]);
     assert.equal(text(known.requests[0]), 'hi');
+  });
+
+  it('takes a server known by address and port over a well-known client port (NFS)', () => {
+    // Linux NFS clients use privileged ports (665-1023) to reach 2049; the connections predate the capture.
+    const segments: Segment[] = [
+      {
+        from: 'server',
+        flags: ACK,
+        seq: 900,
+        ack: 100,
+        payload: 'NFS-REPLY-1',
+        tsUs: 10,
+        clientPort: 800,
+        serverPort: 2049,
+      },
+      {
+        from: 'client',
+        flags: ACK,
+        seq: 100,
+        ack: 911,
+        payload: 'NFS-CALL-2',
+        tsUs: 20,
+        clientPort: 800,
+        serverPort: 2049,
+      },
+    ];
+    const byPort = run(segments, {
+      keepPayload: true,
+      knownServer: (e) => (e.port === 2049 ? 'port' : undefined),
+    });
+    assert.equal(byPort.sessions[0].server.port, 800, 'a port alone does not outweigh a well-known one');
+    const known = run(segments, {
+      keepPayload: true,
+      knownServer: (e) => (e.ip === '10.0.0.2' && e.port === 2049 ? 'address' : undefined),
+    });
+    assert.deepEqual([known.sessions[0].client.port, known.sessions[0].server.port], [800, 2049]);
+    assert.equal(text(known.requests[0]), 'NFS-CALL-2');
   });
 
   it('keeps a well-known port the server even when the client port is a known server port', () => {
@@ -224,7 +264,10 @@ describe('flow table: sessions and requests', () => {
     const segments: Segment[] = [
       { from: 'client', flags: ACK, seq: 100, ack: 906, payload: 'GET / ', tsUs: 10, clientPort: 50_051 },
     ];
-    const known = run(segments, { keepPayload: true, knownServer: (e) => e.port === 50_051 });
+    const known = run(segments, {
+      keepPayload: true,
+      knownServer: (e) => (e.port === 50_051 ? 'port' : undefined),
+    });
     assert.deepEqual([known.sessions[0].client.port, known.sessions[0].server.port], [50_051, 80]);
   });
 

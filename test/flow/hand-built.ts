@@ -15,6 +15,7 @@ export interface Segment {
   wireLength?: number;
   tsUs: number;
   clientPort?: number;
+  serverPort?: number;
 }
 
 export interface Recorded {
@@ -52,8 +53,9 @@ export function viewOf(segment: Segment): PacketView {
   view.ipVersion = 4;
   view.src4 = client ? CLIENT : SERVER;
   view.dst4 = client ? SERVER : CLIENT;
-  view.srcPort = client ? clientPort : 80;
-  view.dstPort = client ? 80 : clientPort;
+  const serverPort = segment.serverPort ?? 80;
+  view.srcPort = client ? clientPort : serverPort;
+  view.dstPort = client ? serverPort : clientPort;
   view.seq = segment.seq >>> 0;
   view.ack = (segment.ack ?? 0) >>> 0;
   view.flags = segment.flags;
