@@ -71,9 +71,9 @@ export class FlowTable {
   /** Packets pushed so far. */
   private pushed = 0;
   /**
-   * Sessions holding an answer, oldest first from `holdsHead` (a queue: holds begin in capture
-   * order, so they fall due in that order, give or take records filed out of time order); and when
-   * the oldest is due, by capture time and by packets pushed.
+   * Sessions holding an answer, oldest first from `holdsHead`: a queue, due in its order (by
+   * packets pushed as they begin in capture order; by capture time as `holding` keeps it); and when
+   * the oldest is due.
    */
   private holds: Hold[] = [];
   private holdsHead = 0;
@@ -161,8 +161,14 @@ export class FlowTable {
       dueUs: tsUs + HOLD_US,
       duePacket: this.pushed + HOLD_PACKETS,
     };
-    this.holds.push(hold);
-    if (this.holds.length - this.holdsHead === 1) this.dueAt(hold);
+    const holds = this.holds;
+    holds.push(hold);
+    // Due no later than this one: an answer stamped far ahead (a clock glitch), or one let go
+    // already, at the head does not hold back the ones behind it.
+    for (let i = holds.length - 2; i >= this.holdsHead && holds[i].dueUs > hold.dueUs; i--) {
+      holds[i].dueUs = hold.dueUs;
+    }
+    this.dueAt(holds[this.holdsHead]);
   }
 
   /**

@@ -147,3 +147,46 @@ describe('flow table: held answers, the client FIN and one-sided captures', () =
     assert.equal(last?.gaps, 1, 'the misfiled request is a gap, as before holds existed');
   });
 });
+
+describe('flow table: held answers fall due in time order', () => {
+  it('lets go of an answer on time behind one stamped far ahead (a clock glitch)', () => {
+    const sink = recordingSink();
+    const table = new FlowTable(sink, { keepPayload: true });
+    const handshake = (clientPort: number, at: number): Segment[] => [
+      { from: 'client', flags: SYN, seq: 0, tsUs: at, clientPort },
+      { from: 'server', flags: SYN | ACK, seq: 500, ack: 1, tsUs: at + 1, clientPort },
+      { from: 'client', flags: ACK, seq: 1, ack: 501, tsUs: at + 2, clientPort },
+    ];
+    const answer = (clientPort: number, tsUs: number): Segment => ({
+      from: 'server',
+      flags: PSH | ACK,
+      seq: 501,
+      ack: REQUEST_END,
+      payload: ANSWER,
+      tsUs,
+      clientPort,
+    });
+    for (const segment of [
+      ...handshake(1000, 0),
+      ...handshake(2000, 3),
+      answer(1000, 900_000), // stamped 0.9 s ahead; its request is filed next
+      {
+        from: 'client',
+        flags: PSH | ACK,
+        seq: 1,
+        ack: 501,
+        payload: REQUEST,
+        tsUs: 10_000,
+        clientPort: 1000,
+      },
+      answer(2000, 11_000), // its request is not in the capture
+    ] satisfies Segment[]) {
+      table.push(viewOf(segment));
+    }
+    const other = (tsUs: number) => viewOf({ from: 'client', flags: SYN, seq: 9, tsUs, clientPort: 3000 });
+    table.push(other(11_000 + HOLD_US - 1));
+    assert.deepEqual(sink.events, ['open 0', 'open 1', 'request 0.0', 'open 2']);
+    table.push(other(11_000 + HOLD_US));
+    assert.deepEqual(sink.events.slice(4), ['request 1.0'], "session 1's answer let go on time");
+  });
+});
