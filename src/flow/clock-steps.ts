@@ -19,6 +19,10 @@
  * records): the step, and any since, is undone (those records keep their mended times). A step
  * counts once the clock has run on so.
  *
+ * After that, a jump ahead the size of the last step (to within STEP_BACK_US) shows two clocks
+ * (hosts whose records were merged in batches): the step is taken back, and steps of that size are
+ * mended but not counted.
+ *
  * Out-of-order records less than STEP_BACK_US behind (capture queues, merged interfaces) are left
  * as they are.
  */
@@ -94,6 +98,14 @@ export class ClockSteps {
   private stepsBefore = noSteps();
   private runFromUs = 0;
   private runRecords = 0;
+  /**
+   * The last step, once it could no longer be undone: its size, and the offset and tally before
+   * it. A jump ahead of the same size (to within STEP_BACK_US) is the clock of the records before
+   * it coming back: two clocks interleaved (hosts whose records are merged in batches), no step.
+   */
+  private lastStep: { stepUs: number; offsetBeforeUs: number; stepsBefore: ClockStepTally } | undefined;
+  /** Two clocks were seen this far apart: a step of that size is the other clock again (mended, not counted). */
+  private otherClockUs: number | undefined;
 
   /** The steps counted so far. */
   tally(): Readonly<ClockStepTally> {
@@ -108,6 +120,7 @@ export class ClockSteps {
   /** The mended time (µs) of the next timed record, stamped `rawUs`; `record`: its index in the file. */
   mend(rawUs: number, record: number): number {
     if (this.undoable) this.confirmOrUndo(rawUs);
+    else if (this.lastStep !== undefined) this.otherClockBack(rawUs);
     // (After an undo, the record is near the times before the step: no step back from them.)
     if (rawUs < this.previousUs - STEP_BACK_US) this.stepBack(rawUs, record);
     this.paceUs = nextPace(this.paceUs, this.previousUs - this.beforePreviousUs);
@@ -130,7 +143,23 @@ export class ClockSteps {
       this.runRecords = 0;
     } else if (rawUs - this.runFromUs > RUN_ON_US || ++this.runRecords >= RUN_ON_RECORDS) {
       this.undoable = false;
+      this.lastStep = {
+        stepUs: this.offsetUs - this.offsetBeforeUs,
+        offsetBeforeUs: this.offsetBeforeUs,
+        stepsBefore: this.stepsBefore,
+      };
     }
+  }
+
+  /** A jump ahead the size of the last step: the records before it and those since have two clocks. */
+  private otherClockBack(rawUs: number): void {
+    const last = this.lastStep!;
+    const jumpedUs = rawUs - this.previousUs;
+    if (jumpedUs <= jumpUs(this.paceUs) || Math.abs(jumpedUs - last.stepUs) > STEP_BACK_US) return;
+    this.offsetUs = last.offsetBeforeUs;
+    this.steps = last.stepsBefore;
+    this.lastStep = undefined;
+    this.otherClockUs = last.stepUs;
   }
 
   private stepBack(rawUs: number, record: number): void {
@@ -153,6 +182,8 @@ export class ClockSteps {
     this.runFromUs = rawUs;
     this.runRecords = 0;
     this.offsetUs += stepUs;
+    const other = this.otherClockUs;
+    if (other !== undefined && Math.abs(stepUs - other) <= STEP_BACK_US) return;
     const steps = this.steps;
     steps.count++;
     if (stepUs > steps.largestUs) steps.largestUs = stepUs;

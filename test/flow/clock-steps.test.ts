@@ -194,4 +194,19 @@ describe('clock steps back', () => {
       assert.equal(ahead.tally().count, 0);
     });
   });
+  it('two clocks 3 s apart, their records merged in batches, are no steps and add up to nothing', () => {
+    // Host A's records true to time, host B's stamped 3 s behind; 20 records of each in turn, 10 ms apart.
+    const stamped: number[] = [];
+    for (let batch = 0; batch < 10; batch++) {
+      const clockUs = batch % 2 === 0 ? 0 : -3 * S;
+      for (let i = 0; i < 20; i++) stamped.push((batch * 20 + i) * 10_000 + clockUs);
+    }
+    const steps = new ClockSteps();
+    const times = mended(stamped, steps);
+    assert.ok(
+      Math.max(...times) <= 2 * S,
+      `the mended timeline ends at ${Math.max(...times) / S} s, not 2 s`,
+    );
+    assert.equal(steps.tally().count, 0);
+  });
 });
