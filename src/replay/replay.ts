@@ -157,6 +157,7 @@ async function replayWith(
     endedAt,
     ...(transport.counters ? { transportCounters: transport.counters() } : {}),
     ...(stoppedBy !== undefined ? { stopped: stoppedBy } : {}),
+    warnings: run.progress().warnings,
   });
   if (spill?.error) {
     out.stderr.write(
@@ -166,7 +167,7 @@ async function replayWith(
   }
   const lines = spill ? () => spill.lines() : undefined;
   const written = config.reportPath ? await saveReport(config.reportPath, report, out, lines) : undefined;
-  for (const w of run.progress().warnings) out.stderr.write(`reprise: warning: ${w}\n`);
+  for (const w of report.warnings ?? []) out.stderr.write(`reprise: warning: ${w}\n`);
   out.stdout.write(`${formatSummary(report)}\n`);
   if (written) out.stdout.write(`report written to ${written}\n`);
   if (failure !== undefined) throw failure;

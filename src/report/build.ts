@@ -14,6 +14,8 @@ export interface RunInfo {
   endedAt?: Date;
   /** Why the run ended before the end of its captures, if it did. */
   stopped?: string;
+  /** What the replay warned about its captures and plan. */
+  warnings?: string[];
 }
 
 /** The run report of a finished (or stopped) replay. Ends every session still open as 'stopped'. */
@@ -32,6 +34,7 @@ export function buildReport(metrics: RunMetrics, run: RunInfo): RunReport {
     startedAt: metrics.startedAt.toISOString(),
     endedAt: new Date(startedMs + durationMs).toISOString(),
     ...(run.stopped !== undefined ? { stopped: run.stopped } : {}),
+    ...(run.warnings !== undefined && run.warnings.length > 0 ? { warnings: run.warnings } : {}),
     ...measured,
   };
 }

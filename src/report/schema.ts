@@ -146,6 +146,11 @@ export interface RunReport {
   durationMs: number;
   /** Why the run ended before the end of its captures (`by the user`, ...); absent when it did not. */
   stopped?: string;
+  /**
+   * What the replay warned about the captures and its plan (a clock step back, rotated files out
+   * of order, requests the capture holds in part, ...), as printed; absent when nothing.
+   */
+  warnings?: string[];
   totals: Totals;
   latency: {
     overall: LatencyPair;

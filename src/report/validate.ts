@@ -119,6 +119,11 @@ export function validateReportHead(value: unknown, file: string): Json {
     if (typeof target !== 'string') check.fail(`targets[${i}]`, 'a string', target);
   });
   check.string(root, 'transport', '(document)');
+  if (root.warnings !== undefined) {
+    check.array(root.warnings, 'warnings').forEach((warning, i) => {
+      if (typeof warning !== 'string') check.fail(`warnings[${i}]`, 'a string', warning);
+    });
+  }
   for (const key of ['startedAt', 'endedAt']) {
     if (Number.isNaN(Date.parse(check.string(root, key, '(document)'))))
       check.fail(key, 'an ISO time', root[key]);

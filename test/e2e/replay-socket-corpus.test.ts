@@ -94,5 +94,16 @@ describe('socket replay of captures a target cannot answer as recorded (a line-a
       out.text(),
       /reprise: warning: 1 captured session opens with a TLS ClientHello \(1 port: 443\)/,
     );
+    // Kept in the report too: a CI job that keeps only the reports still has it.
+    assert.equal(report.warnings?.length, 1);
+    assert.match(report.warnings?.[0] ?? '', /^1 captured session opens with a TLS ClientHello/);
+  });
+
+  it('zeek_http_get.pcap: a run with nothing to warn about has no warnings in its report', async () => {
+    const { report } = await replay(
+      replayConfig([`${CORPUS}zeek_http_get.pcap`], server.port, 80),
+      capturedOutput(),
+    );
+    assert.equal(report.warnings, undefined);
   });
 });

@@ -152,6 +152,11 @@ describe('writeReport and readReport', () => {
         /field 'targets\[0\]' must be a string, found number 8080/,
       ],
       [
+        'warnings.json',
+        (r) => (r.warnings = ['a clock step', 7]),
+        /field 'warnings\[1\]' must be a string, found number 7/,
+      ],
+      [
         'method.json',
         (r) =>
           delete (r.sessions as Array<{ requests: Array<{ http: { method?: string } }> }>)[0].requests[0].http
