@@ -210,10 +210,7 @@ export class RawSession implements SessionDriver {
           this.responseOver(action.index, action.firstUs, action.lastUs, action.bytes);
           break;
         case 'done':
-          this.finish({
-            outcome: action.outcome,
-            ...(action.reason !== undefined ? { reason: action.reason } : {}),
-          });
+          this.finish(action);
           break;
       }
     }
@@ -279,11 +276,11 @@ export class RawSession implements SessionDriver {
     // Target bytes no response took: greetings, and what came after the last response was over.
     const unattributed = (this.engine?.stats.responseBytes ?? 0) - this.answeredBytes;
     if (unattributed > 0) this.env.observer.bytes(this.planned, 0, unattributed);
-    this.env.observer.sessionEnded(this.planned, {
-      ...(this.abortedWith ?? end),
-      ...(reconnects > 0 ? { reconnects } : {}),
-      endedMs: this.env.nowMs(),
-    });
+    const { outcome, reason } = this.abortedWith ?? end;
+    const ended: SessionEnd = { outcome, endedMs: this.env.nowMs() };
+    if (reason !== undefined) ended.reason = reason;
+    if (reconnects > 0) ended.reconnects = reconnects;
+    this.env.observer.sessionEnded(this.planned, ended);
   }
 
   private nowUs(): number {

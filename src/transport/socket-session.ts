@@ -43,7 +43,7 @@ import {
   unansweredInCapture,
 } from '../replay/response-quiet.ts';
 import { capturedCloseUs, WakeUp } from '../replay/wake-up.ts';
-import type { AnsweredRequest, SentRequest } from '../report/metrics.ts';
+import type { AnsweredRequest, SentRequest, SessionEnd } from '../report/metrics.ts';
 import type { SessionOutcome } from '../report/outcome.ts';
 import { timerDelayMs } from '../util/timer-delay.ts';
 
@@ -796,12 +796,9 @@ export class SocketSession implements SessionDriver {
     this.answerInFlight();
     if (outcome !== 'completed') this.socket.destroy();
     this.reportStart();
-    const end = {
-      outcome,
-      ...(reason !== undefined ? { reason } : {}),
-      ...(this.reconnects > 0 ? { reconnects: this.reconnects } : {}),
-      endedMs: this.env.nowMs(),
-    };
+    const end: SessionEnd = { outcome, endedMs: this.env.nowMs() };
+    if (reason !== undefined) end.reason = reason;
+    if (this.reconnects > 0) end.reconnects = this.reconnects;
     const socket = this.socket;
     if (!socket.writableEnded || socket.writableFinished || socket.destroyed) {
       this.env.observer.sessionEnded(this.planned, end);
