@@ -9,7 +9,7 @@ import { type PacketView, TcpFlag } from '../packet/view.ts';
 import { type ClientStreamLimits, defaultClientStreamLimits } from './client-stream.ts';
 import { type Conversation, keyIpv6, NO_BASE, sourceIsLo } from './conversation.ts';
 import { ConversationTable } from './conversation-table.ts';
-import { type HeldAnswer, HOLD_PACKETS, HOLD_US } from './held-answer.ts';
+import { HoldQueue } from './held-answer.ts';
 import { seqAdd } from './seq.ts';
 import type { Endpoint, FlowSink } from './session.ts';
 import { SessionTracker, type TrackerOptions } from './session-tracker.ts';
@@ -33,22 +33,12 @@ export interface FlowTableOptions {
 }
 
 const SYN_ACK = TcpFlag.SYN | TcpFlag.ACK;
-/** Holds run out, at least, before the table stops holding answers (see releaseDueHolds). */
-const HOLDS_BEFORE_GIVING_UP = 64;
 /** Ports below this are well-known services' (IANA's system ports): a client's is above. */
 const WELL_KNOWN_PORTS = 1024;
 
 interface LastIpv4Text {
   address: number;
   text: string;
-}
-
-/** A session holding an answer (see held-answer.ts), and when it lets go without the awaited bytes. */
-interface Hold {
-  conversation: Conversation;
-  answer: HeldAnswer;
-  dueUs: number;
-  duePacket: number;
 }
 
 export class FlowTable {
@@ -70,18 +60,8 @@ export class FlowTable {
   latePackets = 0;
   /** Packets pushed so far. */
   private pushed = 0;
-  /**
-   * Sessions holding an answer, oldest first from `holdsHead`: a queue, due in its order (by
-   * packets pushed as they begin in capture order; by capture time as `holding` keeps it); and when
-   * the oldest is due.
-   */
-  private holds: Hold[] = [];
-  private holdsHead = 0;
-  private holdDueUs = Number.POSITIVE_INFINITY;
-  private holdDuePacket = Number.POSITIVE_INFINITY;
-  /** Holds that ran out without their bytes, and the others: most running out, the capture lacks the clients' bytes. */
-  private holdsRunOut = 0;
-  private holdsEnded = 0;
+  /** Sessions holding an answer (see held-answer.ts). */
+  private readonly holds = new HoldQueue();
 
   constructor(
     private readonly sink: FlowSink,
@@ -104,7 +84,7 @@ export class FlowTable {
 
   /** Feeds the next TCP packet of the capture, in capture order (`tsUs`: its capture time, if known). */
   push(view: PacketView, tsUs: number = timestampUs(view)): void {
-    if (++this.pushed >= this.holdDuePacket || tsUs >= this.holdDueUs) this.releaseDueHolds(tsUs);
+    if (++this.pushed >= this.holds.duePacket || tsUs >= this.holds.dueUs) this.releaseDueHolds(tsUs);
     const srcIsLo = sourceIsLo(view);
     const conversation = this.find(view, srcIsLo) ?? this.add(view, srcIsLo, tsUs);
     const seq = view.seq;
@@ -127,8 +107,9 @@ export class FlowTable {
       this.latePackets++;
       return;
     }
-    if (tracker.push(view, srcIsLo === conversation.clientIsLo, tsUs))
-      this.holding(conversation, tracker, tsUs);
+    if (tracker.push(view, srcIsLo === conversation.clientIsLo, tsUs)) {
+      this.holds.add(conversation, tracker.heldAnswer!, tsUs, this.pushed);
+    }
     if (conversation.packetsBeforeOpened > 0 && --conversation.packetsBeforeOpened === 0) {
       this.announceOpened(tracker);
     }
@@ -150,64 +131,17 @@ export class FlowTable {
     // need not move to the closed table.
     for (let c = this.openConversations.oldest; c !== undefined; c = c.newer) this.finish(c, c.tracker!);
     this.openConversations.clear();
-    this.holds = [];
-    this.holdsHead = 0;
+    this.holds.clear();
   }
 
-  private holding(conversation: Conversation, tracker: SessionTracker, tsUs: number): void {
-    const hold = {
-      conversation,
-      answer: tracker.heldAnswer!,
-      dueUs: tsUs + HOLD_US,
-      duePacket: this.pushed + HOLD_PACKETS,
-    };
-    const holds = this.holds;
-    holds.push(hold);
-    // Due no later than this one: an answer stamped far ahead (a clock glitch), or one let go
-    // already, at the head does not hold back the ones behind it.
-    for (let i = holds.length - 2; i >= this.holdsHead && holds[i].dueUs > hold.dueUs; i--) {
-      holds[i].dueUs = hold.dueUs;
-    }
-    this.dueAt(holds[this.holdsHead]);
-  }
-
-  /**
-   * Lets go of the oldest answers held past their time (their awaited bytes are missing from the
-   * capture), and forgets those let go already (the bytes came, or the session closed).
-   */
+  /** Lets go of the answers held past their time (see held-answer.ts); gives up holding when most do. */
   private releaseDueHolds(tsUs: number): void {
-    const holds = this.holds;
-    while (this.holdsHead < holds.length) {
-      const hold = holds[this.holdsHead];
-      const { conversation } = hold;
-      const tracker = conversation.tracker;
-      const held = tracker !== undefined && tracker.heldAnswer === hold.answer;
-      if (held && tsUs < hold.dueUs && this.pushed < hold.duePacket) break;
-      this.holdsHead++;
-      if (held) {
-        tracker.releaseHeld(true);
-        if (tracker.isOver) this.close(conversation, tracker);
-        this.holdsRunOut++;
-      } else {
-        this.holdsEnded++;
-      }
-    }
-    // A capture of the servers' side alone (or one that lost most client packets): every answer
-    // would wait its time in vain, each held packet copied.
-    if (this.holdsRunOut >= HOLDS_BEFORE_GIVING_UP && this.holdsRunOut > 16 * this.holdsEnded) {
-      this.trackerOptions.holdAnswers.on = false;
-    }
-    if (this.holdsHead > 1024 && this.holdsHead * 2 > holds.length) {
-      this.holds = holds.slice(this.holdsHead);
-      this.holdsHead = 0;
-    }
-    this.dueAt(this.holds[this.holdsHead]);
-  }
-
-  /** The oldest hold left (none: never due). */
-  private dueAt(hold: Hold | undefined): void {
-    this.holdDueUs = hold?.dueUs ?? Number.POSITIVE_INFINITY;
-    this.holdDuePacket = hold?.duePacket ?? Number.POSITIVE_INFINITY;
+    this.holds.releaseDue(tsUs, this.pushed, (conversation) => {
+      const tracker = conversation.tracker!;
+      tracker.releaseHeld(true);
+      if (tracker.isOver) this.close(conversation, tracker);
+    });
+    if (this.holds.inVain) this.trackerOptions.holdAnswers.on = false;
   }
 
   private find(view: PacketView, srcIsLo: boolean): Conversation | undefined {
