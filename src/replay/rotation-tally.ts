@@ -51,8 +51,6 @@ export class RotationTally {
   private recording = -1;
   /** By capture index, for the captures read so far. */
   private readonly spans: CaptureSpan[] = [];
-  /** The last capture a session of this recording was opened in: where its cut sessions end, unless told. */
-  private lastCapture = 0;
   /** Parts ended by the end of their recording's captures, by the last packet's time. */
   private readonly ended = new PartsByEndpoints();
   /** Parts opened without SYN that no part read before goes on from yet, by the first packet's time. */
@@ -77,7 +75,6 @@ export class RotationTally {
   }
 
   sessionOpened(session: CapturedSession, captureIndex: number): void {
-    this.lastCapture = captureIndex;
     if (session.handshake.syn) return;
     const key = endpointsOf(session);
     const startUs = session.startUs;
@@ -87,8 +84,8 @@ export class RotationTally {
     else this.opened.add(key, opened);
   }
 
-  /** `captureIndex`: the capture read last when it closed (default: the last one a session was opened in). */
-  sessionClosed(session: CapturedSession, captureIndex = this.lastCapture): void {
+  /** `captureIndex`: the capture read last when it closed. */
+  sessionClosed(session: CapturedSession, captureIndex: number): void {
     if (session.ending !== 'capture-end') return;
     const key = endpointsOf(session);
     const ended: Part = { recording: this.recording, capture: captureIndex, us: session.endUs };
